@@ -1,0 +1,69 @@
+/**
+ * Comm: tagged, typed, metered messaging on top of a Channel. Protocol code only talks through
+ * this class: every frame carries the op tag and the sender's depth, and a receiver states the
+ * tag, dtype and length it expects (a mismatch is an MpcError, never silent garbage).
+ */
+import type { Channel, DType, Frame, PartyId } from './channel.js';
+import { nextParty, prevParty } from './channel.js';
+import { MpcError } from './errors.js';
+import type { Meter } from './meter.js';
+
+function u64View(bytes: Uint8Array, n: number): BigUint64Array {
+  if (bytes.byteOffset % 8 === 0) return new BigUint64Array(bytes.buffer, bytes.byteOffset, n);
+  const out = new BigUint64Array(n);
+  new Uint8Array(out.buffer).set(bytes.subarray(0, 8 * n));
+  return out;
+}
+
+export class Comm {
+  readonly self: PartyId;
+  readonly next: PartyId;
+  readonly prev: PartyId;
+
+  constructor(
+    readonly channel: Channel,
+    readonly meter: Meter,
+  ) {
+    this.self = channel.self;
+    this.next = nextParty(this.self);
+    this.prev = prevParty(this.self);
+  }
+
+  private sendFrame(to: PartyId, tag: string, dtype: DType, length: number, bytes: Uint8Array): void {
+    this.meter.onSend(bytes.byteLength);
+    this.channel.send(to, { tag, depth: this.meter.depth, dtype, length, bytes });
+  }
+
+  private async recvFrame(from: PartyId, tag: string, dtype: DType, length: number): Promise<Frame> {
+    const f = await this.channel.recv(from);
+    if (f.tag !== tag) {
+      throw new MpcError('MPC_ERR_TAG_MISMATCH', `party ${this.self} expected '${tag}' from party ${from}, got '${f.tag}'`, { party: from, tag });
+    }
+    if (f.dtype !== dtype || f.length !== length || f.bytes.byteLength !== length * (dtype === 'u64' ? 8 : 1)) {
+      throw new MpcError(
+        'MPC_ERR_SHAPE',
+        `party ${this.self} expected ${length}×${dtype} for '${tag}' from party ${from}, got ${f.length}×${f.dtype} (${f.bytes.byteLength} bytes)`,
+        { party: from, tag },
+      );
+    }
+    this.meter.onRecv(f.bytes.byteLength, f.depth);
+    return f;
+  }
+
+  sendU64(to: PartyId, tag: string, data: BigUint64Array): void {
+    this.sendFrame(to, tag, 'u64', data.length, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+  }
+
+  async recvU64(from: PartyId, tag: string, n: number): Promise<BigUint64Array> {
+    const f = await this.recvFrame(from, tag, 'u64', n);
+    return u64View(f.bytes, n);
+  }
+
+  sendBytes(to: PartyId, tag: string, data: Uint8Array): void {
+    this.sendFrame(to, tag, 'u8', data.length, data);
+  }
+
+  async recvBytes(from: PartyId, tag: string, n: number): Promise<Uint8Array> {
+    return (await this.recvFrame(from, tag, 'u8', n)).bytes;
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * Three parties in one process over the in-memory channel: the harness for tests, benchmarks
+ * and `--in-process` runs. If one party fails, the others are aborted (no hang).
+ */
+import { createHash } from 'node:crypto';
+import type { RingConfig } from '../ring/config.js';
+import { DEFAULT_RING_CONFIG } from '../ring/config.js';
+import type { RingKernels } from '../ring/kernels.js';
+import { Prg } from '../ring/prg.js';
+import { defaultKernels } from '../ring/default-kernels.js';
+import type { PartyId } from './channel.js';
+import { Comm } from './comm.js';
+import type { Party } from './context.js';
+import { MemoryHub } from './memory-channel.js';
+import { mergeMeters, Meter, type MergedCost } from './meter.js';
+import { localSeeds, Prss } from './prss.js';
+
+export interface LocalOptions {
+  /** Deterministic seed for the pairwise PRG seeds (tests); random when omitted. */
+  seed?: string | number;
+  cfg?: RingConfig;
+  kernels?: RingKernels;
+}
+
+export interface LocalRun<T> {
+  results: [T, T, T];
+  meters: [Meter, Meter, Meter];
+  cost: MergedCost;
+}
+
+export function makeLocalParties(opts: LocalOptions = {}): { parties: [Party, Party, Party]; hub: MemoryHub } {
+  const hub = new MemoryHub();
+  const master =
+    opts.seed === undefined
+      ? Prg.random()
+      : new Prg(createHash('sha256').update(`triform-local-${opts.seed}`).digest().subarray(0, 16));
+  const seeds = localSeeds(master);
+  const k = opts.kernels ?? defaultKernels();
+  const parties = ([0, 1, 2] as PartyId[]).map((id) => {
+    const meter = new Meter();
+    return {
+      id,
+      comm: new Comm(hub.channels[id], meter),
+      prss: new Prss(seeds[id]),
+      cfg: opts.cfg ?? DEFAULT_RING_CONFIG,
+      meter,
+      k,
+      truncCalls: 0,
+    } satisfies Party;
+  }) as [Party, Party, Party];
+  return { parties, hub };
+}
+
+/** Run the same program at the three parties; resolves with the three results and the merged cost. */
+export async function runLocal<T>(fn: (p: Party) => Promise<T>, opts: LocalOptions = {}): Promise<LocalRun<T>> {
+  const { parties, hub } = makeLocalParties(opts);
+  return runOn(parties, hub, fn);
+}
+
+export async function runOn<T>(parties: [Party, Party, Party], hub: MemoryHub, fn: (p: Party) => Promise<T>): Promise<LocalRun<T>> {
+  const runs = parties.map((p) =>
+    fn(p).catch((e: unknown) => {
+      hub.abort(e instanceof Error ? e : new Error(String(e)));
+      throw e;
+    }),
+  );
+  const settled = await Promise.allSettled(runs);
+  const failed = settled.find((s) => s.status === 'rejected');
+  if (failed) throw (failed as PromiseRejectedResult).reason;
+  const results = settled.map((s) => (s as PromiseFulfilledResult<T>).value) as [T, T, T];
+  const meters = parties.map((p) => p.meter) as [Meter, Meter, Meter];
+  return { results, meters, cost: mergeMeters(meters) };
+}

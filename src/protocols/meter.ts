@@ -1,0 +1,145 @@
+/**
+ * Meter: bytes sent/received and communication rounds per op, under nested labels
+ * ('layer3/attn/softmax/exp'). Every record is inclusive of nested scopes.
+ *
+ * Rounds are measured with a Lamport-style depth: a frame carries its sender's depth d and a
+ * receiver's depth becomes max(own, d + 1). An op's rounds are the growth of the largest depth
+ * across the three parties between its start and its end (see `mergeMeters`).
+ */
+export interface MeterRecord {
+  calls: number;
+  bytesSent: number;
+  bytesRecv: number;
+  /** Depth at the start and end of each call (aligned by call index across parties). */
+  starts: number[];
+  ends: number[];
+}
+
+interface OpenScope {
+  path: string;
+  bytesSent: number;
+  bytesRecv: number;
+  start: number;
+}
+
+export class Meter {
+  readonly records = new Map<string, MeterRecord>();
+  private readonly stack: OpenScope[] = [];
+  bytesSent = 0;
+  bytesRecv = 0;
+  /** Communication depth of this party (rounds on its critical path so far). */
+  depth = 0;
+
+  get path(): string {
+    return this.stack.length ? this.stack[this.stack.length - 1].path : '';
+  }
+
+  enter(label: string): void {
+    const parent = this.path;
+    this.stack.push({ path: parent ? `${parent}/${label}` : label, bytesSent: 0, bytesRecv: 0, start: this.depth });
+  }
+
+  exit(): void {
+    const s = this.stack.pop();
+    if (!s) throw new Error('Meter.exit without enter');
+    let r = this.records.get(s.path);
+    if (!r) {
+      r = { calls: 0, bytesSent: 0, bytesRecv: 0, starts: [], ends: [] };
+      this.records.set(s.path, r);
+    }
+    r.calls++;
+    r.bytesSent += s.bytesSent;
+    r.bytesRecv += s.bytesRecv;
+    r.starts.push(s.start);
+    r.ends.push(this.depth);
+  }
+
+  async scope<T>(label: string, fn: () => Promise<T>): Promise<T> {
+    this.enter(label);
+    try {
+      return await fn();
+    } finally {
+      this.exit();
+    }
+  }
+
+  onSend(bytes: number): void {
+    this.bytesSent += bytes;
+    for (const s of this.stack) s.bytesSent += bytes;
+  }
+
+  onRecv(bytes: number, senderDepth: number): void {
+    this.bytesRecv += bytes;
+    for (const s of this.stack) s.bytesRecv += bytes;
+    if (senderDepth + 1 > this.depth) this.depth = senderDepth + 1;
+  }
+
+  /** A plain-object snapshot (what a party reports to the client). */
+  snapshot(): MeterSnapshot {
+    const records: Record<string, MeterRecord> = {};
+    for (const [k, v] of this.records) records[k] = { ...v, starts: [...v.starts], ends: [...v.ends] };
+    return { bytesSent: this.bytesSent, bytesRecv: this.bytesRecv, depth: this.depth, records };
+  }
+
+  reset(): void {
+    this.records.clear();
+    this.bytesSent = 0;
+    this.bytesRecv = 0;
+  }
+}
+
+export interface MeterSnapshot {
+  bytesSent: number;
+  bytesRecv: number;
+  depth: number;
+  records: Record<string, MeterRecord>;
+}
+
+export interface OpCostMeasured {
+  calls: number;
+  /** Bytes sent by each party. */
+  bytesSent: [number, number, number];
+  /** Sum over the three parties. */
+  bytesTotal: number;
+  rounds: number;
+}
+
+export interface MergedCost {
+  bytesSent: [number, number, number];
+  bytesTotal: number;
+  rounds: number;
+  ops: Record<string, OpCostMeasured>;
+}
+
+/** Combine the three parties' meters: bytes add up, rounds follow the slowest party per call. */
+export function mergeMeters(meters: readonly (Meter | MeterSnapshot)[]): MergedCost {
+  if (meters.length !== 3) throw new RangeError(`mergeMeters needs 3 meters, got ${meters.length}`);
+  const snaps = meters.map((m) => (m instanceof Meter ? m.snapshot() : m));
+  const labels = new Set<string>();
+  for (const s of snaps) for (const k of Object.keys(s.records)) labels.add(k);
+  const ops: Record<string, OpCostMeasured> = {};
+  for (const label of labels) {
+    const recs = snaps.map((s) => s.records[label]);
+    const calls = Math.max(...recs.map((r) => r?.calls ?? 0));
+    let rounds = 0;
+    for (let c = 0; c < calls; c++) {
+      let start = 0;
+      let end = 0;
+      for (const r of recs) {
+        if (!r || c >= r.calls) continue;
+        start = Math.max(start, r.starts[c]);
+        end = Math.max(end, r.ends[c]);
+      }
+      rounds += Math.max(0, end - start);
+    }
+    const bytesSent = recs.map((r) => r?.bytesSent ?? 0) as [number, number, number];
+    ops[label] = { calls, bytesSent, bytesTotal: bytesSent[0] + bytesSent[1] + bytesSent[2], rounds };
+  }
+  const bytesSent = snaps.map((s) => s.bytesSent) as [number, number, number];
+  return {
+    bytesSent,
+    bytesTotal: bytesSent[0] + bytesSent[1] + bytesSent[2],
+    rounds: Math.max(...snaps.map((s) => s.depth)),
+    ops,
+  };
+}

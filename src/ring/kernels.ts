@@ -1,0 +1,198 @@
+/**
+ * Z_2^64 ring kernels: the interface every implementation provides, and `jsKernels`, the plain
+ * BigInt reference the WebAssembly kernels (wasm-kernels.ts) are tested against.
+ *
+ * Conventions (all implementations):
+ * - Arrays are BigUint64Array unless stated; arithmetic is mod 2^64 (storing a BigInt into a
+ *   BigUint64Array reduces it, so the typed array *is* the ring).
+ * - `out` may alias an input for elementwise ops (add … andScalar, encodeFixed/decodeFixed
+ *   excepted since the element types differ). `out` must NOT alias an input for matmul*,
+ *   sumRows, sumCols, bitPlanes, fromBitPlanes.
+ * - Lengths are validated by the caller (the protocol layer); kernels do no checks in loops.
+ * - Scalars `s: bigint` are taken mod 2^64 (negative values allowed).
+ */
+export interface RingKernels {
+  readonly name: string;
+  /** out[i] = a[i] + b[i] */
+  add(out: BigUint64Array, a: BigUint64Array, b: BigUint64Array): void;
+  /** out[i] = a[i] - b[i] */
+  sub(out: BigUint64Array, a: BigUint64Array, b: BigUint64Array): void;
+  /** out[i] = -a[i] */
+  neg(out: BigUint64Array, a: BigUint64Array): void;
+  /** out[i] = a[i] · b[i] (elementwise) */
+  mul(out: BigUint64Array, a: BigUint64Array, b: BigUint64Array): void;
+  /** out[i] = a[i] + s */
+  addScalar(out: BigUint64Array, a: BigUint64Array, s: bigint): void;
+  /** out[i] = a[i] · s */
+  mulScalar(out: BigUint64Array, a: BigUint64Array, s: bigint): void;
+  /** out[M*N] = a[M*K] · b[K*N], row-major */
+  matmul(out: BigUint64Array, a: BigUint64Array, b: BigUint64Array, M: number, K: number, N: number): void;
+  /** out[M*N] += a[M*K] · b[K*N] */
+  matmulAcc(out: BigUint64Array, a: BigUint64Array, b: BigUint64Array, M: number, K: number, N: number): void;
+  /** out[M*N] = a[M*K] · b[N*K]ᵀ */
+  matmulTB(out: BigUint64Array, a: BigUint64Array, b: BigUint64Array, M: number, K: number, N: number): void;
+  /** out[M*N] += a[M*K] · b[N*K]ᵀ */
+  matmulTBAcc(out: BigUint64Array, a: BigUint64Array, b: BigUint64Array, M: number, K: number, N: number): void;
+  /** out[i] = a[i] << s, s in [0, 63] */
+  shl(out: BigUint64Array, a: BigUint64Array, s: number): void;
+  /** out[i] = a[i] >>> s (zero fill), s in [0, 63] */
+  shrLogical(out: BigUint64Array, a: BigUint64Array, s: number): void;
+  /** out[i] = a[i] >> s (sign fill, a[i] read as int64), s in [0, 63] */
+  shrArith(out: BigUint64Array, a: BigUint64Array, s: number): void;
+  and(out: BigUint64Array, a: BigUint64Array, b: BigUint64Array): void;
+  or(out: BigUint64Array, a: BigUint64Array, b: BigUint64Array): void;
+  xor(out: BigUint64Array, a: BigUint64Array, b: BigUint64Array): void;
+  not(out: BigUint64Array, a: BigUint64Array): void;
+  /** out[i] = a[i] & s */
+  andScalar(out: BigUint64Array, a: BigUint64Array, s: bigint): void;
+  /** out[r] = Σ_c a[r*cols + c]   (sum along the last axis; out: [rows]) */
+  sumRows(out: BigUint64Array, a: BigUint64Array, rows: number, cols: number): void;
+  /** out[c] = Σ_r a[r*cols + c]   (sum along the first axis; out: [cols]) */
+  sumCols(out: BigUint64Array, a: BigUint64Array, rows: number, cols: number): void;
+  /**
+   * Bit transpose. With W = ceil(n/64), out has 64·W words; plane j = out[j*W .. j*W+W) holds
+   * bit j of every element: element e at bit (e % 64) of word floor(e / 64). Padding bits are 0.
+   */
+  bitPlanes(out: BigUint64Array, a: BigUint64Array, n: number): void;
+  /** Inverse of bitPlanes: out[n] from planes[64 * ceil(n/64)]. */
+  fromBitPlanes(out: BigUint64Array, planes: BigUint64Array, n: number): void;
+  /**
+   * out[i] = clamp(roundHalfEven(x[i] · 2^fracBits), -2^62, 2^62 - 1) as two's complement.
+   * Rounding is to nearest, ties to even (IEEE roundTiesToEven, wasm f64.nearest).
+   * The caller has already rejected NaN/±Inf (see fixed-point.ts).
+   */
+  encodeFixed(out: BigUint64Array, x: Float64Array, fracBits: number): void;
+  /** out[i] = int64(a[i]) / 2^fracBits (int64 → f64 rounds to nearest, ties to even). */
+  decodeFixed(out: Float64Array, a: BigUint64Array, fracBits: number): void;
+}
+
+const TWO62 = 2 ** 62;
+const MAX_FIXED = (1n << 62n) - 1n;
+const MIN_FIXED = -(1n << 62n);
+
+/** Round to nearest integer, ties to even (Math.round rounds ties toward +∞). */
+export function roundHalfEven(t: number): number {
+  const r = Math.round(t);
+  return r - t === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+/** The BigInt reference: one obvious loop per op, no cleverness. */
+export const jsKernels: RingKernels = {
+  name: 'js',
+  add(out, a, b) {
+    for (let i = 0; i < out.length; i++) out[i] = a[i] + b[i];
+  },
+  sub(out, a, b) {
+    for (let i = 0; i < out.length; i++) out[i] = a[i] - b[i];
+  },
+  neg(out, a) {
+    for (let i = 0; i < out.length; i++) out[i] = -a[i];
+  },
+  mul(out, a, b) {
+    for (let i = 0; i < out.length; i++) out[i] = a[i] * b[i];
+  },
+  addScalar(out, a, s) {
+    for (let i = 0; i < out.length; i++) out[i] = a[i] + s;
+  },
+  mulScalar(out, a, s) {
+    for (let i = 0; i < out.length; i++) out[i] = a[i] * s;
+  },
+  matmul(out, a, b, M, K, N) {
+    out.fill(0n, 0, M * N);
+    jsKernels.matmulAcc(out, a, b, M, K, N);
+  },
+  matmulAcc(out, a, b, M, K, N) {
+    for (let i = 0; i < M; i++) {
+      for (let j = 0; j < N; j++) {
+        let s = out[i * N + j];
+        for (let k = 0; k < K; k++) s += a[i * K + k] * b[k * N + j];
+        out[i * N + j] = s;
+      }
+    }
+  },
+  matmulTB(out, a, b, M, K, N) {
+    out.fill(0n, 0, M * N);
+    jsKernels.matmulTBAcc(out, a, b, M, K, N);
+  },
+  matmulTBAcc(out, a, b, M, K, N) {
+    for (let i = 0; i < M; i++) {
+      for (let j = 0; j < N; j++) {
+        let s = out[i * N + j];
+        for (let k = 0; k < K; k++) s += a[i * K + k] * b[j * K + k];
+        out[i * N + j] = s;
+      }
+    }
+  },
+  shl(out, a, s) {
+    const sh = BigInt(s);
+    for (let i = 0; i < out.length; i++) out[i] = a[i] << sh;
+  },
+  shrLogical(out, a, s) {
+    const sh = BigInt(s);
+    for (let i = 0; i < out.length; i++) out[i] = a[i] >> sh;
+  },
+  shrArith(out, a, s) {
+    const sh = BigInt(s);
+    for (let i = 0; i < out.length; i++) out[i] = BigInt.asIntN(64, a[i]) >> sh;
+  },
+  and(out, a, b) {
+    for (let i = 0; i < out.length; i++) out[i] = a[i] & b[i];
+  },
+  or(out, a, b) {
+    for (let i = 0; i < out.length; i++) out[i] = a[i] | b[i];
+  },
+  xor(out, a, b) {
+    for (let i = 0; i < out.length; i++) out[i] = a[i] ^ b[i];
+  },
+  not(out, a) {
+    for (let i = 0; i < out.length; i++) out[i] = ~a[i];
+  },
+  andScalar(out, a, s) {
+    const m = BigInt.asUintN(64, s);
+    for (let i = 0; i < out.length; i++) out[i] = a[i] & m;
+  },
+  sumRows(out, a, rows, cols) {
+    for (let r = 0; r < rows; r++) {
+      let s = 0n;
+      for (let c = 0; c < cols; c++) s += a[r * cols + c];
+      out[r] = s;
+    }
+  },
+  sumCols(out, a, rows, cols) {
+    for (let c = 0; c < cols; c++) {
+      let s = 0n;
+      for (let r = 0; r < rows; r++) s += a[r * cols + c];
+      out[c] = s;
+    }
+  },
+  bitPlanes(out, a, n) {
+    const W = Math.ceil(n / 64);
+    out.fill(0n, 0, 64 * W);
+    for (let e = 0; e < n; e++) {
+      for (let j = 0; j < 64; j++) {
+        if ((a[e] >> BigInt(j)) & 1n) out[j * W + Math.floor(e / 64)] |= 1n << BigInt(e % 64);
+      }
+    }
+  },
+  fromBitPlanes(out, planes, n) {
+    const W = Math.ceil(n / 64);
+    for (let e = 0; e < n; e++) {
+      let v = 0n;
+      for (let j = 0; j < 64; j++) {
+        if ((planes[j * W + Math.floor(e / 64)] >> BigInt(e % 64)) & 1n) v |= 1n << BigInt(j);
+      }
+      out[e] = v;
+    }
+  },
+  encodeFixed(out, x, fracBits) {
+    const scale = 2 ** fracBits;
+    for (let i = 0; i < out.length; i++) {
+      const t = roundHalfEven(x[i] * scale);
+      out[i] = t >= TWO62 ? MAX_FIXED : t <= -TWO62 ? MIN_FIXED : BigInt(t);
+    }
+  },
+  decodeFixed(out, a, fracBits) {
+    const scale = 2 ** fracBits;
+    for (let i = 0; i < out.length; i++) out[i] = Number(BigInt.asIntN(64, a[i])) / scale;
+  },
+};

@@ -1,0 +1,55 @@
+/**
+ * PRG: AES-128-CTR (node:crypto) expanding a 128-bit seed into ring elements or bytes.
+ * Two parties holding the same seed draw identical streams as long as they draw the same
+ * amounts in the same order (the protocols are deterministic given public shapes).
+ */
+import { createCipheriv, randomBytes } from 'node:crypto';
+
+const BLOCK = 16;
+
+export class Prg {
+  private readonly key: Uint8Array;
+  /** Next unused 16-byte counter block. */
+  private block = 0n;
+  private zeros = new Uint8Array(0);
+
+  constructor(seed: Uint8Array) {
+    if (!(seed instanceof Uint8Array) || seed.length !== 16) {
+      throw new RangeError(`PRG seed must be 16 bytes, got ${seed?.length}`);
+    }
+    this.key = Uint8Array.from(seed);
+  }
+
+  /** A fresh PRG from the system CSPRNG (only for an input owner's private randomness). */
+  static random(): Prg {
+    return new Prg(randomBytes(16));
+  }
+
+  /** `nbytes` pseudo-random bytes; the counter advances by whole blocks. */
+  bytes(nbytes: number): Uint8Array {
+    const blocks = Math.ceil(nbytes / BLOCK);
+    const padded = blocks * BLOCK;
+    if (this.zeros.length < padded) this.zeros = new Uint8Array(Math.max(padded, 2 * this.zeros.length));
+    const iv = new Uint8Array(BLOCK);
+    new DataView(iv.buffer).setBigUint64(8, this.block, false);
+    new DataView(iv.buffer).setBigUint64(0, this.block >> 64n, false);
+    this.block += BigInt(blocks);
+    const cipher = createCipheriv('aes-128-ctr', this.key, iv);
+    const out = cipher.update(this.zeros.subarray(0, padded));
+    return new Uint8Array(out.buffer, out.byteOffset, nbytes);
+  }
+
+  /** `n` uniformly random elements of Z_2^64. */
+  ring(n: number): BigUint64Array {
+    const b = this.bytes(8 * n);
+    if (b.byteOffset % 8 === 0) return new BigUint64Array(b.buffer, b.byteOffset, n);
+    const out = new BigUint64Array(n);
+    new Uint8Array(out.buffer).set(b);
+    return out;
+  }
+
+  /** How many 16-byte blocks have been drawn (for lock-step checks in tests). */
+  get blocksDrawn(): bigint {
+    return this.block;
+  }
+}

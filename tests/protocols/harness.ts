@@ -1,0 +1,72 @@
+/** Shared test harness: three parties in memory, secret inputs from party 0, reveals, references. */
+import type { Party } from '../../src/protocols/context.js';
+import { runLocal, type LocalRun } from '../../src/protocols/local.js';
+import { shareInput, revealAll } from '../../src/protocols/io.js';
+import type { AShare, BitShare } from '../../src/protocols/share.js';
+import { getBit } from '../../src/protocols/share.js';
+import type { Shape } from '../../src/ring/tensor.js';
+
+export const EDGE: bigint[] = [0n, 1n, (1n << 62n) - 1n, BigInt.asUintN(64, -(1n << 62n)), 1n << 63n, (1n << 64n) - 1n, (1n << 63n) - 1n, 2n, BigInt.asUintN(64, -2n)];
+
+/** Deterministic pseudo-random 64-bit values (xorshift), reproducible across runs. */
+export function randomRing(n: number, seed = 1): BigUint64Array {
+  let s = BigInt(seed) * 0x9e3779b97f4a7c15n + 0x632be59bd9b4e019n;
+  const out = new BigUint64Array(n);
+  for (let i = 0; i < n; i++) {
+    s = BigInt.asUintN(64, s ^ (s << 13n));
+    s ^= s >> 7n;
+    s = BigInt.asUintN(64, s ^ (s << 17n));
+    out[i] = s;
+  }
+  return out;
+}
+
+/** Random signed values uniformly in [-2^bits, 2^bits). */
+export function randomSigned(n: number, bits: number, seed = 1): BigUint64Array {
+  const r = randomRing(n, seed);
+  const out = new BigUint64Array(n);
+  for (let i = 0; i < n; i++) out[i] = BigInt.asUintN(64, BigInt.asIntN(bits + 1, r[i]));
+  return out;
+}
+
+export const signed = (v: bigint): bigint => BigInt.asIntN(64, v);
+
+/** Party 0 inputs every tensor; the program gets the shares. */
+export async function run3<T>(inputs: { data: BigUint64Array; shape: Shape }[], program: (p: Party, xs: AShare[]) => Promise<T>, seed: string | number = 'test'): Promise<LocalRun<T>> {
+  return runLocal(async (p) => {
+    const xs: AShare[] = [];
+    for (const inp of inputs) xs.push(await shareInput(p, 0, p.id === 0 ? inp.data : null, inp.shape));
+    p.meter.reset();
+    return program(p, xs);
+  }, { seed });
+}
+
+export function revealBits(p: Party, b: BitShare): Promise<Uint8Array> {
+  // reveal packed words with a boolean reveal: send s0 to prev, xor the three
+  return (async () => {
+    const W = b.s0.length;
+    p.comm.sendU64(p.comm.next, 'test/revealBits', b.s0);
+    const missing = await p.comm.recvU64(p.comm.prev, 'test/revealBits', W);
+    const w = new BigUint64Array(W);
+    for (let i = 0; i < W; i++) w[i] = b.s0[i] ^ b.s1[i] ^ missing[i];
+    const out = new Uint8Array(b.n);
+    for (let e = 0; e < b.n; e++) out[e] = getBit(w, e);
+    return out;
+  })();
+}
+
+export { revealAll };
+
+/** Every party sends to and receives from both others: afterwards all depths are equal. */
+export async function barrier(p: Party): Promise<void> {
+  const z = new BigUint64Array(0);
+  p.comm.sendU64(p.comm.next, 'test/barrier', z);
+  p.comm.sendU64(p.comm.prev, 'test/barrier', z);
+  await p.comm.recvU64(p.comm.prev, 'test/barrier', 0);
+  await p.comm.recvU64(p.comm.next, 'test/barrier', 0);
+  p.comm.sendU64(p.comm.next, 'test/barrier', z);
+  p.comm.sendU64(p.comm.prev, 'test/barrier', z);
+  await p.comm.recvU64(p.comm.prev, 'test/barrier', 0);
+  await p.comm.recvU64(p.comm.next, 'test/barrier', 0);
+  p.meter.reset();
+}
