@@ -41,7 +41,7 @@ export function makeLocalParties(opts: LocalOptions = {}): { parties: [Party, Pa
     return {
       id,
       comm: new Comm(hub.channels[id], meter),
-      prss: new Prss(seeds[id]),
+      prss: new Prss(seeds[id], k),
       cfg: opts.cfg ?? DEFAULT_RING_CONFIG,
       meter,
       k,

@@ -4,6 +4,8 @@
  * private PRG. Protocol code never calls a system RNG directly.
  */
 import { Prg } from '../ring/prg.js';
+import type { RingKernels } from '../ring/kernels.js';
+import { defaultKernels } from '../ring/default-kernels.js';
 
 export interface PrssSeeds {
   /** s_{i-1}: shared with the previous party. */
@@ -19,7 +21,10 @@ export class Prss {
   readonly next: Prg;
   readonly own: Prg;
 
-  constructor(seeds: PrssSeeds) {
+  constructor(
+    seeds: PrssSeeds,
+    private readonly k: RingKernels = defaultKernels(),
+  ) {
     this.prev = new Prg(seeds.prev);
     this.next = new Prg(seeds.next);
     this.own = new Prg(seeds.own);
@@ -28,8 +33,7 @@ export class Prss {
   /** Additive zero-sharing: α_i = F(s_i) − F(s_{i-1}); α_0 + α_1 + α_2 = 0 mod 2^64. */
   zero(n: number): BigUint64Array {
     const a = this.next.ring(n);
-    const b = this.prev.ring(n);
-    for (let j = 0; j < n; j++) a[j] -= b[j];
+    this.k.sub(a, a, this.prev.ring(n));
     return a;
   }
 

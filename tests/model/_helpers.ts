@@ -9,13 +9,14 @@ import { plainTensor, type PlainTensor } from '../../src/model/plain-ops.js';
 import type { Shape } from '../../src/model/_shape.js';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const MODELS_DIR = resolve(REPO_ROOT, '..', 'shared', 'models');
+/** ../shared/models beside the repo; TRIFORM_MODELS_DIR overrides it (e.g. to test the skip path). */
+export const MODELS_DIR = process.env.TRIFORM_MODELS_DIR ?? resolve(REPO_ROOT, '..', 'shared', 'models');
 
 /** Path of a file under ../shared/models, or undefined (with a printed warning) if absent. */
 export function sharedModelFile(rel: string): string | undefined {
   const p = join(MODELS_DIR, rel);
   if (existsSync(p)) return p;
-  console.warn(`[tests/model] SKIPPING tests that need ${p}: file not found (see ../shared/models/README.md)`);
+  console.warn(`[tests/model] SKIPPING tests that need ${p}: file not found (see shared/models/README.md)`);
   return undefined;
 }
 

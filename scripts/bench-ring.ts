@@ -1,0 +1,74 @@
+/**
+ * Ring kernel throughput, one JSON object per line on stdout:
+ *   {"kernel":"wasm"|"js","op":"matmul","shape":[M,K,N],"gmacs":…, "measured":{…}}
+ * gmacs = 10^9 multiply-adds per second (for elementwise ops and bitPlanes: 10^9 elements per
+ * second). Everything goes through the public RingKernels API, so the wasm figures include
+ * copying operands into and out of linear memory. The BigInt reference is too slow for the full
+ * shapes: it runs on the first `rows` rows of a (same K, N) and `measured` says so.
+ * The machine and config go to stderr.
+ *
+ *   npm run bench:ring            (tsx scripts/bench-ring.ts [--quick])
+ */
+import { cpus } from 'node:os';
+import { jsKernels, type RingKernels } from '../src/ring/kernels.js';
+import { wasmKernels } from '../src/ring/wasm-kernels.js';
+
+const quick = process.argv.includes('--quick');
+const MIN_MS = quick ? 200 : 1000;
+const JS_MACS = quick ? 2e6 : 8e6; // multiply-adds per timed JS matmul sample
+
+function randomWords(n: number): BigUint64Array {
+  const a = new BigUint64Array(n);
+  const u32 = new Uint32Array(a.buffer);
+  for (let i = 0; i < u32.length; i++) u32[i] = (Math.random() * 2 ** 32) >>> 0;
+  return a;
+}
+
+/** Runs fn at least `minReps` times and for at least `minMs`; returns ms per call. */
+function time(fn: () => void, minMs: number, minReps = 3): { msPerCall: number; reps: number } {
+  fn(); // warm-up (JIT, memory growth)
+  let reps = 0;
+  const t0 = performance.now();
+  let t = t0;
+  while (reps < minReps || t - t0 < minMs) {
+    fn();
+    reps++;
+    t = performance.now();
+  }
+  return { msPerCall: (t - t0) / reps, reps };
+}
+
+function emit(kernel: string, op: string, shape: number[], gops: number, measured: Record<string, unknown>): void {
+  console.log(JSON.stringify({ kernel, op, shape, gmacs: Number(gops.toFixed(4)), measured }));
+}
+
+function benchMatmul(k: RingKernels, op: 'matmul' | 'matmulTB', [M, K, N]: [number, number, number]): void {
+  const rows = k === jsKernels ? Math.max(1, Math.min(M, Math.round(JS_MACS / (K * N)))) : M;
+  const a = randomWords(rows * K), b = randomWords(K * N), out = new BigUint64Array(rows * N);
+  const { msPerCall, reps } = time(() => k[op](out, a, b, rows, K, N), k === jsKernels ? 0 : MIN_MS, k === jsKernels ? 1 : 3);
+  const macs = rows * K * N;
+  emit(k.name, op, [M, K, N], macs / (msPerCall * 1e6), { shape: [rows, K, N], reps, msPerCall: Number(msPerCall.toFixed(3)) });
+}
+
+function benchElementwise(k: RingKernels, op: 'add' | 'mul' | 'bitPlanes', n: number): void {
+  const len = k === jsKernels && op === 'bitPlanes' ? n / 64 : n; // 64 BigInt shifts per element in the reference
+  const a = randomWords(len), b = randomWords(len);
+  const out = new BigUint64Array(op === 'bitPlanes' ? 64 * Math.ceil(len / 64) : len);
+  const fn = op === 'bitPlanes' ? () => k.bitPlanes(out, a, len) : () => k[op](out, a, b);
+  const { msPerCall, reps } = time(fn, k === jsKernels ? MIN_MS / 2 : MIN_MS, k === jsKernels ? 1 : 3);
+  emit(k.name, op, [n], len / (msPerCall * 1e6), { shape: [len], reps, msPerCall: Number(msPerCall.toFixed(3)) });
+}
+
+const cpu = cpus();
+console.error(`# bench-ring: ${cpu[0]?.model ?? 'unknown cpu'} x${cpu.length}, node ${process.version}, ${process.platform}-${process.arch}${quick ? ', --quick' : ''}`);
+
+const SHAPES: [number, number, number][] = [[128, 768, 768], [128, 768, 3072], [1, 768, 3072]];
+for (const shape of SHAPES) {
+  benchMatmul(wasmKernels, 'matmul', shape);
+  benchMatmul(jsKernels, 'matmul', shape);
+}
+for (const shape of SHAPES) benchMatmul(wasmKernels, 'matmulTB', shape);
+for (const op of ['add', 'mul', 'bitPlanes'] as const) {
+  benchElementwise(wasmKernels, op, 1 << 20);
+  benchElementwise(jsKernels, op, 1 << 20);
+}

@@ -1,0 +1,145 @@
+/**
+ * parties.json: every party's address and public identity key, the clients allowed to open
+ * sessions, and the link limits. Validated with zod at start; a bad file fails with an
+ * MPC_ERR_CONFIG naming the field (`parties[1].port: ...`).
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { z } from 'zod';
+import type { PartyId } from '../protocols/channel.js';
+import { MpcError } from '../protocols/errors.js';
+
+const hexKey = z
+  .string()
+  .regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex characters (a 32-byte Ed25519 public key)')
+  .transform((s) => s.toLowerCase());
+
+const partySchema = z
+  .object({
+    id: z.union([z.literal(0), z.literal(1), z.literal(2)]),
+    /** Address the other parties and the clients dial. */
+    host: z.string().min(1),
+    port: z.number().int().min(1).max(65535),
+    /** Address to bind (default: host). Use '0.0.0.0' on a multi-homed host. */
+    listen: z.string().min(1).optional(),
+    publicKey: hexKey,
+    /** Private key file, relative to the config file (default `p<id>.key`). Only this party reads it. */
+    keyFile: z.string().min(1).optional(),
+    /** Where this party stores model shares, relative to the config file. */
+    dataDir: z.string().min(1).optional(),
+  })
+  .strict();
+
+const clientSchema = z
+  .object({
+    name: z.string().min(1).max(64),
+    publicKey: hexKey,
+  })
+  .strict();
+
+const limitsSchema = z
+  .object({
+    /** Largest sealed WebSocket message accepted (ws maxPayload); frames are fragmented below it. */
+    maxPayloadBytes: z.number().int().min(64 * 1024).max(256 * 1024 * 1024).default(8 * 1024 * 1024),
+    /** Largest logical frame (one tensor) accepted after reassembly. */
+    maxFrameBytes: z.number().int().min(1024).max(2 ** 32).default(2 ** 31),
+    /** Handshake deadline for one link. */
+    handshakeTimeoutMs: z.number().int().min(100).max(600_000).default(5000),
+  })
+  .strict();
+
+export const partiesConfigSchema = z
+  .object({
+    version: z.literal(1),
+    /** A link whose peer is silent (no pong, no data) this long is closed with MPC_ERR_TIMEOUT. */
+    heartbeatTimeoutMs: z.number().int().min(200).max(600_000).default(5000),
+    parties: z.array(partySchema).length(3),
+    clients: z.array(clientSchema).min(1),
+    limits: limitsSchema.default({ maxPayloadBytes: 8 * 1024 * 1024, maxFrameBytes: 2 ** 31, handshakeTimeoutMs: 5000 }),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    c.parties.forEach((p, i) => {
+      if (p.id !== i) ctx.addIssue({ code: 'custom', path: ['parties', i, 'id'], message: `must be ${i} (parties are listed in id order)` });
+    });
+    const keys = new Map<string, string>();
+    const note = (key: string, where: string, path: (string | number)[]) => {
+      const prev = keys.get(key);
+      if (prev) ctx.addIssue({ code: 'custom', path, message: `same public key as ${prev}` });
+      else keys.set(key, where);
+    };
+    c.parties.forEach((p, i) => note(p.publicKey, `parties[${i}]`, ['parties', i, 'publicKey']));
+    c.clients.forEach((cl, i) => note(cl.publicKey, `clients[${i}]`, ['clients', i, 'publicKey']));
+  });
+
+export type PartiesConfigFile = z.infer<typeof partiesConfigSchema>;
+export type PartyEntry = PartiesConfigFile['parties'][number];
+export type ClientEntry = PartiesConfigFile['clients'][number];
+
+/** The validated config plus where it came from (relative paths resolve against `dir`). */
+export interface PartiesConfig extends PartiesConfigFile {
+  /** Folder of the config file. */
+  readonly dir: string;
+}
+
+function formatIssues(err: z.ZodError): string {
+  return err.issues
+    .map((i) => {
+      const path = i.path.map((p, k) => (typeof p === 'number' ? `[${p}]` : k === 0 ? String(p) : `.${String(p)}`)).join('');
+      return `${path || '(root)'}: ${i.message}`;
+    })
+    .join('; ');
+}
+
+/** Validate a parsed config object; `dir` resolves keyFile and dataDir. */
+export function parsePartiesConfig(json: unknown, dir: string, source = 'parties config'): PartiesConfig {
+  const r = partiesConfigSchema.safeParse(json);
+  if (!r.success) throw new MpcError('MPC_ERR_CONFIG', `invalid ${source}: ${formatIssues(r.error)}`);
+  return { ...r.data, dir: resolve(dir) };
+}
+
+/** Read and validate a parties.json file. */
+export function loadPartiesConfig(path: string): PartiesConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new MpcError('MPC_ERR_CONFIG', `cannot read parties config ${path}: ${(e as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new MpcError('MPC_ERR_CONFIG', `parties config ${path} is not valid JSON: ${(e as Error).message}`);
+  }
+  return parsePartiesConfig(json, dirname(resolve(path)), path);
+}
+
+function under(cfg: PartiesConfig, p: string): string {
+  return isAbsolute(p) ? p : resolve(cfg.dir, p);
+}
+
+export function partyEntry(cfg: PartiesConfig, id: PartyId): PartyEntry {
+  return cfg.parties[id];
+}
+
+/** Absolute path of party `id`'s private key file. */
+export function partyKeyFile(cfg: PartiesConfig, id: PartyId): string {
+  return under(cfg, cfg.parties[id].keyFile ?? `p${id}.key`);
+}
+
+/** Absolute data folder of party `id` (default `<config dir>/data/p<id>`). */
+export function partyDataDir(cfg: PartiesConfig, id: PartyId): string {
+  return under(cfg, cfg.parties[id].dataDir ?? `data/p${id}`);
+}
+
+/** The WebSocket URL a peer dials to reach party `id`. */
+export function partyUrl(cfg: PartiesConfig, id: PartyId): string {
+  const { host, port } = cfg.parties[id];
+  return `ws://${host.includes(':') ? `[${host}]` : host}:${port}/`;
+}
+
+export function asPartyId(n: number, label = 'party id'): PartyId {
+  if (n !== 0 && n !== 1 && n !== 2) throw new MpcError('MPC_ERR_CONFIG', `${label} must be 0, 1 or 2, got ${n}`);
+  return n;
+}
