@@ -6,15 +6,15 @@
  * stages with row distance >= 2, a shuffle-based SIMD stage for distance 1).
  */
 
-/** 64-word scratch block (static data, below the JS-managed heap). */
-const T: usize = memory.data(64 * 8, 16);
+/** Scratch for 8 blocks of 64 words (static data, below the JS-managed heap). */
+const T: usize = memory.data(8 * 512, 64);
 
 /**
  * Stage with row distance j >= 2: for every row r with bit j of r clear, exchange bit c+j of row
  * r with bit c of row r+j, for every column c with bit j of c clear (m = mask of those columns).
  */
 // @ts-ignore: decorator
-@inline function stage(j: i32, m: u64): void {
+@inline function stage(T: usize, j: i32, m: u64): void {
   const mv = i64x2.splat(m);
   for (let r0 = 0; r0 < 64; r0 += j << 1) {
     for (let r = r0; r < r0 + j; r += 2) {
@@ -29,7 +29,7 @@ const T: usize = memory.data(64 * 8, 16);
 
 /** Stage with row distance 1, on four rows at a time (lanes regrouped by shuffles). */
 // @ts-ignore: decorator
-@inline function stage1(): void {
+@inline function stage1(T: usize): void {
   const mv = i64x2.splat(0x5555555555555555);
   for (let p: usize = T; p < T + 512; p += 32) {
     const v0 = v128.load(p), v1 = v128.load(p, 16);
@@ -43,29 +43,58 @@ const T: usize = memory.data(64 * 8, 16);
   }
 }
 
-function transpose64(): void {
-  stage(32, 0x00000000ffffffff);
-  stage(16, 0x0000ffff0000ffff);
-  stage(8, 0x00ff00ff00ff00ff);
-  stage(4, 0x0f0f0f0f0f0f0f0f);
-  stage(2, 0x3333333333333333);
-  stage1();
+/** Transposes the 64×64 bit matrix at p in place (row r = word r, column c = bit c). */
+function transpose64(p: usize): void {
+  stage(p, 32, 0x00000000ffffffff);
+  stage(p, 16, 0x0000ffff0000ffff);
+  stage(p, 8, 0x00ff00ff00ff00ff);
+  stage(p, 4, 0x0f0f0f0f0f0f0f0f);
+  stage(p, 2, 0x3333333333333333);
+  stage1(p);
 }
 
-/** o: [64*W] planes, a: [n] elements. o must not overlap a. */
+/** Copies block w (64 elements, zero-padded past n) of a into dst. */
+// @ts-ignore: decorator
+@inline function loadBlock(dst: usize, a: usize, w: i32, n: i32): void {
+  const cnt = min<i32>(64, n - (w << 6));
+  const bytes = <usize>cnt << 3;
+  memory.copy(dst, a + (<usize>w << 9), bytes);
+  if (cnt < 64) memory.fill(dst + bytes, 0, 512 - bytes);
+}
+
+/**
+ * o: [64*W] planes, a: [n] elements. o must not overlap a.
+ * Blocks go 8 at a time so each plane receives 8 consecutive words (one 64-byte line) per
+ * group: the 64 destinations are W words apart, which for large n all fall in the same cache
+ * set, and writing each line once and whole avoids thrashing it.
+ */
 export function bitPlanes(o: usize, a: usize, n: i32): void {
   const W = (n + 63) >>> 6;
-  const strideBytes = <usize>W << 3;
-  for (let w = 0; w < W; w++) {
-    const cnt = min<i32>(64, n - (w << 6));
-    const bytes = <usize>cnt << 3;
-    memory.copy(T, a + (<usize>w << 9), bytes);
-    if (cnt < 64) memory.fill(T + bytes, 0, 512 - bytes);
-    transpose64();
+  const stride = <usize>W << 3;
+  const G = W & ~7;
+  for (let w0 = 0; w0 < G; w0 += 8) {
+    for (let b = 0; b < 8; b++) {
+      const blk = T + (<usize>b << 9);
+      loadBlock(blk, a, w0 + b, n);
+      transpose64(blk);
+    }
+    let q = o + (<usize>w0 << 3);
+    for (let j: usize = 0; j < 512; j += 8) {
+      const r = T + j;
+      v128.store(q, i64x2.replace_lane(v128.load64_splat(r), 1, load<i64>(r, 512)));
+      v128.store(q, i64x2.replace_lane(v128.load64_splat(r, 1024), 1, load<i64>(r, 1536)), 16);
+      v128.store(q, i64x2.replace_lane(v128.load64_splat(r, 2048), 1, load<i64>(r, 2560)), 32);
+      v128.store(q, i64x2.replace_lane(v128.load64_splat(r, 3072), 1, load<i64>(r, 3584)), 48);
+      q += stride;
+    }
+  }
+  for (let w = G; w < <i32>W; w++) {
+    loadBlock(T, a, w, n);
+    transpose64(T);
     let q = o + (<usize>w << 3);
     for (let j: usize = 0; j < 512; j += 8) {
       store<u64>(q, load<u64>(T + j));
-      q += strideBytes;
+      q += stride;
     }
   }
 }
@@ -73,15 +102,32 @@ export function bitPlanes(o: usize, a: usize, n: i32): void {
 /** Inverse of bitPlanes: o: [n] elements, planes: [64*W]. o must not overlap planes. */
 export function fromBitPlanes(o: usize, planes: usize, n: i32): void {
   const W = (n + 63) >>> 6;
-  const strideBytes = <usize>W << 3;
-  for (let w = 0; w < W; w++) {
-    const cnt = min<i32>(64, n - (w << 6));
+  const stride = <usize>W << 3;
+  const G = W & ~7;
+  for (let w0 = 0; w0 < G; w0 += 8) {
+    let q = planes + (<usize>w0 << 3);
+    for (let j: usize = 0; j < 512; j += 8) {
+      const r = T + j;
+      const v0 = v128.load(q), v1 = v128.load(q, 16), v2 = v128.load(q, 32), v3 = v128.load(q, 48);
+      v128.store64_lane(r, v0, 0); v128.store64_lane(r, v0, 1, 512);
+      v128.store64_lane(r, v1, 0, 1024); v128.store64_lane(r, v1, 1, 1536);
+      v128.store64_lane(r, v2, 0, 2048); v128.store64_lane(r, v2, 1, 2560);
+      v128.store64_lane(r, v3, 0, 3072); v128.store64_lane(r, v3, 1, 3584);
+      q += stride;
+    }
+    for (let b = 0; b < 8; b++) {
+      const blk = T + (<usize>b << 9), w = w0 + b;
+      transpose64(blk);
+      memory.copy(o + (<usize>w << 9), blk, <usize>min<i32>(64, n - (w << 6)) << 3);
+    }
+  }
+  for (let w = G; w < <i32>W; w++) {
     let q = planes + (<usize>w << 3);
     for (let j: usize = 0; j < 512; j += 8) {
       store<u64>(T + j, load<u64>(q));
-      q += strideBytes;
+      q += stride;
     }
-    transpose64();
-    memory.copy(o + (<usize>w << 9), T, <usize>cnt << 3);
+    transpose64(T);
+    memory.copy(o + (<usize>w << 9), T, <usize>min<i32>(64, n - (w << 6)) << 3);
   }
 }

@@ -79,25 +79,27 @@ export class Gpt2<T> implements CausalLM<T> {
     let x = await ops.add(tok, ops.sliceRows(this.wpe, pos, t)); // [n, D]
     for (let l = 0; l < c.nLayer; l++) {
       const b = this.blocks[l];
-      // ---- causal self-attention ----
-      const h = await ops.layerNorm(x, b.ln1w, b.ln1b, eps); // [n, D]
-      const qkv = await ops.add(await ops.matmul(h, b.attnW), b.attnB); // [n, 3D]
-      const q = await ops.mulPublic(ops.takeCols(qkv, range(0, d)), scale); // [n, D], scaled by 1/sqrt(hs)
-      const kNew = ops.takeCols(qkv, range(d, 2 * d)); // [n, D]
-      const vNew = ops.takeCols(qkv, range(2 * d, 3 * d)); // [n, D]
-      const { k, v } = cache.append(ops, l, kNew, vNew); // [T, D] each
-      const qh = ops.transpose(ops.reshape(q, [n, nh, hs]), [1, 0, 2]); // [H, n, hs]
-      const kh = ops.transpose(ops.reshape(k, [t, nh, hs]), [1, 0, 2]); // [H, T, hs]
-      const vh = ops.transpose(ops.reshape(v, [t, nh, hs]), [1, 0, 2]); // [H, T, hs]
-      const scores = await ops.bmmT(qh, kh); // [H, n, T]
-      const att = await ops.softmax(ops.reshape(scores, [nh * n, t]), causalMask(n, pos)); // [H·n, T]
-      const yh = await ops.bmm(ops.reshape(att, [nh, n, t]), vh); // [H, n, hs]
-      const y = ops.reshape(ops.transpose(yh, [1, 0, 2]), [n, d]); // [n, D]
-      x = await ops.add(x, await ops.add(await ops.matmul(y, b.projW), b.projB)); // [n, D]
-      // ---- MLP ----
-      const h2 = await ops.layerNorm(x, b.ln2w, b.ln2b, eps); // [n, D]
-      const f = await ops.gelu(await ops.add(await ops.matmul(h2, b.fcW), b.fcB)); // [n, I]
-      x = await ops.add(x, await ops.add(await ops.matmul(f, b.fcProjW), b.fcProjB)); // [n, D]
+      await ops.scope(`layer${l}`, async () => {
+        // ---- causal self-attention ----
+        const h = await ops.layerNorm(x, b.ln1w, b.ln1b, eps); // [n, D]
+        const qkv = await ops.add(await ops.matmul(h, b.attnW), b.attnB); // [n, 3D]
+        const q = await ops.mulPublic(ops.takeCols(qkv, range(0, d)), scale); // [n, D], scaled by 1/sqrt(hs)
+        const kNew = ops.takeCols(qkv, range(d, 2 * d)); // [n, D]
+        const vNew = ops.takeCols(qkv, range(2 * d, 3 * d)); // [n, D]
+        const { k, v } = cache.append(ops, l, kNew, vNew); // [T, D] each
+        const qh = ops.transpose(ops.reshape(q, [n, nh, hs]), [1, 0, 2]); // [H, n, hs]
+        const kh = ops.transpose(ops.reshape(k, [t, nh, hs]), [1, 0, 2]); // [H, T, hs]
+        const vh = ops.transpose(ops.reshape(v, [t, nh, hs]), [1, 0, 2]); // [H, T, hs]
+        const scores = await ops.bmmT(qh, kh); // [H, n, T]
+        const att = await ops.softmax(ops.reshape(scores, [nh * n, t]), causalMask(n, pos)); // [H·n, T]
+        const yh = await ops.bmm(ops.reshape(att, [nh, n, t]), vh); // [H, n, hs]
+        const y = ops.reshape(ops.transpose(yh, [1, 0, 2]), [n, d]); // [n, D]
+        x = await ops.add(x, await ops.add(await ops.matmul(y, b.projW), b.projB)); // [n, D]
+        // ---- MLP ----
+        const h2 = await ops.layerNorm(x, b.ln2w, b.ln2b, eps); // [n, D]
+        const f = await ops.gelu(await ops.add(await ops.matmul(h2, b.fcW), b.fcB)); // [n, I]
+        x = await ops.add(x, await ops.add(await ops.matmul(f, b.fcProjW), b.fcProjB)); // [n, D]
+      });
     }
     const last = await ops.layerNorm(ops.sliceRows(x, n - 1, n), this.lnfW, this.lnfB, eps); // [1, D]
     return ops.matmulT(last, this.wte); // [1, V]

@@ -75,32 +75,34 @@ export class Llama<T> implements CausalLM<T> {
     let x = await ops.embedding(tokens, this.tokEmb); // [n, D]
     for (let l = 0; l < c.nLayers; l++) {
       const w = this.layers[l];
-      // ---- attention ----
-      const h = await ops.rmsNorm(x, w.rmsAtt, c.normEps); // [n, D]
-      const qkv = await ops.matmulT(h, w.wqkv); // [n, D + 2·KVD]
-      const qk = ops.takeCols(qkv, range(0, d + kvd)); // [n, D + KVD]
-      const qkSwap = ops.takeCols(qkv, rope.swap); // [n, D + KVD], pairs (2i, 2i+1) swapped
-      const qkRot = await ops.add(await ops.mulPublic(qk, rope.cos), await ops.mulPublic(qkSwap, rope.sin)); // [n, D + KVD]
-      const q = ops.takeCols(qkRot, range(0, d)); // [n, D], already scaled by 1/sqrt(hs)
-      const kNew = ops.takeCols(qkRot, range(d, d + kvd)); // [n, KVD]
-      const vNew = ops.takeCols(qkv, range(d + kvd, d + 2 * kvd)); // [n, KVD]
-      const { k, v } = cache.append(ops, l, kNew, vNew); // [T, KVD] each, T = pos + n
-      const t = pos + n;
-      // query head hh = kv·g + j  ->  batch kv, row j·n + i
-      const qh = ops.reshape(ops.transpose(ops.reshape(q, [n, kvh, g, hs]), [1, 2, 0, 3]), [kvh, g * n, hs]); // [KVH, G·n, hs]
-      const kh = ops.transpose(ops.reshape(k, [t, kvh, hs]), [1, 0, 2]); // [KVH, T, hs]
-      const vh = ops.transpose(ops.reshape(v, [t, kvh, hs]), [1, 0, 2]); // [KVH, T, hs]
-      const scores = await ops.bmmT(qh, kh); // [KVH, G·n, T]
-      const att = await ops.softmax(ops.reshape(scores, [kvh * g * n, t]), causalMask(n, pos)); // [KVH·G·n, T]
-      const yh = await ops.bmm(ops.reshape(att, [kvh, g * n, t]), vh); // [KVH, G·n, hs]
-      const y = ops.reshape(ops.transpose(ops.reshape(yh, [kvh, g, n, hs]), [2, 0, 1, 3]), [n, d]); // [n, D]
-      x = await ops.add(x, await ops.matmulT(y, w.wo)); // [n, D]
-      // ---- SwiGLU feed-forward: w2(silu(w1 x) ⊙ w3 x) ----
-      const h2 = await ops.rmsNorm(x, w.rmsFfn, c.normEps); // [n, D]
-      const ab = await ops.matmulT(h2, w.w13); // [n, 2H]
-      const a = await ops.silu(ops.takeCols(ab, range(0, c.hiddenDim))); // [n, H]
-      const b = ops.takeCols(ab, range(c.hiddenDim, 2 * c.hiddenDim)); // [n, H]
-      x = await ops.add(x, await ops.matmulT(await ops.mul(a, b), w.w2)); // [n, D]
+      await ops.scope(`layer${l}`, async () => {
+        // ---- attention ----
+        const h = await ops.rmsNorm(x, w.rmsAtt, c.normEps); // [n, D]
+        const qkv = await ops.matmulT(h, w.wqkv); // [n, D + 2·KVD]
+        const qk = ops.takeCols(qkv, range(0, d + kvd)); // [n, D + KVD]
+        const qkSwap = ops.takeCols(qkv, rope.swap); // [n, D + KVD], pairs (2i, 2i+1) swapped
+        const qkRot = await ops.add(await ops.mulPublic(qk, rope.cos), await ops.mulPublic(qkSwap, rope.sin)); // [n, D + KVD]
+        const q = ops.takeCols(qkRot, range(0, d)); // [n, D], already scaled by 1/sqrt(hs)
+        const kNew = ops.takeCols(qkRot, range(d, d + kvd)); // [n, KVD]
+        const vNew = ops.takeCols(qkv, range(d + kvd, d + 2 * kvd)); // [n, KVD]
+        const { k, v } = cache.append(ops, l, kNew, vNew); // [T, KVD] each, T = pos + n
+        const t = pos + n;
+        // query head hh = kv·g + j  ->  batch kv, row j·n + i
+        const qh = ops.reshape(ops.transpose(ops.reshape(q, [n, kvh, g, hs]), [1, 2, 0, 3]), [kvh, g * n, hs]); // [KVH, G·n, hs]
+        const kh = ops.transpose(ops.reshape(k, [t, kvh, hs]), [1, 0, 2]); // [KVH, T, hs]
+        const vh = ops.transpose(ops.reshape(v, [t, kvh, hs]), [1, 0, 2]); // [KVH, T, hs]
+        const scores = await ops.bmmT(qh, kh); // [KVH, G·n, T]
+        const att = await ops.softmax(ops.reshape(scores, [kvh * g * n, t]), causalMask(n, pos)); // [KVH·G·n, T]
+        const yh = await ops.bmm(ops.reshape(att, [kvh, g * n, t]), vh); // [KVH, G·n, hs]
+        const y = ops.reshape(ops.transpose(ops.reshape(yh, [kvh, g, n, hs]), [2, 0, 1, 3]), [n, d]); // [n, D]
+        x = await ops.add(x, await ops.matmulT(y, w.wo)); // [n, D]
+        // ---- SwiGLU feed-forward: w2(silu(w1 x) ⊙ w3 x) ----
+        const h2 = await ops.rmsNorm(x, w.rmsFfn, c.normEps); // [n, D]
+        const ab = await ops.matmulT(h2, w.w13); // [n, 2H]
+        const a = await ops.silu(ops.takeCols(ab, range(0, c.hiddenDim))); // [n, H]
+        const b = ops.takeCols(ab, range(c.hiddenDim, 2 * c.hiddenDim)); // [n, H]
+        x = await ops.add(x, await ops.matmulT(await ops.mul(a, b), w.w2)); // [n, D]
+      });
     }
     const last = await ops.rmsNorm(ops.sliceRows(x, n - 1, n), this.rmsFinal, c.normEps); // [1, D]
     return ops.matmulT(last, this.wcls); // [1, V]

@@ -71,6 +71,12 @@ export interface Ops<T> {
   /** Backend name for logs and test titles ('plain-f64', 'secure', ...). */
   readonly backend: string;
 
+  /**
+   * Runs `fn` under a cost label ('layer3', 'attn', 'mlp'): SecureOps meters the bytes and rounds
+   * of everything inside under that nested label; PlainOps just runs it.
+   */
+  scope<R>(label: string, fn: () => Promise<R>): Promise<R>;
+
   // ---- layout: synchronous, free on shares --------------------------------------------------
   shape(x: T): Shape;
   /** Same elements, new shape (same element count). */

@@ -37,6 +37,10 @@ export class PlainOps implements Ops<PlainTensor> {
   readonly backend = 'plain-f64';
   readonly geluForm: GeluForm;
 
+  scope<R>(_label: string, fn: () => Promise<R>): Promise<R> {
+    return fn();
+  }
+
   constructor(opts: PlainOpsOptions = {}) {
     this.geluForm = opts.gelu ?? 'tanh';
   }

@@ -45,6 +45,8 @@ const limitsSchema = z
     maxFrameBytes: z.number().int().min(1024).max(2 ** 32).default(2 ** 31),
     /** Handshake deadline for one link. */
     handshakeTimeoutMs: z.number().int().min(100).max(600_000).default(5000),
+    /** A session waiting this long for input from its client fails with MPC_ERR_TIMEOUT (frees the queue). */
+    clientInputTimeoutMs: z.number().int().min(100).max(86_400_000).default(120_000),
   })
   .strict();
 
@@ -55,7 +57,7 @@ export const partiesConfigSchema = z
     heartbeatTimeoutMs: z.number().int().min(200).max(600_000).default(5000),
     parties: z.array(partySchema).length(3),
     clients: z.array(clientSchema).min(1),
-    limits: limitsSchema.default({ maxPayloadBytes: 8 * 1024 * 1024, maxFrameBytes: 2 ** 31, handshakeTimeoutMs: 5000 }),
+    limits: limitsSchema.default({ maxPayloadBytes: 8 * 1024 * 1024, maxFrameBytes: 2 ** 31, handshakeTimeoutMs: 5000, clientInputTimeoutMs: 120_000 }),
   })
   .strict()
   .superRefine((c, ctx) => {

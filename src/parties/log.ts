@@ -33,7 +33,7 @@ export function createLogger(opts: LogOptions = {}): Logger {
   if (opts.destination) return pino(options, opts.destination);
   const human = opts.pretty ?? process.stdout.isTTY === true;
   if (human) {
-    const stream = pretty({ colorize: process.stdout.isTTY === true, sync: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' });
+    const stream = pretty({ colorize: process.stdout.isTTY === true, sync: true, singleLine: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' });
     return pino(options, stream);
   }
   return pino(options, pino.destination({ dest: 1, sync: true }));
@@ -46,7 +46,7 @@ export const silentLogger: Logger = pino({ level: 'silent' });
 export function errInfo(e: unknown): Record<string, unknown> {
   if (e && typeof e === 'object' && 'code' in e && typeof (e as { code: unknown }).code === 'string') {
     const m = e as { code: string; message?: string; party?: number; tag?: string };
-    return { code: m.code, msg: m.message, party: m.party, tag: m.tag };
+    return { code: m.code, reason: m.message, errParty: m.party, tag: m.tag };
   }
   if (e instanceof Error) return { err: { message: e.message, stack: e.stack } };
   return { err: String(e) };

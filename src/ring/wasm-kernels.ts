@@ -11,8 +11,20 @@ import { RING_WASM_BASE64 } from './_wasm.generated.js';
 import type { RingKernels } from './kernels.js';
 
 type Ptr = number;
+
+/** The slice of the WebAssembly JS API used here (the project's lib setting has no DOM types). */
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(deltaPages: number): number;
+}
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { readonly exports: unknown };
+}
+const WASM = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
 interface RingExports {
-  readonly memory: WebAssembly.Memory;
+  readonly memory: WasmMemory;
   heapBase(): Ptr;
   add(o: Ptr, a: Ptr, b: Ptr, n: number): void;
   sub(o: Ptr, a: Ptr, b: Ptr, n: number): void;
@@ -30,7 +42,7 @@ interface RingExports {
   shrArith(o: Ptr, a: Ptr, s: number, n: number): void;
   sumRows(o: Ptr, a: Ptr, rows: number, cols: number): void;
   sumCols(o: Ptr, a: Ptr, rows: number, cols: number): void;
-  mm(c: Ptr, a: Ptr, b: Ptr, M: number, K: number, N: number, acc: number): void;
+  mm(c: Ptr, a: Ptr, b: Ptr, M: number, K: number, N: number, acc: number, scratch: Ptr): void;
   mmTB(c: Ptr, a: Ptr, b: Ptr, M: number, K: number, N: number, acc: number): void;
   bitPlanes(o: Ptr, a: Ptr, n: number): void;
   fromBitPlanes(o: Ptr, planes: Ptr, n: number): void;
@@ -41,8 +53,7 @@ interface RingExports {
 const PAGE = 65536;
 const MAX_BYTES = 4 * 1024 * 1024 * 1024; // wasm32 address space
 
-const ex = new WebAssembly.Instance(new WebAssembly.Module(Buffer.from(RING_WASM_BASE64, 'base64')), {})
-  .exports as unknown as RingExports;
+const ex = new WASM.Instance(new WASM.Module(Buffer.from(RING_WASM_BASE64, 'base64')), {}).exports as RingExports;
 const memory = ex.memory;
 const BASE = (ex.heapBase() + 15) & ~15;
 
@@ -50,7 +61,7 @@ let u64 = new BigUint64Array(memory.buffer);
 let f64 = new Float64Array(memory.buffer);
 
 /** Bytes of a region of n 8-byte elements, rounded up to keep every region 16-byte aligned. */
-const bytesOf = (n: number): number => (n * 8 + 15) & ~15;
+const bytesOf = (n: number): number => Math.ceil(n / 2) * 16; // arithmetic, not `& ~15`: may exceed 2^31
 
 /** Makes sure [BASE, BASE + bytes) is addressable and the typed-array views are current. */
 function reserve(bytes: number): void {
@@ -80,66 +91,123 @@ type Unary = 'neg' | 'not';
 type WithScalar = 'addScalar' | 'mulScalar' | 'andScalar';
 type Shift = 'shl' | 'shrLogical' | 'shrArith';
 
-/** Elementwise ops compute in place in the region of `a`, so `out` may alias `a` or `b`. */
+/**
+ * Elementwise ops run in chunks of CHUNK elements so the wasm-side copies stay in L2 (the
+ * copies, not the SIMD loops, dominate their cost), and compute in place in the chunk of `a`,
+ * so `out` may alias `a` or `b`.
+ */
+const CHUNK = 16384;
+
+function chunked(out: BigUint64Array, a: BigUint64Array, b: BigUint64Array | null, run: (pa: Ptr, pb: Ptr, m: number) => void): void {
+  const n = out.length;
+  const pa = BASE, pb = pa + bytesOf(CHUNK);
+  reserve(bytesOf(CHUNK) * (b ? 2 : 1));
+  for (let i = 0; i < n; i += CHUNK) {
+    const m = Math.min(CHUNK, n - i);
+    put(pa, a.subarray(i, i + m));
+    if (b) put(pb, b.subarray(i, i + m));
+    run(pa, pb, m);
+    take(out.subarray(i, i + m), pa, m);
+  }
+}
+
 function binary(op: Binary) {
   return (out: BigUint64Array, a: BigUint64Array, b: BigUint64Array): void => {
-    const n = out.length;
-    checkLen(op, a, n);
-    checkLen(op, b, n);
-    const pa = BASE, pb = pa + bytesOf(n);
-    reserve(pb + bytesOf(n) - BASE);
-    put(pa, a);
-    put(pb, b);
-    ex[op](pa, pa, pb, n);
-    take(out, pa, n);
+    checkLen(op, a, out.length);
+    checkLen(op, b, out.length);
+    chunked(out, a, b, (pa, pb, m) => ex[op](pa, pa, pb, m));
   };
 }
 
 function unary(op: Unary) {
   return (out: BigUint64Array, a: BigUint64Array): void => {
-    const n = out.length;
-    checkLen(op, a, n);
-    reserve(bytesOf(n));
-    put(BASE, a);
-    ex[op](BASE, BASE, n);
-    take(out, BASE, n);
+    checkLen(op, a, out.length);
+    chunked(out, a, null, (pa, _, m) => ex[op](pa, pa, m));
   };
 }
 
 function withScalar(op: WithScalar) {
   return (out: BigUint64Array, a: BigUint64Array, s: bigint): void => {
-    const n = out.length;
-    checkLen(op, a, n);
-    reserve(bytesOf(n));
-    put(BASE, a);
-    ex[op](BASE, BASE, BigInt.asIntN(64, s), n);
-    take(out, BASE, n);
+    checkLen(op, a, out.length);
+    const s64 = BigInt.asIntN(64, s); // wasm i64 parameter
+    chunked(out, a, null, (pa, _, m) => ex[op](pa, pa, s64, m));
   };
 }
 
 function shift(op: Shift) {
   return (out: BigUint64Array, a: BigUint64Array, s: number): void => {
-    const n = out.length;
-    checkLen(op, a, n);
-    reserve(bytesOf(n));
-    put(BASE, a);
-    ex[op](BASE, BASE, s, n);
-    take(out, BASE, n);
+    checkLen(op, a, out.length);
+    chunked(out, a, null, (pa, _, m) => ex[op](pa, pa, s, m));
   };
 }
 
-function matmulWith(kernel: 'mm' | 'mmTB', acc: 0 | 1, label: string) {
+/**
+ * Matmuls copy a, b (and c when accumulating) in whole and run one kernel call — except for a
+ * few rows of a (decode-time shapes like [1,768]·[768,3072]), where the work is tiny next to
+ * copying b, so b goes through an L2-sized window instead: k-slices of b for a·b (accumulating
+ * into c in wasm memory), row-slices of b for a·bᵀ (each giving a column slice of c).
+ */
+const SMALL_M = 12;
+const WINDOW_ELEMS = 32768; // 256 KiB of b per window
+
+function checkMatmul(label: string, out: BigUint64Array, a: BigUint64Array, b: BigUint64Array, M: number, K: number, N: number): void {
+  checkLen(`${label} out`, out, M * N);
+  checkLen(`${label} a`, a, M * K);
+  checkLen(`${label} b`, b, K * N);
+}
+
+function matmulAB(acc: 0 | 1, label: string) {
   return (out: BigUint64Array, a: BigUint64Array, b: BigUint64Array, M: number, K: number, N: number): void => {
-    checkLen(`${label} out`, out, M * N);
-    checkLen(`${label} a`, a, M * K);
-    checkLen(`${label} b`, b, K * N);
-    const pa = BASE, pb = pa + bytesOf(M * K), pc = pb + bytesOf(K * N);
-    reserve(pc + bytesOf(M * N) - BASE);
-    put(pa, a);
-    put(pb, b);
+    checkMatmul(label, out, a, b, M, K, N);
+    if (M >= SMALL_M || K === 0 || N === 0) {
+      // mm packs 8 columns of b at a time into a K·64-byte scratch placed after c
+      const pa = BASE, pb = pa + bytesOf(M * K), pc = pb + bytesOf(K * N), ps = pc + bytesOf(M * N);
+      reserve(ps + bytesOf(8 * K) - BASE);
+      put(pa, a);
+      put(pb, b);
+      if (acc) put(pc, out);
+      ex.mm(pc, pa, pb, M, K, N, acc, ps);
+      take(out, pc, M * N);
+      return;
+    }
+    const kc = Math.max(1, Math.floor(WINDOW_ELEMS / N));
+    const pa = BASE, pb = pa + bytesOf(M * kc), pc = pb + bytesOf(kc * N), ps = pc + bytesOf(M * N);
+    reserve(ps + bytesOf(8 * kc) - BASE);
     if (acc) put(pc, out);
-    ex[kernel](pc, pa, pb, M, K, N, acc);
+    for (let k0 = 0; k0 < K; k0 += kc) {
+      const kk = Math.min(kc, K - k0);
+      for (let i = 0; i < M; i++) put(pa + i * kk * 8, a.subarray(i * K + k0, i * K + k0 + kk));
+      put(pb, b.subarray(k0 * N, (k0 + kk) * N));
+      ex.mm(pc, pa, pb, M, kk, N, acc || k0 > 0 ? 1 : 0, ps);
+    }
     take(out, pc, M * N);
+  };
+}
+
+function matmulABt(acc: 0 | 1, label: string) {
+  return (out: BigUint64Array, a: BigUint64Array, b: BigUint64Array, M: number, K: number, N: number): void => {
+    checkMatmul(label, out, a, b, M, K, N);
+    if (M >= SMALL_M || K === 0 || N === 0) {
+      const pa = BASE, pb = pa + bytesOf(M * K), pc = pb + bytesOf(K * N);
+      reserve(pc + bytesOf(M * N) - BASE);
+      put(pa, a);
+      put(pb, b);
+      if (acc) put(pc, out);
+      ex.mmTB(pc, pa, pb, M, K, N, acc);
+      take(out, pc, M * N);
+      return;
+    }
+    const nc = Math.max(8, Math.floor(WINDOW_ELEMS / K / 8) * 8);
+    const pa = BASE, pb = pa + bytesOf(M * K), pc = pb + bytesOf(nc * K);
+    reserve(pc + bytesOf(M * nc) - BASE);
+    put(pa, a);
+    for (let j0 = 0; j0 < N; j0 += nc) {
+      const nn = Math.min(nc, N - j0);
+      put(pb, b.subarray(j0 * K, (j0 + nn) * K));
+      if (acc) for (let i = 0; i < M; i++) put(pc + i * nn * 8, out.subarray(i * N + j0, i * N + j0 + nn));
+      ex.mmTB(pc, pa, pb, M, K, nn, acc);
+      for (let i = 0; i < M; i++) take(out.subarray(i * N + j0, i * N + j0 + nn), pc + i * nn * 8, nn);
+    }
   };
 }
 
@@ -159,10 +227,10 @@ export const wasmKernels: RingKernels = {
   shl: shift('shl'),
   shrLogical: shift('shrLogical'),
   shrArith: shift('shrArith'),
-  matmul: matmulWith('mm', 0, 'matmul'),
-  matmulAcc: matmulWith('mm', 1, 'matmulAcc'),
-  matmulTB: matmulWith('mmTB', 0, 'matmulTB'),
-  matmulTBAcc: matmulWith('mmTB', 1, 'matmulTBAcc'),
+  matmul: matmulAB(0, 'matmul'),
+  matmulAcc: matmulAB(1, 'matmulAcc'),
+  matmulTB: matmulABt(0, 'matmulTB'),
+  matmulTBAcc: matmulABt(1, 'matmulTBAcc'),
 
   sumRows(out, a, rows, cols) {
     checkLen('sumRows out', out, rows);
@@ -205,18 +273,24 @@ export const wasmKernels: RingKernels = {
   encodeFixed(out, x, fracBits) {
     const n = out.length;
     checkLen('encodeFixed x', x, n);
-    reserve(bytesOf(n));
-    f64.set(x, BASE / 8);
-    ex.encodeFixed(BASE, BASE, n, fracBits);
-    take(out, BASE, n);
+    reserve(bytesOf(CHUNK));
+    for (let i = 0; i < n; i += CHUNK) {
+      const m = Math.min(CHUNK, n - i);
+      f64.set(x.subarray(i, i + m), BASE / 8);
+      ex.encodeFixed(BASE, BASE, m, fracBits);
+      take(out.subarray(i, i + m), BASE, m);
+    }
   },
   decodeFixed(out, a, fracBits) {
     const n = out.length;
     checkLen('decodeFixed a', a, n);
-    reserve(bytesOf(n));
-    put(BASE, a);
-    ex.decodeFixed(BASE, BASE, n, fracBits);
-    out.set(f64.subarray(BASE / 8, BASE / 8 + n));
+    reserve(bytesOf(CHUNK));
+    for (let i = 0; i < n; i += CHUNK) {
+      const m = Math.min(CHUNK, n - i);
+      put(BASE, a.subarray(i, i + m));
+      ex.decodeFixed(BASE, BASE, m, fracBits);
+      out.subarray(i, i + m).set(f64.subarray(BASE / 8, BASE / 8 + m));
+    }
   },
 };
 

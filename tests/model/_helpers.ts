@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { bertTensorShapes, type BertConfig, type BertWeights } from '../../src/model/bert-checkpoint.js';
 import type { Gpt2Config, Gpt2Weights } from '../../src/model/gpt2-checkpoint.js';
 import { gpt2TensorShapes } from '../../src/model/gpt2-checkpoint.js';
 import type { LlamaConfig, LlamaWeights } from '../../src/model/llama2c.js';
@@ -91,9 +92,57 @@ export function syntheticGpt2(c: Gpt2Config, seed: number): Gpt2Weights<PlainTen
   return { config: c, tensors };
 }
 
+export const TINY_BERT: BertConfig = {
+  hiddenSize: 32, numHiddenLayers: 2, numAttentionHeads: 4, intermediateSize: 64, maxPositionEmbeddings: 24,
+  vocabSize: 60, typeVocabSize: 2, layerNormEps: 1e-12, hiddenAct: 'gelu',
+};
+
+/** Seeded synthetic BERT encoder weights (HF names, torch [out,in] Linear layout), float32 values. */
+export function syntheticBert(c: BertConfig, seed: number): BertWeights<PlainTensor> {
+  const r = rng(seed);
+  const tensors = new Map<string, PlainTensor>();
+  for (const [name, shape] of bertTensorShapes(c)) {
+    const isLnWeight = name.endsWith('LayerNorm.weight');
+    const isBias = name.endsWith('.bias');
+    const scale = isLnWeight ? 0.2 : isBias ? 0.1 : name.startsWith('embeddings.') ? 0.5 : 0.3;
+    tensors.set(name, toF32Values(randTensor(r, shape, scale, isLnWeight ? 1 : 0)));
+  }
+  return { config: c, tensors };
+}
+
 export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) return Infinity;
   let m = 0;
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
   return m;
+}
+
+/**
+ * Wraps an Ops backend, recording the name of every async op and failing if two ops are ever in
+ * flight at once (the model must await each op before issuing the next).
+ */
+export function recordingOps<T>(inner: import('../../src/model/ops.js').Ops<T>): {
+  ops: import('../../src/model/ops.js').Ops<T>;
+  calls: string[];
+} {
+  const calls: string[] = [];
+  let inFlight = 0;
+  const sync = new Set(['scope', 'shape', 'reshape', 'transpose', 'sliceRows', 'concatRows', 'takeCols']);
+  const ops = new Proxy(inner, {
+    get(target, prop, receiver) {
+      const v = Reflect.get(target, prop, receiver) as unknown;
+      if (typeof v !== 'function' || typeof prop !== 'string' || sync.has(prop)) return typeof v === 'function' ? v.bind(target) : v;
+      return async (...args: unknown[]) => {
+        if (inFlight > 0) throw new Error(`op ${prop} issued while another op is in flight`);
+        inFlight++;
+        calls.push(prop);
+        try {
+          return await (v as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+        } finally {
+          inFlight--;
+        }
+      };
+    },
+  });
+  return { ops, calls };
 }

@@ -14,7 +14,7 @@ import { Gpt2 } from '../../src/model/gpt2.js';
 import { gpt2ConfigJson, gpt2TensorsToWrite, loadGpt2Checkpoint, type Gpt2Weights } from '../../src/model/gpt2-checkpoint.js';
 import { PlainOps, type PlainTensor } from '../../src/model/plain-ops.js';
 import { encodeSafetensors, type TensorToWrite } from '../../src/model/safetensors.js';
-import { maxAbsDiff, syntheticGpt2, TINY_GPT2 } from './_helpers.js';
+import { maxAbsDiff, recordingOps, syntheticGpt2, TINY_GPT2 } from './_helpers.js';
 
 const root = mkdtempSync(join(tmpdir(), 'triform-gpt2-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -131,6 +131,25 @@ describe('GPT-2 synthetic checkpoint (2 layers, D=32, 4 heads, vocab 300, ctx 64
     expect(ctx.stoppedBy).toBe('context');
     expect(ctx.tokens).toHaveLength(5);
     await expect(generate(model, [1], { maxNewTokens: 2, mode: 'token', temperature: 0.8 })).rejects.toThrow(/greedily/);
+  });
+});
+
+describe('GPT-2 is vectorised for the secure backend', () => {
+  it('the op sequence does not depend on the number of positions; one softmax and one gelu per layer', async () => {
+    const w = syntheticGpt2(TINY_GPT2, 8);
+    const seq = async (n: number, cached: number): Promise<string[]> => {
+      const { ops: rec, calls } = recordingOps(new PlainOps());
+      const s = newSession(new Gpt2(rec, w));
+      if (cached > 0) await s.prefill(new Array(cached).fill(4));
+      calls.length = 0;
+      await s.prefill(new Array(n).fill(7));
+      return calls;
+    };
+    const one = await seq(1, 0);
+    expect(await seq(5, 0)).toEqual(one);
+    expect(await seq(1, 7)).toEqual(one);
+    for (const op of ['softmax', 'gelu', 'bmmT', 'bmm']) expect(one.filter((c) => c === op)).toHaveLength(TINY_GPT2.nLayer);
+    expect(one.filter((c) => c === 'layerNorm')).toHaveLength(2 * TINY_GPT2.nLayer + 1);
   });
 });
 

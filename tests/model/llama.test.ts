@@ -3,17 +3,17 @@
  * rejection of bad files, the batched forward against a literal port of run.c's per-head loops,
  * and KV-cache decoding against full recomputation.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { rmSync } from 'node:fs';
 import { newSession } from '../../src/model/causal-lm.js';
 import { ModelFileError } from '../../src/model/errors.js';
 import { Llama } from '../../src/model/llama.js';
 import { encodeLlama2c, loadLlama2c, type LlamaConfig, type LlamaWeights } from '../../src/model/llama2c.js';
 import { PlainOps, type PlainTensor } from '../../src/model/plain-ops.js';
-import { maxAbsDiff, syntheticLlama, TINY_LLAMA } from './_helpers.js';
+import { mapWeights } from '../../src/model/weights.js';
+import { maxAbsDiff, recordingOps, syntheticLlama, TINY_LLAMA } from './_helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'triform-llama-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -40,9 +40,9 @@ function runC(w: LlamaWeights<PlainTensor>, tokens: number[]): Float64Array {
   };
   const keys: Float64Array[][] = [...Array(c.nLayers)].map(() => []);
   const vals: Float64Array[][] = [...Array(c.nLayers)].map(() => []);
-  let logits = new Float64Array(0);
+  let logits: Float64Array = new Float64Array(0);
   tokens.forEach((tok, pos) => {
-    let x = T('token_embedding_table').slice(tok * d, (tok + 1) * d);
+    let x: Float64Array = T('token_embedding_table').slice(tok * d, (tok + 1) * d);
     for (let l = 0; l < c.nLayers; l++) {
       const p = `layers.${l}.`;
       const xb = rms(x, T(p + 'rms_att_weight'));
@@ -189,5 +189,36 @@ describe('LLaMA forward (synthetic, GQA, unshared classifier)', () => {
     await expect(s.step(40)).rejects.toThrow(/token 40 .*vocabulary size 40/);
     const after = await ops.reveal(await s.step(3));
     expect(maxAbsDiff(after, await ops.reveal(await newSession(model).prefill([1, 2, 3])))).toBeLessThan(1e-9);
+  });
+});
+
+describe('LLaMA is vectorised for the secure backend', () => {
+  it('the op sequence of a forward pass does not depend on the number of positions; one softmax per layer', async () => {
+    const w = syntheticLlama(TINY_LLAMA, 31);
+    const seq = async (n: number, cached: number): Promise<string[]> => {
+      const { ops: rec, calls } = recordingOps(new PlainOps());
+      const m = new Llama(rec, w);
+      const s = newSession(m);
+      if (cached > 0) await s.prefill(new Array(cached).fill(4));
+      calls.length = 0;
+      await s.prefill(new Array(n).fill(7));
+      return calls;
+    };
+    const one = await seq(1, 0);
+    expect(await seq(6, 0)).toEqual(one);
+    expect(await seq(1, 9)).toEqual(one);
+    expect(one.filter((c) => c === 'softmax')).toHaveLength(TINY_LLAMA.nLayers);
+    expect(one.filter((c) => c === 'bmmT')).toHaveLength(TINY_LLAMA.nLayers);
+    expect(one.filter((c) => c === 'silu')).toHaveLength(TINY_LLAMA.nLayers);
+    expect(one.filter((c) => c === 'matmulT')).toHaveLength(4 * TINY_LLAMA.nLayers + 1); // qkv, wo, w13, w2 + LM head
+    expect(one.filter((c) => c === 'rmsNorm')).toHaveLength(2 * TINY_LLAMA.nLayers + 1);
+  });
+
+  it('mapWeights carries the weights to another handle type without changing the result', async () => {
+    const w = syntheticLlama(TINY_LLAMA, 32);
+    const mapped = await mapWeights(w, (_, t) => ({ data: t.data.slice(), shape: t.shape }));
+    const a = await ops.reveal(await newSession(new Llama(ops, w)).prefill([1, 2, 3]));
+    const b = await ops.reveal(await newSession(new Llama(ops, mapped)).prefill([1, 2, 3]));
+    expect(b).toEqual(a);
   });
 });

@@ -3,8 +3,11 @@
  * BPE (vocabulary from gpt2-encoder.json + gpt2-vocab.bpe, and from the GGUF) and BERT WordPiece
  * (bge vocabulary from the GGUF). The .out vectors are token ids WITHOUT special tokens.
  */
-import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Llama2cTokenizer } from '../../src/model/llama2c-tokenizer.js';
 import { readGgufVocab } from '../../src/model/gguf-vocab.js';
 import { Gpt2Tokenizer } from '../../src/model/gpt2-tokenizer.js';
 import { WordPieceTokenizer } from '../../src/model/wordpiece-tokenizer.js';
@@ -21,6 +24,8 @@ function readVectors(inp: string, out: string): { text: string; ids: number[] }[
 }
 
 const SKIP = '[SKIPPED: ../shared/models/tokenizers not found]';
+const tmp = mkdtempSync(join(tmpdir(), 'triform-tok-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 const G_INP = sharedModelFile('tokenizers/ggml-vocab-gpt-2.gguf.inp');
 const G_OUT = sharedModelFile('tokenizers/ggml-vocab-gpt-2.gguf.out');
@@ -49,6 +54,21 @@ describe.skipIf(!haveGpt2)(`GPT-2 byte-level BPE ${haveGpt2 ? '' : SKIP}`, () =>
     expect(fromJson!.encode('Hello<|endoftext|> world')).toEqual([15496, 50256, 995]);
     expect(fromJson!.vocabSize).toBe(50257);
     expect(fromJson!.decode([15496, 50256])).toBe('Hello<|endoftext|>');
+  });
+
+  it('loads the same vocabulary from an HF tokenizer.json and from a vocab.json + merges.txt directory', () => {
+    const vocab = JSON.parse(readFileSync(G_ENC as string, 'utf8')) as Record<string, number>;
+    const merges = readFileSync(G_BPE as string, 'utf8').split('\n').filter((l) => l && !l.startsWith('#'));
+    writeFileSync(join(tmp, 'tokenizer.json'), JSON.stringify({
+      model: { type: 'BPE', vocab, merges: merges.map((m) => m.split(' ')) },
+      added_tokens: [{ id: 50256, content: '<|endoftext|>', special: true }],
+    }));
+    const a = Gpt2Tokenizer.fromDir(tmp);
+    for (const v of vectors.slice(0, 20)) expect(a.encode(v.text)).toEqual(v.ids);
+    writeFileSync(join(tmp, 'vocab.json'), readFileSync(G_ENC as string));
+    writeFileSync(join(tmp, 'merges.txt'), readFileSync(G_BPE as string));
+    const b = Gpt2Tokenizer.fromDir(tmp);
+    for (const v of vectors.slice(20)) expect(b.encode(v.text)).toEqual(v.ids);
   });
 });
 
@@ -79,6 +99,38 @@ describe.skipIf(!haveBert)(`BERT WordPiece (bge) ${haveBert ? '' : SKIP}`, () =>
   it('lowercases, strips accents, splits punctuation and CJK characters', () => {
     expect(tok!.basicTokenize('Führer, naïve!  我想')).toEqual(['fuhrer', ',', 'naive', '!', '我', '想']);
     expect(tok!.decode(tok!.encode('Hello, World!'))).toBe('hello , world !');
+  });
+
+  it('loads the same vocabulary from a vocab.txt ("##" continuation form)', () => {
+    const path = join(tmp, 'vocab.txt');
+    writeFileSync(path, tok!.tokens.join('\n') + '\n');
+    const t2 = WordPieceTokenizer.fromVocabTxt(path);
+    for (const v of vectors) expect(t2.encode(v.text, { addSpecial: false })).toEqual(v.ids);
+  });
+});
+
+describe('llama2.c tokenizer.bin reader rejects malformed files', () => {
+  it('truncated record, bad length and wrong token count name the file', () => {
+    const rec = (score: number, piece: string): number[] => {
+      const b = new Uint8Array(8 + piece.length);
+      new DataView(b.buffer).setFloat32(0, score, true);
+      new DataView(b.buffer).setInt32(4, piece.length, true);
+      b.set(new TextEncoder().encode(piece), 8);
+      return [...b];
+    };
+    // ids: 0 'x', 1 (BOS slot) ' ', 2 'a', 3 'b', 4 'ab', 5 ' ab'
+    const pieces: [number, string][] = [[0, 'x'], [0, ' '], [-1, 'a'], [-2, 'b'], [1, 'ab'], [2, ' ab']];
+    const file = Uint8Array.from([4, 0, 0, 0, ...pieces.flatMap(([sc, p]) => rec(sc, p))]);
+    const t = Llama2cTokenizer.parse(file, 'tok.bin');
+    expect(t.vocabSize).toBe(6);
+    expect(t.encode('ab')).toEqual([1, 5]);
+    expect(t.encode('ba', { bos: false })).toEqual([1, 3, 2]);
+    expect(t.decode(t.encode('ab'))).toBe('ab');
+    expect(() => Llama2cTokenizer.parse(file.subarray(0, file.length - 1), 'tok.bin')).toThrow(/tok\.bin: bytes of token 5 cut/);
+    expect(() => Llama2cTokenizer.parse(file, 'tok.bin', 7)).toThrow(/tok\.bin: 6 tokens, the model needs 7/);
+    const bad = file.slice();
+    new DataView(bad.buffer).setInt32(8, 99, true);
+    expect(() => Llama2cTokenizer.parse(bad, 'tok.bin')).toThrow(/tok\.bin: token 0: length 99 outside 0\.\.4/);
   });
 });
 

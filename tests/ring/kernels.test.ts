@@ -181,6 +181,7 @@ const SHAPES: [number, number, number][] = [
   [4, 4, 4], [5, 7, 6], [2, 9, 3], [1, 50, 13], [9, 1, 9], [6, 3, 1],
   [0, 3, 4], [3, 0, 4], [3, 4, 0],
   [61, 2050, 21], // long K: several cache blocks of rows (mm, mmTB) and of b rows (mmTB)
+  [3, 2050, 21], [1, 5000, 9], [11, 700, 50], // few rows: b goes through several windows
 ];
 
 describe.each(['matmul', 'matmulAcc', 'matmulTB', 'matmulTBAcc'] as MatOp[])('wasm %s', (op) => {
@@ -290,6 +291,24 @@ describe('large inputs and memory growth', () => {
     jsKernels.mul(oj, x, y);
     expectSame(ow, oj);
   });
+  it.each(['matmul', 'matmulAcc', 'matmulTB', 'matmulTBAcc'] as MatOp[])(
+    '%s with a > 4 MiB (several row blocks): rows at block edges equal BigInt dot products',
+    (op) => {
+      const [M, K, N] = [701, 800, 37];
+      const tb = op.startsWith('matmulTB');
+      const a = sample(M * K), b = sample(K * N), init = sample(M * N);
+      const out = init.slice();
+      wasmKernels[op](out, a, b, M, K, N);
+      const acc = op.endsWith('Acc');
+      for (const i of [0, 1, 3, 4, 651, 652, 653, 654, 655, 699, 700]) {
+        for (let j = 0; j < N; j++) {
+          let s = acc ? init[i * N + j] : 0n;
+          for (let k = 0; k < K; k++) s += a[i * K + k] * (tb ? b[j * K + k] : b[k * N + j]);
+          if (out[i * N + j] !== BigInt.asUintN(64, s)) expect.fail(`${op} [${i},${j}]`);
+        }
+      }
+    },
+  );
   it('rejects mismatched lengths before touching memory', () => {
     expect(() => wasmKernels.add(new BigUint64Array(3), new BigUint64Array(3), new BigUint64Array(2))).toThrow(RangeError);
     expect(() => wasmKernels.matmul(new BigUint64Array(4), new BigUint64Array(4), new BigUint64Array(3), 2, 2, 2)).toThrow(RangeError);

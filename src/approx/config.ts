@@ -1,0 +1,158 @@
+/**
+ * ApproxConfig: every knob of the nonlinear approximations in one typed, validated, frozen object
+ * (CrypTen keeps its approximation knobs in one config the same way). Printed with the ring
+ * config at session start and stored with benchmark results.
+ *
+ * Two presets:
+ * - DEFAULT_APPROX_CONFIG: our defaults. `exp` is PUMA's (1 + x/2^5)^(2^5); softmax uses a
+ *   degree-4 Taylor base with 3 squarings (same rounds and bytes as PUMA's exp, ~25x smaller
+ *   softmax error, see docs/approx.md); GeLU and SiLU use our refitted piecewise polynomials.
+ * - PUMA_APPROX_CONFIG: exactly the PUMA paper's choices everywhere (for comparisons).
+ */
+
+/** exp(x) for x ≤ 0 as base(x/2^t)^(2^t), base = degree-d Taylor polynomial of e^y (d = 1: PUMA). */
+export interface ExpConfig {
+  /** Degree of the Taylor base 1 + y + … + y^d/d! (1 = PUMA's 1 + x/2^t). */
+  readonly degree: 1 | 2 | 3 | 4;
+  /** Number of squarings t. */
+  readonly t: number;
+  /** Inputs below this are masked to exp = 0 (PUMA: −14). */
+  readonly maskBelow: number;
+}
+
+export type GeluVariant = 'puma' | 'improved';
+export type SiluVariant = 'puma' | 'improved';
+
+export interface ApproxConfig {
+  /** fExp (x ≤ 0). */
+  readonly exp: ExpConfig;
+  readonly reciprocal: {
+    /** Goldschmidt iterations after the initial guess w = 2.9142 − 2c (PUMA/SPU: 2). */
+    readonly iterations: number;
+  };
+  readonly gelu: { readonly variant: GeluVariant };
+  readonly silu: { readonly variant: SiluVariant };
+  readonly softmax: {
+    /** exp used inside softmax (after subtracting the row max, inputs are ≤ 0). */
+    readonly exp: ExpConfig;
+    /** Extra fractional bits of the per-row reciprocal 1/Σ before the final multiply. */
+    readonly recipExtraBits: number;
+  };
+  readonly norm: {
+    /**
+     * Bound on |x| of LayerNorm/RMSNorm inputs (sizes the mean's truncation; inputs beyond it
+     * overflow). The variance needs Σ_d (x_d − mean)^2 < 2^(61 − 2f) as well (see docs).
+     */
+    readonly inputBound: number;
+  };
+}
+
+export const PUMA_EXP: ExpConfig = Object.freeze({ degree: 1, t: 5, maskBelow: -14 });
+export const TAYLOR4_EXP: ExpConfig = Object.freeze({ degree: 4, t: 3, maskBelow: -14 });
+
+function freezeDeep<T>(o: T): T {
+  if (o && typeof o === 'object') {
+    for (const v of Object.values(o as Record<string, unknown>)) freezeDeep(v);
+    Object.freeze(o);
+  }
+  return o;
+}
+
+export const DEFAULT_APPROX_CONFIG: ApproxConfig = freezeDeep({
+  exp: { ...PUMA_EXP },
+  reciprocal: { iterations: 2 },
+  gelu: { variant: 'improved' },
+  silu: { variant: 'improved' },
+  softmax: { exp: { ...TAYLOR4_EXP }, recipExtraBits: 14 },
+  norm: { inputBound: 4096 },
+} satisfies ApproxConfig);
+
+export const PUMA_APPROX_CONFIG: ApproxConfig = freezeDeep({
+  exp: { ...PUMA_EXP },
+  reciprocal: { iterations: 2 },
+  gelu: { variant: 'puma' },
+  silu: { variant: 'puma' },
+  softmax: { exp: { ...PUMA_EXP }, recipExtraBits: 14 },
+  norm: { inputBound: 4096 },
+} satisfies ApproxConfig);
+
+/** Partial overrides, one level deep per section. */
+export type ApproxOverrides = { [K in keyof ApproxConfig]?: Partial<ApproxConfig[K]> } & {
+  softmax?: { exp?: Partial<ExpConfig>; recipExtraBits?: number };
+};
+
+function aInt(label: string, v: unknown, lo: number, hi: number): number {
+  if (typeof v !== 'number' || !Number.isInteger(v)) throw new TypeError(`${label} must be an integer, got ${String(v)}`);
+  if (v < lo || v > hi) throw new RangeError(`${label} must be in [${lo}, ${hi}], got ${v}`);
+  return v;
+}
+
+function aOneOf<T extends string>(label: string, v: unknown, allowed: readonly T[]): T {
+  if (!allowed.includes(v as T)) throw new RangeError(`${label} must be one of ${allowed.join(', ')}, got ${String(v)}`);
+  return v as T;
+}
+
+/** The Taylor base Σ_{k≤d} y^k/k! must stay positive on [maskBelow/2^t, 0] (else the even power lies). */
+export function validateExp(label: string, e: ExpConfig): ExpConfig {
+  aInt(`${label}.degree`, e.degree, 1, 4);
+  aInt(`${label}.t`, e.t, 1, 10);
+  if (typeof e.maskBelow !== 'number' || !Number.isFinite(e.maskBelow) || e.maskBelow >= 0 || e.maskBelow < -64) {
+    throw new RangeError(`${label}.maskBelow must be a finite number in [−64, 0), got ${String(e.maskBelow)}`);
+  }
+  const lo = e.maskBelow / 2 ** e.t;
+  for (let i = 0; i <= 1000; i++) {
+    const y = (lo * i) / 1000;
+    let term = 1;
+    let base = 1;
+    for (let k = 1; k <= e.degree; k++) {
+      term *= y / k;
+      base += term;
+    }
+    if (!(base > 0)) {
+      throw new RangeError(`${label}: the degree-${e.degree} base of exp is not positive at x = ${(y * 2 ** e.t).toFixed(3)} (t = ${e.t}); raise t or maskBelow`);
+    }
+  }
+  return e;
+}
+
+/** Check a full config; throws TypeError/RangeError naming the offending field. */
+export function validateApproxConfig(c: ApproxConfig): ApproxConfig {
+  validateExp('exp', c.exp);
+  validateExp('softmax.exp', c.softmax.exp);
+  aInt('reciprocal.iterations', c.reciprocal.iterations, 0, 6);
+  aOneOf('gelu.variant', c.gelu.variant, ['puma', 'improved'] as const);
+  aOneOf('silu.variant', c.silu.variant, ['puma', 'improved'] as const);
+  aInt('softmax.recipExtraBits', c.softmax.recipExtraBits, 0, 20);
+  const b = c.norm.inputBound;
+  if (typeof b !== 'number' || !Number.isFinite(b) || b < 1 || b > 2 ** 30) throw new RangeError(`norm.inputBound must be in [1, 2^30], got ${String(b)}`);
+  return c;
+}
+
+/** A validated, frozen config: `base` (default: DEFAULT_APPROX_CONFIG) with `over` applied. */
+export function approxConfig(over: ApproxOverrides = {}, base: ApproxConfig = DEFAULT_APPROX_CONFIG): ApproxConfig {
+  const c: ApproxConfig = {
+    exp: { ...base.exp, ...over.exp },
+    reciprocal: { ...base.reciprocal, ...over.reciprocal },
+    gelu: { ...base.gelu, ...over.gelu },
+    silu: { ...base.silu, ...over.silu },
+    softmax: {
+      ...base.softmax,
+      ...over.softmax,
+      exp: { ...base.softmax.exp, ...over.softmax?.exp },
+    },
+    norm: { ...base.norm, ...over.norm },
+  };
+  return freezeDeep(validateApproxConfig(c));
+}
+
+export function describeApproxConfig(c: ApproxConfig): string {
+  const e = (x: ExpConfig) => `deg ${x.degree}, t=${x.t}, mask<${x.maskBelow}`;
+  return [
+    `exp(${e(c.exp)})`,
+    `softmax.exp(${e(c.softmax.exp)}) recip+${c.softmax.recipExtraBits}b`,
+    `reciprocal Goldschmidt×${c.reciprocal.iterations}`,
+    `gelu ${c.gelu.variant}`,
+    `silu ${c.silu.variant}`,
+    `norm |x|≤${c.norm.inputBound}`,
+  ].join('; ');
+}

@@ -1,0 +1,82 @@
+/**
+ * exp(x) for x ≤ 0 on shares (the softmax exponential), PUMA §4.3 / SPU's Taylor mode:
+ *
+ *   exp(x) ≈ base(x/2^t)^(2^t),  base(y) = 1 + y (PUMA, degree 1) or 1 + y + … + y^d/d!,
+ *   masked to 0 below `maskBelow` (PUMA: −14) — the comparison is one msb.
+ *
+ * Rounds: msb 8, base (degree 1: free; degree 2: 2; degree 3–4: 4), mask by mulA1B 2, then t
+ * squarings of 2 each. For degree 1, 1 + x/2^t is kept at scale f + t (x + 2^(t+f) as a ring
+ * integer), so the truncation by t is folded into the first squaring (trunc by f + 2t): PUMA's
+ * literal form would spend 2 more rounds on it. The mask zeroes the BASE (mux before the
+ * squarings), so masked lanes are 0 (≤ 1 ulp after the squarings' truncations) and never
+ * overflow, whatever x is; unmasked lanes have base ∈ (0, 1].
+ *
+ * Accuracy on [−14, 0] (float, before fixed point): degree 1, t = 5: 8.5e-3 (at x ≈ −2);
+ * degree 4, t = 3: 7.5e-5 with the same rounds and bytes (see docs/approx.md).
+ * Inputs must be ≤ 0 (for x > 0 the result is meaningless); |x| < 2^62/2^f.
+ */
+import type { OpCost, Party } from '../protocols/context.js';
+import { scoped } from '../protocols/context.js';
+import { msb, msbCost } from '../protocols/msb.js';
+import { mulA1B, mulA1BCost } from '../protocols/bitmul.js';
+import { addAPScalar, subAA } from '../protocols/arith.js';
+import type { AShare } from '../protocols/share.js';
+import { aShare } from '../protocols/share.js';
+import type { ExpConfig } from './config.js';
+import { DEFAULT_APPROX_CONFIG, validateExp } from './config.js';
+import { Acc, addCosts, fixedInt, pow2, truncMany, truncManyCost } from './_fused.js';
+import type { PolyPlan } from './poly.js';
+import { evalPolys, planPolys, polysCost } from './poly.js';
+
+const basePlans = new Map<string, PolyPlan>();
+
+/** The Taylor base Σ_k x^k / (k!·2^(tk)) as a polynomial in x, evaluated at scale f + t. */
+function basePlan(e: ExpConfig, f: number): PolyPlan | null {
+  if (e.degree === 1) return null;
+  const key = `${e.degree}/${e.t}/${e.maskBelow}/${f}`;
+  let pl = basePlans.get(key);
+  if (!pl) {
+    const coeffs = [1];
+    for (let k = 1; k <= e.degree; k++) coeffs.push(coeffs[k - 1] / (k * 2 ** e.t));
+    pl = planPolys([{ coeffs, radius: -e.maskBelow, bound: 1.05 }], f, f + e.t);
+    basePlans.set(key, pl);
+  }
+  return pl;
+}
+
+/** exp(x) for x ≤ 0, elementwise (any shape). */
+export function fExp(p: Party, x: AShare, e: ExpConfig = DEFAULT_APPROX_CONFIG.exp): Promise<AShare> {
+  validateExp('exp', e);
+  return scoped(p, 'exp', async () => {
+    const f = p.cfg.fracBits;
+    const n = x.s0.length;
+    const flatX = aShare([n], x.s0, x.s1);
+    const below = await msb(p, addAPScalar(p, flatX, BigInt.asUintN(64, -fixedInt(e.maskBelow, f))));
+    const bs = f + e.t; // scale of the base
+    const pl = basePlan(e, f);
+    const base = pl ? (await evalPolys(p, flatX, pl))[0] : addAPScalar(p, flatX, pow2(bs));
+    const kept = subAA(p, base, await mulA1B(p, below, base));
+    let y = (await truncMany(p, [new Acc(p, n).product(kept, kept).done()], 2 * bs - f, 'exp/sq'))[0];
+    for (let i = 1; i < e.t; i++) y = (await truncMany(p, [new Acc(p, n).product(y, y).done()], f, 'exp/sq'))[0];
+    return aShare(x.shape, y.s0, y.s1);
+  });
+}
+
+export function fExpCost(n: number, e: ExpConfig = DEFAULT_APPROX_CONFIG.exp, fracBits = 18): OpCost {
+  const pl = basePlan(e, fracBits);
+  const sq = Array.from({ length: e.t }, () => truncManyCost(n));
+  return addCosts(msbCost(n), pl ? polysCost(n, pl) : { rounds: 0, bytesTotal: 0 }, mulA1BCost(n), ...sq);
+}
+
+/** The approximation in float64 (no fixed point). */
+export function expApprox(x: number, e: ExpConfig = DEFAULT_APPROX_CONFIG.exp): number {
+  if (x < e.maskBelow) return 0;
+  const y = x / 2 ** e.t;
+  let term = 1;
+  let base = 1;
+  for (let k = 1; k <= e.degree; k++) {
+    term *= y / k;
+    base += term;
+  }
+  return base ** (2 ** e.t);
+}

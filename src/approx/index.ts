@@ -1,0 +1,19 @@
+/**
+ * src/approx: fixed-point nonlinear functions on replicated shares, built only from
+ * src/protocols (PUMA's approximations plus our refits). Every function batches its
+ * comparisons and multiplications so they share rounds, runs under its own meter label, and
+ * declares its cost (`…Cost`) next to its code; tests hold measured == declared.
+ */
+export * from './config.js';
+export { fExp, fExpCost, expApprox } from './exp.js';
+export { fReciprocal, fReciprocalCost, planReciprocal, reciprocalApprox, type ReciprocalOptions, type ReciprocalPlan } from './reciprocal.js';
+export { fRsqrt, fRsqrtCost, planRsqrt, rsqrtTimes, rsqrtTimesCost, rsqrtApprox, RSQRT_POLY, type RsqrtOptions, type RsqrtPlan } from './rsqrt.js';
+export { fGelu, fGeluCost, geluApprox, geluSpec, GELU_PUMA, GELU_IMPROVED } from './gelu.js';
+export { fSilu, fSiluCost, siluApprox, siluSpec, SILU_PUMA, SILU_IMPROVED } from './silu.js';
+export { fSoftmax, fSoftmaxCost, causalRowLengths, type SoftmaxOptions } from './softmax.js';
+export { fLayerNorm, fLayerNormCost, fRmsNorm, fRmsNormCost } from './norm.js';
+export { raggedMax, raggedMaxCost } from './ragged-max.js';
+export { highBits, highBitsCost, weigh, type HighBitPlan, type HighBits } from './highbit.js';
+export { planPolys, evalPolys, polysCost, type PolySpec, type PolyPlan } from './poly.js';
+export { planPiecewise, piecewise, piecewiseCost, piecewisePlain, polyAt, type Piece, type PiecewiseSpec, type PiecewisePlan } from './piecewise.js';
+export * from './reference.js';

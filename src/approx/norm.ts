@@ -1,0 +1,89 @@
+/**
+ * LayerNorm and RMSNorm on shares, per row of x [M, D] (PUMA §4.4):
+ *
+ *   LayerNorm: mean = Σx/D (one truncation per row)                            2 rounds
+ *              V = Σ(x − mean)² + D·eps and G = (x − mean)·γ, one truncation  2 rounds
+ *              y = G·√D/√V + β  (rsqrt.ts: G·B is folded into the rsqrt's
+ *                                normalisation level)                         18 rounds
+ *   RMSNorm:   V = Σx² + D·eps and G = x·γ, one truncation                    2 rounds
+ *              y = G·√D/√V                                                    18 rounds
+ *
+ * The variance is a sum of 3-of-3 products truncated once per row (not once per element), and
+ * 1/D is folded into the rsqrt's public table (√D/√(Σ…) = 1/√(mean …)), so no division by D
+ * ever loses precision. One rsqrt per row.
+ *
+ * Ranges (f = 18): |x| ≤ norm.inputBound (config, default 4096) for the mean; the row's
+ * Σ(x − mean)² (or Σx²) must stay below 2^(61 − 2f) = 2^25 ≈ 3.3e7, e.g. D = 768 with every
+ * |x − mean| ≤ 200 (or a few outliers of ±1000); √D·|γ| < 2^13.5 (|γ| < 420 at D = 768).
+ * γ and β are shared tensors [D].
+ */
+import type { OpCost, Party } from '../protocols/context.js';
+import { scoped } from '../protocols/context.js';
+import { addAA, mulAPScalar, subAA, sumLastA } from '../protocols/arith.js';
+import { truncA, truncACost } from '../protocols/trunc.js';
+import type { AShare } from '../protocols/share.js';
+import { aShare } from '../protocols/share.js';
+import type { ApproxConfig } from './config.js';
+import { DEFAULT_APPROX_CONFIG } from './config.js';
+import { Acc, addCosts, fixedInt, repeatRows, tileCols, truncMany, truncManyCost } from './_fused.js';
+import type { RsqrtPlan } from './rsqrt.js';
+import { planRsqrt, rsqrtTimes, rsqrtTimesCost } from './rsqrt.js';
+
+/** B's scale in G·B (the rsqrt's normalisation truncation). */
+const T1 = 30;
+
+function normPlan(f: number, D: number, eps: number): RsqrtPlan {
+  if (!(eps > 0) || !Number.isFinite(eps)) throw new RangeError(`norm: eps must be a positive number, got ${eps}`);
+  return planRsqrt(f, { scale: Math.sqrt(D), minAbs: (D * eps) / 2, maxAbs: 2 ** (61 - 2 * f) }, T1);
+}
+
+function dims(x: AShare, gamma: AShare, label: string): { M: number; D: number } {
+  const D = x.shape[x.shape.length - 1];
+  if (!D || gamma.s0.length !== D) throw new RangeError(`${label}: gamma has ${gamma.s0.length} elements for rows of ${D}`);
+  return { M: x.s0.length / D, D };
+}
+
+/** Σ_row a⊙a + D·eps (scale 2f, one 3-of-3 accumulator) and a⊙γ. */
+function varianceAndScale(p: Party, a: AShare, gamma: AShare, M: number, D: number, eps: number): BigUint64Array[] {
+  const f = p.cfg.fracBits;
+  const v = new Acc(p, M).productRowSum(a, a, D).constant(fixedInt(D * eps, 2 * f)).done();
+  const g = new Acc(p, M * D).product(a, tileCols(gamma, M)).done();
+  return [v, g];
+}
+
+/** LayerNorm over the last axis of x [..., D]; gamma, beta: shared [D]. */
+export function fLayerNorm(p: Party, x: AShare, gamma: AShare, beta: AShare, eps: number, cfg: ApproxConfig = DEFAULT_APPROX_CONFIG): Promise<AShare> {
+  return scoped(p, 'layerNorm', async () => {
+    const f = p.cfg.fracBits;
+    const { M, D } = dims(x, gamma, 'layerNorm');
+    if (beta.s0.length !== D) throw new RangeError(`layerNorm: beta has ${beta.s0.length} elements for rows of ${D}`);
+    const plan = normPlan(f, D, eps);
+    const flatX = aShare([M * D], x.s0, x.s1);
+    const T = 61 - f - Math.ceil(Math.log2(cfg.norm.inputBound)) - 1;
+    const mean = await truncA(p, mulAPScalar(p, sumLastA(p, aShare([M, D], x.s0, x.s1)), fixedInt(1 / D, T)), T);
+    const xc = subAA(p, flatX, repeatRows(mean, new Array<number>(M).fill(D)));
+    const [V, G] = await truncMany(p, varianceAndScale(p, xc, gamma, M, D, eps), f, 'layerNorm/var');
+    const y = addAA(p, await rsqrtTimes(p, V, G, D, plan), tileCols(beta, M));
+    return aShare(x.shape, y.s0, y.s1);
+  });
+}
+
+export function fLayerNormCost(M: number, D: number, eps: number, fracBits = 18): OpCost {
+  return addCosts(truncACost(M), truncManyCost(M + M * D), rsqrtTimesCost(M, D, normPlan(fracBits, D, eps)));
+}
+
+/** RMSNorm over the last axis of x [..., D]; gamma: shared [D]. */
+export function fRmsNorm(p: Party, x: AShare, gamma: AShare, eps: number): Promise<AShare> {
+  return scoped(p, 'rmsNorm', async () => {
+    const f = p.cfg.fracBits;
+    const { M, D } = dims(x, gamma, 'rmsNorm');
+    const plan = normPlan(f, D, eps);
+    const [V, G] = await truncMany(p, varianceAndScale(p, aShare([M * D], x.s0, x.s1), gamma, M, D, eps), f, 'rmsNorm/var');
+    const y = await rsqrtTimes(p, V, G, D, plan);
+    return aShare(x.shape, y.s0, y.s1);
+  });
+}
+
+export function fRmsNormCost(M: number, D: number, eps: number, fracBits = 18): OpCost {
+  return addCosts(truncManyCost(M + M * D), rsqrtTimesCost(M, D, normPlan(fracBits, D, eps)));
+}

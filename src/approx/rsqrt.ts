@@ -1,0 +1,147 @@
+/**
+ * 1/√x on shares (x > 0), PUMA §4.4 / SPU's rsqrt without Newton steps:
+ *
+ *   m = highest set bit of x (ring integer); u = x·2^(−m−2) ∈ [0.25, 0.5)        (highbit.ts + 2 rounds)
+ *   P(u) = 26.02942339u⁴ − 49.86605845u³ + 38.4714796u² − 15.47994394u + 4.14285016 ≈ u^(−1/2)
+ *                                                                                    (poly.ts, 2 levels)
+ *   1/√x = P(u)·B(m),  B(m) = s·2^(−(m+2−f)/2)                                       (2 rounds)
+ *
+ * B is one public table weighed from the same comparison bits as the normaliser 2^(−m−2), so
+ * the odd-exponent √2 factor (SPU builds it from separate even/odd bit sums) and any public
+ * scale s (LayerNorm's √D) cost nothing. The polynomial's relative error is 8.2e-5.
+ *
+ * `rsqrtTimes` returns G·(s/√x) for a row vector x [M] and G [M, D] (the norms): G·B is
+ * computed in the same truncation as u, so the final product G·B·P replaces both the B·P
+ * multiplication and the norm's scaling: one level less than rsqrt followed by a multiply.
+ *
+ * Rounds: rsqrt 8 + 2 + 2 + 4 + 2 = 18; rsqrtTimes the same, with the multiply included.
+ * Range: x ≥ minAbs (smaller inputs are treated as minAbs's octave — wrong, keep it true), and
+ * by default any large x (1/√x underflows to 0 for x ≥ 2^(2f)).
+ */
+import type { OpCost, Party } from '../protocols/context.js';
+import { scoped } from '../protocols/context.js';
+import type { AShare } from '../protocols/share.js';
+import { aShare } from '../protocols/share.js';
+import { Acc, addCosts, pow2, repeatRows, truncMany, truncManyCost } from './_fused.js';
+import type { HighBitPlan } from './highbit.js';
+import { highBits, highBitsCost, weigh } from './highbit.js';
+import type { PolyPlan } from './poly.js';
+import { evalPolys, planPolys, polysCost } from './poly.js';
+
+/** PUMA's degree-4 fit of u^(−1/2) on [0.25, 0.5) (ascending). */
+export const RSQRT_POLY = Object.freeze([4.14285016, -15.47994394, 38.4714796, -49.86605845, 26.02942339]);
+
+export interface RsqrtOptions {
+  /** Smallest x (real, > 0) to handle; default one ulp. */
+  readonly minAbs?: number;
+  /** Largest x (real); default: unbounded (1/√x underflows to 0 beyond 2^(2f)). */
+  readonly maxAbs?: number;
+  /** Public factor s: the result is s/√x (e.g. √D for LayerNorm over a sum of squares). */
+  readonly scale?: number;
+  /** Fractional bits of fRsqrt's result (default f). */
+  readonly outScale?: number;
+}
+
+export interface RsqrtPlan {
+  readonly f: number;
+  readonly g: number;
+  readonly scale: number;
+  readonly hb: HighBitPlan;
+  /** Scale of u, truncation bits of the normalisation level, scale of P, scale of B (alone). */
+  readonly su: number;
+  readonly t1: number;
+  readonly sP: number;
+  readonly sB: number;
+  readonly poly: PolyPlan;
+  /** First octave m whose 1/√x underflows (B = 0 from there on). */
+  readonly mZero: number;
+}
+
+const plans = new Map<string, RsqrtPlan>();
+
+/** t1: truncation of the normalisation level (= B's scale when multiplied in the same level). */
+export function planRsqrt(f: number, opts: RsqrtOptions = {}, t1Fixed?: number): RsqrtPlan {
+  const key = JSON.stringify([f, opts, t1Fixed]);
+  const hit = plans.get(key);
+  if (hit) return hit;
+  const g = opts.outScale ?? f;
+  const scale = opts.scale ?? 1;
+  if (!(scale > 0)) throw new RangeError(`rsqrt: scale must be positive, got ${scale}`);
+  const minAbs = opts.minAbs ?? 2 ** -f;
+  if (!(minAbs > 0)) throw new RangeError(`rsqrt: minAbs must be positive, got ${minAbs}`);
+  const lo = Math.max(0, Math.floor(Math.log2(minAbs) + f));
+  const mZero = 2 * g + f; // x ≥ 2^(2g): 1/√x ≤ 2^−g, within an ulp of 0
+  const hi = Math.min(61, mZero + 1, opts.maxAbs === undefined ? Infinity : Math.floor(Math.log2(opts.maxAbs) + f) + 1);
+  if (hi <= lo) throw new RangeError(`rsqrt: empty range [${minAbs}, ${opts.maxAbs}]`);
+  const su = f + 6;
+  const t1 = t1Fixed ?? Math.max(1, hi + 1 - su);
+  if (hi + 1 - su > t1 || su + t1 > 62) throw new RangeError(`rsqrt: normalisation of ${hi} bits does not fit (t1 = ${t1})`);
+  const sP = f + 8;
+  const bMax = scale * 2 ** ((f - 2 - lo) / 2);
+  const sB = 59 - sP - Math.ceil(Math.log2(2.1 * bMax)); // B·P < 2^59 (checked by fRsqrt)
+  const poly = planPolys([{ coeffs: RSQRT_POLY, radius: 0.5, bound: 2.05 }], su, sP);
+  const plan: RsqrtPlan = { f, g, scale, hb: { lo, hi, signed: false }, su, t1, sP, sB, poly, mZero };
+  plans.set(key, plan);
+  return plan;
+}
+
+/** B(m) = s·2^(−(m+2−f)/2) at `bits` fractional bits (0 from mZero on). */
+function bTable(plan: RsqrtPlan, bits: number): (m: number) => bigint {
+  return (m) => (m >= plan.mZero ? 0n : BigInt(Math.round(plan.scale * 2 ** (bits - (m + 2 - plan.f) / 2))));
+}
+
+/** Shared steps: comparisons, u, extra·B in the same truncation, then P(u). */
+async function core(p: Party, x: AShare, plan: RsqrtPlan, G: AShare | null, cols: number) {
+  const n = x.s0.length;
+  const hb = await highBits(p, x, plan.hb);
+  const A = weigh(p, hb, (m) => pow2(plan.su + plan.t1 - m - 2));
+  const B = weigh(p, hb, bTable(plan, G ? plan.t1 : plan.sB));
+  const zs = [new Acc(p, n).product(x, A).done()];
+  if (G) zs.push(new Acc(p, G.s0.length).product(G, repeatRows(B, new Array<number>(n).fill(cols))).done());
+  const [u, GB] = await truncMany(p, zs, plan.t1, 'rsqrt/norm');
+  const [P] = await evalPolys(p, u, plan.poly);
+  return { B, P, GB };
+}
+
+/** s/√x elementwise (x > 0, any shape), with `outScale` (default f) fractional bits. */
+export function fRsqrt(p: Party, x: AShare, opts: RsqrtOptions = {}): Promise<AShare> {
+  const plan = planRsqrt(p.cfg.fracBits, opts);
+  if (plan.sB < plan.g + 2) throw new RangeError(`rsqrt: inputs down to ${opts.minAbs} leave too few bits for the result (raise minAbs)`);
+  return scoped(p, 'rsqrt', async () => {
+    const n = x.s0.length;
+    const { B, P } = await core(p, aShare([n], x.s0, x.s1), plan, null, 0);
+    const [y] = await truncMany(p, [new Acc(p, n).product(B, P).done()], plan.sB + plan.sP - plan.g, 'rsqrt/scale');
+    return aShare(x.shape, y.s0, y.s1);
+  });
+}
+
+export function fRsqrtCost(n: number, opts: RsqrtOptions = {}, fracBits = 18): OpCost {
+  const plan = planRsqrt(fracBits, opts);
+  return addCosts(highBitsCost(n, plan.hb), truncManyCost(n), polysCost(n, plan.poly), truncManyCost(n));
+}
+
+/**
+ * G ⊙ (s/√x) broadcast per row: x [M] (> 0, scale f), G [M·D] (scale f) → [M·D] at scale f.
+ * `t1` = B's scale in G·B; |G|·s/√x·2^(f + t1) must stay below 2^61.
+ */
+export function rsqrtTimes(p: Party, x: AShare, G: AShare, D: number, plan: RsqrtPlan): Promise<AShare> {
+  return scoped(p, 'rsqrt', async () => {
+    const M = x.s0.length;
+    const { P, GB } = await core(p, aShare([M], x.s0, x.s1), plan, G, D);
+    const [y] = await truncMany(p, [new Acc(p, M * D).product(GB, repeatRows(P, new Array<number>(M).fill(D))).done()], plan.sP, 'rsqrt/scale');
+    return y;
+  });
+}
+
+export function rsqrtTimesCost(M: number, D: number, plan: RsqrtPlan): OpCost {
+  return addCosts(highBitsCost(M, plan.hb), truncManyCost(M + M * D), polysCost(M, plan.poly), truncManyCost(M * D));
+}
+
+/** The approximation in float64 (normalisation + polynomial, no fixed point). */
+export function rsqrtApprox(x: number): number {
+  const m = Math.floor(Math.log2(x));
+  const u = x / 2 ** (m + 2);
+  let s = 0;
+  for (let k = RSQRT_POLY.length - 1; k >= 0; k--) s = s * u + RSQRT_POLY[k];
+  return s * 2 ** (-(m + 2) / 2);
+}

@@ -1,0 +1,120 @@
+/**
+ * Row softmax on shares (PUMA §4.3), along the last axis of x [..., C]:
+ *
+ *   m = row max (tournament tree, ragged-max.ts)             ⌈log2 C⌉ × 10 rounds
+ *   d = x − m ≤ 0 (local)
+ *   e = exp(d), zeroed where d < −14 (exp.ts: the mask is one msb, applied to the base
+ *       before the squarings, so masked terms are 0 before the sum)       20 rounds
+ *   s = Σ_row e (local); r = 1/s, one reciprocal per row (s ∈ [1, C])    18 rounds
+ *   y = e·r                                                               2 rounds
+ *
+ * Public causal masks: `rowLengths[r]` keeps the first rowLengths[r] columns of row r; the
+ * others are SKIPPED — never compared, exponentiated or summed — and output exactly 0. Rows
+ * are packed without padding, so a causal [n, n] softmax costs about half a full one.
+ *
+ * The reciprocal runs with `recipExtraBits` more fractional bits (1/s ≥ 1/C would otherwise
+ * keep only f − log2 C bits), and its range is known (s ∈ [1 − ε, C]): a few comparisons per
+ * row. Default exp: degree-4 Taylor base, 3 squarings (config.ts): PUMA's (1 + x/32)^32 gives
+ * ~0.02 max error on softmax rows of ±30 logits; this gives ~1e-3 at the same cost.
+ *
+ * Input range: logits with |x_i − x_j| < 2^(62 − f) within a row (comparisons and d must not
+ * wrap); the result does not depend on the logits' absolute size otherwise.
+ */
+import type { OpCost, Party } from '../protocols/context.js';
+import { scoped } from '../protocols/context.js';
+import { subAA } from '../protocols/arith.js';
+import type { AShare } from '../protocols/share.js';
+import { aShare } from '../protocols/share.js';
+import type { ApproxConfig } from './config.js';
+import { DEFAULT_APPROX_CONFIG } from './config.js';
+import { Acc, addCosts, repeatRows, truncMany, truncManyCost } from './_fused.js';
+import { fExp, fExpCost } from './exp.js';
+import { raggedMax, raggedMaxCost } from './ragged-max.js';
+import type { ReciprocalOptions } from './reciprocal.js';
+import { fReciprocal, fReciprocalCost } from './reciprocal.js';
+
+export interface SoftmaxOptions {
+  /** Kept (leading) columns per row, each in [0, C]; the rest are skipped and output 0. */
+  readonly rowLengths?: ArrayLike<number>;
+}
+
+/** Row lengths of a causal mask over R rows = blocks of `queryLen` queries starting at `offset`. */
+export function causalRowLengths(rows: number, cols: number, queryLen: number, offset: number): Int32Array {
+  if (rows % queryLen !== 0 || offset + queryLen > cols) throw new RangeError(`causal mask: ${rows} rows / queryLen ${queryLen} / offset ${offset} do not fit ${cols} columns`);
+  return Int32Array.from({ length: rows }, (_, r) => offset + (r % queryLen) + 1);
+}
+
+function lengths(rows: number, cols: number, given?: ArrayLike<number>): number[] {
+  if (!given) return new Array<number>(rows).fill(cols);
+  if (given.length !== rows) throw new RangeError(`softmax: ${given.length} row lengths for ${rows} rows`);
+  const out = Array.from(given);
+  out.forEach((v, r) => {
+    if (!Number.isInteger(v) || v < 0 || v > cols) throw new RangeError(`softmax: row ${r} keeps ${v} of ${cols} columns`);
+  });
+  return out;
+}
+
+const recipOpts = (cfg: ApproxConfig, f: number, maxLen: number): ReciprocalOptions => ({
+  positive: true,
+  minAbs: 0.5,
+  maxAbs: maxLen * 1.01 + 1,
+  outScale: f + cfg.softmax.recipExtraBits,
+});
+
+/** Softmax along the last axis of x [..., C]. */
+export function fSoftmax(p: Party, x: AShare, opts: SoftmaxOptions = {}, cfg: ApproxConfig = DEFAULT_APPROX_CONFIG): Promise<AShare> {
+  return scoped(p, 'softmax', async () => {
+    const f = p.cfg.fracBits;
+    const C = x.shape[x.shape.length - 1];
+    const R = C ? x.s0.length / C : 0;
+    const lens = lengths(R, C, opts.rowLengths);
+    const kept = lens.filter((v) => v > 0);
+    const N = kept.reduce((t, v) => t + v, 0);
+    const out0 = new BigUint64Array(R * C);
+    const out1 = new BigUint64Array(R * C);
+    if (N === 0) return aShare(x.shape, out0, out1);
+    // pack the kept entries
+    const s0 = new BigUint64Array(N);
+    const s1 = new BigUint64Array(N);
+    let o = 0;
+    lens.forEach((len, r) => {
+      s0.set(x.s0.subarray(r * C, r * C + len), o);
+      s1.set(x.s1.subarray(r * C, r * C + len), o);
+      o += len;
+    });
+    const xp = aShare([N], s0, s1);
+    const m = await raggedMax(p, xp, kept);
+    const e = await fExp(p, subAA(p, xp, repeatRows(m, kept)), cfg.softmax.exp);
+    const sum0 = new BigUint64Array(kept.length);
+    const sum1 = new BigUint64Array(kept.length);
+    o = 0;
+    kept.forEach((len, r) => {
+      p.k.sumRows(sum0.subarray(r, r + 1), e.s0.subarray(o, o + len), 1, len);
+      p.k.sumRows(sum1.subarray(r, r + 1), e.s1.subarray(o, o + len), 1, len);
+      o += len;
+    });
+    const ro = recipOpts(cfg, f, kept.reduce((a, v) => Math.max(a, v), 0));
+    const inv = await fReciprocal(p, aShare([kept.length], sum0, sum1), ro, cfg);
+    const [y] = await truncMany(p, [new Acc(p, N).product(e, repeatRows(inv, kept)).done()], ro.outScale as number, 'softmax/scale');
+    o = 0;
+    lens.forEach((len, r) => {
+      out0.set(y.s0.subarray(o, o + len), r * C);
+      out1.set(y.s1.subarray(o, o + len), r * C);
+      o += len;
+    });
+    return aShare(x.shape, out0, out1);
+  });
+}
+
+/** Declared cost of fSoftmax over [rows, cols] (optionally ragged). */
+export function fSoftmaxCost(rows: number, cols: number, rowLengths?: ArrayLike<number>, cfg: ApproxConfig = DEFAULT_APPROX_CONFIG, fracBits = 18): OpCost {
+  const kept = lengths(rows, cols, rowLengths).filter((v) => v > 0);
+  const N = kept.reduce((t, v) => t + v, 0);
+  if (N === 0) return { rounds: 0, bytesTotal: 0 };
+  return addCosts(
+    raggedMaxCost(kept),
+    fExpCost(N, cfg.softmax.exp, fracBits),
+    fReciprocalCost(kept.length, recipOpts(cfg, fracBits, kept.reduce((a, v) => Math.max(a, v), 0)), cfg, fracBits),
+    truncManyCost(N),
+  );
+}

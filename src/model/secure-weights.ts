@@ -1,0 +1,23 @@
+/**
+ * The model owner's side: fixed-point encode every weight (NaN/Inf rejected, naming the tensor)
+ * and split it into three replicated shares. Used in-process; the networked upload stores the
+ * same shares at each party's data folder (src/parties).
+ */
+import type { AShare } from '../protocols/share.js';
+import { aShare } from '../protocols/share.js';
+import { splitShares } from '../protocols/io.js';
+import type { RingConfig } from '../ring/config.js';
+import { encode } from '../ring/fixed-point.js';
+import { Prg } from '../ring/prg.js';
+import type { PlainTensor } from './plain-ops.js';
+import type { ModelWeights } from './weights.js';
+
+/** Three parties' share views of the same weights. */
+export function shareWeightsLocal<C>(w: ModelWeights<C, PlainTensor>, cfg: RingConfig, prg: Prg = Prg.random()): [ModelWeights<C, AShare>, ModelWeights<C, AShare>, ModelWeights<C, AShare>] {
+  const maps = [new Map<string, AShare>(), new Map<string, AShare>(), new Map<string, AShare>()];
+  for (const [name, t] of w.tensors) {
+    const parts = splitShares(encode(t.data, cfg, name), prg);
+    parts.forEach(([s0, s1], i) => maps[i].set(name, aShare(t.shape, s0, s1)));
+  }
+  return maps.map((tensors) => ({ config: w.config, tensors })) as unknown as [ModelWeights<C, AShare>, ModelWeights<C, AShare>, ModelWeights<C, AShare>];
+}

@@ -1,0 +1,384 @@
+/**
+ * SecureLink: one authenticated, encrypted WebSocket after its handshake.
+ *
+ * - Every WebSocket message is sealed with AES-256-GCM under the direction's key, with the
+ *   message counter as nonce: [u64 LE counter][ciphertext][16-byte tag]. The receiver expects
+ *   exactly the next counter, so a replayed, reordered, dropped or tampered message closes the
+ *   link with MPC_ERR_AUTH and a logged reason.
+ * - Tensors are split into messages below the peer's maxPayload (wire.ts) and reassembled.
+ * - Backpressure: messages wait in a queue and are sealed and handed to the socket only while
+ *   ws's bufferedAmount is below a high-water mark; `drained()` lets bulk senders wait.
+ * - Heartbeat: ws ping/pong; a peer silent (no pong, no data) past the timeout is closed with
+ *   MPC_ERR_TIMEOUT. A tick that arrives late (our own event loop was busy computing) does
+ *   not count against the peer.
+ */
+import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject } from 'node:crypto';
+import type { WebSocket } from 'ws';
+import type { DType } from '../protocols/channel.js';
+import { dtypeSize } from '../protocols/channel.js';
+import { MPC_ERROR_CODES, MpcError, type MpcErrorCode } from '../protocols/errors.js';
+import type { LinkKeys, PeerIdentity } from './handshake.js';
+import type { Logger } from './log.js';
+import { decodeControl, decodeFrameHeader, encodeControl, MSG_CONT, MSG_CONTROL, MSG_FRAME, packr, type ControlMessage, type FrameHeader } from './wire.js';
+
+export interface LinkLimits {
+  heartbeatTimeoutMs: number;
+  /** Largest message the peer accepts (we fragment below it) and we accept. */
+  maxPayloadBytes: number;
+  maxFrameBytes: number;
+}
+
+export interface LinkHandlers {
+  onFrame(h: FrameHeader, body: Uint8Array): void;
+  onControl(m: ControlMessage): void;
+  onClose(err: MpcError): void;
+}
+
+export interface LinkStats {
+  /** Sealed bytes handed to the socket / received (WebSocket framing not included). */
+  wireBytesSent: number;
+  wireBytesRecv: number;
+  /** Tensor payload bytes. */
+  payloadBytesSent: number;
+  payloadBytesRecv: number;
+  framesSent: number;
+  framesRecv: number;
+}
+
+const TAG_BYTES = 16;
+const SEAL_OVERHEAD = 8 + TAG_BYTES;
+/** ws close code for an MpcError code: 4000 + its index in MPC_ERROR_CODES. */
+export const closeCodeOf = (c: MpcErrorCode): number => 4000 + MPC_ERROR_CODES.indexOf(c);
+export function codeOfClose(n: number): MpcErrorCode | null {
+  return n >= 4000 && n < 4000 + MPC_ERROR_CODES.length ? MPC_ERROR_CODES[n - 4000] : null;
+}
+
+export function peerName(p: PeerIdentity): string {
+  return p.role === 'party' ? `P${p.id}` : `client '${p.name}'`;
+}
+
+interface Pending {
+  h: FrameHeader;
+  buf: Uint8Array;
+  filled: number;
+}
+
+export class SecureLink {
+  readonly stats: LinkStats = { wireBytesSent: 0, wireBytesRecv: 0, payloadBytesSent: 0, payloadBytesRecv: 0, framesSent: 0, framesRecv: 0 };
+  /** Short public id of this link instance (from the handshake transcript) for logs. */
+  readonly linkId: string;
+  readonly linkSecret: Uint8Array;
+  /** Resolves when the responder's first sealed message ('ready') arrived (initiator side). */
+  readonly ready: Promise<void>;
+  handlers: LinkHandlers | null = null;
+
+  private readonly sendKey: KeyObject;
+  private readonly recvKey: KeyObject;
+  private sendCtr = 0n;
+  private recvCtr = 0n;
+  private readonly queue: Uint8Array[][] = [];
+  private drainWaiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
+  private pending: Pending | null = null;
+  private readonly chunk: number;
+  private readonly hwm: number;
+  private closedWith: MpcError | null = null;
+  private wsError: MpcError | null = null;
+  private readonly timer: NodeJS.Timeout;
+  private lastSeen = Date.now();
+  private lastTick = Date.now();
+  private isReady = false;
+  private readyResolve!: () => void;
+  private readyReject!: (e: Error) => void;
+
+  constructor(
+    private readonly ws: WebSocket,
+    keys: LinkKeys,
+    readonly peer: PeerIdentity,
+    readonly initiator: boolean,
+    private readonly limits: LinkLimits,
+    readonly log: Logger,
+    early: Buffer[] = [],
+  ) {
+    this.sendKey = createSecretKey(keys.sendKey);
+    this.recvKey = createSecretKey(keys.recvKey);
+    this.linkSecret = keys.linkSecret;
+    this.linkId = Buffer.from(keys.transcript.subarray(0, 4)).toString('hex');
+    this.chunk = Math.max(1024, limits.maxPayloadBytes - 8192);
+    this.hwm = 2 * limits.maxPayloadBytes;
+    this.ready = new Promise<void>((res, rej) => {
+      this.readyResolve = res;
+      this.readyReject = rej;
+    });
+    this.ready.catch(() => undefined);
+    ws.on('message', (data: Buffer, isBinary: boolean) => this.onMessage(data, isBinary));
+    ws.on('pong', () => (this.lastSeen = Date.now()));
+    ws.on('ping', () => (this.lastSeen = Date.now()));
+    ws.on('error', (e: Error & { code?: string }) => {
+      const oversize = e.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH';
+      this.wsError ??= new MpcError(oversize ? 'MPC_ERR_FRAME' : 'MPC_ERR_PEER_CLOSED', `${peerName(peer)}: ${oversize ? 'oversize message' : e.message}`, this.partyOpt());
+    });
+    ws.on('close', (code: number, reason: Buffer) => this.onWsClose(code, reason.toString()));
+    const every = Math.max(20, Math.floor(limits.heartbeatTimeoutMs / 5));
+    this.timer = setInterval(() => this.tick(), every);
+    this.timer.unref();
+    if (!initiator) {
+      this.isReady = true;
+      this.readyResolve();
+      this.sendControl({ op: 'ready' });
+    }
+    for (const m of early) this.onMessage(m, true);
+  }
+
+  get closed(): boolean {
+    return this.closedWith !== null;
+  }
+
+  get closeError(): MpcError | null {
+    return this.closedWith;
+  }
+
+  private partyOpt(): { party?: number } {
+    return this.peer.role === 'party' ? { party: this.peer.id } : {};
+  }
+
+  // ---- sending ----------------------------------------------------------------------------
+
+  private seal(parts: readonly Uint8Array[]): Buffer {
+    const plainLen = parts.reduce((t, p) => t + p.byteLength, 0);
+    const out = Buffer.allocUnsafe(SEAL_OVERHEAD + plainLen);
+    const ctr = this.sendCtr++;
+    out.writeBigUInt64LE(ctr, 0);
+    const nonce = Buffer.alloc(12);
+    nonce.writeBigUInt64LE(ctr, 4);
+    const c = createCipheriv('aes-256-gcm', this.sendKey, nonce);
+    let o = 8;
+    for (const p of parts) {
+      if (p.byteLength === 0) continue;
+      const ct = c.update(p);
+      ct.copy(out, o);
+      o += ct.length;
+    }
+    c.final();
+    c.getAuthTag().copy(out, o);
+    return out;
+  }
+
+  private hasRoom(): boolean {
+    return this.ws.readyState === this.ws.OPEN && this.ws.bufferedAmount < this.hwm;
+  }
+
+  /**
+   * Queue one message (plaintext parts). Sealing happens when the message goes to the socket,
+   * so a large tensor is encrypted while earlier parts are on the wire. When the socket has
+   * room and nothing is waiting, it is sealed at once (no copy); otherwise the parts are copied
+   * (the caller may reuse its buffers) and sealed later, always in queue (= counter) order.
+   */
+  private push(parts: Uint8Array[], owned: boolean): void {
+    if (this.closedWith) throw this.closedWith;
+    if (this.queue.length === 0 && this.hasRoom()) {
+      this.write(this.seal(parts));
+      return;
+    }
+    this.queue.push(owned ? parts : parts.map((p) => Uint8Array.prototype.slice.call(p) as Uint8Array));
+  }
+
+  private write(b: Buffer): void {
+    this.stats.wireBytesSent += b.length;
+    this.ws.send(b, { binary: true }, (err) => {
+      if (!err) this.pump();
+    });
+  }
+
+  private pump(): void {
+    while (this.queue.length > 0 && this.hasRoom()) this.write(this.seal(this.queue.shift() as Uint8Array[]));
+    if (this.queue.length === 0 && this.drainWaiters.length > 0) for (const w of this.drainWaiters.splice(0)) w.resolve();
+  }
+
+  /** Resolves once every queued message has been handed to the socket. */
+  drained(): Promise<void> {
+    if (this.closedWith) return Promise.reject(this.closedWith);
+    if (this.queue.length === 0) return Promise.resolve();
+    return new Promise((resolve, reject) => this.drainWaiters.push({ resolve, reject }));
+  }
+
+  /** Send one tensor frame (fragmented if needed). The bytes are sealed (copied) before return. */
+  sendFrame(h: FrameHeader, body: Uint8Array): void {
+    if (this.closedWith) throw this.closedWith;
+    if (body.byteLength !== h.n * dtypeSize(h.y)) throw new MpcError('MPC_ERR_SHAPE', `frame '${h.t}': ${body.byteLength} bytes for ${h.n}×${h.y}`, { tag: h.t });
+    if (body.byteLength > this.limits.maxFrameBytes) throw new MpcError('MPC_ERR_FRAME', `frame '${h.t}' of ${body.byteLength} bytes exceeds maxFrameBytes`, { tag: h.t });
+    const hb = packr.pack(h);
+    // prefix [0x01][pad][u16 len][header][pad zeros], padded to a multiple of 8 so the body of
+    // a one-message frame is 8-aligned in the receiver's plaintext buffer
+    const raw = 4 + hb.length;
+    const pad = (8 - (raw % 8)) % 8;
+    const prefix = Buffer.alloc(raw + pad);
+    prefix[0] = MSG_FRAME;
+    prefix[1] = pad;
+    prefix.writeUInt16LE(hb.length, 2);
+    hb.copy(prefix, 4);
+    const first = Math.min(body.byteLength, this.chunk);
+    this.push([prefix, body.subarray(0, first)], false);
+    const cont = Buffer.from([MSG_CONT]);
+    for (let o = first; o < body.byteLength; o += this.chunk) this.push([cont, body.subarray(o, Math.min(body.byteLength, o + this.chunk))], false);
+    this.stats.payloadBytesSent += body.byteLength;
+    this.stats.framesSent++;
+  }
+
+  sendControl(m: ControlMessage): void {
+    const b = encodeControl(m);
+    if (b.length > this.chunk) throw new MpcError('MPC_ERR_FRAME', `control message '${m.op}' of ${b.length} bytes exceeds one message (send large results as frames through ClientIO)`);
+    this.push([b], true);
+  }
+
+  /** Tests only: seal arbitrary plaintext / send raw bytes (tamper, replay and reorder tests). */
+  _sealForTest(plain: Uint8Array): Buffer {
+    return this.seal([plain]);
+  }
+
+  _sendRawForTest(b: Buffer): void {
+    this.ws.send(b, { binary: true });
+  }
+
+  // ---- receiving --------------------------------------------------------------------------
+
+  private open(msg: Buffer): Buffer {
+    if (msg.length < SEAL_OVERHEAD + 1) throw new MpcError('MPC_ERR_FRAME', `short message (${msg.length} bytes)`);
+    const ctr = msg.readBigUInt64LE(0);
+    if (ctr < this.recvCtr) throw new MpcError('MPC_ERR_AUTH', `replayed message (counter ${ctr}, expected ${this.recvCtr})`);
+    if (ctr > this.recvCtr) throw new MpcError('MPC_ERR_AUTH', `reordered or dropped message (counter ${ctr}, expected ${this.recvCtr})`);
+    const nonce = Buffer.alloc(12);
+    nonce.writeBigUInt64LE(ctr, 4);
+    const d = createDecipheriv('aes-256-gcm', this.recvKey, nonce);
+    d.setAuthTag(msg.subarray(msg.length - TAG_BYTES));
+    const plain = d.update(msg.subarray(8, msg.length - TAG_BYTES));
+    try {
+      d.final();
+    } catch {
+      throw new MpcError('MPC_ERR_AUTH', 'tampered message (authentication tag mismatch)');
+    }
+    this.recvCtr++;
+    return plain;
+  }
+
+  private onMessage(data: Buffer, isBinary: boolean): void {
+    if (this.closedWith) return;
+    this.lastSeen = Date.now();
+    this.stats.wireBytesRecv += data.length;
+    try {
+      if (!isBinary) throw new MpcError('MPC_ERR_FRAME', 'text message on a binary link');
+      const plain = this.open(data);
+      if (!this.isReady) {
+        const m = plain[0] === MSG_CONTROL ? decodeControl(plain.subarray(1)) : null;
+        if (!m || m.op !== 'ready') throw new MpcError('MPC_ERR_PROTOCOL', 'first message is not ready');
+        this.isReady = true;
+        this.readyResolve();
+        return;
+      }
+      this.dispatch(plain);
+    } catch (e) {
+      const err = e instanceof MpcError ? e : new MpcError('MPC_ERR_PROTOCOL', `link handler failed: ${(e as Error).message}`, { cause: e });
+      this.close(err.code, err.message);
+    }
+  }
+
+  private dispatch(plain: Buffer): void {
+    const kind = plain[0];
+    if (kind === MSG_CONTROL) {
+      if (this.pending) throw new MpcError('MPC_ERR_FRAME', 'control message inside a fragmented frame');
+      this.handlers?.onControl(decodeControl(plain.subarray(1)));
+      return;
+    }
+    if (kind === MSG_FRAME) {
+      if (this.pending) throw new MpcError('MPC_ERR_FRAME', 'new frame before the previous one was complete');
+      if (plain.length < 4) throw new MpcError('MPC_ERR_FRAME', 'malformed frame prefix');
+      const pad = plain[1];
+      const hl = plain.readUInt16LE(2);
+      const start = 4 + hl + pad;
+      if (pad > 7 || start > plain.length) throw new MpcError('MPC_ERR_FRAME', 'malformed frame prefix');
+      const h = decodeFrameHeader(plain.subarray(4, 4 + hl), this.limits.maxFrameBytes);
+      const total = h.n * dtypeSize(h.y as DType);
+      const chunk = plain.subarray(start);
+      if (chunk.length > total) throw new MpcError('MPC_ERR_SHAPE', `frame '${h.t}': ${chunk.length} bytes for ${h.n}×${h.y}`, { tag: h.t });
+      if (chunk.length === total) {
+        this.deliver(h, chunk.byteOffset % 8 === 0 ? chunk : Uint8Array.from(chunk));
+        return;
+      }
+      const buf = new Uint8Array(Buffer.allocUnsafeSlow(total).buffer, 0, total); // fresh, 8-aligned, filled below
+      buf.set(chunk, 0);
+      this.pending = { h, buf, filled: chunk.length };
+      return;
+    }
+    if (kind === MSG_CONT) {
+      const p = this.pending;
+      if (!p) throw new MpcError('MPC_ERR_FRAME', 'continuation without a frame');
+      const chunk = plain.subarray(1);
+      if (p.filled + chunk.length > p.buf.length) throw new MpcError('MPC_ERR_SHAPE', `frame '${p.h.t}': more bytes than ${p.h.n}×${p.h.y}`, { tag: p.h.t });
+      p.buf.set(chunk, p.filled);
+      p.filled += chunk.length;
+      if (p.filled === p.buf.length) {
+        this.pending = null;
+        this.deliver(p.h, p.buf);
+      }
+      return;
+    }
+    throw new MpcError('MPC_ERR_FRAME', `unknown message kind ${kind}`);
+  }
+
+  private deliver(h: FrameHeader, body: Uint8Array): void {
+    this.stats.payloadBytesRecv += body.byteLength;
+    this.stats.framesRecv++;
+    this.handlers?.onFrame(h, body);
+  }
+
+  // ---- liveness and closing ---------------------------------------------------------------
+
+  private tick(): void {
+    const t = Date.now();
+    const hb = this.limits.heartbeatTimeoutMs;
+    if (t - this.lastTick > hb / 2) this.lastSeen = t; // we were blocked: give the peer a fresh window
+    this.lastTick = t;
+    if (t - this.lastSeen > hb) {
+      this.close('MPC_ERR_TIMEOUT', `${peerName(this.peer)} silent for ${t - this.lastSeen} ms (heartbeat timeout ${hb} ms)`);
+      return;
+    }
+    if (this.ws.readyState === this.ws.OPEN) this.ws.ping();
+  }
+
+  /** Close the link with a reason code (logged); every waiter fails with that MpcError. */
+  close(code: MpcErrorCode, reason: string): void {
+    if (this.closedWith) return;
+    const err = new MpcError(code, reason, this.partyOpt());
+    const level = code === 'MPC_ERR_PEER_CLOSED' ? 'info' : 'warn';
+    this.log[level]({ code, reason, link: this.linkId }, `closing link to ${peerName(this.peer)}`);
+    try {
+      this.ws.close(closeCodeOf(code), `${code}: ${reason}`.slice(0, 120));
+    } catch {
+      this.ws.terminate();
+    }
+    setTimeout(() => this.ws.terminate(), 1000).unref();
+    this.finish(err);
+  }
+
+  private onWsClose(code: number, reason: string): void {
+    if (this.closedWith) return;
+    const remote = codeOfClose(code);
+    const detail = remote ? `closed by ${peerName(this.peer)}: ${reason}` : (this.wsError?.message ?? `${peerName(this.peer)} closed the link (ws code ${code})`);
+    const err = this.wsError ?? new MpcError('MPC_ERR_PEER_CLOSED', detail, this.partyOpt());
+    // the peer's reason code says what it held against us (MPC_ERR_AUTH, MPC_ERR_SHAPE, ...);
+    // "it timed us out" or "it went away" are a closed peer from here
+    const mapped = remote && remote !== 'MPC_ERR_TIMEOUT' ? remote : err.code === 'MPC_ERR_FRAME' ? 'MPC_ERR_FRAME' : 'MPC_ERR_PEER_CLOSED';
+    const final = mapped === err.code && !remote ? err : new MpcError(mapped, detail, this.partyOpt());
+    this.log.info({ code: final.code, wsCode: code, link: this.linkId }, `link to ${peerName(this.peer)} closed: ${final.message}`);
+    this.finish(final);
+  }
+
+  private finish(err: MpcError): void {
+    this.closedWith = err;
+    clearInterval(this.timer);
+    this.queue.length = 0;
+    this.pending = null;
+    for (const w of this.drainWaiters.splice(0)) w.reject(err);
+    this.readyReject(err);
+    this.handlers?.onClose(err);
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * Wire format of a link after the handshake (the plaintext inside one sealed WebSocket message):
+ *
+ *   FRAME    [0x01][u16 LE header length][msgpack FrameHeader][first chunk of the tensor bytes]
+ *   CONT     [0x02][next chunk of the tensor bytes]
+ *   CONTROL  [0x03][msgpack ControlMessage]
+ *
+ * A tensor larger than one message is split into one FRAME and CONT messages that follow it
+ * directly (a link carries one frame at a time per direction). The header names the session,
+ * the per-session sequence number, op tag, sender depth, dtype, element count and an optional
+ * shape; the payload is the raw little-endian tensor.
+ */
+import { Packr } from 'msgpackr';
+import type { DType } from '../protocols/channel.js';
+import { dtypeSize } from '../protocols/channel.js';
+import { MpcError } from '../protocols/errors.js';
+
+export const MSG_FRAME = 1;
+export const MSG_CONT = 2;
+export const MSG_CONTROL = 3;
+
+/** Largest encoded FrameHeader; a longer one is malformed. */
+export const MAX_HEADER_BYTES = 4096;
+const MAX_TAG = 200;
+const MAX_SESSION = 64;
+
+/** Stateless msgpack (no record extension: every message decodes on its own). */
+export const packr = new Packr({ useRecords: false, moreTypes: false, mapsAsObjects: true });
+
+export interface FrameHeader {
+  /** Session id. */
+  s: string;
+  /** Sequence number of this frame within (session, direction), from 0. */
+  q: number;
+  /** Op tag. */
+  t: string;
+  /** Sender depth. */
+  d: number;
+  y: DType;
+  /** Element count. */
+  n: number;
+  /** Optional shape; its product must equal n. */
+  sh?: number[];
+}
+
+export interface ControlMessage {
+  op: string;
+  s?: string;
+  [field: string]: unknown;
+}
+
+export function encodeFrameStart(h: FrameHeader, chunk: Uint8Array): Buffer {
+  const hb = packr.pack(h);
+  if (hb.length > MAX_HEADER_BYTES) throw new MpcError('MPC_ERR_FRAME', `frame header too long (${hb.length} bytes, tag '${h.t.slice(0, 40)}')`, { tag: h.t });
+  const out = Buffer.allocUnsafe(3 + hb.length + chunk.byteLength);
+  out[0] = MSG_FRAME;
+  out.writeUInt16LE(hb.length, 1);
+  hb.copy(out, 3);
+  out.set(chunk, 3 + hb.length);
+  return out;
+}
+
+export function encodeCont(chunk: Uint8Array): Buffer {
+  const out = Buffer.allocUnsafe(1 + chunk.byteLength);
+  out[0] = MSG_CONT;
+  out.set(chunk, 1);
+  return out;
+}
+
+export function encodeControl(m: ControlMessage): Buffer {
+  const body = packr.pack(m);
+  const out = Buffer.allocUnsafe(1 + body.length);
+  out[0] = MSG_CONTROL;
+  body.copy(out, 1);
+  return out;
+}
+
+const isNat = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+
+/** Decode and check a frame header; throws MPC_ERR_FRAME (malformed) or MPC_ERR_SHAPE (inconsistent). */
+export function decodeFrameHeader(bytes: Uint8Array, maxFrameBytes: number): FrameHeader {
+  let h: unknown;
+  try {
+    h = packr.unpack(bytes);
+  } catch {
+    throw new MpcError('MPC_ERR_FRAME', 'malformed frame header (not msgpack)');
+  }
+  if (!h || typeof h !== 'object' || Array.isArray(h)) throw new MpcError('MPC_ERR_FRAME', 'malformed frame header (not a map)');
+  const o = h as Record<string, unknown>;
+  if (typeof o.s !== 'string' || o.s.length === 0 || o.s.length > MAX_SESSION) throw new MpcError('MPC_ERR_FRAME', 'malformed frame header: session');
+  if (typeof o.t !== 'string' || o.t.length > MAX_TAG) throw new MpcError('MPC_ERR_FRAME', 'malformed frame header: tag');
+  if (!isNat(o.q) || !isNat(o.d) || !isNat(o.n)) throw new MpcError('MPC_ERR_FRAME', 'malformed frame header: seq, depth or length');
+  if (o.y !== 'u64' && o.y !== 'u8') throw new MpcError('MPC_ERR_SHAPE', `frame header: unknown dtype '${String(o.y).slice(0, 16)}'`, { tag: o.t });
+  if (o.n * dtypeSize(o.y) > maxFrameBytes) throw new MpcError('MPC_ERR_FRAME', `oversize frame: ${o.n}×${o.y} exceeds maxFrameBytes ${maxFrameBytes}`, { tag: o.t });
+  if (o.sh !== undefined) {
+    if (!Array.isArray(o.sh) || o.sh.length > 16 || !o.sh.every(isNat)) throw new MpcError('MPC_ERR_FRAME', 'malformed frame header: shape', { tag: o.t });
+    const prod = (o.sh as number[]).reduce((a, b) => a * b, 1);
+    if (prod !== o.n) throw new MpcError('MPC_ERR_SHAPE', `frame header: shape [${(o.sh as number[]).join(',')}] does not hold ${o.n} elements`, { tag: o.t });
+  }
+  const out: FrameHeader = { s: o.s, q: o.q, t: o.t, d: o.d, y: o.y, n: o.n };
+  if (o.sh !== undefined) out.sh = o.sh as number[];
+  return out;
+}
+
+export function decodeControl(bytes: Uint8Array): ControlMessage {
+  let m: unknown;
+  try {
+    m = packr.unpack(bytes);
+  } catch {
+    throw new MpcError('MPC_ERR_FRAME', 'malformed control message (not msgpack)');
+  }
+  if (!m || typeof m !== 'object' || Array.isArray(m)) throw new MpcError('MPC_ERR_FRAME', 'malformed control message (not a map)');
+  const o = m as ControlMessage;
+  if (typeof o.op !== 'string' || o.op.length > 32) throw new MpcError('MPC_ERR_FRAME', 'malformed control message: op');
+  if (o.s !== undefined && (typeof o.s !== 'string' || o.s.length === 0 || o.s.length > MAX_SESSION)) throw new MpcError('MPC_ERR_FRAME', 'malformed control message: session');
+  return o;
+}

@@ -1,0 +1,102 @@
+/** Shared helpers of the approx tests: real inputs shared by party 0, revealed as float64, costs. */
+import { expect } from 'vitest';
+import type { OpCost, Party } from '../../src/protocols/context.js';
+import { runLocal } from '../../src/protocols/local.js';
+import { revealAll, shareInput } from '../../src/protocols/io.js';
+import type { AShare } from '../../src/protocols/share.js';
+import { mergeMeters, type MergedCost } from '../../src/protocols/meter.js';
+import { DEFAULT_RING_CONFIG } from '../../src/ring/config.js';
+import { decode, encode } from '../../src/ring/fixed-point.js';
+import type { Shape } from '../../src/ring/tensor.js';
+
+export const F = DEFAULT_RING_CONFIG.fracBits;
+
+/** x rounded to the fixed-point grid (the value the protocol actually sees). */
+export const onGrid = (x: ArrayLike<number>): Float64Array => decode(encode(Float64Array.from(x), DEFAULT_RING_CONFIG, 'test'), DEFAULT_RING_CONFIG);
+
+export interface RealInput {
+  data: ArrayLike<number>;
+  shape: Shape;
+}
+
+/**
+ * Party 0 shares the inputs, every party runs `op`, the result is revealed (as reals). The
+ * meter is reset after sharing and synchronised (barrier), so `label`'s record is the op's cost.
+ */
+export async function run(inputs: RealInput[], op: (p: Party, xs: AShare[]) => Promise<AShare>, seed: string | number = 'approx'): Promise<{ y: Float64Array; cost: MergedCost }> {
+  const { results } = await runLocal(
+    async (p) => {
+      const xs: AShare[] = [];
+      for (const inp of inputs) {
+        const data = p.id === 0 ? encode(Float64Array.from(inp.data), p.cfg, 'input') : null;
+        xs.push(await shareInput(p, 0, data, inp.shape));
+      }
+      await barrier(p);
+      const y = await op(p, xs);
+      const c = p.meter.snapshot();
+      const opened = await revealAll(p, y);
+      return { y: decode(opened, p.cfg), snap: c };
+    },
+    { seed },
+  );
+  return { y: results[0].y, cost: mergeMeters(results.map((r) => r.snap)) };
+}
+
+/** Every party sends to and receives from both others; afterwards all depths are equal. */
+export async function barrier(p: Party): Promise<void> {
+  const z = new BigUint64Array(0);
+  for (let i = 0; i < 2; i++) {
+    p.comm.sendU64(p.comm.next, 'test/barrier', z);
+    p.comm.sendU64(p.comm.prev, 'test/barrier', z);
+    await p.comm.recvU64(p.comm.prev, 'test/barrier', 0);
+    await p.comm.recvU64(p.comm.next, 'test/barrier', 0);
+  }
+  p.meter.reset();
+}
+
+export function expectCost(cost: MergedCost, label: string, declared: OpCost): void {
+  const m = cost.ops[label];
+  expect(m, `no meter record for '${label}' (have ${Object.keys(cost.ops).filter((k) => !k.includes('/')).join(', ')})`).toBeDefined();
+  expect({ rounds: m.rounds, bytesTotal: m.bytesTotal }, label).toEqual(declared);
+}
+
+export interface ErrStats {
+  maxAbs: number;
+  meanAbs: number;
+  argMax: number;
+}
+
+export function errStats(got: ArrayLike<number>, want: ArrayLike<number>, x?: ArrayLike<number>): ErrStats {
+  let maxAbs = 0;
+  let sum = 0;
+  let argMax = 0;
+  for (let i = 0; i < got.length; i++) {
+    const e = Math.abs(got[i] - want[i]);
+    sum += e;
+    if (e > maxAbs) {
+      maxAbs = e;
+      argMax = x ? x[i] : i;
+    }
+  }
+  return { maxAbs, meanAbs: sum / got.length, argMax };
+}
+
+/** lo, lo + step, …, hi (rounded to 1e-9 to avoid drift). */
+export function range(lo: number, hi: number, step: number): Float64Array {
+  const n = Math.round((hi - lo) / step) + 1;
+  return Float64Array.from({ length: n }, (_, i) => Math.round((lo + i * step) * 1e9) / 1e9);
+}
+
+/** Deterministic uniform numbers in [lo, hi) (mulberry32). */
+export function uniform(n: number, lo: number, hi: number, seed = 1): Float64Array {
+  let a = seed >>> 0;
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    out[i] = lo + (((t ^ (t >>> 14)) >>> 0) / 4294967296) * (hi - lo);
+  }
+  return out;
+}
