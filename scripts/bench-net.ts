@@ -6,7 +6,7 @@
  * measured inside the parties. Without --config it starts three party processes on free
  * loopback ports with fresh keys. Prints JSON lines.
  */
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -34,7 +34,7 @@ if (values.help) {
 
 const bytes = Number(values.bytes);
 const rounds = Number(values.rounds);
-const machine = { cpu: cpus()[0]?.model ?? '?', cores: cpus().length, node: process.version };
+const machine = { cpu: cpus()[0]?.model ?? '?', cores: cpus().length, node: process.version, loadavg1m: +loadavg()[0].toFixed(2) };
 const emit = (o: Record<string, unknown>) => console.log(JSON.stringify({ bench: 'net', ...o }));
 
 async function main(): Promise<void> {

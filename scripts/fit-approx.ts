@@ -10,7 +10,7 @@
  *  GeLU: y = 0 (x < −c) | 0.5x + even₈(x) (|x| ≤ c) | x (x > c); even₈ fits GeLU(x) − x/2
  *        (an even function) on [0, c] with even₈(c) = c/2, which makes y continuous at ±c.
  *  SiLU: y = 0 (x < −a) | T(x) (−a ≤ x < −c) | 0.5x + even₈(x) (|x| ≤ c) | x + T(−x) (c < x ≤ a)
- *        | x (x > a), using SiLU(x) = x + SiLU(−x); T cubic with T(−a) = 0 and
+ *        | x (x > a), using SiLU(x) = x + SiLU(−x); T quartic with T(−a) = 0 and
  *        even₈(c) = c/2 + T(−c), continuous everywhere.
  */
 import { geluRef, siluRef } from '../src/approx/reference.js';
@@ -96,12 +96,12 @@ function fitGelu(c: number) {
 }
 
 function fitSilu(a: number, c: number) {
-  const tP = [0, 1, 2, 3];
+  const tP = [0, 1, 2, 3, 4];
   const T = toX(minimax(siluRef, tP, grid(-a, -c, 400), [{ x: -a, v: 0 }], a, 800), tP, a);
   const h = (x: number) => siluRef(x) - 0.5 * x;
   const E = toX(minimax(h, EVEN, grid(0, c, 600), [{ x: c, v: c / 2 + polyAt(T, -c) }], c, 1500), EVEN, c);
   E[1] += 0.5;
-  const R = T.map((v, k) => (k % 2 ? -v : v)); // T(−x)
+  const R = T.map((v: number, k: number) => (k % 2 ? -v : v)); // T(−x)
   R[1] += 1;
   const y = (x: number) => (x < -a ? 0 : x < -c ? polyAt(T, x) : x <= c ? polyAt(E, x) : x <= a ? polyAt(R, x) : x);
   return { a, c, left: T, mid: E, right: R, err: maxErr(y, siluRef, -12, 12) };
@@ -117,9 +117,9 @@ for (let c = 2.9; c <= 3.301; c += 0.02) {
 console.log(`GeLU improved: c = ${bestG.c}, max |err| on [−8, 8] = ${bestG.err.toExponential(3)}`);
 console.log(`  mid = ${fmt(bestG.mid)}`);
 
-let bestS = fitSilu(9, 4);
-for (const a of [8, 8.5, 9, 9.5, 10]) {
-  for (let c = 2.5; c <= 5.001; c += 0.25) {
+let bestS = fitSilu(10, 3);
+for (const a of [9, 9.5, 10, 10.5, 11]) {
+  for (let c = 2.5; c <= 4.001; c += 0.25) {
     const r = fitSilu(a, Number(c.toFixed(2)));
     if (r.err < bestS.err) bestS = r;
   }

@@ -76,12 +76,6 @@ export class Acc {
     return this;
   }
 
-  /** += c[i] elementwise (public, party 0 only). */
-  constants(c: BigUint64Array): this {
-    if (this.p.id === 0) this.p.k.add(this.z, this.z, c);
-    return this;
-  }
-
   /** The finished 3-of-3 share (adds a zero-sharing if no product did). */
   done(): BigUint64Array {
     if (!this.masked) {
@@ -133,7 +127,7 @@ export function repeatRows(x: AShare, counts: ArrayLike<number>): AShare {
   return aShare([n], s0, s1);
 }
 
-/** x [rows·cols] ⊙-broadcast of a per-column vector v [cols] → [rows·cols] (local copy). */
+/** A per-column vector v [cols] tiled over `rows` rows → [rows·cols] (local copy). */
 export function tileCols(v: AShare, rows: number): AShare {
   const cols = v.s0.length;
   const s0 = new BigUint64Array(rows * cols);
@@ -145,7 +139,16 @@ export function tileCols(v: AShare, rows: number): AShare {
   return aShare([rows * cols], s0, s1);
 }
 
-/** The same share viewed as 1-D (free). */
-export function flat(x: AShare): AShare {
-  return x.shape.length === 1 ? x : aShare([x.s0.length], x.s0, x.s1);
+/**
+ * Make the next truncation's dealer P0 (the dealer rotation is a public lock-step counter, so
+ * all parties skip to the same value). Used before a truncation whose result feeds an msb:
+ * the dealer is idle in the truncation's second round and msb's first round is P0 → P1 alone,
+ * so with P0 as dealer that round overlaps and the pair costs one round less (declared as
+ * MSB_AFTER_P0_TRUNC in the cost functions).
+ */
+export function dealNextTruncToP0(p: Party): void {
+  p.truncCalls += (3 - (p.truncCalls % 3)) % 3;
 }
+
+/** Rounds saved by dealNextTruncToP0 + msb. */
+export const MSB_AFTER_P0_TRUNC = 1;

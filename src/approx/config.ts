@@ -76,10 +76,15 @@ export const PUMA_APPROX_CONFIG: ApproxConfig = freezeDeep({
   norm: { inputBound: 4096 },
 } satisfies ApproxConfig);
 
-/** Partial overrides, one level deep per section. */
-export type ApproxOverrides = { [K in keyof ApproxConfig]?: Partial<ApproxConfig[K]> } & {
-  softmax?: { exp?: Partial<ExpConfig>; recipExtraBits?: number };
-};
+/** Partial overrides per section (a Partial<ApproxConfig> is one too). */
+export interface ApproxOverrides {
+  readonly exp?: Partial<ExpConfig>;
+  readonly reciprocal?: Partial<ApproxConfig['reciprocal']>;
+  readonly gelu?: Partial<ApproxConfig['gelu']>;
+  readonly silu?: Partial<ApproxConfig['silu']>;
+  readonly softmax?: { readonly exp?: Partial<ExpConfig>; readonly recipExtraBits?: number };
+  readonly norm?: Partial<ApproxConfig['norm']>;
+}
 
 function aInt(label: string, v: unknown, lo: number, hi: number): number {
   if (typeof v !== 'number' || !Number.isInteger(v)) throw new TypeError(`${label} must be an integer, got ${String(v)}`);

@@ -24,7 +24,7 @@ import type { AShare } from '../protocols/share.js';
 import { aShare } from '../protocols/share.js';
 import type { ExpConfig } from './config.js';
 import { DEFAULT_APPROX_CONFIG, validateExp } from './config.js';
-import { Acc, addCosts, fixedInt, pow2, truncMany, truncManyCost } from './_fused.js';
+import { Acc, addCosts, dealNextTruncToP0, fixedInt, pow2, truncMany, truncManyCost } from './_fused.js';
 import type { PolyPlan } from './poly.js';
 import { evalPolys, planPolys, polysCost } from './poly.js';
 
@@ -46,6 +46,11 @@ function basePlan(e: ExpConfig, f: number): PolyPlan | null {
 
 /** exp(x) for x ≤ 0, elementwise (any shape). */
 export function fExp(p: Party, x: AShare, e: ExpConfig = DEFAULT_APPROX_CONFIG.exp): Promise<AShare> {
+  return expCore(p, x, e, false);
+}
+
+/** fExp; with `lastDealerP0` its last truncation is dealt by P0 (the caller's next op is an msb). */
+export function expCore(p: Party, x: AShare, e: ExpConfig, lastDealerP0: boolean): Promise<AShare> {
   validateExp('exp', e);
   return scoped(p, 'exp', async () => {
     const f = p.cfg.fracBits;
@@ -56,8 +61,12 @@ export function fExp(p: Party, x: AShare, e: ExpConfig = DEFAULT_APPROX_CONFIG.e
     const pl = basePlan(e, f);
     const base = pl ? (await evalPolys(p, flatX, pl))[0] : addAPScalar(p, flatX, pow2(bs));
     const kept = subAA(p, base, await mulA1B(p, below, base));
+    if (lastDealerP0 && e.t === 1) dealNextTruncToP0(p);
     let y = (await truncMany(p, [new Acc(p, n).product(kept, kept).done()], 2 * bs - f, 'exp/sq'))[0];
-    for (let i = 1; i < e.t; i++) y = (await truncMany(p, [new Acc(p, n).product(y, y).done()], f, 'exp/sq'))[0];
+    for (let i = 1; i < e.t; i++) {
+      if (lastDealerP0 && i === e.t - 1) dealNextTruncToP0(p);
+      y = (await truncMany(p, [new Acc(p, n).product(y, y).done()], f, 'exp/sq'))[0];
+    }
     return aShare(x.shape, y.s0, y.s1);
   });
 }

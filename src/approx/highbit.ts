@@ -42,7 +42,7 @@ export interface HighBits {
   readonly a: AShare;
 }
 
-export function checkPlan(plan: HighBitPlan): void {
+function checkPlan(plan: HighBitPlan): void {
   const { lo, hi } = plan;
   if (!Number.isInteger(lo) || !Number.isInteger(hi) || lo < 0 || hi <= lo || hi > 62) {
     throw new RangeError(`highbit: need integers 0 ≤ lo < hi ≤ 62, got lo=${lo} hi=${hi}`);

@@ -16,4 +16,5 @@ export { raggedMax, raggedMaxCost } from './ragged-max.js';
 export { highBits, highBitsCost, weigh, type HighBitPlan, type HighBits } from './highbit.js';
 export { planPolys, evalPolys, polysCost, type PolySpec, type PolyPlan } from './poly.js';
 export { planPiecewise, piecewise, piecewiseCost, piecewisePlain, polyAt, type Piece, type PiecewiseSpec, type PiecewisePlan } from './piecewise.js';
+export { gelu, silu, softmax, layerNorm, rmsNorm } from './api.js';
 export * from './reference.js';

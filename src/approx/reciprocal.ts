@@ -33,7 +33,7 @@ import { highBits, highBitsCost, weigh } from './highbit.js';
 export interface ReciprocalOptions {
   /** Inputs are ≥ 0: skip the negative thresholds (half the comparisons). */
   readonly positive?: boolean;
-  /** Smallest |x| that must be inverted (real; default 2^−f, one ulp). Smaller inputs give 0. */
+  /** Smallest |x| to invert (real; default one ulp, or 2^(g+f−60−f) if larger). Smaller inputs give 0. */
   readonly minAbs?: number;
   /** Largest |x| (real; default: unbounded — inputs ≥ 2^outScale underflow to 0 anyway). */
   readonly maxAbs?: number;
@@ -52,14 +52,16 @@ export interface ReciprocalPlan {
 
 export function planReciprocal(f: number, opts: ReciprocalOptions = {}, iterations = DEFAULT_APPROX_CONFIG.reciprocal.iterations): ReciprocalPlan {
   const g = opts.outScale ?? f;
-  const minAbs = opts.minAbs ?? 2 ** -f;
+  // default: down to one ulp, or as low as g output bits allow (q·2^f < 2^61 below)
+  const minAbs = opts.minAbs ?? 2 ** (Math.max(0, g + 2 * f - 60) - f);
   if (!(minAbs > 0)) throw new RangeError(`reciprocal: minAbs must be positive, got ${minAbs}`);
   const lo = Math.max(0, Math.floor(Math.log2(minAbs) + f));
   const hiAll = g + f + 1; // m = g + f already underflows
   const hi = opts.maxAbs === undefined ? hiAll : Math.min(hiAll, Math.floor(Math.log2(opts.maxAbs) + f) + 1);
   if (hi <= lo) throw new RangeError(`reciprocal: empty range [${minAbs}, ${opts.maxAbs}]`);
-  // q ≤ 2^(gi + f − lo) and q·2^f must stay below 2^61; c = x·sf < 2^(gi + f)
-  const gi = iterations ? Math.min(g + 12, 59 - 2 * f + lo, 61 - f) : g;
+  // q ≤ 2^(gi + f − lo), and q·(1 + e)·2^f, w·sf ≤ 2^(gi + 2f − lo + 0.95) stay below 2^61;
+  // c = x·sf < 2^(gi + f)
+  const gi = iterations ? Math.min(g + 12, 60 - 2 * f + lo, 61 - f) : g;
   if (gi < g) throw new RangeError(`reciprocal: ${g} output bits overflow for inputs down to ${minAbs} (raise minAbs or lower outScale)`);
   return { f, g, gi, hb: { lo, hi, signed: !opts.positive }, iterations };
 }

@@ -15,8 +15,8 @@
  * multiplication and the norm's scaling: one level less than rsqrt followed by a multiply.
  *
  * Rounds: rsqrt 8 + 2 + 2 + 4 + 2 = 18; rsqrtTimes the same, with the multiply included.
- * Range: x ≥ minAbs (smaller inputs are treated as minAbs's octave — wrong, keep it true), and
- * by default any large x (1/√x underflows to 0 for x ≥ 2^(2f)).
+ * Range: x ≥ minAbs (default one ulp; smaller inputs give 0, so keep it true), and by default
+ * any large x (1/√x underflows to 0 for x ≥ 2^(2g)).
  */
 import type { OpCost, Party } from '../protocols/context.js';
 import { scoped } from '../protocols/context.js';
@@ -32,7 +32,7 @@ import { evalPolys, planPolys, polysCost } from './poly.js';
 export const RSQRT_POLY = Object.freeze([4.14285016, -15.47994394, 38.4714796, -49.86605845, 26.02942339]);
 
 export interface RsqrtOptions {
-  /** Smallest x (real, > 0) to handle; default one ulp. */
+  /** Smallest x (real, > 0) to handle; default one ulp (a few ulp for f > 18). Smaller x give 0. */
   readonly minAbs?: number;
   /** Largest x (real); default: unbounded (1/√x underflows to 0 beyond 2^(2f)). */
   readonly maxAbs?: number;
@@ -67,7 +67,11 @@ export function planRsqrt(f: number, opts: RsqrtOptions = {}, t1Fixed?: number):
   const g = opts.outScale ?? f;
   const scale = opts.scale ?? 1;
   if (!(scale > 0)) throw new RangeError(`rsqrt: scale must be positive, got ${scale}`);
-  const minAbs = opts.minAbs ?? 2 ** -f;
+  // B·P < 2^59 with B ≤ s·2^((f−2−lo)/2): P gets sP bits, B the rest (≥ g + 2 for fRsqrt).
+  const room = (lo: number) => 59 - Math.ceil(Math.log2(2.1 * scale * 2 ** ((f - 2 - lo) / 2)));
+  let loDefault = 0; // default: down to one ulp, or as low as the output precision allows
+  while (t1Fixed === undefined && room(loDefault) - (g + 2) < f + 4 && loDefault < 2 * f) loDefault++;
+  const minAbs = opts.minAbs ?? 2 ** (loDefault - f);
   if (!(minAbs > 0)) throw new RangeError(`rsqrt: minAbs must be positive, got ${minAbs}`);
   const lo = Math.max(0, Math.floor(Math.log2(minAbs) + f));
   const mZero = 2 * g + f; // x ≥ 2^(2g): 1/√x ≤ 2^−g, within an ulp of 0
@@ -76,9 +80,9 @@ export function planRsqrt(f: number, opts: RsqrtOptions = {}, t1Fixed?: number):
   const su = f + 6;
   const t1 = t1Fixed ?? Math.max(1, hi + 1 - su);
   if (hi + 1 - su > t1 || su + t1 > 62) throw new RangeError(`rsqrt: normalisation of ${hi} bits does not fit (t1 = ${t1})`);
-  const sP = f + 8;
-  const bMax = scale * 2 ** ((f - 2 - lo) / 2);
-  const sB = 59 - sP - Math.ceil(Math.log2(2.1 * bMax)); // B·P < 2^59 (checked by fRsqrt)
+  const sP = t1Fixed === undefined ? Math.min(f + 8, room(lo) - (g + 2)) : f + 8;
+  const sB = room(lo) - sP; // checked by fRsqrt
+  if (sP < f) throw new RangeError(`rsqrt: inputs down to ${minAbs} leave too few bits for the result (raise minAbs)`);
   const poly = planPolys([{ coeffs: RSQRT_POLY, radius: 0.5, bound: 2.05 }], su, sP);
   const plan: RsqrtPlan = { f, g, scale, hb: { lo, hi, signed: false }, su, t1, sP, sB, poly, mZero };
   plans.set(key, plan);
@@ -106,7 +110,6 @@ async function core(p: Party, x: AShare, plan: RsqrtPlan, G: AShare | null, cols
 /** s/√x elementwise (x > 0, any shape), with `outScale` (default f) fractional bits. */
 export function fRsqrt(p: Party, x: AShare, opts: RsqrtOptions = {}): Promise<AShare> {
   const plan = planRsqrt(p.cfg.fracBits, opts);
-  if (plan.sB < plan.g + 2) throw new RangeError(`rsqrt: inputs down to ${opts.minAbs} leave too few bits for the result (raise minAbs)`);
   return scoped(p, 'rsqrt', async () => {
     const n = x.s0.length;
     const { B, P } = await core(p, aShare([n], x.s0, x.s1), plan, null, 0);

@@ -8,10 +8,10 @@
  *   max |error| 0.072 (at x = 4: the identity misses SiLU(4) − 4 = −0.072).
  *
  * 'improved' — ours (scripts/fit-approx.ts), 4 comparisons, continuous everywhere:
- *     0 (x < −9) | T(x) (−9 ≤ x < −3.5) | x/2 + E(x) (|x| ≤ 3.5) | x + T(−x) (3.5 < x ≤ 9) | x (x > 9)
- *   using SiLU(x) = x + SiLU(−x): T cubic (minimax on [−9, −3.5], T(−9) = 0), E even of degree
- *   8 (minimax of SiLU(x) − x/2 on [0, 3.5], continuous with T). max |error| 0.0013. Same
- *   rounds as PUMA (16); one more comparison and selection (~25% more bytes).
+ *     0 (x < −10.5) | T(x) (−10.5 ≤ x < −3) | x/2 + E(x) (|x| ≤ 3) | x + T(−x) (3 < x ≤ 10.5) | x
+ *   using SiLU(x) = x + SiLU(−x): T quartic (minimax on [−10.5, −3], T(−10.5) = 0), E even of
+ *   degree 8 (minimax of SiLU(x) − x/2 on [0, 3], continuous with T). max |error| 4.4e-4. Same
+ *   rounds as PUMA (16); one more comparison and selection (~30% more bytes).
  */
 import type { OpCost, Party } from '../protocols/context.js';
 import type { AShare } from '../protocols/share.js';
@@ -31,19 +31,19 @@ export const SILU_PUMA: PiecewiseSpec = Object.freeze({
   ],
 } as const);
 
-const T = [-0.55001579970121384, -0.20590991574841688, -0.026097489400716253, -0.0011121031426586003];
+const T = [-0.68638467079440491, -0.30191155633320177, -0.050555806607190508, -0.003792179849503943, -0.00010693743372717831];
 
 export const SILU_IMPROVED: PiecewiseSpec = Object.freeze({
   name: 'silu',
-  breaks: [-9, -3.5, 3.5, 9],
+  breaks: [-10.5, -3, 3, 10.5],
   pieces: [
     { kind: 'zero' },
     { kind: 'poly', coeffs: T },
     {
       kind: 'poly',
-      coeffs: [0.0012465382936981129, 0.5, 0.24443108976124522, 0, -0.016716742732884846, 0, 0.00088425717864116355, 0, -0.000020596817927890061],
+      coeffs: [0.00041151265229576715, 0.5, 0.2475223381809708, 0, -0.018388544531643975, 0, 0.0011631072710824929, 0, -0.00003482258608319114],
     },
-    { kind: 'poly', coeffs: [T[0], 1 - T[1], T[2], -T[3]] },
+    { kind: 'poly', coeffs: T.map((t, k) => (k === 1 ? 1 - t : k % 2 ? -t : t)) },
     { kind: 'identity' },
   ],
 } as const);

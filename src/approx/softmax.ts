@@ -5,7 +5,8 @@
  *   d = x − m ≤ 0 (local)
  *   e = exp(d), zeroed where d < −14 (exp.ts: the mask is one msb, applied to the base
  *       before the squarings, so masked terms are 0 before the sum)       20 rounds
- *   s = Σ_row e (local); r = 1/s, one reciprocal per row (s ∈ [1, C])    18 rounds
+ *   s = Σ_row e (local); r = 1/s, one reciprocal per row (s ∈ [1, C])    18 − 1 rounds
+ *       (exp's last squaring is dealt by P0, whose idle round hides the msb's first)
  *   y = e·r                                                               2 rounds
  *
  * Public causal masks: `rowLengths[r]` keeps the first rowLengths[r] columns of row r; the
@@ -27,8 +28,8 @@ import type { AShare } from '../protocols/share.js';
 import { aShare } from '../protocols/share.js';
 import type { ApproxConfig } from './config.js';
 import { DEFAULT_APPROX_CONFIG } from './config.js';
-import { Acc, addCosts, repeatRows, truncMany, truncManyCost } from './_fused.js';
-import { fExp, fExpCost } from './exp.js';
+import { Acc, addCosts, MSB_AFTER_P0_TRUNC, repeatRows, truncMany, truncManyCost } from './_fused.js';
+import { expCore, fExpCost } from './exp.js';
 import { raggedMax, raggedMaxCost } from './ragged-max.js';
 import type { ReciprocalOptions } from './reciprocal.js';
 import { fReciprocal, fReciprocalCost } from './reciprocal.js';
@@ -84,7 +85,7 @@ export function fSoftmax(p: Party, x: AShare, opts: SoftmaxOptions = {}, cfg: Ap
     });
     const xp = aShare([N], s0, s1);
     const m = await raggedMax(p, xp, kept);
-    const e = await fExp(p, subAA(p, xp, repeatRows(m, kept)), cfg.softmax.exp);
+    const e = await expCore(p, subAA(p, xp, repeatRows(m, kept)), cfg.softmax.exp, true); // its last truncation feeds the reciprocal's msb
     const sum0 = new BigUint64Array(kept.length);
     const sum1 = new BigUint64Array(kept.length);
     o = 0;
@@ -116,5 +117,6 @@ export function fSoftmaxCost(rows: number, cols: number, rowLengths?: ArrayLike<
     fExpCost(N, cfg.softmax.exp, fracBits),
     fReciprocalCost(kept.length, recipOpts(cfg, fracBits, kept.reduce((a, v) => Math.max(a, v), 0)), cfg, fracBits),
     truncManyCost(N),
+    { rounds: -MSB_AFTER_P0_TRUNC, bytesTotal: 0 }, // exp's last squaring dealt by P0, then msb
   );
 }

@@ -117,7 +117,7 @@ export class TriformClient {
 
   private attach(j: PartyId, link: SecureLink): void {
     this.links[j] = link;
-    link.handlers = {
+    link.attach({
       onFrame: (h, body) => {
         const st = this.sessions.get(h.s);
         if (st) st.putFrame(j, h, body);
@@ -132,7 +132,7 @@ export class TriformClient {
         if (this.links[j] === link) this.links[j] = null;
         for (const st of this.sessions.values()) st.partyFailed(j, err.party === undefined ? new MpcError(err.code, err.message, { party: j }) : err);
       },
-    };
+    });
   }
 
   /**

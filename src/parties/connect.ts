@@ -10,7 +10,7 @@ import type { PeerIdentity, Hello } from './handshake.js';
 import { initiatorFinish, initiatorHello, parseHello, responderAccept, responderVerify } from './handshake.js';
 import type { Identity } from './keys.js';
 import type { Logger } from './log.js';
-import { closeCodeOf, codeOfClose, SecureLink, type LinkLimits } from './secure-link.js';
+import { closeCodeOf, closeReason, codeOfClose, SecureLink, type LinkLimits } from './secure-link.js';
 
 export interface LinkOptions extends LinkLimits {
   handshakeTimeoutMs: number;
@@ -119,7 +119,7 @@ export async function dialLink(me: Identity, role: 'party' | 'client', myId: num
   } catch (e) {
     inbox.detach();
     ws.on('error', () => undefined);
-    if (ws.readyState === ws.OPEN && e instanceof MpcError && e.code === 'MPC_ERR_AUTH') ws.close(closeCodeOf('MPC_ERR_AUTH'), e.message.slice(0, 120));
+    if (ws.readyState === ws.OPEN && e instanceof MpcError && e.code === 'MPC_ERR_AUTH') ws.close(closeCodeOf('MPC_ERR_AUTH'), closeReason(`MPC_ERR_AUTH: ${e.message}`));
     else ws.terminate();
     throw e instanceof MpcError ? e : new MpcError('MPC_ERR_PEER_CLOSED', `handshake with P${target.to} failed: ${(e as Error).message}`, { party: target.to, cause: e });
   }
@@ -149,7 +149,7 @@ export async function acceptLink(ws: WebSocket, me: Identity, myId: number, auth
     const err = e instanceof MpcError ? e : new MpcError('MPC_ERR_AUTH', `handshake failed: ${(e as Error).message}`);
     opts.log.warn({ code: err.code, reason: err.message, remote }, 'rejected link');
     ws.on('error', () => undefined);
-    if (ws.readyState === ws.OPEN) ws.close(closeCodeOf(err.code), `${err.code}: ${err.message}`.slice(0, 120));
+    if (ws.readyState === ws.OPEN) ws.close(closeCodeOf(err.code), closeReason(`${err.code}: ${err.message}`));
     setTimeout(() => ws.terminate(), 1000).unref();
     throw err;
   }

@@ -19,7 +19,7 @@ import { dtypeSize } from '../protocols/channel.js';
 import { MPC_ERROR_CODES, MpcError, type MpcErrorCode } from '../protocols/errors.js';
 import type { LinkKeys, PeerIdentity } from './handshake.js';
 import type { Logger } from './log.js';
-import { decodeControl, decodeFrameHeader, encodeControl, MSG_CONT, MSG_CONTROL, MSG_FRAME, packr, type ControlMessage, type FrameHeader } from './wire.js';
+import { decodeControl, decodeFrameHeader, encodeControl, MAX_HEADER_BYTES, MSG_CONT, MSG_CONTROL, MSG_FRAME, packr, type ControlMessage, type FrameHeader } from './wire.js';
 
 export interface LinkLimits {
   heartbeatTimeoutMs: number;
@@ -53,6 +53,13 @@ export function codeOfClose(n: number): MpcErrorCode | null {
   return n >= 4000 && n < 4000 + MPC_ERROR_CODES.length ? MPC_ERROR_CODES[n - 4000] : null;
 }
 
+/** A WebSocket close reason: at most 123 UTF-8 bytes, cut at a character boundary. */
+export function closeReason(s: string): string {
+  let out = s;
+  while (Buffer.byteLength(out) > 123) out = out.slice(0, -1);
+  return out;
+}
+
 export function peerName(p: PeerIdentity): string {
   return p.role === 'party' ? `P${p.id}` : `client '${p.name}'`;
 }
@@ -70,7 +77,9 @@ export class SecureLink {
   readonly linkSecret: Uint8Array;
   /** Resolves when the responder's first sealed message ('ready') arrived (initiator side). */
   readonly ready: Promise<void>;
-  handlers: LinkHandlers | null = null;
+  private handlers: LinkHandlers | null = null;
+  /** Messages that arrived after the handshake but before `attach` (delivered by it, in order). */
+  private early: ({ kind: 'frame'; h: FrameHeader; body: Uint8Array } | { kind: 'control'; m: ControlMessage })[] = [];
 
   private readonly sendKey: KeyObject;
   private readonly recvKey: KeyObject;
@@ -84,6 +93,7 @@ export class SecureLink {
   private closedWith: MpcError | null = null;
   private wsError: MpcError | null = null;
   private readonly timer: NodeJS.Timeout;
+  private readonly tickMs: number;
   private lastSeen = Date.now();
   private lastTick = Date.now();
   private isReady = false;
@@ -118,8 +128,8 @@ export class SecureLink {
       this.wsError ??= new MpcError(oversize ? 'MPC_ERR_FRAME' : 'MPC_ERR_PEER_CLOSED', `${peerName(peer)}: ${oversize ? 'oversize message' : e.message}`, this.partyOpt());
     });
     ws.on('close', (code: number, reason: Buffer) => this.onWsClose(code, reason.toString()));
-    const every = Math.max(20, Math.floor(limits.heartbeatTimeoutMs / 5));
-    this.timer = setInterval(() => this.tick(), every);
+    this.tickMs = Math.max(10, Math.floor(limits.heartbeatTimeoutMs / 10));
+    this.timer = setInterval(() => this.tick(), this.tickMs);
     this.timer.unref();
     if (!initiator) {
       this.isReady = true;
@@ -127,6 +137,26 @@ export class SecureLink {
       this.sendControl({ op: 'ready' });
     }
     for (const m of early) this.onMessage(m, true);
+  }
+
+  /**
+   * Install the message handlers. Messages that arrived since the handshake are delivered now,
+   * in order (ws may deliver several messages in one tick, before the owner got the link).
+   */
+  attach(h: LinkHandlers): void {
+    if (this.handlers) throw new Error('SecureLink.attach called twice');
+    this.handlers = h;
+    try {
+      for (const e of this.early.splice(0)) {
+        if (this.closedWith) break;
+        if (e.kind === 'frame') h.onFrame(e.h, e.body);
+        else h.onControl(e.m);
+      }
+    } catch (e) {
+      const err = e instanceof MpcError ? e : new MpcError('MPC_ERR_PROTOCOL', `link handler failed: ${(e as Error).message}`, { cause: e });
+      this.close(err.code, err.message);
+    }
+    if (this.closedWith) h.onClose(this.closedWith);
   }
 
   get closed(): boolean {
@@ -207,6 +237,7 @@ export class SecureLink {
     if (body.byteLength !== h.n * dtypeSize(h.y)) throw new MpcError('MPC_ERR_SHAPE', `frame '${h.t}': ${body.byteLength} bytes for ${h.n}×${h.y}`, { tag: h.t });
     if (body.byteLength > this.limits.maxFrameBytes) throw new MpcError('MPC_ERR_FRAME', `frame '${h.t}' of ${body.byteLength} bytes exceeds maxFrameBytes`, { tag: h.t });
     const hb = packr.pack(h);
+    if (hb.length > MAX_HEADER_BYTES) throw new MpcError('MPC_ERR_FRAME', `frame header of ${hb.length} bytes (tag '${h.t.slice(0, 40)}')`, { tag: h.t });
     // prefix [0x01][pad][u16 len][header][pad zeros], padded to a multiple of 8 so the body of
     // a one-message frame is 8-aligned in the receiver's plaintext buffer
     const raw = 4 + hb.length;
@@ -285,7 +316,9 @@ export class SecureLink {
     const kind = plain[0];
     if (kind === MSG_CONTROL) {
       if (this.pending) throw new MpcError('MPC_ERR_FRAME', 'control message inside a fragmented frame');
-      this.handlers?.onControl(decodeControl(plain.subarray(1)));
+      const m = decodeControl(plain.subarray(1));
+      if (this.handlers) this.handlers.onControl(m);
+      else this.early.push({ kind: 'control', m });
       return;
     }
     if (kind === MSG_FRAME) {
@@ -294,7 +327,7 @@ export class SecureLink {
       const pad = plain[1];
       const hl = plain.readUInt16LE(2);
       const start = 4 + hl + pad;
-      if (pad > 7 || start > plain.length) throw new MpcError('MPC_ERR_FRAME', 'malformed frame prefix');
+      if (pad > 7 || hl > MAX_HEADER_BYTES || start > plain.length) throw new MpcError('MPC_ERR_FRAME', 'malformed frame prefix');
       const h = decodeFrameHeader(plain.subarray(4, 4 + hl), this.limits.maxFrameBytes);
       const total = h.n * dtypeSize(h.y as DType);
       const chunk = plain.subarray(start);
@@ -327,17 +360,22 @@ export class SecureLink {
   private deliver(h: FrameHeader, body: Uint8Array): void {
     this.stats.payloadBytesRecv += body.byteLength;
     this.stats.framesRecv++;
-    this.handlers?.onFrame(h, body);
+    if (this.handlers) this.handlers.onFrame(h, body);
+    else this.early.push({ kind: 'frame', h, body });
   }
 
   // ---- liveness and closing ---------------------------------------------------------------
 
+  /**
+   * Every tick (timeout/10): ping, and close the link if nothing (data, ping or pong) came for
+   * timeout − 2 ticks, so that a peer silent since time s is detected by s + 0.9·timeout.
+   */
   private tick(): void {
     const t = Date.now();
     const hb = this.limits.heartbeatTimeoutMs;
-    if (t - this.lastTick > hb / 2) this.lastSeen = t; // we were blocked: give the peer a fresh window
+    if (t - this.lastTick > 3 * this.tickMs) this.lastSeen = t; // we were blocked: give the peer a fresh window
     this.lastTick = t;
-    if (t - this.lastSeen > hb) {
+    if (t - this.lastSeen > hb - 2 * this.tickMs) {
       this.close('MPC_ERR_TIMEOUT', `${peerName(this.peer)} silent for ${t - this.lastSeen} ms (heartbeat timeout ${hb} ms)`);
       return;
     }
@@ -351,7 +389,7 @@ export class SecureLink {
     const level = code === 'MPC_ERR_PEER_CLOSED' ? 'info' : 'warn';
     this.log[level]({ code, reason, link: this.linkId }, `closing link to ${peerName(this.peer)}`);
     try {
-      this.ws.close(closeCodeOf(code), `${code}: ${reason}`.slice(0, 120));
+      this.ws.close(closeCodeOf(code), closeReason(`${code}: ${reason}`));
     } catch {
       this.ws.terminate();
     }
@@ -368,7 +406,8 @@ export class SecureLink {
     // "it timed us out" or "it went away" are a closed peer from here
     const mapped = remote && remote !== 'MPC_ERR_TIMEOUT' ? remote : err.code === 'MPC_ERR_FRAME' ? 'MPC_ERR_FRAME' : 'MPC_ERR_PEER_CLOSED';
     const final = mapped === err.code && !remote ? err : new MpcError(mapped, detail, this.partyOpt());
-    this.log.info({ code: final.code, wsCode: code, link: this.linkId }, `link to ${peerName(this.peer)} closed: ${final.message}`);
+    const level = final.code === 'MPC_ERR_PEER_CLOSED' ? 'info' : 'warn';
+    this.log[level]({ code: final.code, reason: final.message, wsCode: code, link: this.linkId }, `link to ${peerName(this.peer)} closed`);
     this.finish(final);
   }
 

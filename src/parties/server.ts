@@ -177,7 +177,7 @@ export class PartyServer implements SessionHost {
     const old = this.links.get(j);
     this.links.set(j, link);
     if (old && !old.closed) old.close('MPC_ERR_PEER_CLOSED', `replaced by a new link from P${j}`);
-    link.handlers = {
+    link.attach({
       onFrame: (h, body) => this.sessions.onPeerFrame(j, link, h, body),
       onControl: (m) => this.sessions.onPeerControl(j, link, m),
       onClose: (err) => {
@@ -186,7 +186,7 @@ export class PartyServer implements SessionHost {
         this.sessions.onPeerClosed(j, link, err);
         if (current && j > this.id && !this.stopped) this.later(50, () => this.dial(j, 0));
       },
-    };
+    });
     this.log.info({ link: link.linkId }, `link to P${j} up`);
     for (const w of this.waiters.get(j)?.splice(0) ?? []) w(link);
   }
@@ -221,7 +221,7 @@ export class PartyServer implements SessionHost {
 
   private attachClient(link: SecureLink, name: string): void {
     this.clients.add(link);
-    link.handlers = {
+    link.attach({
       onFrame: (h, body) => this.sessions.onClientFrame(link, h, body),
       onControl: (m) => {
         if (m.op === 'open') this.sessions.onClientOpen(link, name, m);
@@ -232,7 +232,7 @@ export class PartyServer implements SessionHost {
         this.clients.delete(link);
         this.sessions.onClientClosed(link);
       },
-    };
+    });
     this.log.info({ link: link.linkId, client: name }, 'client connected');
   }
 }

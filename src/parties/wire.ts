@@ -1,7 +1,8 @@
 /**
  * Wire format of a link after the handshake (the plaintext inside one sealed WebSocket message):
  *
- *   FRAME    [0x01][u16 LE header length][msgpack FrameHeader][first chunk of the tensor bytes]
+ *   FRAME    [0x01][pad p][u16 LE header length][msgpack FrameHeader][p zero bytes][first chunk]
+ *            (p ≤ 7 makes the chunk start 8-aligned, so a u64 tensor is read in place)
  *   CONT     [0x02][next chunk of the tensor bytes]
  *   CONTROL  [0x03][msgpack ControlMessage]
  *
@@ -47,24 +48,6 @@ export interface ControlMessage {
   op: string;
   s?: string;
   [field: string]: unknown;
-}
-
-export function encodeFrameStart(h: FrameHeader, chunk: Uint8Array): Buffer {
-  const hb = packr.pack(h);
-  if (hb.length > MAX_HEADER_BYTES) throw new MpcError('MPC_ERR_FRAME', `frame header too long (${hb.length} bytes, tag '${h.t.slice(0, 40)}')`, { tag: h.t });
-  const out = Buffer.allocUnsafe(3 + hb.length + chunk.byteLength);
-  out[0] = MSG_FRAME;
-  out.writeUInt16LE(hb.length, 1);
-  hb.copy(out, 3);
-  out.set(chunk, 3 + hb.length);
-  return out;
-}
-
-export function encodeCont(chunk: Uint8Array): Buffer {
-  const out = Buffer.allocUnsafe(1 + chunk.byteLength);
-  out[0] = MSG_CONT;
-  out.set(chunk, 1);
-  return out;
 }
 
 export function encodeControl(m: ControlMessage): Buffer {

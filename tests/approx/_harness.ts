@@ -5,7 +5,7 @@ import { runLocal } from '../../src/protocols/local.js';
 import { revealAll, shareInput } from '../../src/protocols/io.js';
 import type { AShare } from '../../src/protocols/share.js';
 import { mergeMeters, type MergedCost } from '../../src/protocols/meter.js';
-import { DEFAULT_RING_CONFIG } from '../../src/ring/config.js';
+import { DEFAULT_RING_CONFIG, type RingConfig } from '../../src/ring/config.js';
 import { decode, encode } from '../../src/ring/fixed-point.js';
 import type { Shape } from '../../src/ring/tensor.js';
 
@@ -23,7 +23,12 @@ export interface RealInput {
  * Party 0 shares the inputs, every party runs `op`, the result is revealed (as reals). The
  * meter is reset after sharing and synchronised (barrier), so `label`'s record is the op's cost.
  */
-export async function run(inputs: RealInput[], op: (p: Party, xs: AShare[]) => Promise<AShare>, seed: string | number = 'approx'): Promise<{ y: Float64Array; cost: MergedCost }> {
+export async function run(
+  inputs: RealInput[],
+  op: (p: Party, xs: AShare[]) => Promise<AShare>,
+  seed: string | number = 'approx',
+  cfg: RingConfig = DEFAULT_RING_CONFIG,
+): Promise<{ y: Float64Array; cost: MergedCost }> {
   const { results } = await runLocal(
     async (p) => {
       const xs: AShare[] = [];
@@ -37,7 +42,7 @@ export async function run(inputs: RealInput[], op: (p: Party, xs: AShare[]) => P
       const opened = await revealAll(p, y);
       return { y: decode(opened, p.cfg), snap: c };
     },
-    { seed },
+    { seed, cfg },
   );
   return { y: results[0].y, cost: mergeMeters(results.map((r) => r.snap)) };
 }

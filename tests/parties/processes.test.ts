@@ -121,4 +121,26 @@ describe('party processes', () => {
     const r = await client.run('ping', {});
     expect(r.results).toEqual([{ party: 0 }, { party: 1 }, { party: 2 }]);
   });
+
+  it('npm run parties: three prefixed party processes; SIGINT stops all three', async () => {
+    const other = await makeSetup({ heartbeatTimeoutMs: HB });
+    try {
+      const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'scripts/parties.ts'), '--config', other.configPath, '--json'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr.resume();
+      const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+      const t0 = Date.now();
+      while (!['P0 | ', 'P1 | ', 'P2 | '].every((p) => out.split('\n').some((l) => l.startsWith(p) && l.includes('link to'))) && Date.now() - t0 < 20_000) await new Promise((r) => setTimeout(r, 50));
+      const c2 = await Client.connect({ config: other.config, identity: other.client, connectTimeoutMs: 10_000 });
+      expect((await c2.run('ping', {})).results).toEqual([{ party: 0 }, { party: 1 }, { party: 2 }]);
+      c2.close();
+      child.kill('SIGINT');
+      expect(await exited).toBe(0);
+      for (const id of [0, 1, 2]) expect(out).toMatch(new RegExp(`P${id} \\| .*"msg":"stopped"`));
+    } finally {
+      other.cleanup();
+    }
+  });
 });
+

@@ -194,7 +194,9 @@ describe('sessions over WebSockets', () => {
     const err = (await run.catch((e: unknown) => e)) as MpcError;
     expect(err).toBeInstanceOf(MpcError);
     expect(['MPC_ERR_PEER_CLOSED', 'MPC_ERR_ABORTED']).toContain(err.code);
-    expect(Date.now() - killedAt).toBeLessThan(1500);
+    const detectMs = Date.now() - killedAt;
+    if (detectMs > 300) console.log('stop detected after', detectMs, 'ms', err.code, err.message);
+    expect(detectMs).toBeLessThan(1500);
     for (const id of [0, 1]) await c.sinks[id].waitFor((l) => l.msg === 'session failed' && l.program === 'test/slow', 1500);
     await c.start(2 as PartyId);
     const r = await client.run('ping', {});

@@ -1,0 +1,33 @@
+/**
+ * Model-facing entry points (what SecureOps calls): one function per `Ops` nonlinearity, with
+ * the ApproxConfig last-but-optional. Thin wrappers over the f-prefixed functions, which take
+ * finer options (reciprocal/rsqrt ranges, output scales).
+ */
+import type { Party } from '../protocols/context.js';
+import type { AShare } from '../protocols/share.js';
+import type { ApproxConfig } from './config.js';
+import { DEFAULT_APPROX_CONFIG } from './config.js';
+import { fGelu } from './gelu.js';
+import { fSilu } from './silu.js';
+import { fSoftmax } from './softmax.js';
+import { fLayerNorm, fRmsNorm } from './norm.js';
+
+/** GeLU elementwise (cfg.gelu.variant). */
+export const gelu = (p: Party, x: AShare, cfg: ApproxConfig = DEFAULT_APPROX_CONFIG): Promise<AShare> => fGelu(p, x, cfg);
+
+/** SiLU elementwise (cfg.silu.variant). */
+export const silu = (p: Party, x: AShare, cfg: ApproxConfig = DEFAULT_APPROX_CONFIG): Promise<AShare> => fSilu(p, x, cfg);
+
+/** Softmax along the last axis; row r keeps its first rowLengths[r] columns (others: skipped, 0). */
+export const softmax = (p: Party, x: AShare, cfg: ApproxConfig = DEFAULT_APPROX_CONFIG, rowLengths?: ArrayLike<number>): Promise<AShare> =>
+  fSoftmax(p, x, rowLengths ? { rowLengths } : {}, cfg);
+
+/** LayerNorm over the last axis of x [..., D]; gamma, beta shared [D]. */
+export const layerNorm = (p: Party, x: AShare, gamma: AShare, beta: AShare, eps: number, cfg: ApproxConfig = DEFAULT_APPROX_CONFIG): Promise<AShare> =>
+  fLayerNorm(p, x, gamma, beta, eps, cfg);
+
+/** RMSNorm over the last axis of x [..., D]; gamma shared [D]. */
+export const rmsNorm = (p: Party, x: AShare, gamma: AShare, eps: number, cfg: ApproxConfig = DEFAULT_APPROX_CONFIG): Promise<AShare> => {
+  void cfg; // no knobs yet
+  return fRmsNorm(p, x, gamma, eps);
+};

@@ -1,0 +1,61 @@
+/**
+ * Declared cost = measured cost (bytes summed over the parties, rounds on the critical path) for
+ * every function of src/approx, at several sizes, plus their round budgets and meter labels.
+ */
+import { describe, expect, it } from 'vitest';
+import { fExp, fExpCost } from '../../src/approx/exp.js';
+import { fReciprocal, fReciprocalCost } from '../../src/approx/reciprocal.js';
+import { fRsqrt, fRsqrtCost } from '../../src/approx/rsqrt.js';
+import { fGelu, fGeluCost } from '../../src/approx/gelu.js';
+import { fSilu, fSiluCost } from '../../src/approx/silu.js';
+import { fSoftmaxCost, causalRowLengths } from '../../src/approx/softmax.js';
+import { fLayerNormCost, fRmsNormCost } from '../../src/approx/norm.js';
+import { approxConfig, PUMA_APPROX_CONFIG, PUMA_EXP, TAYLOR4_EXP } from '../../src/approx/config.js';
+import { expectCost, run, uniform } from './_harness.js';
+
+describe('declared cost = measured cost', () => {
+  for (const n of [1, 100, 777]) {
+    const neg = uniform(n, -20, 0, n);
+    const pos = uniform(n, 0.01, 100, n + 1);
+    const any = uniform(n, -10, 10, n + 2);
+    it(`n = ${n}: exp, reciprocal, rsqrt, gelu, silu (both variants)`, async () => {
+      for (const e of [PUMA_EXP, TAYLOR4_EXP]) expectCost((await run([{ data: neg, shape: [n] }], (p, [X]) => fExp(p, X, e))).cost, 'exp', fExpCost(n, e));
+      expectCost((await run([{ data: pos, shape: [n] }], (p, [X]) => fReciprocal(p, X))).cost, 'reciprocal', fReciprocalCost(n));
+      const ro = { positive: true, minAbs: 0.01, maxAbs: 100, outScale: 24 };
+      expectCost((await run([{ data: pos, shape: [n] }], (p, [X]) => fReciprocal(p, X, ro))).cost, 'reciprocal', fReciprocalCost(n, ro));
+      expectCost((await run([{ data: pos, shape: [n] }], (p, [X]) => fRsqrt(p, X))).cost, 'rsqrt', fRsqrtCost(n));
+      for (const cfg of [approxConfig(), PUMA_APPROX_CONFIG]) {
+        expectCost((await run([{ data: any, shape: [n] }], (p, [X]) => fGelu(p, X, cfg))).cost, 'gelu', fGeluCost(n, cfg));
+        expectCost((await run([{ data: any, shape: [n] }], (p, [X]) => fSilu(p, X, cfg))).cost, 'silu', fSiluCost(n, cfg));
+      }
+    });
+  }
+
+  it('nested meter labels', async () => {
+    const { cost } = await run([{ data: [1, -2, 3], shape: [3] }], (p, [X]) => fGelu(p, X));
+    for (const l of ['gelu', 'gelu/msb', 'gelu/poly', 'gelu/mulA1B']) expect(cost.ops[l], l).toBeDefined();
+    const r = await run([{ data: [1, 2, 3], shape: [3] }], (p, [X]) => fReciprocal(p, X));
+    for (const l of ['reciprocal/highbit/msb', 'reciprocal/highbit/b2a']) expect(r.cost.ops[l], l).toBeDefined();
+  });
+
+  it('round budgets', () => {
+    const cfg = approxConfig();
+    expect(fGeluCost(1000, cfg).rounds).toBe(16); // msb 8 + 3 levels + mulA1B 2
+    expect(fGeluCost(1000, PUMA_APPROX_CONFIG).rounds).toBe(16);
+    expect(fSiluCost(1000, cfg).rounds).toBe(16);
+    expect(fExpCost(1000, PUMA_EXP).rounds).toBe(20); // msb 8 + mux 2 + 5 squarings (trunc by t folded in)
+    expect(fExpCost(1000, TAYLOR4_EXP).rounds).toBe(20); // msb 8 + base 4 + mux 2 + 3 squarings
+    expect(fExpCost(1000, TAYLOR4_EXP).bytesTotal).toBe(fExpCost(1000, PUMA_EXP).bytesTotal);
+    expect(fReciprocalCost(1000).rounds).toBe(18);
+    expect(fRsqrtCost(1000).rounds).toBe(18);
+    expect(fLayerNormCost(128, 768, 1e-5).rounds).toBe(21);
+    expect(fRmsNormCost(128, 768, 1e-5).rounds).toBe(19);
+    for (const C of [2, 64, 512, 1000]) expect(fSoftmaxCost(12 * 32, C).rounds).toBe(10 * Math.ceil(Math.log2(C)) + 39);
+    // improved GeLU is cheaper than PUMA's in bytes; improved SiLU costs at most 35% more
+    expect(fGeluCost(1000, cfg).bytesTotal).toBeLessThan(fGeluCost(1000, PUMA_APPROX_CONFIG).bytesTotal);
+    expect(fSiluCost(1000, cfg).bytesTotal).toBeLessThan(1.35 * fSiluCost(1000, PUMA_APPROX_CONFIG).bytesTotal);
+    // a causal [n, n] softmax costs about half the bytes of a full one
+    const full = fSoftmaxCost(256, 256).bytesTotal;
+    expect(fSoftmaxCost(256, 256, causalRowLengths(256, 256, 256, 0)).bytesTotal / full).toBeLessThan(0.6);
+  });
+});
