@@ -106,7 +106,6 @@ export class SecureOps implements Ops<AShare> {
 
   private broadcast(label: string, a: AShare, b: AShare): AShare {
     if (!isSuffixShape(a.shape, b.shape)) throw new RangeError(`${label}: ${fmtShape(b.shape)} does not broadcast over ${fmtShape(a.shape)}`);
-    if (b.s0.length === a.s0.length) return b;
     return aShare(a.shape, tile(b.s0, a.s0.length), tile(b.s1, a.s0.length));
   }
 

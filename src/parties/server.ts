@@ -4,7 +4,7 @@
  * down, and hands messages to the SessionTable. A bad peer only ever costs its own link: every
  * rejection is logged with its reason code and the server keeps serving.
  */
-import type { IncomingMessage } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { PartyId } from '../protocols/channel.js';
 import { PARTIES } from '../protocols/channel.js';
@@ -58,6 +58,7 @@ export class PartyServer implements SessionHost {
   private readonly identity: Identity;
   private readonly linkOpts: LinkOptions;
   private wss: WebSocketServer | null = null;
+  private http: Server | null = null;
   private readonly links = new Map<PartyId, SecureLink>();
   private readonly waiters = new Map<PartyId, ((l: SecureLink) => void)[]>();
   private readonly clients = new Set<SecureLink>();
@@ -83,7 +84,7 @@ export class PartyServer implements SessionHost {
 
   /** The TCP port actually bound (after start). */
   get port(): number {
-    const a = this.wss?.address();
+    const a = this.http?.address();
     return a && typeof a === 'object' ? a.port : 0;
   }
 
@@ -91,11 +92,16 @@ export class PartyServer implements SessionHost {
   async start(): Promise<void> {
     const me = this.cfg.parties[this.id];
     const host = me.listen ?? me.host;
-    const wss = new WebSocketServer({ host, port: me.port, perMessageDeflate: false, maxPayload: this.cfg.limits.maxPayloadBytes, clientTracking: true });
+    // our own HTTP server (not ws's) so that stop() can drop every connection at once
+    const http = createServer((_req, res) => res.writeHead(426, { 'content-type': 'text/plain' }).end('WebSocket only\n'));
     await new Promise<void>((resolve, reject) => {
-      wss.once('listening', () => resolve());
-      wss.once('error', (e: Error) => reject(new MpcError('MPC_ERR_CONFIG', `P${this.id} cannot listen on ${host}:${me.port}: ${e.message}`)));
+      http.once('listening', () => resolve());
+      http.once('error', (e: Error) => reject(new MpcError('MPC_ERR_CONFIG', `P${this.id} cannot listen on ${host}:${me.port}: ${e.message}`)));
+      http.listen(me.port, host);
     });
+    this.http = http;
+    const wss = new WebSocketServer({ server: http, perMessageDeflate: false, maxPayload: this.cfg.limits.maxPayloadBytes, clientTracking: true });
+    http.on('error', (e: Error) => this.log.error(errInfo(e), 'server error'));
     wss.on('error', (e: Error) => this.log.error(errInfo(e), 'server error'));
     wss.on('connection', (ws: WebSocket, req: IncomingMessage) => this.onConnection(ws, req));
     this.wss = wss;
@@ -109,10 +115,15 @@ export class PartyServer implements SessionHost {
     for (const t of this.timers) clearTimeout(t);
     this.sessions.abortAll(new MpcError('MPC_ERR_ABORTED', `P${this.id} is shutting down`, { party: this.id }));
     for (const l of [...this.links.values(), ...this.clients]) l.close('MPC_ERR_PEER_CLOSED', `P${this.id} is shutting down`);
-    const wss = this.wss;
+    const { wss, http } = this;
     if (wss) {
       for (const ws of wss.clients) ws.terminate();
-      await new Promise<void>((resolve) => wss.close(() => resolve()));
+      wss.close();
+    }
+    if (http) {
+      const closed = new Promise<void>((resolve) => http.close(() => resolve()));
+      http.closeAllConnections();
+      await closed;
     }
     this.log.info('stopped');
   }

@@ -8,6 +8,8 @@
  */
 export interface MeterRecord {
   calls: number;
+  /** Wall time inside the scope, summed over calls (includes waiting for peers). */
+  ms: number;
   bytesSent: number;
   bytesRecv: number;
   /** Depth at the start and end of each call (aligned by call index across parties). */
@@ -17,6 +19,7 @@ export interface MeterRecord {
 
 interface OpenScope {
   path: string;
+  t0: number;
   bytesSent: number;
   bytesRecv: number;
   start: number;
@@ -36,7 +39,7 @@ export class Meter {
 
   enter(label: string): void {
     const parent = this.path;
-    this.stack.push({ path: parent ? `${parent}/${label}` : label, bytesSent: 0, bytesRecv: 0, start: this.depth });
+    this.stack.push({ path: parent ? `${parent}/${label}` : label, t0: performance.now(), bytesSent: 0, bytesRecv: 0, start: this.depth });
   }
 
   exit(): void {
@@ -44,10 +47,11 @@ export class Meter {
     if (!s) throw new Error('Meter.exit without enter');
     let r = this.records.get(s.path);
     if (!r) {
-      r = { calls: 0, bytesSent: 0, bytesRecv: 0, starts: [], ends: [] };
+      r = { calls: 0, ms: 0, bytesSent: 0, bytesRecv: 0, starts: [], ends: [] };
       this.records.set(s.path, r);
     }
     r.calls++;
+    r.ms += performance.now() - s.t0;
     r.bytesSent += s.bytesSent;
     r.bytesRecv += s.bytesRecv;
     r.starts.push(s.start);
@@ -97,6 +101,8 @@ export interface MeterSnapshot {
 
 export interface OpCostMeasured {
   calls: number;
+  /** Wall time of the slowest party, summed over calls. */
+  ms: number;
   /** Bytes sent by each party. */
   bytesSent: [number, number, number];
   /** Sum over the three parties. */
@@ -133,7 +139,8 @@ export function mergeMeters(meters: readonly (Meter | MeterSnapshot)[]): MergedC
       rounds += Math.max(0, end - start);
     }
     const bytesSent = recs.map((r) => r?.bytesSent ?? 0) as [number, number, number];
-    ops[label] = { calls, bytesSent, bytesTotal: bytesSent[0] + bytesSent[1] + bytesSent[2], rounds };
+    const ms = Math.max(...recs.map((r) => r?.ms ?? 0));
+    ops[label] = { calls, ms, bytesSent, bytesTotal: bytesSent[0] + bytesSent[1] + bytesSent[2], rounds };
   }
   const bytesSent = snaps.map((s) => s.bytesSent) as [number, number, number];
   return {

@@ -67,7 +67,10 @@ describe('sessions over WebSockets', () => {
     const local = await selftestLocal(N, inp);
     expect(r.cost.bytesSent).toEqual(local.cost.bytesSent);
     expect(r.cost.rounds).toBe(local.cost.rounds);
-    for (const label of Object.keys(local.cost.ops)) expect(r.cost.ops[label]).toEqual(local.cost.ops[label]);
+    for (const [label, op] of Object.entries(local.cost.ops)) {
+      const { calls, bytesSent, bytesTotal, rounds } = op;
+      expect(r.cost.ops[label]).toMatchObject({ calls, bytesSent, bytesTotal, rounds });
+    }
     // framing overhead is reported separately from the protocol bytes
     r.stats.forEach((st, j) => {
       const sealed = st.wire.reduce((t, w) => t + w.sealedBytesSent, 0);
@@ -187,15 +190,18 @@ describe('sessions over WebSockets', () => {
   it('a party stopping mid-session aborts it everywhere; the next session runs after its restart', async () => {
     const client = await c.connect();
     const t0 = Date.now();
-    const run = client.run('test/slow', { rounds: 1_000_000 });
+    let failedAt = 0;
+    const run = client.run('test/slow', { rounds: 1_000_000 }).catch((e: unknown) => {
+      failedAt = Date.now();
+      return e;
+    });
     await c.sinks[2].waitFor((l) => l.msg === 'session start' && l.program === 'test/slow');
     const killedAt = Date.now();
     await c.servers[2].stop();
-    const err = (await run.catch((e: unknown) => e)) as MpcError;
+    const err = (await run) as MpcError;
     expect(err).toBeInstanceOf(MpcError);
     expect(['MPC_ERR_PEER_CLOSED', 'MPC_ERR_ABORTED']).toContain(err.code);
-    const detectMs = Date.now() - killedAt;
-    if (detectMs > 300) console.log('stop detected after', detectMs, 'ms', err.code, err.message);
+    const detectMs = failedAt - killedAt;
     expect(detectMs).toBeLessThan(1500);
     for (const id of [0, 1]) await c.sinks[id].waitFor((l) => l.msg === 'session failed' && l.program === 'test/slow', 1500);
     await c.start(2 as PartyId);

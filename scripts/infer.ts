@@ -1,0 +1,120 @@
+/**
+ * npm run infer -- --prompt TEXT [--max-tokens N] [--temperature T] [--top-p P] [--seed S]
+ *                  [--mode logits|token] [--model PATH] [--tokenizer PATH] [--in-process]
+ *                  [--config DIR/parties.json] [--model-id ID] [--json]
+ *
+ * Secure generation. --in-process runs the three parties and the client in this process over the
+ * in-memory channel; otherwise the client talks to the running parties of --config (the model
+ * must have been shared with `npm run share-model`).
+ */
+import { parseArgs } from 'node:util';
+import { HOW_TO_GET_STORIES260K, loadModel, resolveModelPath, syntheticModel, type LoadedModel } from '../src/model/checkpoint.js';
+import { formatBytes, generationCost } from '../src/model/generation-cost.js';
+import { generateSecureLocal } from '../src/model/secure-local.js';
+import { describeRingConfig, DEFAULT_RING_CONFIG } from '../src/ring/config.js';
+import { inferRemote } from './infer-remote.js';
+
+const { values: a } = parseArgs({
+  options: {
+    prompt: { type: 'string', default: '' },
+    'max-tokens': { type: 'string', default: '32' },
+    temperature: { type: 'string', default: '0' },
+    'top-p': { type: 'string', default: '0.9' },
+    seed: { type: 'string', default: '1' },
+    mode: { type: 'string', default: 'logits' },
+    model: { type: 'string' },
+    tokenizer: { type: 'string' },
+    'in-process': { type: 'boolean', default: false },
+    config: { type: 'string' },
+    'model-id': { type: 'string' },
+    json: { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
+  },
+});
+
+function fail(msg: string): never {
+  process.stderr.write(`infer: ${msg}\n`);
+  process.exit(2);
+}
+
+function num(name: string, v: string, check: (x: number) => boolean): number {
+  const x = Number(v);
+  if (!Number.isFinite(x) || !check(x)) fail(`bad --${name} '${v}'`);
+  return x;
+}
+
+async function main(): Promise<void> {
+  if (a.help) {
+    process.stdout.write((await import('node:fs')).readFileSync(new URL(import.meta.url), 'utf8').split('*/')[0] + '*/\n');
+    return;
+  }
+  const maxTokens = num('max-tokens', a['max-tokens'], (x) => Number.isInteger(x) && x >= 1);
+  const temperature = num('temperature', a.temperature, (x) => x >= 0);
+  const topP = num('top-p', a['top-p'], (x) => x > 0 && x <= 1);
+  const seed = num('seed', a.seed, (x) => Number.isInteger(x) && x > 0);
+  const mode = a.mode === 'token' || a.mode === 'logits' ? a.mode : fail(`--mode must be logits or token, got '${a.mode}'`);
+  if (mode === 'token' && temperature !== 0) fail("--mode token decodes greedily (secure argmax): use --temperature 0 or --mode logits");
+  const log = (s: string) => {
+    if (!a.json) process.stderr.write(s + '\n');
+  };
+  if (!a['in-process']) {
+    await inferRemote({ configPath: a.config, modelId: a['model-id'], modelPath: a.model, tokenizerPath: a.tokenizer, prompt: a.prompt, maxTokens, temperature, topP, seed, mode, json: a.json });
+    return;
+  }
+  const path = resolveModelPath(a.model);
+  let m: LoadedModel;
+  if (path) m = loadModel(path, a.tokenizer);
+  else {
+    log(HOW_TO_GET_STORIES260K);
+    m = syntheticModel(1);
+  }
+  log(`model: ${m.summary}`);
+  log(`${describeRingConfig(DEFAULT_RING_CONFIG)}; three parties in this process (in-memory channel)`);
+  const prompt = m.tokenizer.encode(a.prompt);
+  const t0 = performance.now();
+  const printed: number[] = [];
+  if (!a.json) process.stdout.write(a.prompt);
+  const run = await generateSecureLocal((ops, w) => m.create(ops, w), m.weights, prompt, {
+    maxNewTokens: maxTokens,
+    mode,
+    temperature,
+    topP,
+    seed,
+    stopTokens: m.stopTokens,
+    onToken: (t) => {
+      if (a.json) return;
+      const before = m.tokenizer.decode(printed);
+      printed.push(t);
+      process.stdout.write(m.tokenizer.decode(printed).slice(before.length));
+    },
+  });
+  const wall = performance.now() - t0;
+  const cost = generationCost(run.cost, wall);
+  const per = cost.decodePerToken ?? cost.prefill;
+  const text = m.tokenizer.decode(run.result.tokens);
+  if (a.json) {
+    console.log(JSON.stringify({
+      text,
+      tokens: run.result.tokens,
+      promptTokens: prompt.length,
+      newTokens: run.result.tokens.length,
+      costPerToken: { bytesPerParty: Math.round(per.bytesPerParty), rounds: per.rounds, ms: Math.round(per.ms) },
+      prefill: { bytesPerParty: Math.round(cost.prefill.bytesPerParty), rounds: cost.prefill.rounds, ms: Math.round(cost.prefill.ms) },
+      total: { bytesPerParty: Math.round(cost.total.bytesPerParty), rounds: cost.total.rounds, ms: Math.round(wall) },
+      model: m.source,
+      synthetic: m.synthetic,
+    }));
+    return;
+  }
+  process.stdout.write('\n');
+  log(`\n${run.result.tokens.length} new tokens (${run.result.stoppedBy}) in ${(wall / 1000).toFixed(2)} s`);
+  log(`prefill (${prompt.length} tokens): ${formatBytes(cost.prefill.bytesPerParty)}/party, ${cost.prefill.rounds} rounds, ${cost.prefill.ms.toFixed(0)} ms`);
+  if (cost.decodePerToken) log(`per decode token: ${formatBytes(cost.decodePerToken.bytesPerParty)}/party, ${cost.decodePerToken.rounds.toFixed(0)} rounds, ${cost.decodePerToken.ms.toFixed(0)} ms`);
+}
+
+main().catch((e: unknown) => {
+  const err = e as { code?: string; message?: string };
+  if (a.json) console.log(JSON.stringify({ error: { code: err.code ?? 'ERROR', message: err.message ?? String(e) } }));
+  else process.stderr.write(`infer: ${err.code ? err.code + ': ' : ''}${err.message ?? String(e)}\n`);
+  process.exit(1);
+});
