@@ -1,18 +1,73 @@
-/** The networked half of `npm run infer` (client ↔ three running parties). */
+/** The networked half of `npm run infer`: the client talks to the three running parties. */
+import { basename, resolve } from 'node:path';
+import { loadTokenizer, resolveModelPath, type TextTokenizer } from '../src/model/checkpoint.js';
+import type { GenerateResult } from '../src/model/generate.js';
+import type { MergedCost } from '../src/protocols/meter.js';
+import { MpcError } from '../src/protocols/errors.js';
+import { ringConfig } from '../src/ring/config.js';
+import { TriformClient } from '../src/parties/client.js';
+import { defaultConfigPath, loadPartiesConfig } from '../src/parties/config.js';
+import { readKeyFile } from '../src/parties/keys.js';
+import { createLogger } from '../src/parties/log.js';
+import { generateRemote, remoteModelMeta } from '../src/parties/remote-generate.js';
+
 export interface RemoteInferOptions {
   configPath?: string;
   modelId?: string;
   modelPath?: string;
   tokenizerPath?: string;
+  keyPath?: string;
   prompt: string;
   maxTokens: number;
   temperature: number;
   topP: number;
   seed: number;
   mode: 'logits' | 'token';
-  json: boolean;
+  onToken?: (token: number, tok: TextTokenizer) => void;
+  log: (s: string) => void;
 }
 
-export async function inferRemote(_opts: RemoteInferOptions): Promise<void> {
-  throw new Error('networked inference is not wired yet: use --in-process');
+export interface InferOutcome {
+  result: GenerateResult;
+  cost: MergedCost;
+  wallMs: number;
+  tokenizer: TextTokenizer;
+  promptTokens: number;
+  source: string;
+  synthetic: boolean;
+}
+
+export async function inferRemote(o: RemoteInferOptions): Promise<InferOutcome> {
+  const configPath = resolve(o.configPath ?? defaultConfigPath());
+  const config = loadPartiesConfig(configPath);
+  const identity = readKeyFile(o.keyPath ?? resolve(config.dir, 'client.key'));
+  const modelPath = resolveModelPath(o.modelPath);
+  const modelId = o.modelId ?? (modelPath ? basename(modelPath).replace(/\.bin$/, '').replace(/[^A-Za-z0-9._-]/g, '_') : undefined);
+  if (!modelId) throw new MpcError('MPC_ERR_INPUT', 'which model? pass --model-id ID (as shared with npm run share-model) or --model PATH');
+  const client = await TriformClient.connect({ config, identity, log: createLogger({ level: 'warn', destination: process.stderr }) });
+  try {
+    const { meta, fracBits } = await remoteModelMeta(client, modelId);
+    const c = meta.config as { vocabSize: number; seqLen?: number; nPositions?: number };
+    const contextLength = c.seqLen ?? c.nPositions ?? 0;
+    if (!modelPath && !o.tokenizerPath) throw new MpcError('MPC_ERR_INPUT', `the client needs the tokenizer of '${modelId}': pass --model PATH (the checkpoint, for its tokenizer) or --tokenizer PATH`);
+    const tokenizer = loadTokenizer(meta.arch, modelPath ?? (o.tokenizerPath as string), c.vocabSize, o.tokenizerPath);
+    o.log(`model '${modelId}' at the parties of ${configPath}: ${meta.summary ?? meta.arch}`);
+    const prompt = tokenizer.encode(o.prompt);
+    const t0 = performance.now();
+    const r = await generateRemote(client, modelId, prompt, {
+      maxNewTokens: o.maxTokens,
+      mode: o.mode,
+      temperature: o.temperature,
+      topP: o.topP,
+      seed: o.seed,
+      stopTokens: meta.arch === 'gpt2' ? [50256] : [1, 2],
+      vocabSize: c.vocabSize,
+      contextLength,
+      ring: ringConfig({ fracBits }),
+      onToken: (t) => o.onToken?.(t, tokenizer),
+    });
+    return { result: r.local, cost: r.cost, wallMs: performance.now() - t0, tokenizer, promptTokens: prompt.length, source: `${modelId}@${configPath}`, synthetic: false };
+  } finally {
+    client.close();
+  }
 }

@@ -8,11 +8,11 @@
  * must have been shared with `npm run share-model`).
  */
 import { parseArgs } from 'node:util';
-import { HOW_TO_GET_STORIES260K, loadModel, resolveModelPath, syntheticModel, type LoadedModel } from '../src/model/checkpoint.js';
+import { HOW_TO_GET_STORIES260K, loadModel, resolveModelPath, syntheticModel, type LoadedModel, type TextTokenizer } from '../src/model/checkpoint.js';
 import { formatBytes, generationCost } from '../src/model/generation-cost.js';
 import { generateSecureLocal } from '../src/model/secure-local.js';
 import { describeRingConfig, DEFAULT_RING_CONFIG } from '../src/ring/config.js';
-import { inferRemote } from './infer-remote.js';
+import { inferRemote, type InferOutcome } from './infer-remote.js';
 
 const { values: a } = parseArgs({
   options: {
@@ -57,59 +57,74 @@ async function main(): Promise<void> {
   const log = (s: string) => {
     if (!a.json) process.stderr.write(s + '\n');
   };
-  if (!a['in-process']) {
-    await inferRemote({ configPath: a.config, modelId: a['model-id'], modelPath: a.model, tokenizerPath: a.tokenizer, prompt: a.prompt, maxTokens, temperature, topP, seed, mode, json: a.json });
-    return;
-  }
-  const path = resolveModelPath(a.model);
-  let m: LoadedModel;
-  if (path) m = loadModel(path, a.tokenizer);
-  else {
-    log(HOW_TO_GET_STORIES260K);
-    m = syntheticModel(1);
-  }
-  log(`model: ${m.summary}`);
-  log(`${describeRingConfig(DEFAULT_RING_CONFIG)}; three parties in this process (in-memory channel)`);
-  const prompt = m.tokenizer.encode(a.prompt);
-  const t0 = performance.now();
-  const printed: number[] = [];
+  let printed: number[] = [];
+  const stream = (t: number, tok: TextTokenizer) => {
+    if (a.json) return;
+    const before = tok.decode(printed);
+    printed = [...printed, t];
+    process.stdout.write(tok.decode(printed).slice(before.length));
+  };
   if (!a.json) process.stdout.write(a.prompt);
-  const run = await generateSecureLocal((ops, w) => m.create(ops, w), m.weights, prompt, {
-    maxNewTokens: maxTokens,
-    mode,
-    temperature,
-    topP,
-    seed,
-    stopTokens: m.stopTokens,
-    onToken: (t) => {
-      if (a.json) return;
-      const before = m.tokenizer.decode(printed);
-      printed.push(t);
-      process.stdout.write(m.tokenizer.decode(printed).slice(before.length));
-    },
-  });
-  const wall = performance.now() - t0;
-  const cost = generationCost(run.cost, wall);
+  const out = a['in-process']
+    ? await inferInProcess({ modelPath: a.model, tokenizerPath: a.tokenizer, prompt: a.prompt, maxTokens, temperature, topP, seed, mode, onToken: stream, log })
+    : await inferRemote({ configPath: a.config, modelId: a['model-id'], modelPath: a.model, tokenizerPath: a.tokenizer, prompt: a.prompt, maxTokens, temperature, topP, seed, mode, onToken: stream, log });
+  const cost = generationCost(out.cost, out.wallMs);
   const per = cost.decodePerToken ?? cost.prefill;
-  const text = m.tokenizer.decode(run.result.tokens);
   if (a.json) {
     console.log(JSON.stringify({
-      text,
-      tokens: run.result.tokens,
-      promptTokens: prompt.length,
-      newTokens: run.result.tokens.length,
+      text: out.tokenizer.decode(out.result.tokens),
+      tokens: out.result.tokens,
+      promptTokens: out.promptTokens,
+      newTokens: out.result.tokens.length,
       costPerToken: { bytesPerParty: Math.round(per.bytesPerParty), rounds: per.rounds, ms: Math.round(per.ms) },
       prefill: { bytesPerParty: Math.round(cost.prefill.bytesPerParty), rounds: cost.prefill.rounds, ms: Math.round(cost.prefill.ms) },
-      total: { bytesPerParty: Math.round(cost.total.bytesPerParty), rounds: cost.total.rounds, ms: Math.round(wall) },
-      model: m.source,
-      synthetic: m.synthetic,
+      total: { bytesPerParty: Math.round(cost.total.bytesPerParty), rounds: cost.total.rounds, ms: Math.round(out.wallMs) },
+      model: out.source,
+      synthetic: out.synthetic,
     }));
     return;
   }
   process.stdout.write('\n');
-  log(`\n${run.result.tokens.length} new tokens (${run.result.stoppedBy}) in ${(wall / 1000).toFixed(2)} s`);
-  log(`prefill (${prompt.length} tokens): ${formatBytes(cost.prefill.bytesPerParty)}/party, ${cost.prefill.rounds} rounds, ${cost.prefill.ms.toFixed(0)} ms`);
+  log(`\n${out.result.tokens.length} new tokens (${out.result.stoppedBy}) in ${(out.wallMs / 1000).toFixed(2)} s`);
+  log(`prefill (${out.promptTokens} tokens): ${formatBytes(cost.prefill.bytesPerParty)}/party, ${cost.prefill.rounds} rounds, ${cost.prefill.ms.toFixed(0)} ms`);
   if (cost.decodePerToken) log(`per decode token: ${formatBytes(cost.decodePerToken.bytesPerParty)}/party, ${cost.decodePerToken.rounds.toFixed(0)} rounds, ${cost.decodePerToken.ms.toFixed(0)} ms`);
+}
+
+interface LocalInferOptions {
+  modelPath?: string;
+  tokenizerPath?: string;
+  prompt: string;
+  maxTokens: number;
+  temperature: number;
+  topP: number;
+  seed: number;
+  mode: 'logits' | 'token';
+  onToken: (t: number, tok: TextTokenizer) => void;
+  log: (s: string) => void;
+}
+
+async function inferInProcess(o: LocalInferOptions): Promise<InferOutcome> {
+  const path = resolveModelPath(o.modelPath);
+  let m: LoadedModel;
+  if (path) m = loadModel(path, o.tokenizerPath);
+  else {
+    o.log(HOW_TO_GET_STORIES260K);
+    m = syntheticModel(1);
+  }
+  o.log(`model: ${m.summary}`);
+  o.log(`${describeRingConfig(DEFAULT_RING_CONFIG)}; three parties in this process (in-memory channel)`);
+  const prompt = m.tokenizer.encode(o.prompt);
+  const t0 = performance.now();
+  const run = await generateSecureLocal((ops, w) => m.create(ops, w), m.weights, prompt, {
+    maxNewTokens: o.maxTokens,
+    mode: o.mode,
+    temperature: o.temperature,
+    topP: o.topP,
+    seed: o.seed,
+    stopTokens: m.stopTokens,
+    onToken: (t) => o.onToken(t, m.tokenizer),
+  });
+  return { result: run.result, cost: run.cost, wallMs: performance.now() - t0, tokenizer: m.tokenizer, promptTokens: prompt.length, source: m.source, synthetic: m.synthetic };
 }
 
 main().catch((e: unknown) => {

@@ -1,5 +1,5 @@
 /**
- * npm run keys -- --out DIR [--host 127.0.0.1] [--base-port 7100] [--clients client,owner]
+ * npm run keys -- [--out DIR (default .triform)] [--host 127.0.0.1] [--base-port 7100] [--clients client,owner]
  *                  [--heartbeat-ms 5000] [--force]
  *
  * Writes Ed25519 identity keys p0.key, p1.key, p2.key and <client>.key (mode 0600, one private
@@ -12,7 +12,7 @@ import { writeLocalSetup } from '../src/parties/local-cluster.js';
 
 const { values } = parseArgs({
   options: {
-    out: { type: 'string' },
+    out: { type: 'string', default: '.triform' },
     host: { type: 'string', default: '127.0.0.1' },
     'base-port': { type: 'string', default: '7100' },
     clients: { type: 'string', default: 'client' },
@@ -23,8 +23,8 @@ const { values } = parseArgs({
   strict: true,
 });
 
-if (values.help || !values.out) {
-  console.error('usage: npm run keys -- --out DIR [--host H] [--base-port P] [--clients a,b] [--heartbeat-ms MS] [--force]');
+if (values.help) {
+  console.error('usage: npm run keys -- [--out DIR] [--host H] [--base-port P] [--clients a,b] [--heartbeat-ms MS] [--force]');
   process.exit(values.help ? 0 : 2);
 }
 

@@ -4,6 +4,7 @@
  * Starts P0, P1 and P2 as child processes on this machine with prefixed logs. Ctrl-C (SIGINT)
  * or SIGTERM stops all three. A party that exits is reported; the others keep running.
  */
+import { defaultConfigPath } from '../src/parties/config.js';
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { loadPartiesConfig } from '../src/parties/config.js';
@@ -20,6 +21,7 @@ const { values } = parseArgs({
   strict: true,
 });
 
+values.config ??= defaultConfigPath();
 if (values.help || !values.config) {
   console.error('usage: npm run parties -- --config DIR/parties.json [--log-level L] [--pretty|--json]');
   process.exit(values.help ? 0 : 2);

@@ -5,6 +5,7 @@
  * Starts one computing party. It reads only its own private key (parties[N].keyFile, or --key).
  * SIGINT/SIGTERM stop it cleanly.
  */
+import { defaultConfigPath } from '../src/parties/config.js';
 import { parseArgs } from 'node:util';
 import { MpcError } from '../src/protocols/errors.js';
 import { asPartyId, loadPartiesConfig, partyKeyFile } from '../src/parties/config.js';
@@ -26,6 +27,7 @@ const { values } = parseArgs({
   strict: true,
 });
 
+values.config ??= defaultConfigPath();
 if (values.help || values.id === undefined || !values.config) {
   console.error('usage: npm run party -- --id 0|1|2 --config DIR/parties.json [--key FILE] [--data-dir DIR] [--log-level L] [--pretty|--json]');
   process.exit(values.help ? 0 : 2);

@@ -13,6 +13,7 @@
  * parties); sealedBytesPerParty adds the link framing (headers, AEAD tags, control messages).
  * --compare also runs the same workload in memory and reports its cost. Exit code 0 iff ok.
  */
+import { defaultConfigPath } from '../src/parties/config.js';
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { MpcError } from '../src/protocols/errors.js';
@@ -35,6 +36,7 @@ const { values } = parseArgs({
   strict: true,
 });
 
+values.config ??= defaultConfigPath();
 if (values.help || !values.config) {
   console.error('usage: npm run selftest -- --config DIR/parties.json [--size N] [--key FILE] [--compare] [--log-level L]');
   process.exit(values.help ? 0 : 2);

@@ -1,4 +1,5 @@
 /**
+ * npm run share-model -- --model PATH [--config DIR/parties.json] [--model-id ID]
  * npm run share-model -- --config DIR/parties.json --model-id ID
  *                        (--safetensors FILE | --llama2c FILE | --random NAME=DxD[,NAME=D...] [--seed S])
  *                        [--frac-bits 18] [--overwrite] [--key FILE] [--chunk N] [--log-level warn]
@@ -6,10 +7,15 @@
  * The model owner's upload: fixed-point encodes named float tensors, secret-shares them to the
  * three parties and has each party store its two share arrays under <dataDir>/models/ID (with a
  * manifest), so later sessions load them without re-sharing. This is the generic part; the
- * checkpoint-specific loaders (GPT-2, llama2.c) feed `uploadModel` the same Map of tensors.
+ * checkpoint loaders (--model: a llama2.c .bin or a Hugging Face GPT-2 directory) feed
+ * `uploadModel` the same Map of tensors and record the architecture in the public meta, which
+ * the parties' 'generate' program needs. --config defaults to $TRIFORM_CONFIG or
+ * .triform/parties.json; --model-id to the checkpoint's file or folder name.
  * Progress goes to stderr; one JSON summary line to stdout.
  */
-import { resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
+import { loadCheckpointWeights } from '../src/model/checkpoint.js';
+import { defaultConfigPath } from '../src/parties/config.js';
 import { parseArgs } from 'node:util';
 import { SingleBar, Presets } from 'cli-progress';
 import { MpcError } from '../src/protocols/errors.js';
@@ -26,6 +32,7 @@ const { values } = parseArgs({
   options: {
     config: { type: 'string' },
     'model-id': { type: 'string' },
+    model: { type: 'string' },
     safetensors: { type: 'string' },
     llama2c: { type: 'string' },
     random: { type: 'string' },
@@ -40,9 +47,12 @@ const { values } = parseArgs({
   strict: true,
 });
 
-const sources = [values.safetensors, values.llama2c, values.random].filter((v) => v !== undefined).length;
-if (values.help || !values.config || !values['model-id'] || sources !== 1) {
-  console.error('usage: npm run share-model -- --config DIR/parties.json --model-id ID (--safetensors FILE | --llama2c FILE | --random name=4x8,b=8 [--seed S]) [--frac-bits F] [--overwrite] [--key FILE]');
+const sources = [values.model, values.safetensors, values.llama2c, values.random].filter((v) => v !== undefined).length;
+values.config ??= defaultConfigPath();
+if (values.model && !values['model-id']) values['model-id'] = basename(values.model).replace(/\.bin$/, '').replace(/[^A-Za-z0-9._-]/g, '_');
+if (values.help || !values['model-id'] || sources !== 1) {
+  console.error('usage: npm run share-model -- --model PATH [--config DIR/parties.json] [--model-id ID] [--frac-bits F] [--overwrite] [--key FILE]');
+  console.error('       npm run share-model -- --config DIR/parties.json --model-id ID (--safetensors FILE | --llama2c FILE | --random name=4x8,b=8 [--seed S])');
   process.exit(values.help ? 0 : 2);
 }
 
@@ -68,7 +78,12 @@ async function main(): Promise<Record<string, unknown>> {
   const identity = readKeyFile(values.key ?? resolve(config.dir, 'client.key'));
   let meta: Record<string, unknown> | undefined;
   let tensors: Map<string, FloatTensor>;
-  if (values.safetensors) {
+  if (values.model) {
+    const ck = loadCheckpointWeights(values.model);
+    tensors = new Map([...ck.weights.tensors].map(([k, t]) => [k, { shape: [...t.shape], data: t.data }]));
+    meta = { arch: ck.arch, config: { ...(ck.weights.config as object) }, summary: ck.summary };
+    console.error(`sharing ${ck.summary} as '${values['model-id']}'`);
+  } else if (values.safetensors) {
     const f = readSafetensors(values.safetensors);
     tensors = new Map([...f.tensors].map(([k, t]) => [k, { shape: [...t.shape], data: t.data }]));
     meta = { source: 'safetensors', metadata: f.metadata };

@@ -65,38 +65,62 @@ function llamaTokenizerBeside(bin: string, vocab: number): string | undefined {
   return undefined;
 }
 
-/** Load a checkpoint and its tokenizer (default: the tokenizer file beside the model). */
-export function loadModel(path: string, tokenizerPath?: string): LoadedModel {
+export interface CheckpointWeights {
+  readonly arch: 'llama' | 'gpt2';
+  readonly weights: ModelWeights<unknown, PlainTensor>;
+  readonly summary: string;
+}
+
+/** Weights of a llama2.c `.bin` or a Hugging Face GPT-2 directory (format by path). */
+export function loadCheckpointWeights(path: string): CheckpointWeights {
   if (!existsSync(path)) throw new Error(`model not found: ${path}`);
   if (statSync(path).isDirectory()) {
     const w = loadGpt2Checkpoint(path);
-    const tok = Gpt2Tokenizer.fromDir(tokenizerPath ?? path);
     const c = w.config;
     return {
       arch: 'gpt2',
-      source: path,
-      synthetic: false,
       weights: w as ModelWeights<unknown, PlainTensor>,
-      tokenizer: tok,
-      create: (ops, weights) => new Gpt2(ops, weights as ModelWeights<Gpt2Config, never>),
-      stopTokens: [50256],
       summary: `GPT-2 ${basename(path)}: ${c.nLayer} layers, width ${c.nEmbd}, ${c.nHead} heads, vocab ${c.vocabSize}, context ${c.nPositions}`,
     };
   }
   const w = loadLlama2c(path);
   const c = w.config;
-  const tp = tokenizerPath ?? llamaTokenizerBeside(path, c.vocabSize);
-  if (!tp) throw new Error(`no tokenizer beside ${path} (looked for tok512.bin, tokenizer.bin); pass --tokenizer PATH`);
-  const tok = Llama2cTokenizer.load(tp, c.vocabSize);
   return {
     arch: 'llama',
+    weights: w as ModelWeights<unknown, PlainTensor>,
+    summary: `LLaMA ${basename(path)}: ${c.nLayers} layers, width ${c.dim}, ${c.nHeads} heads (${c.nKvHeads} KV), vocab ${c.vocabSize}, context ${c.seqLen}`,
+  };
+}
+
+/** The architecture's constructor for a given arch name. */
+export function modelFactory(arch: 'llama' | 'gpt2'): ModelFactoryAny {
+  return arch === 'llama'
+    ? (ops, weights) => new Llama(ops, weights as ModelWeights<LlamaConfig, never>)
+    : (ops, weights) => new Gpt2(ops, weights as ModelWeights<Gpt2Config, never>);
+}
+
+/** The tokenizer for a checkpoint: `tokenizerPath`, else the tokenizer file(s) beside the model. */
+export function loadTokenizer(arch: 'llama' | 'gpt2', modelPath: string, vocabSize: number, tokenizerPath?: string): TextTokenizer {
+  if (arch === 'gpt2') return Gpt2Tokenizer.fromDir(tokenizerPath ?? modelPath);
+  const tp = tokenizerPath ?? llamaTokenizerBeside(modelPath, vocabSize);
+  if (!tp) throw new Error(`no tokenizer beside ${modelPath} (looked for tok512.bin, tokenizer.bin); pass --tokenizer PATH`);
+  const tok = Llama2cTokenizer.load(tp, vocabSize);
+  return { encode: (t) => tok.encode(t, { bos: true }), decode: (ids) => tok.decode(ids) };
+}
+
+/** Load a checkpoint and its tokenizer (default: the tokenizer file beside the model). */
+export function loadModel(path: string, tokenizerPath?: string): LoadedModel {
+  const { arch, weights, summary } = loadCheckpointWeights(path);
+  const vocab = (weights.config as { vocabSize: number }).vocabSize;
+  return {
+    arch,
     source: path,
     synthetic: false,
-    weights: w as ModelWeights<unknown, PlainTensor>,
-    tokenizer: { encode: (t) => tok.encode(t, { bos: true }), decode: (ids) => tok.decode(ids) },
-    create: (ops, weights) => new Llama(ops, weights as ModelWeights<LlamaConfig, never>),
-    stopTokens: [1, 2],
-    summary: `LLaMA ${basename(path)}: ${c.nLayers} layers, width ${c.dim}, ${c.nHeads} heads (${c.nKvHeads} KV), vocab ${c.vocabSize}, context ${c.seqLen}`,
+    weights,
+    tokenizer: loadTokenizer(arch, path, vocab, tokenizerPath),
+    create: modelFactory(arch),
+    stopTokens: arch === 'gpt2' ? [50256] : [1, 2],
+    summary,
   };
 }
 
@@ -140,7 +164,7 @@ export function syntheticModel(seed = 1): LoadedModel {
     synthetic: true,
     weights: { config: c, tensors } as ModelWeights<unknown, PlainTensor>,
     tokenizer: byteTokenizer,
-    create: (ops, weights) => new Llama(ops, weights as ModelWeights<LlamaConfig, never>),
+    create: modelFactory('llama'),
     stopTokens: [],
     summary: `synthetic LLaMA (seed ${seed}, stories260K shapes, byte vocabulary 259): its text is meaningless, its costs are real`,
   };

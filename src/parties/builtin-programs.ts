@@ -9,6 +9,7 @@ import { benchNetProgram } from './bench.js';
 import { infoProgram, storeProgram } from './model-store.js';
 import { ProgramRegistry, type ProgramDef } from './programs.js';
 import { selftestProgram } from './selftest.js';
+import { generateProgram } from './generate-program.js';
 
 /** 'ping': no communication; answers with the party id (health checks, session overhead). */
 export const pingProgram: ProgramDef<Record<string, never>, { party: number }> = {
@@ -21,5 +22,5 @@ export const pingProgram: ProgramDef<Record<string, never>, { party: number }> =
 };
 
 export function builtinPrograms(): ProgramRegistry {
-  return new ProgramRegistry().register(pingProgram).register(selftestProgram).register(storeProgram).register(infoProgram).register(benchNetProgram);
+  return new ProgramRegistry().register(pingProgram).register(selftestProgram).register(storeProgram).register(infoProgram).register(benchNetProgram).register(generateProgram);
 }

@@ -145,3 +145,8 @@ export function asPartyId(n: number, label = 'party id'): PartyId {
   if (n !== 0 && n !== 1 && n !== 2) throw new MpcError('MPC_ERR_CONFIG', `${label} must be 0, 1 or 2, got ${n}`);
   return n;
 }
+
+/** Default location of parties.json for the CLIs: $TRIFORM_CONFIG, else .triform/parties.json under the working directory. */
+export function defaultConfigPath(): string {
+  return resolve(process.env.TRIFORM_CONFIG ?? '.triform/parties.json');
+}

@@ -1,0 +1,82 @@
+/**
+ * The 'generate' program: secure text generation at the parties on a model the owner shared
+ * earlier (`npm run share-model`). The parties never see the prompt or the output: the client
+ * sends one-hot shares and receives output shares (see src/model/secure-generate.ts).
+ */
+import { z } from 'zod';
+import { MpcError } from '../protocols/errors.js';
+import type { AShare } from '../protocols/share.js';
+import type { CausalLM } from '../model/causal-lm.js';
+import type { ClientPort } from '../model/client-port.js';
+import { Gpt2 } from '../model/gpt2.js';
+import type { Gpt2Config } from '../model/gpt2-checkpoint.js';
+import { Llama } from '../model/llama.js';
+import type { LlamaConfig } from '../model/llama2c.js';
+import { SecureOps } from '../model/secure-ops.js';
+import { partyGenerate } from '../model/secure-generate.js';
+import { loadModelShares, modelIdSchema, type ModelShares } from './model-store.js';
+import type { ClientIO, ProgramDef } from './programs.js';
+
+/** What share-model stores as the public `meta` of a model. */
+export const modelMetaSchema = z.object({
+  arch: z.enum(['llama', 'gpt2']),
+  config: z.record(z.string(), z.unknown()),
+  summary: z.string().optional(),
+});
+export type ModelMeta = z.infer<typeof modelMetaSchema>;
+
+export const generateParams = z
+  .object({
+    modelId: modelIdSchema,
+    promptTokens: z.number().int().min(1).max(1 << 16),
+    maxNewTokens: z.number().int().min(1).max(1 << 16),
+    mode: z.enum(['logits', 'token']),
+  })
+  .strict();
+export type GenerateParams = z.infer<typeof generateParams>;
+
+/** The client's side of the session, as the model code sees it. */
+export function clientPortOf(io: ClientIO): ClientPort {
+  return {
+    input: (tag, shape) => io.recvShare(tag, shape),
+    output: async (tag, x) => io.sendShare(tag, x),
+    proceed: async () => (await io.recvBytes('proceed', 1))[0] === 1,
+  };
+}
+
+// The last model loaded, kept between sessions (a party usually serves one model).
+let cached: { key: string; shares: ModelShares } | null = null;
+
+function sharesOf(dataDir: string, modelId: string): ModelShares {
+  const key = `${dataDir}\0${modelId}`;
+  if (cached?.key !== key) {
+    cached = null; // let the previous model be collected before loading the next
+    cached = { key, shares: loadModelShares(dataDir, modelId) };
+  }
+  return cached.shares;
+}
+
+export function modelFromShares(shares: ModelShares, ops: SecureOps): CausalLM<AShare> {
+  const meta = modelMetaSchema.safeParse(shares.manifest.meta);
+  if (!meta.success) throw new MpcError('MPC_ERR_INPUT', `model '${shares.manifest.modelId}' has no usable architecture description (share it with npm run share-model -- --model PATH)`);
+  const weights = { config: meta.data.config, tensors: shares.tensors };
+  return meta.data.arch === 'llama'
+    ? new Llama(ops, weights as unknown as { config: LlamaConfig; tensors: Map<string, AShare> })
+    : new Gpt2(ops, weights as unknown as { config: Gpt2Config; tensors: Map<string, AShare> });
+}
+
+export const generateProgram: ProgramDef<GenerateParams, { steps: number }> = {
+  name: 'generate',
+  description: 'secure generation on a stored model; the client sends one-hot shares and receives logits or token shares',
+  params: generateParams,
+  async run(party, io, params) {
+    const shares = sharesOf(io.dataDir, params.modelId);
+    if (shares.manifest.ring.fracBits !== party.cfg.fracBits) {
+      throw new MpcError('MPC_ERR_CONFIG', `model '${params.modelId}' was shared with f=${shares.manifest.ring.fracBits}, session uses f=${party.cfg.fracBits}`);
+    }
+    const port = clientPortOf(io);
+    const model = modelFromShares(shares, new SecureOps(party, port));
+    await partyGenerate(model, port, params, party.meter);
+    return { steps: party.meter.records.get('decode')?.calls ?? 0 };
+  },
+};
