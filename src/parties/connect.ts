@@ -10,7 +10,8 @@ import type { PeerIdentity, Hello } from './handshake.js';
 import { initiatorFinish, initiatorHello, parseHello, responderAccept, responderVerify } from './handshake.js';
 import type { Identity } from './keys.js';
 import type { Logger } from './log.js';
-import { closeCodeOf, closeReason, codeOfClose, SecureLink, type LinkLimits } from './secure-link.js';
+import { closeCodeOf, closeReason, codeOfClose } from './close-codes.js';
+import { SecureLink, type LinkLimits } from './secure-link.js';
 
 export interface LinkOptions extends LinkLimits {
   handshakeTimeoutMs: number;

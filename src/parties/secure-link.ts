@@ -12,11 +12,12 @@
  *   MPC_ERR_TIMEOUT. A tick that arrives late (our own event loop was busy computing) does
  *   not count against the peer.
  */
-import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject } from 'node:crypto';
 import type { WebSocket } from 'ws';
 import type { DType } from '../protocols/channel.js';
 import { dtypeSize } from '../protocols/channel.js';
-import { MPC_ERROR_CODES, MpcError, type MpcErrorCode } from '../protocols/errors.js';
+import { MpcError, type MpcErrorCode } from '../protocols/errors.js';
+import { closeCodeOf, codeOfClose, closeReason, peerName } from './close-codes.js';
+import { SealedCounter } from './sealed-counter.js';
 import type { LinkKeys, PeerIdentity } from './handshake.js';
 import type { Logger } from './log.js';
 import { decodeControl, decodeFrameHeader, encodeControl, MAX_HEADER_BYTES, MSG_CONT, MSG_CONTROL, MSG_FRAME, packr, type ControlMessage, type FrameHeader } from './wire.js';
@@ -45,25 +46,6 @@ export interface LinkStats {
   framesRecv: number;
 }
 
-const TAG_BYTES = 16;
-const SEAL_OVERHEAD = 8 + TAG_BYTES;
-/** ws close code for an MpcError code: 4000 + its index in MPC_ERROR_CODES. */
-export const closeCodeOf = (c: MpcErrorCode): number => 4000 + MPC_ERROR_CODES.indexOf(c);
-export function codeOfClose(n: number): MpcErrorCode | null {
-  return n >= 4000 && n < 4000 + MPC_ERROR_CODES.length ? MPC_ERROR_CODES[n - 4000] : null;
-}
-
-/** A WebSocket close reason: at most 123 UTF-8 bytes, cut at a character boundary. */
-export function closeReason(s: string): string {
-  let out = s;
-  while (Buffer.byteLength(out) > 123) out = out.slice(0, -1);
-  return out;
-}
-
-export function peerName(p: PeerIdentity): string {
-  return p.role === 'party' ? `P${p.id}` : `client '${p.name}'`;
-}
-
 interface Pending {
   h: FrameHeader;
   buf: Uint8Array;
@@ -81,10 +63,7 @@ export class SecureLink {
   /** Messages that arrived after the handshake but before `attach` (delivered by it, in order). */
   private early: ({ kind: 'frame'; h: FrameHeader; body: Uint8Array } | { kind: 'control'; m: ControlMessage })[] = [];
 
-  private readonly sendKey: KeyObject;
-  private readonly recvKey: KeyObject;
-  private sendCtr = 0n;
-  private recvCtr = 0n;
+  private readonly aead: SealedCounter;
   private readonly queue: Uint8Array[][] = [];
   private drainWaiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
   private pending: Pending | null = null;
@@ -109,8 +88,7 @@ export class SecureLink {
     readonly log: Logger,
     early: Buffer[] = [],
   ) {
-    this.sendKey = createSecretKey(keys.sendKey);
-    this.recvKey = createSecretKey(keys.recvKey);
+    this.aead = new SealedCounter(keys.sendKey, keys.recvKey);
     this.linkSecret = keys.linkSecret;
     this.linkId = Buffer.from(keys.transcript.subarray(0, 4)).toString('hex');
     this.chunk = Math.max(1024, limits.maxPayloadBytes - 8192);
@@ -174,23 +152,7 @@ export class SecureLink {
   // ---- sending ----------------------------------------------------------------------------
 
   private seal(parts: readonly Uint8Array[]): Buffer {
-    const plainLen = parts.reduce((t, p) => t + p.byteLength, 0);
-    const out = Buffer.allocUnsafe(SEAL_OVERHEAD + plainLen);
-    const ctr = this.sendCtr++;
-    out.writeBigUInt64LE(ctr, 0);
-    const nonce = Buffer.alloc(12);
-    nonce.writeBigUInt64LE(ctr, 4);
-    const c = createCipheriv('aes-256-gcm', this.sendKey, nonce);
-    let o = 8;
-    for (const p of parts) {
-      if (p.byteLength === 0) continue;
-      const ct = c.update(p);
-      ct.copy(out, o);
-      o += ct.length;
-    }
-    c.final();
-    c.getAuthTag().copy(out, o);
-    return out;
+    return this.aead.seal(parts);
   }
 
   private hasRoom(): boolean {
@@ -272,32 +234,13 @@ export class SecureLink {
 
   // ---- receiving --------------------------------------------------------------------------
 
-  private open(msg: Buffer): Buffer {
-    if (msg.length < SEAL_OVERHEAD + 1) throw new MpcError('MPC_ERR_FRAME', `short message (${msg.length} bytes)`);
-    const ctr = msg.readBigUInt64LE(0);
-    if (ctr < this.recvCtr) throw new MpcError('MPC_ERR_AUTH', `replayed message (counter ${ctr}, expected ${this.recvCtr})`);
-    if (ctr > this.recvCtr) throw new MpcError('MPC_ERR_AUTH', `reordered or dropped message (counter ${ctr}, expected ${this.recvCtr})`);
-    const nonce = Buffer.alloc(12);
-    nonce.writeBigUInt64LE(ctr, 4);
-    const d = createDecipheriv('aes-256-gcm', this.recvKey, nonce);
-    d.setAuthTag(msg.subarray(msg.length - TAG_BYTES));
-    const plain = d.update(msg.subarray(8, msg.length - TAG_BYTES));
-    try {
-      d.final();
-    } catch {
-      throw new MpcError('MPC_ERR_AUTH', 'tampered message (authentication tag mismatch)');
-    }
-    this.recvCtr++;
-    return plain;
-  }
-
   private onMessage(data: Buffer, isBinary: boolean): void {
     if (this.closedWith) return;
     this.lastSeen = Date.now();
     this.stats.wireBytesRecv += data.length;
     try {
       if (!isBinary) throw new MpcError('MPC_ERR_FRAME', 'text message on a binary link');
-      const plain = this.open(data);
+      const plain = this.aead.open(data);
       if (!this.isReady) {
         const m = plain[0] === MSG_CONTROL ? decodeControl(plain.subarray(1)) : null;
         if (!m || m.op !== 'ready') throw new MpcError('MPC_ERR_PROTOCOL', 'first message is not ready');
