@@ -10,6 +10,7 @@ import type { AShare } from '../protocols/share.js';
 import { aShare } from '../protocols/share.js';
 import { splitShares } from '../protocols/io.js';
 import { MpcError } from '../protocols/errors.js';
+import { AsyncQueue } from '../protocols/async-queue.js';
 import { Prg } from '../ring/prg.js';
 import { sizeOf, type Shape } from '../ring/tensor.js';
 
@@ -29,29 +30,6 @@ export interface ClientEnd {
   sendProceed(go: boolean): Promise<void>;
 }
 
-class Queue<T> {
-  private readonly items: T[] = [];
-  private readonly waiters: { resolve: (v: T) => void; reject: (e: Error) => void }[] = [];
-  private failure: Error | null = null;
-
-  push(v: T): void {
-    const w = this.waiters.shift();
-    if (w) w.resolve(v);
-    else this.items.push(v);
-  }
-
-  pop(): Promise<T> {
-    if (this.items.length) return Promise.resolve(this.items.shift() as T);
-    if (this.failure) return Promise.reject(this.failure);
-    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
-  }
-
-  fail(e: Error): void {
-    this.failure ??= e;
-    for (const w of this.waiters.splice(0)) w.reject(e);
-  }
-}
-
 interface Tagged<T> {
   tag: string;
   value: T;
@@ -59,9 +37,9 @@ interface Tagged<T> {
 
 /** Client and three party ports wired in memory. */
 export class LocalClient implements ClientEnd {
-  private readonly inputs = [0, 1, 2].map(() => new Queue<Tagged<[BigUint64Array, BigUint64Array]>>());
-  private readonly controls = [0, 1, 2].map(() => new Queue<boolean>());
-  private readonly outputs = [0, 1, 2].map(() => new Queue<Tagged<BigUint64Array>>());
+  private readonly inputs = [0, 1, 2].map(() => new AsyncQueue<Tagged<[BigUint64Array, BigUint64Array]>>());
+  private readonly controls = [0, 1, 2].map(() => new AsyncQueue<boolean>());
+  private readonly outputs = [0, 1, 2].map(() => new AsyncQueue<Tagged<BigUint64Array>>());
   readonly ports: [ClientPort, ClientPort, ClientPort];
 
   constructor(private readonly prg: Prg = Prg.random()) {
@@ -71,26 +49,26 @@ export class LocalClient implements ClientEnd {
   private port(i: number): ClientPort {
     return {
       input: async (tag, shape) => {
-        const m = await this.inputs[i].pop();
+        const m = await this.inputs[i].take();
         const n = sizeOf(shape);
         if (m.tag !== tag || m.value[0].length !== n) {
           throw new MpcError('MPC_ERR_SHAPE', `party ${i} expected client input '${tag}' of ${n} elements, got '${m.tag}' of ${m.value[0].length}`, { party: i, tag });
         }
         return aShare(shape, m.value[0], m.value[1]);
       },
-      output: async (tag, x) => this.outputs[i].push({ tag, value: x.s0.slice() }),
-      proceed: () => this.controls[i].pop(),
+      output: async (tag, x) => this.outputs[i].put({ tag, value: x.s0.slice() }),
+      proceed: () => this.controls[i].take(),
     };
   }
 
   async sendInput(tag: string, shape: Shape, values: BigUint64Array): Promise<void> {
     if (values.length !== sizeOf(shape)) throw new RangeError(`client input '${tag}': ${values.length} values for shape [${shape.join(',')}]`);
     const parts = splitShares(values, this.prg);
-    parts.forEach((pair, i) => this.inputs[i].push({ tag, value: pair }));
+    parts.forEach((pair, i) => this.inputs[i].put({ tag, value: pair }));
   }
 
   async receiveOutput(tag: string, n: number): Promise<BigUint64Array> {
-    const got = await Promise.all(this.outputs.map((q) => q.pop()));
+    const got = await Promise.all(this.outputs.map((q) => q.take()));
     const out = new BigUint64Array(n);
     for (const g of got) {
       if (g.tag !== tag || g.value.length !== n) throw new MpcError('MPC_ERR_SHAPE', `client expected output '${tag}' of ${n} elements, got '${g.tag}' of ${g.value.length}`, { tag });
@@ -100,11 +78,11 @@ export class LocalClient implements ClientEnd {
   }
 
   async sendProceed(go: boolean): Promise<void> {
-    for (const q of this.controls) q.push(go);
+    for (const q of this.controls) q.put(go);
   }
 
   /** A party failed: wake everyone who waits on the client link. */
   abort(e: Error): void {
-    for (const q of [...this.inputs, ...this.controls, ...this.outputs]) (q as Queue<unknown>).fail(e);
+    for (const q of [...this.inputs, ...this.controls, ...this.outputs]) (q as AsyncQueue<unknown>).fail(e);
   }
 }

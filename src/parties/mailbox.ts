@@ -4,50 +4,9 @@
  * promises created on demand, so a failed mailbox never produces an unhandled rejection.
  */
 import type { Frame } from '../protocols/channel.js';
+import { AsyncQueue } from '../protocols/async-queue.js';
 
-export class Mailbox {
-  private readonly frames: Frame[] = [];
-  private readonly waiters: { resolve: (f: Frame) => void; reject: (e: Error) => void }[] = [];
-  private failure: Error | null = null;
-  private ended: Error | null = null;
-
-  get failed(): Error | null {
-    return this.failure;
-  }
-
-  get size(): number {
-    return this.frames.length;
-  }
-
-  put(f: Frame): void {
-    if (this.failure || this.ended) return;
-    const w = this.waiters.shift();
-    if (w) w.resolve(f);
-    else this.frames.push(f);
-  }
-
-  take(): Promise<Frame> {
-    if (this.failure) return Promise.reject(this.failure);
-    const f = this.frames.shift();
-    if (f) return Promise.resolve(f);
-    if (this.ended) return Promise.reject(this.ended);
-    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
-  }
-
-  /** No more frames will come: queued frames can still be taken, then receives reject with `e`. */
-  end(e: Error): void {
-    if (this.failure || this.ended) return;
-    this.ended = e;
-    for (const w of this.waiters.splice(0)) w.reject(e);
-  }
-
-  fail(e: Error): void {
-    if (this.failure) return;
-    this.failure = e;
-    this.frames.length = 0;
-    for (const w of this.waiters.splice(0)) w.reject(e);
-  }
-}
+export class Mailbox extends AsyncQueue<Frame> {}
 
 /** A one-shot settable promise (join messages, client outcomes). */
 export class Deferred<T> {

@@ -4,30 +4,7 @@
  */
 import type { Channel, Frame, PartyId } from './channel.js';
 import { MpcError } from './errors.js';
-
-class Mailbox {
-  private readonly frames: Frame[] = [];
-  private readonly waiters: { resolve: (f: Frame) => void; reject: (e: Error) => void }[] = [];
-  private failure: Error | null = null;
-
-  put(f: Frame): void {
-    const w = this.waiters.shift();
-    if (w) w.resolve(f);
-    else this.frames.push(f);
-  }
-
-  take(): Promise<Frame> {
-    const f = this.frames.shift();
-    if (f) return Promise.resolve(f);
-    if (this.failure) return Promise.reject(this.failure);
-    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
-  }
-
-  fail(e: Error): void {
-    this.failure ??= e;
-    for (const w of this.waiters.splice(0)) w.reject(e);
-  }
-}
+import { AsyncQueue } from './async-queue.js';
 
 class MemoryChannel implements Channel {
   constructor(
@@ -50,18 +27,18 @@ class MemoryChannel implements Channel {
 }
 
 export class MemoryHub {
-  private readonly boxes = new Map<string, Mailbox>();
+  private readonly boxes = new Map<string, AsyncQueue<Frame>>();
   readonly channels: [Channel, Channel, Channel];
 
   constructor() {
     this.channels = [new MemoryChannel(0, this), new MemoryChannel(1, this), new MemoryChannel(2, this)];
   }
 
-  box(from: PartyId, to: PartyId): Mailbox {
+  box(from: PartyId, to: PartyId): AsyncQueue<Frame> {
     const key = `${from}>${to}`;
     let b = this.boxes.get(key);
     if (!b) {
-      b = new Mailbox();
+      b = new AsyncQueue<Frame>();
       this.boxes.set(key, b);
     }
     return b;
