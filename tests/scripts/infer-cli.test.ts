@@ -1,0 +1,48 @@
+/**
+ * The `npm run infer` entry point as a user runs it: --in-process --json on stories260K gives
+ * the greedy continuation and the documented JSON fields; bad options fail with a clear message.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../../src/parties/local-cluster.js';
+
+const MODELS = process.env.TRIFORM_MODELS_DIR ?? resolve(REPO_ROOT, '..', 'shared', 'models');
+const BIN = join(MODELS, 'stories260K', 'stories260K.bin');
+const have = existsSync(BIN);
+if (!have) console.warn(`[tests/scripts] SKIPPING infer CLI on stories260K: ${BIN} not found`);
+
+function infer(args: string[], env: Record<string, string> = {}) {
+  return spawnSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'scripts/infer.ts'), ...args], { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, ...env }, timeout: 120_000 });
+}
+
+describe('npm run infer', () => {
+  it.skipIf(!have)(`--in-process --json on stories260K${have ? '' : ' [SKIPPED: ../shared/models not found]'}`, () => {
+    const r = infer(['--in-process', '--json', '--prompt', 'Once upon a time', '--max-tokens', '8'], { TRIFORM_MODEL: BIN });
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout.trim().split('\n').pop() as string) as Record<string, unknown>;
+    expect(out.text).toBe(', there was a little girl');
+    expect(out.promptTokens).toBe(5);
+    expect(out.newTokens).toBe(8);
+    const c = out.costPerToken as { bytesPerParty: number; rounds: number; ms: number };
+    expect(c.bytesPerParty).toBeGreaterThan(0);
+    expect(c.rounds).toBeGreaterThan(0);
+    expect(c.ms).toBeGreaterThanOrEqual(0);
+  });
+
+  it('rejects bad options with a message and exit code 2', () => {
+    const r = infer(['--in-process', '--max-tokens', '0']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/--max-tokens/);
+    const m = infer(['--in-process', '--mode', 'token', '--temperature', '0.8']);
+    expect(m.status).toBe(2);
+    expect(m.stderr).toMatch(/greedily/);
+  });
+
+  it('a missing model file is reported, not a stack trace', () => {
+    const r = infer(['--in-process', '--json', '--model', '/nonexistent/model.bin', '--prompt', 'x']);
+    expect(r.status).toBe(1);
+    expect(JSON.parse(r.stdout.trim()).error.message).toMatch(/model not found: \/nonexistent\/model.bin/);
+  });
+});
