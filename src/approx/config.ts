@@ -37,6 +37,11 @@ export interface ApproxConfig {
     readonly exp: ExpConfig;
     /** Extra fractional bits of the per-row reciprocal 1/Σ before the final multiply. */
     readonly recipExtraBits: number;
+    /**
+     * Largest group of the row-max tournament (src/approx/ragged-max.ts): 2 is PUMA's binary
+     * tree (10 rounds per halving); larger groups trade comparisons for rounds.
+     */
+    readonly maxArity: number;
   };
   readonly norm: {
     /**
@@ -63,7 +68,7 @@ export const DEFAULT_APPROX_CONFIG: ApproxConfig = freezeDeep({
   reciprocal: { iterations: 2 },
   gelu: { variant: 'improved' },
   silu: { variant: 'improved' },
-  softmax: { exp: { ...TAYLOR4_EXP }, recipExtraBits: 14 },
+  softmax: { exp: { ...TAYLOR4_EXP }, recipExtraBits: 14, maxArity: 16 },
   norm: { inputBound: 4096 },
 } satisfies ApproxConfig);
 
@@ -72,7 +77,7 @@ export const PUMA_APPROX_CONFIG: ApproxConfig = freezeDeep({
   reciprocal: { iterations: 2 },
   gelu: { variant: 'puma' },
   silu: { variant: 'puma' },
-  softmax: { exp: { ...PUMA_EXP }, recipExtraBits: 14 },
+  softmax: { exp: { ...PUMA_EXP }, recipExtraBits: 14, maxArity: 2 },
   norm: { inputBound: 4096 },
 } satisfies ApproxConfig);
 
@@ -82,7 +87,7 @@ export interface ApproxOverrides {
   readonly reciprocal?: Partial<ApproxConfig['reciprocal']>;
   readonly gelu?: Partial<ApproxConfig['gelu']>;
   readonly silu?: Partial<ApproxConfig['silu']>;
-  readonly softmax?: { readonly exp?: Partial<ExpConfig>; readonly recipExtraBits?: number };
+  readonly softmax?: { readonly exp?: Partial<ExpConfig>; readonly recipExtraBits?: number; readonly maxArity?: number };
   readonly norm?: Partial<ApproxConfig['norm']>;
 }
 
@@ -128,6 +133,7 @@ export function validateApproxConfig(c: ApproxConfig): ApproxConfig {
   aOneOf('gelu.variant', c.gelu.variant, ['puma', 'improved'] as const);
   aOneOf('silu.variant', c.silu.variant, ['puma', 'improved'] as const);
   aInt('softmax.recipExtraBits', c.softmax.recipExtraBits, 0, 20);
+  aInt('softmax.maxArity', c.softmax.maxArity, 2, 64);
   const b = c.norm.inputBound;
   if (typeof b !== 'number' || !Number.isFinite(b) || b < 1 || b > 2 ** 30) throw new RangeError(`norm.inputBound must be in [1, 2^30], got ${String(b)}`);
   return c;
@@ -154,7 +160,7 @@ export function describeApproxConfig(c: ApproxConfig): string {
   const e = (x: ExpConfig) => `deg ${x.degree}, t=${x.t}, mask<${x.maskBelow}`;
   return [
     `exp(${e(c.exp)})`,
-    `softmax.exp(${e(c.softmax.exp)}) recip+${c.softmax.recipExtraBits}b`,
+    `softmax.exp(${e(c.softmax.exp)}) recip+${c.softmax.recipExtraBits}b max-groups≤${c.softmax.maxArity}`,
     `reciprocal Goldschmidt×${c.reciprocal.iterations}`,
     `gelu ${c.gelu.variant}`,
     `silu ${c.silu.variant}`,

@@ -1,17 +1,88 @@
 /**
  * Row maxima of a ragged tensor: rows of different lengths packed one after another (the kept
- * entries of causally masked attention rows). A tournament tree as in src/protocols/max.ts,
- * but each row pairs only its own entries — no padding with compared dummies — and every
- * level batches all rows' comparisons into one msb and all selections into one mulA1B.
- * Levels: ⌈log2 max length⌉, 10 rounds each; elements compared per level: Σ_r ⌊w_r/2⌋.
+ * entries of causally masked attention rows). Each row is reduced by a tournament whose matches
+ * are GROUPS of up to g entries instead of pairs, so the depth in rounds drops from 10 per
+ * halving to about 10–14 per g-fold reduction:
+ *
+ *   per level, for every group (x_0 … x_{s−1}) of every row, all in one batch:
+ *   1. one msb over every in-group difference x_i − x_j (i < j): lt_ij = [x_i < x_j]     8 rounds
+ *   2. winner bits w_i = ∧_{j>i} ¬lt_ij ∧ ∧_{j<i} lt_ji (the first maximal entry wins),
+ *      an AND tree over s − 1 bits, for i < s − 1 only                      ⌈log2(s − 1)⌉ rounds
+ *   3. max = x_{s−1} + Σ_{i<s−1} w_i·(x_i − x_{s−1})  (exactly one w is 1)        2 rounds
+ *
+ * With g = 2 this is the classic binary tournament (one comparison and one mulA1B per pair, no
+ * AND). The group size of a level is the smallest g ≤ maxArity that finishes in the minimum
+ * number of levels for the longest row, which keeps comparisons (≈ (g − 1)/2 per entry) low.
+ * No row is padded with compared dummies; rows never mix.
  */
 import type { OpCost, Party } from '../protocols/context.js';
 import { scoped } from '../protocols/context.js';
 import { msb, msbCost } from '../protocols/msb.js';
 import { mulA1B, mulA1BCost } from '../protocols/bitmul.js';
-import { addAA, subAA } from '../protocols/arith.js';
-import type { AShare } from '../protocols/share.js';
-import { aShare } from '../protocols/share.js';
+import { andBits } from '../protocols/bool.js';
+import { subAA } from '../protocols/arith.js';
+import type { AShare, BitShare } from '../protocols/share.js';
+import { aShare, bitShare } from '../protocols/share.js';
+
+/** One level of the tournament: group boundaries and what they cost. */
+interface Level {
+  /** Per row: sizes of its groups (the last may be smaller). */
+  groups: number[][];
+  /** In-group comparisons (pairs i < j). */
+  comparisons: number;
+  /** ANDs per AND round. */
+  ands: number[];
+  /** Selections (mulA1B elements). */
+  selections: number;
+}
+
+/** Smallest integer g ≥ 2 with g^levels ≥ L. */
+function arityFor(L: number, levels: number): number {
+  let g = Math.max(2, Math.ceil(L ** (1 / levels) - 1e-9));
+  while (g ** levels < L) g++;
+  while (g > 2 && (g - 1) ** levels >= L) g--;
+  return g;
+}
+
+/** AND counts per round for reducing lists of the given lengths pairwise. */
+function andRounds(lengths: number[]): number[] {
+  const out: number[] = [];
+  let w = lengths.filter((v) => v > 1);
+  while (w.length) {
+    out.push(w.reduce((t, v) => t + Math.floor(v / 2), 0));
+    w = w.map((v) => Math.ceil(v / 2)).filter((v) => v > 1);
+  }
+  return out;
+}
+
+/** The whole tournament for rows of the given lengths (all ≥ 1) with groups of at most maxArity. */
+export function planRaggedMax(lens: ArrayLike<number>, maxArity: number): Level[] {
+  if (!Number.isInteger(maxArity) || maxArity < 2) throw new RangeError(`maxArity must be an integer ≥ 2, got ${maxArity}`);
+  let w = Array.from(lens);
+  const L = Math.max(1, ...w);
+  let levels = 0;
+  while (maxArity ** levels < L) levels++;
+  const levelsOut: Level[] = [];
+  for (let left = levels; w.some((v) => v > 1); left--) {
+    const g = arityFor(Math.max(...w), left);
+    const groups = w.map((v) => {
+      const gs: number[] = [];
+      for (let o = 0; o < v; o += g) gs.push(Math.min(g, v - o));
+      return gs;
+    });
+    const sizes = groups.flat().filter((s) => s > 1);
+    const lists: number[] = [];
+    for (const s of sizes) for (let i = 0; i < s - 1; i++) lists.push(s - 1);
+    levelsOut.push({
+      groups,
+      comparisons: sizes.reduce((t, s) => t + (s * (s - 1)) / 2, 0),
+      ands: andRounds(lists),
+      selections: sizes.reduce((t, s) => t + s - 1, 0),
+    });
+    w = groups.map((gs) => gs.length);
+  }
+  return levelsOut;
+}
 
 function gather(x: AShare, idx: Int32Array): AShare {
   const s0 = new BigUint64Array(idx.length);
@@ -23,76 +94,163 @@ function gather(x: AShare, idx: Int32Array): AShare {
   return aShare([idx.length], s0, s1);
 }
 
-/** Pairs per level for the given row lengths (all ≥ 1). */
-export function raggedLevels(lens: ArrayLike<number>): number[] {
-  const w = Array.from(lens);
-  const out: number[] = [];
-  while (w.some((v) => v > 1)) {
-    out.push(w.reduce((t, v) => t + Math.floor(v / 2), 0));
-    for (let r = 0; r < w.length; r++) w[r] = Math.ceil(w[r] / 2);
+/** Unpacked boolean shares, one byte per bit. */
+interface Bits {
+  s0: Uint8Array;
+  s1: Uint8Array;
+}
+
+function unpack(b: BitShare): Bits {
+  const s0 = new Uint8Array(b.n);
+  const s1 = new Uint8Array(b.n);
+  const a0 = new Uint32Array(b.s0.buffer, b.s0.byteOffset, 2 * b.s0.length);
+  const a1 = new Uint32Array(b.s1.buffer, b.s1.byteOffset, 2 * b.s1.length);
+  for (let e = 0; e < b.n; e++) {
+    s0[e] = (a0[e >>> 5] >>> (e & 31)) & 1;
+    s1[e] = (a1[e >>> 5] >>> (e & 31)) & 1;
   }
-  return out;
+  return { s0, s1 };
+}
+
+function pack(s0: Uint8Array, s1: Uint8Array): BitShare {
+  const n = s0.length;
+  const W = Math.ceil(n / 64);
+  const a0 = new Uint32Array(2 * W);
+  const a1 = new Uint32Array(2 * W);
+  for (let e = 0; e < n; e++) {
+    a0[e >>> 5] |= s0[e] << (e & 31);
+    a1[e >>> 5] |= s1[e] << (e & 31);
+  }
+  return bitShare(n, new BigUint64Array(a0.buffer), new BigUint64Array(a1.buffer));
+}
+
+/** AND-reduce lists of shared bits (indices into `bits`) pairwise; one round per tree level. */
+async function andReduce(p: Party, bits: Bits, lists: number[][]): Promise<Bits> {
+  const s0 = Array.from(bits.s0);
+  const s1 = Array.from(bits.s1);
+  let cur = lists.map((l) => [...l]);
+  while (cur.some((l) => l.length > 1)) {
+    const l0: number[] = [];
+    const l1: number[] = [];
+    const r0: number[] = [];
+    const r1: number[] = [];
+    for (const l of cur) for (let k = 0; k + 1 < l.length; k += 2) {
+      l0.push(s0[l[k]]);
+      l1.push(s1[l[k]]);
+      r0.push(s0[l[k + 1]]);
+      r1.push(s1[l[k + 1]]);
+    }
+    const prod = unpack(await andBits(p, pack(Uint8Array.from(l0), Uint8Array.from(l1)), pack(Uint8Array.from(r0), Uint8Array.from(r1))));
+    let q = 0;
+    cur = cur.map((l) => {
+      const next: number[] = [];
+      for (let k = 0; k + 1 < l.length; k += 2, q++) {
+        next.push(s0.length);
+        s0.push(prod.s0[q]);
+        s1.push(prod.s1[q]);
+      }
+      if (l.length % 2) next.push(l[l.length - 1]);
+      return next;
+    });
+  }
+  const out0 = new Uint8Array(cur.length);
+  const out1 = new Uint8Array(cur.length);
+  cur.forEach((l, i) => {
+    out0[i] = s0[l[0]];
+    out1[i] = s1[l[0]];
+  });
+  return { s0: out0, s1: out1 };
 }
 
 /** x: [Σ lens] packed rows (every length ≥ 1) → [rows] maxima. */
-export function raggedMax(p: Party, x: AShare, lens: ArrayLike<number>): Promise<AShare> {
+export function raggedMax(p: Party, x: AShare, lens: ArrayLike<number>, maxArity = 2): Promise<AShare> {
   return scoped(p, 'max', async () => {
     const R = lens.length;
-    let w = Array.from(lens);
-    if (w.some((v) => !Number.isInteger(v) || v < 1)) throw new RangeError('raggedMax: every row needs ≥ 1 entry');
-    if (w.reduce((t, v) => t + v, 0) !== x.s0.length) throw new RangeError(`raggedMax: lengths sum to ${w.reduce((t, v) => t + v, 0)}, share has ${x.s0.length}`);
+    const w0 = Array.from(lens);
+    if (w0.some((v) => !Number.isInteger(v) || v < 1)) throw new RangeError('raggedMax: every row needs ≥ 1 entry');
+    if (w0.reduce((t, v) => t + v, 0) !== x.s0.length) throw new RangeError(`raggedMax: lengths sum to ${w0.reduce((t, v) => t + v, 0)}, share has ${x.s0.length}`);
     let cur = aShare([x.s0.length], x.s0, x.s1);
-    while (w.some((v) => v > 1)) {
-      const P = w.reduce((t, v) => t + Math.floor(v / 2), 0);
-      const loIdx = new Int32Array(P);
-      const hiIdx = new Int32Array(P);
-      const next = w.map((v) => Math.ceil(v / 2));
-      // new layout: per row, its pair winners then its odd tail
-      const tails: [number, number][] = []; // [source index, destination index]
-      let src = 0;
-      let dst = 0;
-      let q = 0;
-      const winnerDst = new Int32Array(P);
-      for (let r = 0; r < R; r++) {
-        const pairs = Math.floor(w[r] / 2);
-        for (let i = 0; i < pairs; i++, q++) {
-          loIdx[q] = src + 2 * i;
-          hiIdx[q] = src + 2 * i + 1;
-          winnerDst[q] = dst + i;
+    for (const level of planRaggedMax(w0, maxArity)) {
+      // index lists: comparisons (i, j), selections (member, last), singletons
+      const cmpA: number[] = [];
+      const cmpB: number[] = [];
+      const selMember: number[] = [];
+      const selLast: number[] = [];
+      const lists: number[][] = []; // per selected member: indices into the comparison bits, negated flag below
+      const negate: boolean[] = []; // per comparison-bit use: take ¬lt (x_i ≥ x_j)
+      const uses: number[] = []; // comparison index of each use
+      const outSrc: number[] = []; // per output: source index (last member) in cur
+      const outSel: number[][] = []; // per output: selection indices
+      let base = 0;
+      for (const gs of level.groups) {
+        for (const s of gs) {
+          const first = cmpA.length;
+          const pairIndex = (i: number, j: number) => first + i * s - (i * (i + 1)) / 2 + (j - i - 1); // i < j
+          for (let i = 0; i < s; i++) for (let j = i + 1; j < s; j++) {
+            cmpA.push(base + i);
+            cmpB.push(base + j);
+          }
+          const sels: number[] = [];
+          for (let i = 0; i < s - 1; i++) {
+            const l: number[] = [];
+            for (let j = 0; j < s; j++) {
+              if (j === i) continue;
+              l.push(uses.length);
+              if (j > i) {
+                uses.push(pairIndex(i, j));
+                negate.push(true); // x_i ≥ x_j
+              } else {
+                uses.push(pairIndex(j, i));
+                negate.push(false); // x_j < x_i
+              }
+            }
+            lists.push(l);
+            sels.push(selMember.length);
+            selMember.push(base + i);
+            selLast.push(base + s - 1);
+          }
+          outSrc.push(base + s - 1);
+          outSel.push(sels);
+          base += s;
         }
-        if (w[r] % 2) tails.push([src + w[r] - 1, dst + pairs]);
-        src += w[r];
-        dst += next[r];
       }
-      const lo = gather(cur, loIdx);
-      const hi = gather(cur, hiIdx);
-      const loLess = await msb(p, subAA(p, lo, hi)); // [lo < hi]: take hi
-      const m = addAA(p, lo, await mulA1B(p, loLess, subAA(p, hi, lo)));
-      const s0 = new BigUint64Array(dst);
-      const s1 = new BigUint64Array(dst);
-      for (let i = 0; i < P; i++) {
-        s0[winnerDst[i]] = m.s0[i];
-        s1[winnerDst[i]] = m.s1[i];
-      }
-      for (const [a, b] of tails) {
-        s0[b] = cur.s0[a];
-        s1[b] = cur.s1[a];
-      }
-      cur = aShare([dst], s0, s1);
-      w = next;
+      const lt = unpack(await msb(p, subAA(p, gather(cur, Int32Array.from(cmpA)), gather(cur, Int32Array.from(cmpB)))));
+      const u0 = new Uint8Array(uses.length);
+      const u1 = new Uint8Array(uses.length);
+      uses.forEach((c, k) => {
+        u0[k] = lt.s0[c] ^ (negate[k] && p.id === 0 ? 1 : 0);
+        u1[k] = lt.s1[c] ^ (negate[k] && p.id === 2 ? 1 : 0);
+      });
+      const win = await andReduce(p, { s0: u0, s1: u1 }, lists);
+      const last = gather(cur, Int32Array.from(selLast));
+      const picked = selMember.length ? await mulA1B(p, pack(win.s0, win.s1), subAA(p, gather(cur, Int32Array.from(selMember)), last)) : last;
+      const s0 = new BigUint64Array(outSrc.length);
+      const s1 = new BigUint64Array(outSrc.length);
+      outSrc.forEach((src, o) => {
+        let a = cur.s0[src];
+        let b = cur.s1[src];
+        for (const k of outSel[o]) {
+          a += picked.s0[k];
+          b += picked.s1[k];
+        }
+        s0[o] = a;
+        s1[o] = b;
+      });
+      cur = aShare([outSrc.length], s0, s1);
     }
     return aShare([R], cur.s0, cur.s1);
   });
 }
 
-export function raggedMaxCost(lens: ArrayLike<number>): OpCost {
+export function raggedMaxCost(lens: ArrayLike<number>, maxArity = 2): OpCost {
   let rounds = 0;
   let bytesTotal = 0;
-  for (const P of raggedLevels(lens)) {
-    const a = msbCost(P);
-    const b = mulA1BCost(P);
-    rounds += a.rounds + b.rounds;
-    bytesTotal += a.bytesTotal + b.bytesTotal;
+  for (const l of planRaggedMax(lens, maxArity)) {
+    const parts = [msbCost(l.comparisons), ...l.ands.map((a) => ({ rounds: 1, bytesTotal: 3 * 8 * Math.ceil(a / 64) })), mulA1BCost(l.selections)];
+    for (const c of parts) {
+      rounds += c.rounds;
+      bytesTotal += c.bytesTotal;
+    }
   }
   return { rounds, bytesTotal };
 }

@@ -84,7 +84,7 @@ export function fSoftmax(p: Party, x: AShare, opts: SoftmaxOptions = {}, cfg: Ap
       o += len;
     });
     const xp = aShare([N], s0, s1);
-    const m = await raggedMax(p, xp, kept);
+    const m = await raggedMax(p, xp, kept, cfg.softmax.maxArity);
     const e = await expCore(p, subAA(p, xp, repeatRows(m, kept)), cfg.softmax.exp, true); // its last truncation feeds the reciprocal's msb
     const sum0 = new BigUint64Array(kept.length);
     const sum1 = new BigUint64Array(kept.length);
@@ -113,7 +113,7 @@ export function fSoftmaxCost(rows: number, cols: number, rowLengths?: ArrayLike<
   const N = kept.reduce((t, v) => t + v, 0);
   if (N === 0) return { rounds: 0, bytesTotal: 0 };
   return addCosts(
-    raggedMaxCost(kept),
+    raggedMaxCost(kept, cfg.softmax.maxArity),
     fExpCost(N, cfg.softmax.exp, fracBits),
     fReciprocalCost(kept.length, recipOpts(cfg, fracBits, kept.reduce((a, v) => Math.max(a, v), 0)), cfg, fracBits),
     truncManyCost(N),

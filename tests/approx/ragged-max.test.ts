@@ -1,0 +1,42 @@
+/**
+ * The grouped tournament behind softmax's row max: exact maxima for every group size, ragged
+ * rows and ties; measured bytes = declared, rounds within the declared bound; larger groups take
+ * fewer rounds.
+ */
+import { describe, expect, it } from 'vitest';
+import { planRaggedMax, raggedMax, raggedMaxCost } from '../../src/approx/ragged-max.js';
+import { onGrid, run } from './_harness.js';
+
+describe('raggedMax (grouped tournament)', () => {
+  const lens = [1, 2, 3, 5, 8, 16, 17, 33, 64, 100];
+  const N = lens.reduce((a, b) => a + b, 0);
+  const x = onGrid(Array.from({ length: N }, (_, i) => Math.round(Math.sin(i * 12.9898) * 43758.5453) % 40 / 3)); // many ties
+  const want: number[] = [];
+  let o = 0;
+  for (const l of lens) {
+    want.push(Math.max(...x.subarray(o, o + l)));
+    o += l;
+  }
+
+  for (const arity of [2, 3, 4, 8, 16, 64]) {
+    it(`maxArity ${arity}: exact row maxima; bytes = declared, rounds within the declared bound`, async () => {
+      const r = await run([{ data: x, shape: [N] }], (p, [X]) => raggedMax(p, X, lens, arity), `rm-${arity}`);
+      expect(Array.from(r.y)).toEqual(want);
+      const declared = raggedMaxCost(lens, arity);
+      const m = r.cost.ops.max;
+      expect(m.bytesTotal).toBe(declared.bytesTotal);
+      // The declaration adds up its steps; a level's msb may start one round early where the
+      // previous level's mux left a party idle (the Lamport depth measures the critical path).
+      const levels = planRaggedMax(lens, arity).length;
+      expect(m.rounds).toBeLessThanOrEqual(declared.rounds);
+      expect(m.rounds).toBeGreaterThanOrEqual(declared.rounds - (levels - 1));
+    });
+  }
+
+  it('rounds: 10 per binary level; groups cut the depth (rows up to 100 long)', () => {
+    expect(raggedMaxCost(lens, 2).rounds).toBe(10 * 7);
+    expect(raggedMaxCost(lens, 16).rounds).toBeLessThan(raggedMaxCost(lens, 2).rounds / 2);
+    expect(planRaggedMax([33], 16).map((l) => l.groups[0])).toEqual([[6, 6, 6, 6, 6, 3], [6]]);
+    expect(() => planRaggedMax([3], 1)).toThrow(/maxArity/);
+  });
+});
