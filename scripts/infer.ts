@@ -60,11 +60,11 @@ async function main(): Promise<void> {
   let printed: number[] = [];
   const stream = (t: number, tok: TextTokenizer) => {
     if (a.json) return;
+    if (printed.length === 0) process.stdout.write(a.prompt);
     const before = tok.decode(printed);
     printed = [...printed, t];
     process.stdout.write(tok.decode(printed).slice(before.length));
   };
-  if (!a.json) process.stdout.write(a.prompt);
   const out = a['in-process']
     ? await inferInProcess({ modelPath: a.model, tokenizerPath: a.tokenizer, prompt: a.prompt, maxTokens, temperature, topP, seed, mode, onToken: stream, log })
     : await inferRemote({ configPath: a.config, modelId: a['model-id'], modelPath: a.model, tokenizerPath: a.tokenizer, prompt: a.prompt, maxTokens, temperature, topP, seed, mode, onToken: stream, log });
@@ -130,6 +130,11 @@ async function inferInProcess(o: LocalInferOptions): Promise<InferOutcome> {
 main().catch((e: unknown) => {
   const err = e as { code?: string; message?: string };
   if (a.json) console.log(JSON.stringify({ error: { code: err.code ?? 'ERROR', message: err.message ?? String(e) } }));
-  else process.stderr.write(`infer: ${err.code ? err.code + ': ' : ''}${err.message ?? String(e)}\n`);
+  else {
+    process.stderr.write(`\ninfer: ${err.code ? err.code + ': ' : ''}${err.message ?? String(e)}\n`);
+    if (err.code === 'MPC_ERR_CONFIG' || err.code === 'MPC_ERR_PEER_CLOSED') {
+      process.stderr.write('hint: start parties with `npm run keys && npm run parties` (and share the model with `npm run share-model -- --model PATH`), or add --in-process\n');
+    }
+  }
   process.exit(1);
 });
