@@ -182,11 +182,12 @@ export function matmulInto(p: Party, out: BigUint64Array, a: BigUint64Array, b: 
 /** Party i's local 3-of-3 share of x·y (or x·yᵀ). */
 export function matmulLocal(p: Party, x: AShare, y: AShare, transB = false): { z: BigUint64Array; dims: MatmulDims } {
   const d = matmulDims(x.shape, y.shape, transB);
-  const t = new BigUint64Array(y.s0.length);
-  p.k.add(t, y.s0, y.s1);
+  // (x_i + x_{i+1}) y_i + x_i y_{i+1}: the temporary is activation-sized, never weight-sized
+  const t = new BigUint64Array(x.s0.length);
+  p.k.add(t, x.s0, x.s1);
   const z = new BigUint64Array(sizeOf(d.outShape));
-  matmulInto(p, z, x.s0, t, d, transB, false); // x_i (y_i + y_{i+1})
-  matmulInto(p, z, x.s1, y.s0, d, transB, true); // + x_{i+1} y_i
+  matmulInto(p, z, t, y.s0, d, transB, false);
+  matmulInto(p, z, x.s0, y.s1, d, transB, true);
   p.k.add(z, z, p.prss.zero(z.length));
   return { z, dims: d };
 }
