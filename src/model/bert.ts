@@ -96,24 +96,26 @@ export class Bert<T> {
     let x = await ops.layerNorm(await ops.add(tok, posType), this.embLnW, this.embLnB, eps); // [n, D]
     for (let l = 0; l < c.numHiddenLayers; l++) {
       const w = this.layers[l];
-      // ---- bidirectional self-attention, post-LN ----
-      const qkv = await ops.add(await ops.matmulT(x, w.wqkv), w.bqkv); // [n, 3D]
-      const q = await ops.mulPublic(ops.takeCols(qkv, range(0, d)), scale); // [n, D], scaled by 1/sqrt(hs)
-      const k = ops.takeCols(qkv, range(d, 2 * d)); // [n, D]
-      const v = ops.takeCols(qkv, range(2 * d, 3 * d)); // [n, D]
-      const qh = ops.transpose(ops.reshape(q, [n, nh, hs]), [1, 0, 2]); // [H, n, hs]
-      const kh = ops.transpose(ops.reshape(k, [n, nh, hs]), [1, 0, 2]); // [H, n, hs]
-      const vh = ops.transpose(ops.reshape(v, [n, nh, hs]), [1, 0, 2]); // [H, n, hs]
-      const scores = await ops.bmmT(qh, kh); // [H, n, n]
-      const att = await ops.softmax(ops.reshape(scores, [nh * n, n])); // [H·n, n], no mask
-      const yh = await ops.bmm(ops.reshape(att, [nh, n, n]), vh); // [H, n, hs]
-      const y = ops.reshape(ops.transpose(yh, [1, 0, 2]), [n, d]); // [n, D]
-      const a = await ops.add(await ops.matmulT(y, w.attnOutW), w.attnOutB); // [n, D]
-      x = await ops.layerNorm(await ops.add(x, a), w.attnLnW, w.attnLnB, eps); // [n, D]
-      // ---- feed-forward, post-LN ----
-      const f = await ops.gelu(await ops.add(await ops.matmulT(x, w.interW), w.interB)); // [n, I]
-      const m = await ops.add(await ops.matmulT(f, w.outW), w.outB); // [n, D]
-      x = await ops.layerNorm(await ops.add(x, m), w.outLnW, w.outLnB, eps); // [n, D]
+      await ops.scope(`layer${l}`, async () => {
+        // ---- bidirectional self-attention, post-LN ----
+        const qkv = await ops.add(await ops.matmulT(x, w.wqkv), w.bqkv); // [n, 3D]
+        const q = await ops.mulPublic(ops.takeCols(qkv, range(0, d)), scale); // [n, D], scaled by 1/sqrt(hs)
+        const k = ops.takeCols(qkv, range(d, 2 * d)); // [n, D]
+        const v = ops.takeCols(qkv, range(2 * d, 3 * d)); // [n, D]
+        const qh = ops.transpose(ops.reshape(q, [n, nh, hs]), [1, 0, 2]); // [H, n, hs]
+        const kh = ops.transpose(ops.reshape(k, [n, nh, hs]), [1, 0, 2]); // [H, n, hs]
+        const vh = ops.transpose(ops.reshape(v, [n, nh, hs]), [1, 0, 2]); // [H, n, hs]
+        const scores = await ops.bmmT(qh, kh); // [H, n, n]
+        const att = await ops.softmax(ops.reshape(scores, [nh * n, n])); // [H·n, n], no mask
+        const yh = await ops.bmm(ops.reshape(att, [nh, n, n]), vh); // [H, n, hs]
+        const y = ops.reshape(ops.transpose(yh, [1, 0, 2]), [n, d]); // [n, D]
+        const a = await ops.add(await ops.matmulT(y, w.attnOutW), w.attnOutB); // [n, D]
+        x = await ops.layerNorm(await ops.add(x, a), w.attnLnW, w.attnLnB, eps); // [n, D]
+        // ---- feed-forward, post-LN ----
+        const f = await ops.gelu(await ops.add(await ops.matmulT(x, w.interW), w.interB)); // [n, I]
+        const m = await ops.add(await ops.matmulT(f, w.outW), w.outB); // [n, D]
+        x = await ops.layerNorm(await ops.add(x, m), w.outLnW, w.outLnB, eps); // [n, D]
+      });
     }
     return x; // [n, D]
   }

@@ -1,0 +1,118 @@
+/**
+ * The networked bench: three party processes (scripts/bench/party-main.ts) on free loopback ports
+ * with fresh keys, the client here; or parties already running from `--config`. The parties run
+ * 'bench/model' on the real transport (authenticated, encrypted WebSocket links) and each returns
+ * its Meter snapshot, so bytes and rounds are measured exactly as in-process.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { TriformClient } from '../../src/parties/client.js';
+import { loadPartiesConfig } from '../../src/parties/config.js';
+import { readKeyFile } from '../../src/parties/keys.js';
+import { findFreePorts, REPO_ROOT, writeLocalSetup } from '../../src/parties/local-cluster.js';
+import { createLogger } from '../../src/parties/log.js';
+import type { Progress } from './party-run.js';
+import { BENCH_PROGRAM, benchModelClient, type PartyBenchResult } from './program.js';
+import type { RawRun } from './raw.js';
+import type { BenchSpec } from './spec.js';
+
+const PARTY_MAIN = join(dirname(fileURLToPath(import.meta.url)), 'party-main.ts');
+
+type Triple = [number, number, number];
+
+class BenchParty {
+  readonly child: ChildProcess;
+  readonly tail: string[] = [];
+  readonly exited: Promise<number | null>;
+  private listening: Promise<void>;
+
+  constructor(configPath: string, readonly id: number, progress?: Progress) {
+    const nodeArgs = process.execArgv.length ? process.execArgv : ['--import', 'tsx'];
+    this.child = spawn(process.execPath, [...nodeArgs, PARTY_MAIN, '--id', String(id), '--config', configPath, '--log-level', 'warn'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.exited = new Promise((res) => this.child.once('exit', (code, sig) => res(code ?? (sig ? -1 : null))));
+    let onListen: () => void = () => undefined;
+    this.listening = new Promise<void>((res) => (onListen = res));
+    for (const stream of [this.child.stdout, this.child.stderr]) {
+      let buf = '';
+      stream?.on('data', (d: Buffer) => {
+        buf += d.toString();
+        let i: number;
+        while ((i = buf.indexOf('\n')) >= 0) {
+          const line = buf.slice(0, i);
+          buf = buf.slice(i + 1);
+          if (line.startsWith('[bench] ')) progress?.(line.slice(8));
+          else {
+            if (line.startsWith('[party]') && line.includes('listening')) onListen();
+            this.tail.push(line);
+            if (this.tail.length > 20) this.tail.shift();
+          }
+        }
+      });
+    }
+  }
+
+  async ready(ms = 60_000): Promise<void> {
+    let t: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, rej) => (t = setTimeout(() => rej(new Error(`P${this.id} did not start within ${ms} ms:\n${this.tail.join('\n')}`)), ms)));
+    const died = this.exited.then((c) => Promise.reject(new Error(`P${this.id} exited (code ${c}):\n${this.tail.join('\n')}`)));
+    try {
+      await Promise.race([this.listening, timeout, died]);
+    } finally {
+      clearTimeout(t);
+    }
+  }
+
+  stop(): void {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM');
+  }
+}
+
+export async function runNetwork(spec: BenchSpec, progress?: Progress, configPathIn?: string): Promise<RawRun> {
+  let configPath = configPathIn ? resolve(configPathIn) : '';
+  let tmp: string | null = null;
+  const parties: BenchParty[] = [];
+  try {
+    if (!configPath) {
+      tmp = mkdtempSync(join(tmpdir(), 'triform-bench-'));
+      const ports = (await findFreePorts(3)) as Triple;
+      // generous limits: a party may compute for seconds between messages (big matmuls, weight building)
+      const s = writeLocalSetup({ out: tmp, ports, heartbeatTimeoutMs: 60_000 });
+      writeFileSync(s.configPath, JSON.stringify({ ...s.config, limits: { ...s.config.limits, handshakeTimeoutMs: 20_000, clientInputTimeoutMs: 1_800_000 } }, null, 2));
+      configPath = s.configPath;
+      progress?.(`starting three party processes on 127.0.0.1:${ports.join(',')}`);
+      for (const id of [0, 1, 2]) parties.push(new BenchParty(configPath, id, progress));
+      await Promise.all(parties.map((p) => p.ready()));
+    }
+    const config = loadPartiesConfig(configPath);
+    const log = createLogger({ level: 'warn', pretty: false, destination: process.stderr });
+    const client = await TriformClient.connect({ config, identity: readKeyFile(join(config.dir, 'client.key')), log, connectTimeoutMs: 60_000 });
+    try {
+      const r = await client.run(BENCH_PROGRAM, spec, (s) => benchModelClient(s, spec), { fracBits: spec.fracBits });
+      const res = r.results as [PartyBenchResult, PartyBenchResult, PartyBenchResult];
+      const tri = (f: (x: PartyBenchResult) => number) => res.map(f) as Triple;
+      return {
+        mode: 'network',
+        cost: r.cost,
+        phaseClientMs: r.local.phaseClientMs,
+        wallMs: r.local.wallMs,
+        setupMs: tri((x) => x.setupMs),
+        peakRssRunMb: tri((x) => x.peakRssRunMb),
+        peakRssMb: tri((x) => x.peakRssMb),
+        rssAfterSetupMb: tri((x) => x.rssAfterSetupMb),
+        rssScope: 'party',
+        clientBytesIn: r.stats.map((s) => s.io.bytesIn) as Triple,
+        clientBytesOut: r.stats.map((s) => s.io.bytesOut) as Triple,
+        sealedBytesSent: r.stats.map((s) => s.wire.reduce((t, w) => t + w.sealedBytesSent, 0)) as Triple,
+      };
+    } finally {
+      client.close();
+    }
+  } finally {
+    for (const p of parties) p.stop();
+    await Promise.all(parties.map((p) => p.exited));
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  }
+}

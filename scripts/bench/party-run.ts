@@ -1,0 +1,109 @@
+/**
+ * The two sides of one benchmark inference, independent of the transport:
+ *
+ * - `runPartyPhases`: what each computing party runs on its shares. GPT-2 goes through the real
+ *   generation loop (partyGenerate: prefill, then one KV-cached decode step per new token), with
+ *   each decode step metered under its own label (decode1, decode2, …). BERT runs one encoder
+ *   pass under 'encode' and opens the [CLS] row to the client.
+ * - `runClientPhases`: the client's side (one-hot inputs, outputs), over any ClientEnd.
+ *
+ * Both are used by the in-process runner (LocalClient) and by the 'bench/model' party program.
+ */
+import type { Party } from '../../src/protocols/context.js';
+import type { AShare } from '../../src/protocols/share.js';
+import type { ClientEnd, ClientPort } from '../../src/model/client-port.js';
+import { Gpt2 } from '../../src/model/gpt2.js';
+import { Bert } from '../../src/model/bert.js';
+import type { Gpt2Weights } from '../../src/model/gpt2-checkpoint.js';
+import type { BertWeights } from '../../src/model/bert-checkpoint.js';
+import { clientGenerate, oneHot, partyGenerate } from '../../src/model/secure-generate.js';
+import { BenchOps } from './bench-ops.js';
+import { specApprox, specRing, specShape, syntheticPrompt, type BenchSpec } from './spec.js';
+import type { BenchWeights } from './weights.js';
+
+export type Progress = (msg: string) => void;
+
+/** The party's side of one run; `progress` (give it to one party only) hears phases and layers. */
+export async function runPartyPhases(party: Party, port: ClientPort, spec: BenchSpec, weights: BenchWeights, progress?: Progress): Promise<void> {
+  const shape = specShape(spec);
+  const nLayers = shape.arch === 'gpt2' ? shape.config.nLayer : shape.config.numHiddenLayers;
+  let phase = shape.arch === 'gpt2' ? 'prefill' : 'encode';
+  const onLayer = progress ? (l: number) => progress(`${phase}: layer ${l + 1}/${nLayers}`) : undefined;
+  const ops = new BenchOps(party, port, { approx: specApprox(spec) }, onLayer);
+  if (shape.arch === 'gpt2') {
+    const model = new Gpt2(ops, weights as Gpt2Weights<AShare>);
+    let step = 0;
+    const meter = {
+      scope<T>(label: string, fn: () => Promise<T>): Promise<T> {
+        phase = label === 'decode' ? `decode${++step}` : label;
+        progress?.(`${phase}: start`);
+        return party.meter.scope(phase, fn);
+      },
+    };
+    await partyGenerate(model, port, { promptTokens: spec.promptTokens, maxNewTokens: spec.newTokens, mode: spec.output }, meter);
+    return;
+  }
+  const model = new Bert(ops, weights as BertWeights<AShare>);
+  progress?.('encode: start');
+  await party.meter.scope('encode', async () => {
+    const h = await model.encode(new Array<number>(spec.promptTokens).fill(0)); // [n, D]; token values are the client's
+    await ops.reveal(ops.sliceRows(h, 0, 1)); // the [CLS] row, what a classification head reads
+  });
+}
+
+/** The client's side; returns the client-observed time of each phase (input sent → output in). */
+export async function runClientPhases(end: ClientEnd, spec: BenchSpec): Promise<number[]> {
+  const shape = specShape(spec);
+  if (shape.arch === 'gpt2') {
+    const c = shape.config;
+    const r = await clientGenerate(end, syntheticPrompt(spec.promptTokens, c.vocabSize), {
+      vocabSize: c.vocabSize,
+      contextLength: c.nPositions,
+      ring: specRing(spec),
+      maxNewTokens: spec.newTokens,
+      mode: spec.output,
+      temperature: 0,
+    });
+    return [r.prefillMs, ...r.decodeMs];
+  }
+  const c = shape.config;
+  const t0 = performance.now();
+  await end.sendInput('onehot', [spec.promptTokens, c.vocabSize], oneHot(syntheticPrompt(spec.promptTokens, c.vocabSize), c.vocabSize));
+  await end.receiveOutput('output', c.hiddenSize);
+  return [performance.now() - t0];
+}
+
+/** A ClientPort that counts the client↔party payload bytes of one party. */
+export function countingPort(port: ClientPort, io: { bytesIn: number; bytesOut: number }): ClientPort {
+  return {
+    input: async (tag, shape) => {
+      const x = await port.input(tag, shape);
+      io.bytesIn += 16 * x.s0.length; // both components arrive from the client
+      return x;
+    },
+    output: async (tag, x) => {
+      io.bytesOut += 8 * x.s0.length;
+      return port.output(tag, x);
+    },
+    proceed: async () => {
+      io.bytesIn += 1;
+      return port.proceed();
+    },
+  };
+}
+
+/** Samples this process's RSS (MB) while running; `stop()` returns the peak seen. */
+export function rssSampler(everyMs = 50): { stop(): number } {
+  let peak = process.memoryUsage.rss();
+  const t = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), everyMs);
+  t.unref();
+  return {
+    stop() {
+      clearInterval(t);
+      return Math.max(peak, process.memoryUsage.rss()) / 2 ** 20;
+    },
+  };
+}
+
+/** Lifetime peak RSS of this process (MB). */
+export const maxRssMb = (): number => process.resourceUsage().maxRSS / 1024;

@@ -1,0 +1,69 @@
+/**
+ * Smoke test of `npm run bench`: the CLI in-process on gpt2-tiny (1 layer) prints a JSON last
+ * line with every headline field, and the bench code path on bert-tiny gives a consistent report:
+ * totals are the sum of the per-party bytes, phases add up to the totals, classes add up to their
+ * phase, layers and classes never exceed it. Trivial and full weight shares cost the same.
+ */
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { formatResult } from '../../scripts/bench/format.js';
+import { runInProcess } from '../../scripts/bench/in-process.js';
+import { buildResult, machine, type BenchResult } from '../../scripts/bench/result.js';
+import { checkSpec, DEFAULT_SPEC, type BenchSpec } from '../../scripts/bench/spec.js';
+
+const ROOT = join(import.meta.dirname, '../..');
+
+function checkConsistent(r: BenchResult): void {
+  expect(r.totalBytes).toBe(r.bytesSentPerParty.reduce((a, b) => a + b, 0));
+  expect(r.totalBytes).toBeGreaterThan(0);
+  expect(r.phaseBytesSum).toBe(r.totalBytes);
+  expect(r.phaseRoundsSum).toBe(r.rounds);
+  expect(r.phases.reduce((t, p) => t + p.bytesTotal, 0)).toBe(r.totalBytes);
+  for (const p of r.phases) {
+    expect(p.bytesTotal).toBe(p.bytesSent[0] + p.bytesSent[1] + p.bytesSent[2]);
+    const classBytes = p.classes.reduce((t, c) => t + c.bytesTotal, 0);
+    expect(classBytes).toBe(p.bytesTotal); // every byte is under some op class
+    for (const c of p.classes) expect(c.bytesTotal).toBeLessThanOrEqual(p.bytesTotal);
+    expect(p.trunc.bytesTotal).toBeLessThanOrEqual(p.bytesTotal);
+    const layerBytes = p.layers.reduce((t, l) => t + l.bytesTotal, 0);
+    expect(layerBytes + p.outsideLayers.bytesTotal).toBe(p.bytesTotal);
+    expect(p.layers.reduce((t, l) => t + l.rounds, 0)).toBeLessThanOrEqual(p.rounds);
+    expect(p.lanModelMs).toBeGreaterThanOrEqual(p.ms);
+    expect(p.wanModelMs).toBeGreaterThan(p.lanModelMs);
+  }
+  for (const c of r.classes) expect(c.bytesTotal).toBeLessThanOrEqual(r.totalBytes);
+  expect(r.lanModelMs).toBeGreaterThanOrEqual(r.wallMs);
+  expect(r.ring.description).toMatch(/Z_2\^64/);
+  expect(r.approx.description).toMatch(/gelu/);
+  expect(r.peakRssMbPerParty).toHaveLength(3);
+  expect(r.profile.byBytes.length).toBeGreaterThan(0);
+}
+
+describe('npm run bench (smoke, in-process)', () => {
+  it('gpt2-tiny via the CLI: JSON last line with the headline fields; prefill + 2 KV-cached decode steps', () => {
+    const out = execFileSync(process.execPath, ['--import', 'tsx', 'scripts/bench.ts', '--model', 'gpt2-tiny', '--prompt-tokens', '4', '--new-tokens', '3', '--in-process', '--json', '--quiet', '--profile'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const lines = out.trim().split('\n');
+    const r = JSON.parse(lines[lines.length - 1]) as BenchResult;
+    for (const k of ['model', 'promptTokens', 'newTokens', 'totalBytes', 'rounds', 'wallMs', 'peakRssMbPerParty', 'lanModelMs', 'wanModelMs'] as const) expect(r[k], k).toBeDefined();
+    expect(r).toMatchObject({ model: 'gpt2-tiny', promptTokens: 4, newTokens: 3, mode: 'in-process' });
+    expect(r.phases.map((p) => p.name)).toEqual(['prefill', 'decode1', 'decode2']);
+    expect(r.phases.map((p) => p.context)).toEqual([4, 5, 6]);
+    expect(r.phases[0].layers.map((l) => l.name)).toEqual(['layer0']);
+    expect(r.classes.map((c) => c.name)).toEqual(expect.arrayContaining(['embedding', 'layerNorm', 'matmul', 'softmax', 'gelu', 'lmHead']));
+    checkConsistent(r);
+  }, 20_000);
+
+  it('bert-tiny: one encoder pass with per-layer scopes; trivial and full shares cost the same', async () => {
+    const spec = (shares: BenchSpec['shares']) => checkSpec({ ...DEFAULT_SPEC, model: 'bert-tiny', promptTokens: 8, newTokens: 0, shares });
+    const a = buildResult(spec('trivial'), await runInProcess(spec('trivial')), machine());
+    const b = buildResult(spec('full'), await runInProcess(spec('full')), machine());
+    checkConsistent(a);
+    expect(a.phases.map((p) => p.name)).toEqual(['encode']);
+    expect(a.phases[0].layers.map((l) => l.name)).toEqual(['layer0']);
+    expect(a.phases[0].layers[0].bytesTotal).toBeGreaterThan(a.phases[0].outsideLayers.bytesTotal);
+    expect(b.bytesSentPerParty).toEqual(a.bytesSentPerParty);
+    expect(b.rounds).toBe(a.rounds);
+    expect(formatResult(a, { profile: true })).toMatch(/Per layer — encode/);
+  }, 20_000);
+});
