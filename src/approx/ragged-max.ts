@@ -13,16 +13,18 @@
  * With g = 2 this is the classic binary tournament (one comparison and one mulA1B per pair, no
  * AND). The group size of a level is the smallest g ≤ maxArity that finishes in the minimum
  * number of levels for the longest row, which keeps comparisons (≈ (g − 1)/2 per entry) low.
- * No row is padded with compared dummies; rows never mix.
+ * No row is padded with compared dummies; rows never mix. `raggedArgmax` carries the column
+ * index of each candidate through the same muxes (secure argmax for the 'token' output mode).
  */
 import type { OpCost, Party } from '../protocols/context.js';
 import { scoped } from '../protocols/context.js';
 import { msb, msbCost } from '../protocols/msb.js';
 import { mulA1B, mulA1BCost } from '../protocols/bitmul.js';
-import { andBits } from '../protocols/bool.js';
 import { subAA } from '../protocols/arith.js';
 import type { AShare, BitShare } from '../protocols/share.js';
-import { aShare, bitShare } from '../protocols/share.js';
+import { aShare, bitShare, concatA } from '../protocols/share.js';
+import { andBits, concatBits } from '../protocols/bool.js';
+import { publicShare } from '../protocols/io.js';
 
 /** One level of the tournament: group boundaries and what they cost. */
 interface Level {
@@ -164,12 +166,34 @@ async function andReduce(p: Party, bits: Bits, lists: number[][]): Promise<Bits>
 
 /** x: [Σ lens] packed rows (every length ≥ 1) → [rows] maxima. */
 export function raggedMax(p: Party, x: AShare, lens: ArrayLike<number>, maxArity = 2): Promise<AShare> {
-  return scoped(p, 'max', async () => {
+  return scoped(p, 'max', async () => (await tournament(p, x, lens, maxArity, false)).max);
+}
+
+/**
+ * Row maxima and the index of the first maximal entry of each row (a shared integer, not fixed
+ * point): the same tournament, each mux also carrying the candidates' public column indices.
+ */
+export function raggedArgmax(p: Party, x: AShare, lens: ArrayLike<number>, maxArity = 2): Promise<{ max: AShare; index: AShare }> {
+  return scoped(p, 'argmax', async () => {
+    const r = await tournament(p, x, lens, maxArity, true);
+    return { max: r.max, index: r.index as AShare };
+  });
+}
+
+async function tournament(p: Party, x: AShare, lens: ArrayLike<number>, maxArity: number, withIndex: boolean): Promise<{ max: AShare; index: AShare | null }> {
+  {
     const R = lens.length;
     const w0 = Array.from(lens);
     if (w0.some((v) => !Number.isInteger(v) || v < 1)) throw new RangeError('raggedMax: every row needs ≥ 1 entry');
     if (w0.reduce((t, v) => t + v, 0) !== x.s0.length) throw new RangeError(`raggedMax: lengths sum to ${w0.reduce((t, v) => t + v, 0)}, share has ${x.s0.length}`);
     let cur = aShare([x.s0.length], x.s0, x.s1);
+    let idx: AShare | null = null;
+    if (withIndex) {
+      const cols = new BigUint64Array(x.s0.length);
+      let o = 0;
+      for (const l of w0) for (let c = 0; c < l; c++) cols[o++] = BigInt(c);
+      idx = publicShare(p, cols, [x.s0.length]);
+    }
     for (const level of planRaggedMax(w0, maxArity)) {
       // index lists: comparisons (i, j), selections (member, last), singletons
       const cmpA: number[] = [];
@@ -222,31 +246,40 @@ export function raggedMax(p: Party, x: AShare, lens: ArrayLike<number>, maxArity
         u1[k] = lt.s1[c] ^ (negate[k] && p.id === 2 ? 1 : 0);
       });
       const win = await andReduce(p, { s0: u0, s1: u1 }, lists);
-      const last = gather(cur, Int32Array.from(selLast));
-      const picked = selMember.length ? await mulA1B(p, pack(win.s0, win.s1), subAA(p, gather(cur, Int32Array.from(selMember)), last)) : last;
-      const s0 = new BigUint64Array(outSrc.length);
-      const s1 = new BigUint64Array(outSrc.length);
-      outSrc.forEach((src, o) => {
-        let a = cur.s0[src];
-        let b = cur.s1[src];
-        for (const k of outSel[o]) {
-          a += picked.s0[k];
-          b += picked.s1[k];
-        }
-        s0[o] = a;
-        s1[o] = b;
-      });
-      cur = aShare([outSrc.length], s0, s1);
+      const members = Int32Array.from(selMember);
+      const lasts = Int32Array.from(selLast);
+      const diffs = [subAA(p, gather(cur, members), gather(cur, lasts))];
+      if (idx) diffs.push(subAA(p, gather(idx, members), gather(idx, lasts)));
+      const bits = pack(win.s0, win.s1);
+      const picked = await mulA1B(p, idx ? concatBits([bits, bits]) : bits, idx ? concatA(diffs) : diffs[0]);
+      const select = (from: AShare, off: number): AShare => {
+        const s0 = new BigUint64Array(outSrc.length);
+        const s1 = new BigUint64Array(outSrc.length);
+        outSrc.forEach((src, o) => {
+          let a = from.s0[src];
+          let b = from.s1[src];
+          for (const k of outSel[o]) {
+            a += picked.s0[off + k];
+            b += picked.s1[off + k];
+          }
+          s0[o] = a;
+          s1[o] = b;
+        });
+        return aShare([outSrc.length], s0, s1);
+      };
+      const nextCur = select(cur, 0);
+      if (idx) idx = select(idx, selMember.length);
+      cur = nextCur;
     }
-    return aShare([R], cur.s0, cur.s1);
-  });
+    return { max: aShare([R], cur.s0, cur.s1), index: idx ? aShare([R], idx.s0, idx.s1) : null };
+  }
 }
 
-export function raggedMaxCost(lens: ArrayLike<number>, maxArity = 2): OpCost {
+export function raggedMaxCost(lens: ArrayLike<number>, maxArity = 2, withIndex = false): OpCost {
   let rounds = 0;
   let bytesTotal = 0;
   for (const l of planRaggedMax(lens, maxArity)) {
-    const parts = [msbCost(l.comparisons), ...l.ands.map((a) => ({ rounds: 1, bytesTotal: 3 * 8 * Math.ceil(a / 64) })), mulA1BCost(l.selections)];
+    const parts = [msbCost(l.comparisons), ...l.ands.map((a) => ({ rounds: 1, bytesTotal: 3 * 8 * Math.ceil(a / 64) })), mulA1BCost(withIndex ? 2 * l.selections : l.selections)];
     for (const c of parts) {
       rounds += c.rounds;
       bytesTotal += c.bytesTotal;

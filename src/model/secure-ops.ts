@@ -13,9 +13,8 @@ import { aShare, concatA, reshapeA } from '../protocols/share.js';
 import { addAA, addAP, matmulAA, mulAP, shlA } from '../protocols/arith.js';
 import { fMatmul, fMul } from '../protocols/fixed.js';
 import { truncA } from '../protocols/trunc.js';
-import { argmaxLast } from '../protocols/max.js';
 import { encode } from '../ring/fixed-point.js';
-import { gelu, silu, softmax, layerNorm, rmsNorm, type ApproxConfig, approxConfig } from '../approx/index.js';
+import { gelu, silu, softmax, layerNorm, rmsNorm, raggedArgmax, type ApproxConfig, approxConfig } from '../approx/index.js';
 import type { ClientPort } from './client-port.js';
 import { checkMask, maskedRowLength, type Ops, type SoftmaxMask } from './ops.js';
 import { fmtShape, isSuffixShape, numel, type Shape } from './_shape.js';
@@ -161,7 +160,12 @@ export class SecureOps implements Ops<AShare> {
 
   /** Secure argmax; the index is returned as a fixed-point value so `reveal` decodes it. */
   argmax(x: AShare): Promise<AShare> {
-    return this.scope('argmax', async () => shlA(this.party, (await argmaxLast(this.party, x)).index, this.party.cfg.fracBits));
+    const V = x.shape[x.shape.length - 1];
+    const rows = x.s0.length / V;
+    return this.scope('argmax', async () => {
+      const { index } = await raggedArgmax(this.party, x, new Array<number>(rows).fill(V), this.approx.softmax.maxArity);
+      return reshapeA(shlA(this.party, index, this.party.cfg.fracBits), x.shape.slice(0, -1));
+    });
   }
 
   /**

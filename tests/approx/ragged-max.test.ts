@@ -4,7 +4,9 @@
  * fewer rounds.
  */
 import { describe, expect, it } from 'vitest';
-import { planRaggedMax, raggedMax, raggedMaxCost } from '../../src/approx/ragged-max.js';
+import { planRaggedMax, raggedArgmax, raggedMax, raggedMaxCost } from '../../src/approx/ragged-max.js';
+import { shlA } from '../../src/protocols/arith.js';
+import { concatA } from '../../src/protocols/share.js';
 import { onGrid, run } from './_harness.js';
 
 describe('raggedMax (grouped tournament)', () => {
@@ -39,4 +41,27 @@ describe('raggedMax (grouped tournament)', () => {
     expect(planRaggedMax([33], 16).map((l) => l.groups[0])).toEqual([[6, 6, 6, 6, 6, 3], [6]]);
     expect(() => planRaggedMax([3], 1)).toThrow(/maxArity/);
   });
+});
+
+describe('raggedArgmax', () => {
+  const lens = [1, 4, 7, 16, 40];
+  const N = lens.reduce((a, b) => a + b, 0);
+  const x = onGrid(Array.from({ length: N }, (_, i) => (Math.round(Math.cos(i * 7.1) * 9) / 2)));
+  for (const arity of [2, 5, 16]) {
+    it(`maxArity ${arity}: index of the first maximal entry and the max, exactly`, async () => {
+      const r = await run([{ data: x, shape: [N] }], async (p, [X]) => {
+        const { max, index } = await raggedArgmax(p, X, lens, arity);
+        return concatA([max, shlA(p, index, p.cfg.fracBits)]);
+      }, `ram-${arity}`);
+      let o = 0;
+      lens.forEach((l, row) => {
+        const seg = Array.from(x.subarray(o, o + l));
+        const m = Math.max(...seg);
+        expect(r.y[row]).toBe(m);
+        expect(r.y[lens.length + row]).toBe(seg.indexOf(m));
+        o += l;
+      });
+      expect(r.cost.ops.argmax.bytesTotal).toBe(raggedMaxCost(lens, arity, true).bytesTotal);
+    });
+  }
 });
