@@ -11,6 +11,7 @@
  * file image before it is parsed (see `readFloatSafetensors`). Every required tensor is checked
  * against the config's shape and must be finite.
  */
+import { configFields } from './config-json.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ModelFileError } from './errors.js';
@@ -59,16 +60,7 @@ export function bertTensorShapes(c: BertConfig): Map<string, Shape> {
 
 /** Validates an HF BERT config.json object. */
 export function parseBertConfig(json: unknown, file: string): BertConfig {
-  if (json === null || typeof json !== 'object') throw new ModelFileError('MODEL_ERR_HEADER', file, 'config is not a JSON object');
-  const o = json as Record<string, unknown>;
-  const int = (key: string, fallback?: number): number => {
-    const v = o[key] ?? fallback;
-    if (v === undefined) throw new ModelFileError('MODEL_ERR_MISSING', file, `config field ${key} is missing`);
-    if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) {
-      throw new ModelFileError('MODEL_ERR_HEADER', file, `config field ${key} = ${JSON.stringify(v)} must be a positive integer`);
-    }
-    return v;
-  };
+  const { o, int } = configFields(json, file);
   const hiddenSize = int('hidden_size');
   const numAttentionHeads = int('num_attention_heads');
   if (hiddenSize % numAttentionHeads !== 0) {

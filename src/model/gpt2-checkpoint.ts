@@ -5,6 +5,7 @@
  * [in,out] (used as x·W with `matmul`). Every required tensor is checked against the config's
  * shape; buffers like `h.0.attn.bias` (the causal mask) and a tied `lm_head.weight` are ignored.
  */
+import { configFields } from './config-json.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ModelFileError } from './errors.js';
@@ -48,16 +49,7 @@ export function gpt2TensorShapes(c: Gpt2Config): Map<string, Shape> {
 
 /** Validates an HF GPT-2 config.json object. */
 export function parseGpt2Config(json: unknown, file: string): Gpt2Config {
-  if (json === null || typeof json !== 'object') throw new ModelFileError('MODEL_ERR_HEADER', file, 'config is not a JSON object');
-  const o = json as Record<string, unknown>;
-  const int = (key: string, fallback?: unknown): number => {
-    const v = o[key] ?? fallback;
-    if (v === undefined) throw new ModelFileError('MODEL_ERR_MISSING', file, `config field ${key} is missing`);
-    if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) {
-      throw new ModelFileError('MODEL_ERR_HEADER', file, `config field ${key} = ${JSON.stringify(v)} must be a positive integer`);
-    }
-    return v;
-  };
+  const { o, int } = configFields(json, file);
   const nEmbd = int('n_embd');
   const nHead = int('n_head');
   if (nEmbd % nHead !== 0) throw new ModelFileError('MODEL_ERR_HEADER', file, `n_embd ${nEmbd} is not a multiple of n_head ${nHead}`);

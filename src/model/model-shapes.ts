@@ -88,7 +88,8 @@ function hashName(name: string, seed: number): number {
   return h >>> 0;
 }
 
-function mulberry32(seed: number): () => number {
+/** Small deterministic PRNG (mulberry32) for synthetic weights. */
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

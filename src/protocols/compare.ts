@@ -2,7 +2,7 @@
  * Comparisons as the sign of a difference (valid while |x − y| < 2^63). Many comparisons are
  * batched into one msb call so they share its 8 rounds.
  */
-import type { OpCost, Party } from './context.js';
+import type { Party } from './context.js';
 import { scoped } from './context.js';
 import { subAA, addAPScalar, rsubAPScalar } from './arith.js';
 import { msb, msbCost } from './msb.js';

@@ -1,4 +1,5 @@
 /** Shared test helpers: the ../shared/models location and seeded synthetic checkpoints. */
+import { mulberry32 } from '../../src/model/model-shapes.js';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,16 +23,7 @@ export function sharedModelFile(rel: string): string | undefined {
 }
 
 /** Small deterministic PRNG (mulberry32) for synthetic weights. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const rng = mulberry32;
 
 /** Tensor of uniform values in center ± scale. */
 export function randTensor(r: () => number, shape: Shape, scale: number, center = 0): PlainTensor {
