@@ -202,8 +202,11 @@ describe('sessions over WebSockets', () => {
     expect(err).toBeInstanceOf(MpcError);
     expect(['MPC_ERR_PEER_CLOSED', 'MPC_ERR_ABORTED']).toContain(err.code);
     const detectMs = failedAt - killedAt;
-    expect(detectMs).toBeLessThan(1500);
-    for (const id of [0, 1]) await c.sinks[id].waitFor((l) => l.msg === 'session failed' && l.program === 'test/slow', 1500);
+    // Usually a few ms (the link closes); at worst the heartbeat timeout (1500 ms) plus one
+    // heartbeat tick (150 ms) and a busy event loop — the three servers and the client share
+    // this test process, and the slow program computes in chunks.
+    expect(detectMs).toBeLessThan(1500 + 500);
+    for (const id of [0, 1]) await c.sinks[id].waitFor((l) => l.msg === 'session failed' && l.program === 'test/slow', 1500 + 500);
     await c.start(2 as PartyId);
     const r = await client.run('ping', {});
     expect(r.results).toEqual([{ party: 0 }, { party: 1 }, { party: 2 }]);
