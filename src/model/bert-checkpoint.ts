@@ -11,7 +11,7 @@
  * file image before it is parsed (see `readFloatSafetensors`). Every required tensor is checked
  * against the config's shape and must be finite.
  */
-import { configFields } from './config-json.js';
+import { configFields, readConfigJson } from './config-json.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ModelFileError } from './errors.js';
@@ -116,14 +116,7 @@ export function canonicalBertName(raw: string): string {
 
 /** Loads and validates a BERT checkpoint directory (encoder tensors only). */
 export function loadBertCheckpoint(dir: string): BertWeights<PlainTensor> {
-  const cfgPath = join(dir, 'config.json');
-  if (!existsSync(cfgPath)) throw new ModelFileError('MODEL_ERR_MISSING', cfgPath, 'config.json not found');
-  let cfgJson: unknown;
-  try {
-    cfgJson = JSON.parse(readFileSync(cfgPath, 'utf8'));
-  } catch (e) {
-    throw new ModelFileError('MODEL_ERR_HEADER', cfgPath, `invalid JSON (${(e as Error).message})`);
-  }
+  const { json: cfgJson, path: cfgPath } = readConfigJson(dir);
   const config = parseBertConfig(cfgJson, cfgPath);
   const shapes = bertTensorShapes(config);
   // canonical name -> tensor, file and name it came from

@@ -1,4 +1,6 @@
-/** Reading fields of a Hugging Face config.json with errors that name the file and the field. */
+/** Reading a Hugging Face config.json and its fields, with errors that name the file and the field. */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ModelFileError } from './errors.js';
 
 export interface ConfigFields {
@@ -21,4 +23,15 @@ export function configFields(json: unknown, file: string): ConfigFields {
       return v;
     },
   };
+}
+
+/** The parsed `config.json` of a Hugging Face checkpoint directory, with its path. */
+export function readConfigJson(dir: string): { json: unknown; path: string } {
+  const path = join(dir, 'config.json');
+  if (!existsSync(path)) throw new ModelFileError('MODEL_ERR_MISSING', path, 'config.json not found');
+  try {
+    return { json: JSON.parse(readFileSync(path, 'utf8')), path };
+  } catch (e) {
+    throw new ModelFileError('MODEL_ERR_HEADER', path, `invalid JSON (${(e as Error).message})`);
+  }
 }

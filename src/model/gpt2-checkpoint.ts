@@ -5,7 +5,7 @@
  * [in,out] (used as x·W with `matmul`). Every required tensor is checked against the config's
  * shape; buffers like `h.0.attn.bias` (the causal mask) and a tied `lm_head.weight` are ignored.
  */
-import { configFields } from './config-json.js';
+import { configFields, readConfigJson } from './config-json.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ModelFileError } from './errors.js';
@@ -80,14 +80,7 @@ export function gpt2ConfigJson(c: Gpt2Config): Record<string, unknown> {
 
 /** Loads and validates a GPT-2 checkpoint directory. */
 export function loadGpt2Checkpoint(dir: string): Gpt2Weights<PlainTensor> {
-  const cfgPath = join(dir, 'config.json');
-  if (!existsSync(cfgPath)) throw new ModelFileError('MODEL_ERR_MISSING', cfgPath, 'config.json not found');
-  let cfgJson: unknown;
-  try {
-    cfgJson = JSON.parse(readFileSync(cfgPath, 'utf8'));
-  } catch (e) {
-    throw new ModelFileError('MODEL_ERR_HEADER', cfgPath, `invalid JSON (${(e as Error).message})`);
-  }
+  const { json: cfgJson, path: cfgPath } = readConfigJson(dir);
   const config = parseGpt2Config(cfgJson, cfgPath);
   // name (without prefix) -> tensor, file it came from
   const found = new Map<string, { t: PlainTensor; file: string }>();
