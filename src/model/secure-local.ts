@@ -44,7 +44,9 @@ export async function generateSecureLocal<C>(
   const client = new LocalClient();
   const shares = shareWeightsLocal(weights, ring);
   const models = parties.map((p, i) => factory(new SecureOps(p, client.ports[i], { approx: opts.approx }), shares[i]));
+  let first: { e: unknown } | null = null; // the root cause, not the aborts it triggers
   const fail = (e: unknown) => {
+    first ??= { e };
     const err = e instanceof Error ? e : new Error(String(e));
     hub.abort(err);
     client.abort(err);
@@ -53,9 +55,8 @@ export async function generateSecureLocal<C>(
   const params = { promptTokens: prompt.length, maxNewTokens: opts.maxNewTokens, mode: opts.mode ?? 'logits' } as const;
   const partyRuns = parties.map((p, i) => partyGenerate(models[i], client.ports[i], params, p.meter).catch(fail));
   const clientRun = clientGenerate(client, prompt, { ...opts, vocabSize: models[0].vocabSize, contextLength: models[0].contextLength, ring }).catch(fail);
-  const settled = await Promise.allSettled([clientRun, ...partyRuns]);
-  const failed = settled.find((s) => s.status === 'rejected') as PromiseRejectedResult | undefined;
-  if (failed) throw failed.reason;
+  await Promise.allSettled([clientRun, ...partyRuns]);
+  if (first) throw (first as { e: unknown }).e;
   const meters = parties.map((p) => p.meter) as [Meter, Meter, Meter];
   return { result: await clientRun, cost: mergeMeters(meters), meters };
 }

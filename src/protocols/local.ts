@@ -58,15 +58,16 @@ export async function runLocal<T>(fn: (p: Party) => Promise<T>, opts: LocalOptio
 }
 
 export async function runOn<T>(parties: [Party, Party, Party], hub: MemoryHub, fn: (p: Party) => Promise<T>): Promise<LocalRun<T>> {
+  let first: { e: unknown } | null = null; // the root cause, not the aborts it triggers
   const runs = parties.map((p) =>
     fn(p).catch((e: unknown) => {
+      first ??= { e };
       hub.abort(e instanceof Error ? e : new Error(String(e)));
       throw e;
     }),
   );
   const settled = await Promise.allSettled(runs);
-  const failed = settled.find((s) => s.status === 'rejected');
-  if (failed) throw (failed as PromiseRejectedResult).reason;
+  if (first) throw (first as { e: unknown }).e;
   const results = settled.map((s) => (s as PromiseFulfilledResult<T>).value) as [T, T, T];
   const meters = parties.map((p) => p.meter) as [Meter, Meter, Meter];
   return { results, meters, cost: mergeMeters(meters) };
