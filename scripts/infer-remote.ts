@@ -11,12 +11,10 @@ import { readKeyFile } from '../src/parties/keys.js';
 import { createLogger } from '../src/parties/log.js';
 import { generateRemote, remoteModelMeta } from '../src/parties/remote-generate.js';
 
-export interface RemoteInferOptions {
-  configPath?: string;
-  modelId?: string;
+/** What both `infer` paths (in-process and networked) take. */
+export interface InferOptions {
   modelPath?: string;
   tokenizerPath?: string;
-  keyPath?: string;
   prompt: string;
   maxTokens: number;
   temperature: number;
@@ -25,6 +23,12 @@ export interface RemoteInferOptions {
   mode: 'logits' | 'token';
   onToken?: (token: number, tok: TextTokenizer) => void;
   log: (s: string) => void;
+}
+
+export interface RemoteInferOptions extends InferOptions {
+  configPath?: string;
+  modelId?: string;
+  keyPath?: string;
 }
 
 export interface InferOutcome {

@@ -12,7 +12,7 @@ import { HOW_TO_GET_STORIES260K, loadModel, resolveModelPath, syntheticModel, ty
 import { formatBytes, generationCost } from '../src/model/generation-cost.js';
 import { generateSecureLocal } from '../src/model/secure-local.js';
 import { describeRingConfig, DEFAULT_RING_CONFIG } from '../src/ring/config.js';
-import { inferRemote, type InferOutcome } from './infer-remote.js';
+import { inferRemote, type InferOptions, type InferOutcome } from './infer-remote.js';
 
 const { values: a } = parseArgs({
   options: {
@@ -90,20 +90,8 @@ async function main(): Promise<void> {
   if (cost.decodePerToken) log(`per decode token: ${formatBytes(cost.decodePerToken.bytesPerParty)}/party, ${cost.decodePerToken.rounds.toFixed(0)} rounds, ${cost.decodePerToken.ms.toFixed(0)} ms`);
 }
 
-interface LocalInferOptions {
-  modelPath?: string;
-  tokenizerPath?: string;
-  prompt: string;
-  maxTokens: number;
-  temperature: number;
-  topP: number;
-  seed: number;
-  mode: 'logits' | 'token';
-  onToken: (t: number, tok: TextTokenizer) => void;
-  log: (s: string) => void;
-}
 
-async function inferInProcess(o: LocalInferOptions): Promise<InferOutcome> {
+async function inferInProcess(o: InferOptions): Promise<InferOutcome> {
   const path = resolveModelPath(o.modelPath);
   let m: LoadedModel;
   if (path) m = loadModel(path, o.tokenizerPath);
@@ -122,7 +110,7 @@ async function inferInProcess(o: LocalInferOptions): Promise<InferOutcome> {
     topP: o.topP,
     seed: o.seed,
     stopTokens: m.stopTokens,
-    onToken: (t) => o.onToken(t, m.tokenizer),
+    onToken: (t) => o.onToken?.(t, m.tokenizer),
   });
   return { result: run.result, cost: run.cost, wallMs: performance.now() - t0, tokenizer: m.tokenizer, promptTokens: prompt.length, source: m.source, synthetic: m.synthetic };
 }

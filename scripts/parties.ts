@@ -8,7 +8,7 @@ import { defaultConfigPath } from '../src/parties/config.js';
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { loadPartiesConfig } from '../src/parties/config.js';
-import { spawnParty } from '../src/parties/local-cluster.js';
+import { onLines, spawnParty } from '../src/parties/local-cluster.js';
 
 const { values } = parseArgs({
   options: {
@@ -44,15 +44,7 @@ let stopping = false;
 const children = [0, 1, 2].map((i) => {
   const child = spawnParty(configPath, i, { logLevel: values['log-level'], pretty, ...(process.execArgv.length ? { nodeArgs: process.execArgv } : {}) });
   for (const [stream, out] of [[child.stdout, process.stdout], [child.stderr, process.stderr]] as const) {
-    let buf = '';
-    stream?.on('data', (d: Buffer) => {
-      buf += d.toString();
-      let k: number;
-      while ((k = buf.indexOf('\n')) >= 0) {
-        out.write(prefix(i) + buf.slice(0, k) + '\n');
-        buf = buf.slice(k + 1);
-      }
-    });
+    onLines(stream, (line) => out.write(prefix(i) + line + '\n'));
   }
   child.on('exit', (code, signal) => {
     alive--;

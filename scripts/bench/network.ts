@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { TriformClient } from '../../src/parties/client.js';
 import { loadPartiesConfig } from '../../src/parties/config.js';
 import { readKeyFile } from '../../src/parties/keys.js';
-import { findFreePorts, REPO_ROOT, writeLocalSetup } from '../../src/parties/local-cluster.js';
+import { findFreePorts, onLines, REPO_ROOT, writeLocalSetup } from '../../src/parties/local-cluster.js';
 import { createLogger } from '../../src/parties/log.js';
 import type { Progress } from './party-run.js';
 import { BENCH_PROGRAM, benchModelClient, type PartyBenchResult } from './program.js';
@@ -36,19 +36,12 @@ class BenchParty {
     let onListen: () => void = () => undefined;
     this.listening = new Promise<void>((res) => (onListen = res));
     for (const stream of [this.child.stdout, this.child.stderr]) {
-      let buf = '';
-      stream?.on('data', (d: Buffer) => {
-        buf += d.toString();
-        let i: number;
-        while ((i = buf.indexOf('\n')) >= 0) {
-          const line = buf.slice(0, i);
-          buf = buf.slice(i + 1);
-          if (line.startsWith('[bench] ')) progress?.(line.slice(8));
-          else {
-            if (line.startsWith('[party]') && line.includes('listening')) onListen();
-            this.tail.push(line);
-            if (this.tail.length > 20) this.tail.shift();
-          }
+      onLines(stream, (line) => {
+        if (line.startsWith('[bench] ')) progress?.(line.slice(8));
+        else {
+          if (line.startsWith('[party]') && line.includes('listening')) onListen();
+          this.tail.push(line);
+          if (this.tail.length > 20) this.tail.shift();
         }
       });
     }

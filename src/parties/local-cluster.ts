@@ -109,6 +109,19 @@ export interface SpawnOptions {
   nodeArgs?: string[];
 }
 
+/** Call `cb` with every complete line a child's output stream prints. */
+export function onLines(stream: NodeJS.ReadableStream | null | undefined, cb: (line: string) => void): void {
+  let buf = '';
+  stream?.on('data', (d: Buffer | string) => {
+    buf += d.toString();
+    let i: number;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      cb(buf.slice(0, i));
+      buf = buf.slice(i + 1);
+    }
+  });
+}
+
 /** Start `scripts/party.ts` as a child process (stdout/stderr piped). */
 export function spawnParty(configPath: string, id: number, o: SpawnOptions = {}): ChildProcess {
   const args = [...(o.nodeArgs ?? ['--import', 'tsx']), join(REPO_ROOT, 'scripts/party.ts'), '--id', String(id), '--config', configPath, '--log-level', o.logLevel ?? 'info', o.pretty ? '--pretty' : '--json'];
@@ -132,17 +145,7 @@ export class PartyProcess {
   ) {
     this.child = spawnParty(configPath, id, o);
     this.exited = new Promise((res) => this.child.once('exit', (code, sig) => res(code ?? (sig ? -1 : null))));
-    for (const stream of [this.child.stdout, this.child.stderr]) {
-      let buf = '';
-      stream?.on('data', (d: Buffer) => {
-        buf += d.toString();
-        let i: number;
-        while ((i = buf.indexOf('\n')) >= 0) {
-          this.push(buf.slice(0, i));
-          buf = buf.slice(i + 1);
-        }
-      });
-    }
+    for (const stream of [this.child.stdout, this.child.stderr]) onLines(stream, (line) => this.push(line));
   }
 
   private push(line: string): void {

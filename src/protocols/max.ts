@@ -17,7 +17,7 @@ import { aShare, concatA, splitA } from './share.js';
 /** Columns [c0, c0 + 2·pairs) split into even (left) and odd (right) columns; the tail column kept. */
 function pairUp(x: AShare, rows: number, cols: number): { lo: AShare; hi: AShare; tail: AShare | null; pairs: number } {
   const pairs = Math.floor(cols / 2);
-  const take = (off: number, width: number, stride: number, count: number): AShare => {
+  const take = (off: number, stride: number, count: number): AShare => {
     const s0 = new BigUint64Array(rows * count);
     const s1 = new BigUint64Array(rows * count);
     for (let r = 0; r < rows; r++) {
@@ -26,13 +26,12 @@ function pairUp(x: AShare, rows: number, cols: number): { lo: AShare; hi: AShare
         s1[r * count + c] = x.s1[r * cols + off + c * stride];
       }
     }
-    void width;
     return aShare([rows, count], s0, s1);
   };
   return {
-    lo: take(0, 1, 2, pairs),
-    hi: take(1, 1, 2, pairs),
-    tail: cols % 2 ? take(cols - 1, 1, 1, 1) : null,
+    lo: take(0, 2, pairs),
+    hi: take(1, 2, pairs),
+    tail: cols % 2 ? take(cols - 1, 1, 1) : null,
     pairs,
   };
 }
