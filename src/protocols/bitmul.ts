@@ -1,14 +1,29 @@
 /**
  * Bit × arithmetic (mulA1B), mux and single-bit b2a, 2 rounds, by two 3-party OTs (ABY3's
- * sender/receiver/helper OT):
+ * sender/receiver/helper OT). Party i holds (x_i, x_{i+1}) and (b_i, b_{i+1}); seed s_i is
+ * shared by P_i and P_{i+1} (s0: P0,P1; s1: P1,P2; s2: P2,P0).
  *
  *   b·x = b·(x_0 + x_1) + b·x_2, b = b_0 ⊕ b_1 ⊕ b_2.
  *   OT1: sender P0 knows u = x_0 + x_1 and β = b_0 ⊕ b_1; the choice b_2 is known to P1
- *        (receiver) and P2 (helper). P1 learns b·u − ρ1 with ρ1 from seed(P2,P0).
+ *        (receiver) and P2 (helper). P1 learns M1 = b·u − ρ1.
  *   OT2: sender P1 knows x_2 and β' = b_1 ⊕ b_2; the choice b_0 is known to P2 (receiver) and P0
- *        (helper). P2 learns b·x_2 − ρ2 with ρ2 from seed(P1,P2).
+ *        (helper). P2 learns M2 = b·x_2 − ρ2.
  *   round 2: the four additive pieces are re-randomised into a replicated sharing
- *        (y_0 = ρ1 + τ, y_1 = M1 + σ, y_2 = M2 + ρ2 − τ − σ).
+ *        y_0 = ρ1 + τ (P0, P2), y_1 = M1 + ρ2 + σ (P1 → P0), y_2 = M2 − τ − σ (P2 → P1).
+ *
+ * Who masks what (every received message is masked by randomness the receiver lacks):
+ *   P1 ← P0  OT1 pair e_j = (j⊕β)·u − ρ1 + w_j: w_j, ρ1 from s2 (P2,P0), unknown to P1;
+ *            P1 unmasks one of them with w_{b_2} and is left with M1, still masked by ρ1.
+ *   P1 ← P2  helper message w_{b_2}: w_j from s2, unknown to P1 (uniform).
+ *   P2 ← P1  OT2 pair e'_j = (j⊕β')·x_2 − ρ2 + v_j: v_j, ρ2 from s0 (P0,P1), unknown to P2;
+ *            M2 stays masked by ρ2.
+ *   P2 ← P0  helper message v_{b_0}: v_j from s0, unknown to P2 (uniform).
+ *   P0 ← P1  y_1 = M1 + ρ2 + σ: σ from s1 (P1,P2), unknown to P0 (P0 knows u, ρ1 and ρ2).
+ *   P1 ← P2  y_2 = M2 − τ − σ: τ from s2, unknown to P1 (P1 knows x_2, ρ2 and σ).
+ *
+ * Until the fix of issue 9, ρ2 came from s1, a seed P2 holds: P2 added it back to M2 and read
+ * b·x_2, hence b wherever x_2 ≠ 0. Drawing ρ2 from s0 (the OT2 sender's seed with the helper)
+ * closes that; P0 draws ρ2 only to keep s0 in lock-step. Costs are unchanged.
  */
 import type { OpCost, Party } from './context.js';
 import { scoped } from './context.js';
@@ -63,13 +78,14 @@ export function mulA1B(p: Party, b: BitShare, x: AShare): Promise<AShare> {
     const bs0 = bitsOf(b.s0, n);
     const bs1 = bitsOf(b.s1, n);
     if (p.id === 0) {
-      // seed(P2,P0) = prev: ρ1, τ, w0, w1 ; seed(P0,P1) = next: w'0, w'1
+      // s2 = prev: ρ1, τ, w0, w1 ; s0 = next: v0, v1, ρ2 (ρ2 unused here: lock-step with P1)
       const rho1 = prss.prev.ring(n);
       const tau = prss.prev.ring(n);
       const w0 = prss.prev.ring(n);
       const w1 = prss.prev.ring(n);
       const v0 = prss.next.ring(n);
       const v1 = prss.next.ring(n);
+      prss.next.skip(8 * n);
       const u = new BigUint64Array(n);
       k.add(u, x.s0, x.s1);
       comm.sendU64(1, 'mulA1B/ot', senderMessages(p, u, xorBitsLocal(bs0, bs1), rho1, w0, w1));
@@ -80,10 +96,10 @@ export function mulA1B(p: Party, b: BitShare, x: AShare): Promise<AShare> {
       return aShare(x.shape, y0, y1);
     }
     if (p.id === 1) {
-      // seed(P0,P1) = prev: w'0, w'1 ; seed(P1,P2) = next: ρ2, σ
+      // s0 = prev: v0, v1, ρ2 ; s1 = next: σ
       const v0 = prss.prev.ring(n);
       const v1 = prss.prev.ring(n);
-      const rho2 = prss.next.ring(n);
+      const rho2 = prss.prev.ring(n);
       const sigma = prss.next.ring(n);
       comm.sendU64(2, 'mulA1B/ot', senderMessages(p, x.s1, xorBitsLocal(bs0, bs1), rho2, v0, v1));
       const e = await comm.recvU64(0, 'mulA1B/ot', 2 * n);
@@ -92,13 +108,13 @@ export function mulA1B(p: Party, b: BitShare, x: AShare): Promise<AShare> {
       const m1 = choose(c, e.subarray(0, n), e.subarray(n));
       k.sub(m1, m1, w);
       const y1 = new BigUint64Array(n);
-      k.add(y1, m1, sigma);
+      k.add(y1, m1, rho2);
+      k.add(y1, y1, sigma);
       comm.sendU64(0, 'mulA1B/y', y1);
       const y2 = await comm.recvU64(2, 'mulA1B/y', n);
       return aShare(x.shape, y1, y2);
     }
-    // P2: seed(P1,P2) = prev: ρ2, σ ; seed(P2,P0) = next: ρ1, τ, w0, w1
-    const rho2 = prss.prev.ring(n);
+    // P2: s1 = prev: σ ; s2 = next: ρ1, τ, w0, w1
     const sigma = prss.prev.ring(n);
     const rho1 = prss.next.ring(n);
     const tau = prss.next.ring(n);
@@ -110,8 +126,7 @@ export function mulA1B(p: Party, b: BitShare, x: AShare): Promise<AShare> {
     const m2 = choose(bs1, e.subarray(0, n), e.subarray(n)); // choice b_0
     k.sub(m2, m2, v);
     const y2 = new BigUint64Array(n);
-    k.add(y2, m2, rho2);
-    k.sub(y2, y2, tau);
+    k.sub(y2, m2, tau);
     k.sub(y2, y2, sigma);
     comm.sendU64(1, 'mulA1B/y', y2);
     const y0 = new BigUint64Array(n);

@@ -8,18 +8,22 @@ import { DEFAULT_RING_CONFIG } from '../ring/config.js';
 import type { RingKernels } from '../ring/kernels.js';
 import { Prg } from '../ring/prg.js';
 import { defaultKernels } from '../ring/default-kernels.js';
-import type { PartyId } from './channel.js';
+import type { Channel, PartyId } from './channel.js';
 import { Comm } from './comm.js';
 import type { Party } from './context.js';
 import { MemoryHub } from './memory-channel.js';
 import { mergeMeters, Meter, type MergedCost } from './meter.js';
-import { localSeeds, Prss } from './prss.js';
+import { localSeeds, Prss, type PrssSeeds } from './prss.js';
 
 export interface LocalOptions {
   /** Deterministic seed for the pairwise PRG seeds (tests); random when omitted. */
   seed?: string | number;
   cfg?: RingConfig;
   kernels?: RingKernels;
+  /** Explicit PRSS seeds per party (view-simulation tests fix one party's seeds); overrides `seed`. */
+  seeds?: readonly [PrssSeeds, PrssSeeds, PrssSeeds];
+  /** Wrap each party's channel (view-simulation tests record what a party receives). */
+  wrapChannel?: (c: Channel, id: PartyId) => Channel;
 }
 
 export interface LocalRun<T> {
@@ -34,13 +38,13 @@ export function makeLocalParties(opts: LocalOptions = {}): { parties: [Party, Pa
     opts.seed === undefined
       ? Prg.random()
       : new Prg(createHash('sha256').update(`triform-local-${opts.seed}`).digest().subarray(0, 16));
-  const seeds = localSeeds(master);
+  const seeds = opts.seeds ?? localSeeds(master);
   const k = opts.kernels ?? defaultKernels();
   const parties = ([0, 1, 2] as PartyId[]).map((id) => {
     const meter = new Meter();
     return {
       id,
-      comm: new Comm(hub.channels[id], meter),
+      comm: new Comm(opts.wrapChannel ? opts.wrapChannel(hub.channels[id], id) : hub.channels[id], meter),
       prss: new Prss(seeds[id], k),
       cfg: opts.cfg ?? DEFAULT_RING_CONFIG,
       meter,

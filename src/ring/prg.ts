@@ -39,6 +39,15 @@ export class Prg {
     return new Uint8Array(out.buffer, out.byteOffset, nbytes);
   }
 
+  /**
+   * Advance the stream past `nbytes` without producing them (a party that must stay in lock-step
+   * with its seed partner but has no use for a draw). Same counter arithmetic as bytes().
+   */
+  skip(nbytes: number): void {
+    if (!Number.isInteger(nbytes) || nbytes < 0) throw new RangeError(`PRG skip needs a byte count >= 0, got ${nbytes}`);
+    this.block += BigInt(Math.ceil(nbytes / BLOCK));
+  }
+
   /** `n` uniformly random elements of Z_2^64. */
   ring(n: number): BigUint64Array {
     const b = this.bytes(8 * n);

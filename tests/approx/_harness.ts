@@ -1,9 +1,11 @@
-/** Shared helpers of the approx tests: real inputs shared by party 0, revealed as float64, costs. */
+/** Shared helpers of the approx tests: real inputs split by an outside client, revealed as float64, costs. */
 import { expect } from 'vitest';
 import type { OpCost, Party } from '../../src/protocols/context.js';
 import { runLocal } from '../../src/protocols/local.js';
-import { revealAll, shareInput } from '../../src/protocols/io.js';
-import type { AShare } from '../../src/protocols/share.js';
+import { createHash } from 'node:crypto';
+import { revealAll, splitShares } from '../../src/protocols/io.js';
+import { Prg } from '../../src/ring/prg.js';
+import { aShare, type AShare } from '../../src/protocols/share.js';
 import { mergeMeters, type MergedCost } from '../../src/protocols/meter.js';
 import { DEFAULT_RING_CONFIG, type RingConfig } from '../../src/ring/config.js';
 import { decode, encode } from '../../src/ring/fixed-point.js';
@@ -20,8 +22,9 @@ export interface RealInput {
 }
 
 /**
- * Party 0 shares the inputs, every party runs `op`, the result is revealed (as reals). The
- * meter is reset after sharing and synchronised (barrier), so `label`'s record is the op's cost.
+ * An outside client splits the inputs (all three shares random), every party runs `op`, the
+ * result is revealed (as reals). The meter is synchronised (barrier) before the op, so `label`'s
+ * record is the op's cost.
  */
 export async function run(
   inputs: RealInput[],
@@ -29,13 +32,11 @@ export async function run(
   seed: string | number = 'approx',
   cfg: RingConfig = DEFAULT_RING_CONFIG,
 ): Promise<{ y: Float64Array; cost: MergedCost }> {
+  const client = new Prg(createHash('sha256').update(`triform-client-${seed}`).digest().subarray(0, 16));
+  const split = inputs.map((inp) => splitShares(encode(Float64Array.from(inp.data), cfg, 'input'), client));
   const { results } = await runLocal(
     async (p) => {
-      const xs: AShare[] = [];
-      for (const inp of inputs) {
-        const data = p.id === 0 ? encode(Float64Array.from(inp.data), p.cfg, 'input') : null;
-        xs.push(await shareInput(p, 0, data, inp.shape));
-      }
+      const xs = inputs.map((inp, j) => aShare(inp.shape, split[j][p.id][0].slice(), split[j][p.id][1].slice()));
       await barrier(p);
       const y = await op(p, xs);
       const c = p.meter.snapshot();

@@ -1,9 +1,14 @@
-/** Shared test harness: three parties in memory, secret inputs from party 0, reveals, references. */
+/**
+ * Shared test harness: three parties in memory, secret inputs split by an outside client (all
+ * three shares uniformly random, none from a party), reveals, references.
+ */
 import type { Party } from '../../src/protocols/context.js';
 import { runLocal, type LocalRun } from '../../src/protocols/local.js';
-import { shareInput, revealAll } from '../../src/protocols/io.js';
+import { createHash } from 'node:crypto';
+import { splitShares, revealAll } from '../../src/protocols/io.js';
+import { Prg } from '../../src/ring/prg.js';
 import type { AShare, BitShare } from '../../src/protocols/share.js';
-import { getBit } from '../../src/protocols/share.js';
+import { aShare, getBit } from '../../src/protocols/share.js';
 import type { Shape } from '../../src/ring/tensor.js';
 
 export const EDGE: bigint[] = [0n, 1n, (1n << 62n) - 1n, BigInt.asUintN(64, -(1n << 62n)), 1n << 63n, (1n << 64n) - 1n, (1n << 63n) - 1n, 2n, BigInt.asUintN(64, -2n)];
@@ -31,11 +36,12 @@ export function randomSigned(n: number, bits: number, seed = 1): BigUint64Array 
 
 export const signed = (v: bigint): bigint => BigInt.asIntN(64, v);
 
-/** Party 0 inputs every tensor; the program gets the shares. */
+/** An outside client splits every tensor (x_0, x_1 random, x_2 = x − x_0 − x_1); the program gets the shares. */
 export async function run3<T>(inputs: { data: BigUint64Array; shape: Shape }[], program: (p: Party, xs: AShare[]) => Promise<T>, seed: string | number = 'test'): Promise<LocalRun<T>> {
+  const client = new Prg(createHash('sha256').update(`triform-client-${seed}`).digest().subarray(0, 16));
+  const split = inputs.map((inp) => splitShares(inp.data, client));
   return runLocal(async (p) => {
-    const xs: AShare[] = [];
-    for (const inp of inputs) xs.push(await shareInput(p, 0, p.id === 0 ? inp.data : null, inp.shape));
+    const xs = inputs.map((inp, j) => aShare(inp.shape, split[j][p.id][0].slice(), split[j][p.id][1].slice()));
     p.meter.reset();
     return program(p, xs);
   }, { seed });

@@ -1,0 +1,73 @@
+/**
+ * View simulation for every approximation in src/approx and the secure argmax of token mode
+ * (harness and statistics: tests/protocols/_views.ts): inputs split by an outside client, each
+ * party's knowledge fixed, two different secrets; no party's received frames may tell them apart.
+ * The secrets are chosen to take different branches (segments, exp mask, row winners).
+ */
+import { describe, expect, it } from 'vitest';
+import type { AShare, BitShare } from '../../src/protocols/share.js';
+import { fExp } from '../../src/approx/exp.js';
+import { fReciprocal } from '../../src/approx/reciprocal.js';
+import { fRsqrt } from '../../src/approx/rsqrt.js';
+import { fGelu } from '../../src/approx/gelu.js';
+import { fSilu } from '../../src/approx/silu.js';
+import { fSoftmax, causalRowLengths } from '../../src/approx/softmax.js';
+import { fLayerNorm, fRmsNorm } from '../../src/approx/norm.js';
+import { raggedArgmax, raggedMax } from '../../src/approx/ragged-max.js';
+import { highBits } from '../../src/approx/highbit.js';
+import { approxConfig } from '../../src/approx/config.js';
+import { SecureOps } from '../../src/model/secure-ops.js';
+import type { ClientPort } from '../../src/model/client-port.js';
+import { ALPHA, relationPValue, viewTest, type SecretInput, type ViewCase } from '../protocols/_views.js';
+
+const F = 18;
+const fx = (v: number[]): BigUint64Array => BigUint64Array.from(v.map((x) => BigInt.asUintN(64, BigInt(Math.round(x * 2 ** F)))));
+const A = (shape: number[], a: number[], b: number[]): SecretInput => ({ kind: 'A', shape, a: fx(a), b: fx(b) });
+const a = (xs: (AShare | BitShare)[], i: number): AShare => xs[i] as AShare;
+const PUMA = approxConfig({ gelu: { variant: 'puma' }, silu: { variant: 'puma' } } as never);
+
+// Segment-crossing secrets: every GeLU/SiLU segment appears under one secret or the other.
+const WIDE = A([6], [-9, -5, -3, -1, 2, 6], [7, 3.5, 0.2, -2.5, -4.5, -12]);
+const NEG = A([4], [-0.5, -3, -20, -1.25], [-15, -0.1, -2, -7]);
+const POS = A([4], [1.5, 3, 10, 0.7], [0.6, 25, 2, 5.5]);
+const LOGITS = A([2, 5], [1, 5, -2, 3, 8, 0, 0.5, 9, -9, 1], [7, -1, 0, 2, 1, 4, 3, 2, 1, 6]);
+// a token-mode row: 40 "vocabulary" logits, maximum at different places
+const row = (k: number): number[] => Array.from({ length: 40 }, (_, i) => Math.sin(i * 0.7 + k) * 4);
+
+const noClient = {} as ClientPort; // argmax never talks to the client
+
+const CASES: ViewCase[] = [
+  { name: 'exp (mask x > bound, then power)', inputs: [NEG], program: (p, xs) => fExp(p, a(xs, 0)) },
+  { name: 'reciprocal', inputs: [POS], program: (p, xs) => fReciprocal(p, a(xs, 0)) },
+  { name: 'reciprocal (signed)', inputs: [A([4], [1.5, -3, 10, -0.7], [-0.6, 25, -2, 5.5])], program: (p, xs) => fReciprocal(p, a(xs, 0)) },
+  { name: 'rsqrt', inputs: [POS], program: (p, xs) => fRsqrt(p, a(xs, 0)) },
+  { name: 'GeLU (refit)', inputs: [WIDE], program: (p, xs) => fGelu(p, a(xs, 0)) },
+  { name: 'GeLU (PUMA)', inputs: [WIDE], program: (p, xs) => fGelu(p, a(xs, 0), PUMA) },
+  { name: 'SiLU (refit)', inputs: [WIDE], program: (p, xs) => fSilu(p, a(xs, 0)) },
+  { name: 'SiLU (PUMA)', inputs: [WIDE], program: (p, xs) => fSilu(p, a(xs, 0), PUMA) },
+  { name: 'highBits (signed)', inputs: [A([4], [1.5, -3, 10, -0.7], [-0.6, 25, -2, 5.5])], program: (p, xs) => highBits(p, a(xs, 0), { lo: 10, hi: 26, signed: true }) },
+  { name: 'softmax [2,5]', inputs: [LOGITS], program: (p, xs) => fSoftmax(p, a(xs, 0)) },
+  { name: 'softmax, causal ragged rows [4,4]', inputs: [A([4, 4], [...row(0).slice(0, 16)], [...row(2).slice(0, 16)])], program: (p, xs) => fSoftmax(p, a(xs, 0), { rowLengths: causalRowLengths(4, 4, 4, 0) }) },
+  {
+    name: 'LayerNorm [2,4]',
+    inputs: [A([2, 4], [1, 2, 3, 4, -1, 0.5, 7, 2], [9, -3, 0.1, 2, 5, 5.5, 4, -8]), A([4], [1, 0.5, 2, 1], [0.2, 1.5, 1, -1]), A([4], [0, 0.1, -0.2, 0], [1, -1, 0.5, 0])],
+    program: (p, xs) => fLayerNorm(p, a(xs, 0), a(xs, 1), a(xs, 2), 1e-5),
+  },
+  { name: 'RMSNorm [2,4]', inputs: [A([2, 4], [1, 2, 3, 4, -1, 0.5, 7, 2], [9, -3, 0.1, 2, 5, 5.5, 4, -8]), A([4], [1, 0.5, 2, 1], [0.2, 1.5, 1, -1])], program: (p, xs) => fRmsNorm(p, a(xs, 0), a(xs, 1), 1e-5) },
+  { name: 'row max, grouped tournament (arity 4)', inputs: [LOGITS], program: (p, xs) => raggedMax(p, a(xs, 0), [5, 5], 4) },
+  { name: 'argmax, binary tournament over ragged rows', inputs: [A([8], [1, 5, -2, 3, 8, 0, 0.5, 9], [7, -1, 0, 2, 1, 4, 3, 2])], program: (p, xs) => raggedArgmax(p, a(xs, 0), [5, 3], 2) },
+  { name: 'secure argmax of token mode (SecureOps.argmax, 40 logits, arity 16)', inputs: [A([1, 40], row(0), row(3))], program: (p, xs) => new SecureOps(p, noClient).argmax(a(xs, 0)), trials: 16 },
+];
+
+describe('view simulation: approximations and token-mode argmax (secret inputs split by an outside client)', () => {
+  for (const c of CASES) {
+    c.trials ??= 16; // composites: enough for the relation test (see _views.ts: power at N = 16)
+    it(`${c.name}: no party's received frames depend on the secrets`, async () => {
+      const r = await viewTest(c);
+      expect(r.received.every((w) => w > 0)).toBe(true);
+      expect(r.findings).toEqual([[], [], []]);
+      // power: a fully separated feature (m = 0) would have been flagged at this family size
+      expect(relationPValue(c.trials ?? 24, 0)).toBeLessThanOrEqual(ALPHA / Math.max(...r.relations));
+    });
+  }
+});
