@@ -147,7 +147,7 @@ export function tileCols(v: AShare, rows: number): AShare {
  * MSB_AFTER_P0_TRUNC in the cost functions).
  */
 export function dealNextTruncToP0(p: Party): void {
-  p.truncCalls += (3 - (p.truncCalls % 3)) % 3;
+  p.dealNextToP0();
 }
 
 /** Rounds saved by dealNextTruncToP0 + msb. */

@@ -37,7 +37,8 @@ export class PartySession {
   readonly clientBox = new Mailbox();
   clientInSeq = 0;
   clientOutSeq = 0;
-  private readonly inbox = new Map<PartyId, Mailbox>();
+  /** One mailbox per (peer, stream): key `${peer}#${stream}`. */
+  private readonly inbox = new Map<string, Mailbox>();
   /** The link instance that delivered this peer's frames (must be the bound one). */
   private readonly inboxLink = new Map<PartyId, SecureLink>();
   private readonly inSeq = new Map<PartyId, number>();
@@ -46,12 +47,13 @@ export class PartySession {
 
   constructor(readonly id: string) {}
 
-  mailbox(from: PartyId): Mailbox {
-    let m = this.inbox.get(from);
+  mailbox(from: PartyId, stream = ''): Mailbox {
+    const key = `${from}#${stream}`;
+    let m = this.inbox.get(key);
     if (!m) {
       m = new Mailbox();
       if (this.failure) m.fail(this.failure);
-      this.inbox.set(from, m);
+      this.inbox.set(key, m);
     }
     return m;
   }
@@ -79,7 +81,7 @@ export class PartySession {
     this.inboxLink.set(from, link);
     const bound = this.bound.get(from);
     if (bound && bound !== link) return; // frames on a stale link are dropped; the bound link's close aborts
-    this.mailbox(from).put({ tag: h.t, depth: h.d, dtype: h.y, length: h.n, bytes });
+    this.mailbox(from, h.st ?? '').put({ tag: h.t, depth: h.d, dtype: h.y, length: h.n, bytes, stream: h.st ?? '' });
   }
 
   /** A join or frames from `from` arrived on another link instance than `link`. */
@@ -130,11 +132,13 @@ export class SessionChannel implements Channel {
     if (this.s.failure) throw this.s.failure;
     const link = this.s.bound.get(to);
     if (!link) throw new MpcError('MPC_ERR_PROTOCOL', `party ${this.self} sent a frame to party ${to}, which is not a peer of this session`, { party: to, tag: frame.tag });
-    link.sendFrame({ s: this.s.id, q: this.s.nextOutSeq(to), t: frame.tag, d: frame.depth, y: frame.dtype, n: frame.length }, frame.bytes);
+    const h: FrameHeader = { s: this.s.id, q: this.s.nextOutSeq(to), t: frame.tag, d: frame.depth, y: frame.dtype, n: frame.length };
+    if (frame.stream) h.st = frame.stream;
+    link.sendFrame(h, frame.bytes);
   }
 
-  recv(from: PartyId): Promise<Frame> {
-    return this.s.mailbox(from).take();
+  recv(from: PartyId, stream = ''): Promise<Frame> {
+    return this.s.mailbox(from, stream).take();
   }
 
   abort(error: Error): void {

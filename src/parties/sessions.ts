@@ -10,8 +10,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { PartyId } from '../protocols/channel.js';
 import { nextParty, prevParty } from '../protocols/channel.js';
-import { Comm } from '../protocols/comm.js';
-import type { Party } from '../protocols/context.js';
+import { Party } from '../protocols/context.js';
 import { MpcError } from '../protocols/errors.js';
 import { Meter } from '../protocols/meter.js';
 import { Prss } from '../protocols/prss.js';
@@ -278,7 +277,7 @@ export class SessionTable {
       const prss = new Prss({ prev: seedWith(prevParty(host.id)), next: seedWith(nextParty(host.id)), own: randomBytes(16) });
       const meter = new Meter();
       const cfg = ringConfig({ fracBits: open.fracBits });
-      const party: Party = { id: host.id, comm: new Comm(new SessionChannel(host.id, s), meter), prss, cfg, meter, k: host.kernels, truncCalls: 0 };
+      const party = new Party({ id: host.id, channel: new SessionChannel(host.id, s), prss, cfg, meter, k: host.kernels });
       const io = new PartyClientIO(host.id, s, open.client, host.dataDir, log.child({ program }), host.clientInputTimeoutMs);
       const wire0 = this.peers.map((j) => ({ ...(s.bound.get(j) as SecureLink).stats }));
       log.info({ program, client: open.clientName, ring: describeRingConfig(cfg) }, 'session start');

@@ -8,8 +8,8 @@
  *
  * A tensor larger than one message is split into one FRAME and CONT messages that follow it
  * directly (a link carries one frame at a time per direction). The header names the session,
- * the per-session sequence number, op tag, sender depth, dtype, element count and an optional
- * shape; the payload is the raw little-endian tensor.
+ * the per-session sequence number, op tag, sender depth, dtype, element count, an optional
+ * shape and an optional stream id (forked contexts); the payload is the raw little-endian tensor.
  */
 import { Packr } from 'msgpackr';
 import type { DType } from '../protocols/channel.js';
@@ -24,6 +24,8 @@ export const MSG_CONTROL = 3;
 export const MAX_HEADER_BYTES = 4096;
 const MAX_TAG = 200;
 const MAX_SESSION = 64;
+/** Longest stream id (dot-separated fork indices: deep nesting stays far below this). */
+const MAX_STREAM = 64;
 
 /** Stateless msgpack (no record extension: every message decodes on its own). */
 export const packr = new Packr({ useRecords: false, moreTypes: false, mapsAsObjects: true });
@@ -42,6 +44,8 @@ export interface FrameHeader {
   n: number;
   /** Optional shape; its product must equal n. */
   sh?: number[];
+  /** Message stream of a forked context (absent = root), e.g. '0.2'. */
+  st?: string;
 }
 
 export interface ControlMessage {
@@ -80,8 +84,10 @@ export function decodeFrameHeader(bytes: Uint8Array, maxFrameBytes: number): Fra
     const prod = (o.sh as number[]).reduce((a, b) => a * b, 1);
     if (prod !== o.n) throw new MpcError('MPC_ERR_SHAPE', `frame header: shape [${(o.sh as number[]).join(',')}] does not hold ${o.n} elements`, { tag: o.t });
   }
+  if (o.st !== undefined && (typeof o.st !== 'string' || o.st.length > MAX_STREAM || !/^[0-9.]*$/.test(o.st))) throw new MpcError('MPC_ERR_FRAME', 'malformed frame header: stream', { tag: o.t });
   const out: FrameHeader = { s: o.s, q: o.q, t: o.t, d: o.d, y: o.y, n: o.n };
   if (o.sh !== undefined) out.sh = o.sh as number[];
+  if (o.st) out.st = o.st;
   return out;
 }
 

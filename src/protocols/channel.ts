@@ -1,6 +1,7 @@
 /**
  * Channel: the transport seen by protocol code. One Channel per party; it reaches the two other
- * parties. Frames between two parties arrive in the order they were sent. Implementations:
+ * parties. Frames between two parties on one stream arrive in the order they were sent (streams
+ * separate the concurrent branches of a forked context, src/protocols/context.ts). Implementations:
  * the in-memory one (three parties in one process, src/protocols/memory-channel.ts) and the
  * WebSocket one (src/parties).
  *
@@ -30,14 +31,20 @@ export interface Frame {
   readonly length: number;
   /** Raw little-endian payload, byteLength = length * sizeof(dtype). */
   readonly bytes: Uint8Array;
+  /** Message stream of a forked context ('' or absent = the root stream). */
+  readonly stream?: string;
 }
 
 export interface Channel {
   readonly self: PartyId;
-  /** Queue a frame for a peer. Never blocks; the transport handles backpressure. */
+  /** Queue a frame for a peer (on frame.stream). Never blocks; the transport handles backpressure. */
   send(to: PartyId, frame: Frame): void;
-  /** The next frame from a peer, in send order. Rejects with an MpcError if the link fails. */
-  recv(from: PartyId): Promise<Frame>;
+  /**
+   * The next frame from a peer on a stream ('' = root), in send order within that stream; frames
+   * of different streams may arrive in any order relative to each other. Rejects with an
+   * MpcError if the link fails.
+   */
+  recv(from: PartyId, stream?: string): Promise<Frame>;
   /** Abort all pending and future receives with the given error. */
   abort(error: Error): void;
 }

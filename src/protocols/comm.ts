@@ -23,6 +23,8 @@ export class Comm {
   constructor(
     readonly channel: Channel,
     readonly meter: Meter,
+    /** Message stream ('' = root); frames of other streams never reach this Comm's receives. */
+    readonly stream = '',
   ) {
     this.self = channel.self;
     this.next = nextParty(this.self);
@@ -31,13 +33,14 @@ export class Comm {
 
   private sendFrame(to: PartyId, tag: string, dtype: DType, length: number, bytes: Uint8Array): void {
     this.meter.onSend(bytes.byteLength);
-    this.channel.send(to, { tag, depth: this.meter.depth, dtype, length, bytes });
+    this.channel.send(to, { tag, depth: this.meter.depth, dtype, length, bytes, stream: this.stream });
   }
 
   private async recvFrame(from: PartyId, tag: string, dtype: DType, length: number): Promise<Frame> {
-    const f = await this.channel.recv(from);
+    const f = await this.channel.recv(from, this.stream);
     if (f.tag !== tag) {
-      throw new MpcError('MPC_ERR_TAG_MISMATCH', `party ${this.self} expected '${tag}' from party ${from}, got '${f.tag}'`, { party: from, tag });
+      const where = this.stream ? ` on stream ${this.stream}` : '';
+      throw new MpcError('MPC_ERR_TAG_MISMATCH', `party ${this.self} expected '${tag}' from party ${from}${where}, got '${f.tag}'`, { party: from, tag });
     }
     if (f.dtype !== dtype || f.length !== length || f.bytes.byteLength !== length * (dtype === 'u64' ? 8 : 1)) {
       throw new MpcError(

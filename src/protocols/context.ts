@@ -1,28 +1,106 @@
 /**
  * Party: everything one computing party needs to run protocol ops — its id, its Comm (transport
- * plus meter), its correlated randomness, the ring configuration and the ring kernels.
+ * plus meter, on one message stream), its correlated randomness, the ring configuration, the ring
+ * kernels and the rotation of the truncation dealer. Built only by its constructor, for the
+ * in-memory runs (src/protocols/local.ts) and the networked sessions (src/parties/sessions.ts).
+ *
+ * fork(label) gives a child context for a sub-computation that runs concurrently with its
+ * siblings (`await Promise.all([a(p.fork('a')), b(p.fork('b'))])`), as SPU's PrgState::fork and
+ * MP-SPDZ's branch():
+ *   - its own message stream on every link (stream id = parent stream + fork index), so the
+ *     branches' frames never mix whatever order they arrive in; tags are checked per stream;
+ *   - its own PRSS: child seeds are the next 16 bytes of each of the parent's three streams, so
+ *     both holders of a seed derive the same child seed, and the child's draws never overlap the
+ *     parent's (the parent's streams just move on by one block);
+ *   - its own dealer rotation (starting at the fork index, so siblings spread the dealer load);
+ *   - a child meter (see Meter.fork): bytes add into the parent's open scopes, the parent's depth
+ *     becomes the maximum of its branches' depths, records go under `parentPath/label`.
+ * Forks must be created in the same order at the three parties (they are: protocol code is
+ * deterministic given public shapes), and concurrently running siblings need distinct labels.
  */
 import type { RingConfig } from '../ring/config.js';
 import type { RingKernels } from '../ring/kernels.js';
-import type { PartyId } from './channel.js';
-import type { Comm } from './comm.js';
-import type { Meter } from './meter.js';
-import type { Prss } from './prss.js';
+import type { Channel, PartyId } from './channel.js';
+import { Comm } from './comm.js';
+import { Meter } from './meter.js';
+import { Prss } from './prss.js';
 
-export interface Party {
+export interface PartyInit {
+  id: PartyId;
+  channel: Channel;
+  prss: Prss;
+  cfg: RingConfig;
+  k: RingKernels;
+  meter?: Meter;
+  /** Message stream of this context ('' = the session's root stream). */
+  stream?: string;
+  /** First dealer of the truncation rotation. */
+  dealer?: number;
+}
+
+export class Party {
   readonly id: PartyId;
   readonly comm: Comm;
   readonly prss: Prss;
   readonly cfg: RingConfig;
   readonly meter: Meter;
   readonly k: RingKernels;
-  /** Lock-step counter that rotates the dealer role of truncation among the parties. */
-  truncCalls: number;
+  readonly stream: string;
+  private readonly channel: Channel;
+  private dealerCalls: number;
+  private forks = 0;
+
+  constructor(init: PartyInit) {
+    this.id = init.id;
+    this.channel = init.channel;
+    this.prss = init.prss;
+    this.cfg = init.cfg;
+    this.k = init.k;
+    this.meter = init.meter ?? new Meter();
+    this.stream = init.stream ?? '';
+    this.dealerCalls = init.dealer ?? 0;
+    this.comm = new Comm(this.channel, this.meter, this.stream);
+  }
+
+  /** The dealer of the next truncation (lock-step at the three parties). */
+  nextDealer(): PartyId {
+    return (this.dealerCalls++ % 3) as PartyId;
+  }
+
+  /** Make P0 the dealer of the next truncation (skips ahead in the rotation). */
+  dealNextToP0(): void {
+    this.dealerCalls += (3 - (this.dealerCalls % 3)) % 3;
+  }
+
+  /** A child context for a concurrent branch (see the file comment). */
+  fork(label: string): Party {
+    const index = this.forks++;
+    const child = new Prss(
+      { prev: this.prss.prev.bytes(16).slice(), next: this.prss.next.bytes(16).slice(), own: this.prss.own.bytes(16).slice() },
+      this.k,
+    );
+    return new Party({
+      id: this.id,
+      channel: this.channel,
+      prss: child,
+      cfg: this.cfg,
+      k: this.k,
+      meter: this.meter.fork(label),
+      stream: this.stream ? `${this.stream}.${index}` : `${index}`,
+      dealer: index,
+    });
+  }
 }
 
 /** Run `fn` under a meter label (nested labels give paths like 'layer0/attn/softmax'). */
 export function scoped<T>(p: Party, label: string, fn: () => Promise<T>): Promise<T> {
   return p.meter.scope(label, fn);
+}
+
+/** Run independent branches concurrently on forks of `p`; resolves with their results in order. */
+export function branches<T extends readonly unknown[]>(p: Party, fns: { [K in keyof T]: readonly [string, (q: Party) => Promise<T[K]>] }): Promise<T> {
+  const forks = fns.map(([label]) => p.fork(label));
+  return Promise.all(fns.map(([, fn], i) => fn(forks[i]))) as unknown as Promise<T>;
 }
 
 /** Declared cost of an op as a function of its element count: rounds and bytes summed over the three parties. */

@@ -9,10 +9,9 @@ import type { RingKernels } from '../ring/kernels.js';
 import { Prg } from '../ring/prg.js';
 import { defaultKernels } from '../ring/default-kernels.js';
 import type { Channel, PartyId } from './channel.js';
-import { Comm } from './comm.js';
-import type { Party } from './context.js';
+import { Party } from './context.js';
 import { MemoryHub } from './memory-channel.js';
-import { mergeMeters, Meter, type MergedCost } from './meter.js';
+import { mergeMeters, type Meter, type MergedCost } from './meter.js';
 import { localSeeds, Prss, type PrssSeeds } from './prss.js';
 
 export interface LocalOptions {
@@ -22,6 +21,8 @@ export interface LocalOptions {
   kernels?: RingKernels;
   /** Explicit PRSS seeds per party (view-simulation tests fix one party's seeds); overrides `seed`. */
   seeds?: readonly [PrssSeeds, PrssSeeds, PrssSeeds];
+  /** Deliver frames after random delays from this seed (reorders streams; tests of forks). */
+  shuffle?: number;
   /** Wrap each party's channel (view-simulation tests record what a party receives). */
   wrapChannel?: (c: Channel, id: PartyId) => Channel;
 }
@@ -33,25 +34,23 @@ export interface LocalRun<T> {
 }
 
 export function makeLocalParties(opts: LocalOptions = {}): { parties: [Party, Party, Party]; hub: MemoryHub } {
-  const hub = new MemoryHub();
+  const hub = new MemoryHub(opts.shuffle === undefined ? {} : { shuffle: opts.shuffle });
   const master =
     opts.seed === undefined
       ? Prg.random()
       : new Prg(createHash('sha256').update(`triform-local-${opts.seed}`).digest().subarray(0, 16));
   const seeds = opts.seeds ?? localSeeds(master);
   const k = opts.kernels ?? defaultKernels();
-  const parties = ([0, 1, 2] as PartyId[]).map((id) => {
-    const meter = new Meter();
-    return {
-      id,
-      comm: new Comm(opts.wrapChannel ? opts.wrapChannel(hub.channels[id], id) : hub.channels[id], meter),
-      prss: new Prss(seeds[id], k),
-      cfg: opts.cfg ?? DEFAULT_RING_CONFIG,
-      meter,
-      k,
-      truncCalls: 0,
-    } satisfies Party;
-  }) as [Party, Party, Party];
+  const parties = ([0, 1, 2] as PartyId[]).map(
+    (id) =>
+      new Party({
+        id,
+        channel: opts.wrapChannel ? opts.wrapChannel(hub.channels[id], id) : hub.channels[id],
+        prss: new Prss(seeds[id], k),
+        cfg: opts.cfg ?? DEFAULT_RING_CONFIG,
+        k,
+      }),
+  ) as [Party, Party, Party];
   return { parties, hub };
 }
 

@@ -26,15 +26,45 @@ interface OpenScope {
 }
 
 export class Meter {
-  readonly records = new Map<string, MeterRecord>();
+  readonly records: Map<string, MeterRecord>;
   private readonly stack: OpenScope[] = [];
   bytesSent = 0;
   bytesRecv = 0;
   /** Communication depth of this party (rounds on its critical path so far). */
-  depth = 0;
+  private d = 0;
+
+  /**
+   * A child meter of a forked context: it shares the parent's records, its scopes nest under
+   * `base`, its bytes are added to the parent's open scopes and totals, and its depth starts at
+   * the parent's and raises the parent's as it grows (so after the branches join, the parent is
+   * at the maximum depth of its branches, and their rounds overlap instead of adding).
+   */
+  constructor(
+    private readonly parent: Meter | null = null,
+    private readonly base = '',
+    records = new Map<string, MeterRecord>(),
+  ) {
+    this.records = records;
+    if (parent) this.d = parent.depth;
+  }
+
+  get depth(): number {
+    return this.d;
+  }
+
+  set depth(v: number) {
+    this.d = v;
+    if (this.parent && v > this.parent.depth) this.parent.depth = v;
+  }
+
+  /** The meter of a forked branch (see the constructor); `label` names it in the record paths. */
+  fork(label: string): Meter {
+    const path = this.path;
+    return new Meter(this, path ? `${path}/${label}` : label, this.records);
+  }
 
   get path(): string {
-    return this.stack.length ? this.stack[this.stack.length - 1].path : '';
+    return this.stack.length ? this.stack[this.stack.length - 1].path : this.base;
   }
 
   enter(label: string): void {
@@ -70,12 +100,20 @@ export class Meter {
   onSend(bytes: number): void {
     this.bytesSent += bytes;
     for (const s of this.stack) s.bytesSent += bytes;
+    this.parent?.onSend(bytes);
   }
 
   onRecv(bytes: number, senderDepth: number): void {
     this.bytesRecv += bytes;
     for (const s of this.stack) s.bytesRecv += bytes;
+    this.parent?.onRecvBytes(bytes);
     if (senderDepth + 1 > this.depth) this.depth = senderDepth + 1;
+  }
+
+  private onRecvBytes(bytes: number): void {
+    this.bytesRecv += bytes;
+    for (const s of this.stack) s.bytesRecv += bytes;
+    this.parent?.onRecvBytes(bytes);
   }
 
   /** A plain-object snapshot (what a party reports to the client). */

@@ -3,7 +3,7 @@
  * error for |x| < 2^62). The method is the "positive MSB" probabilistic truncation of Dalskov,
  * Escudero and Keller (USENIX Security 2021), run with a dealer as in SPU's ABY3 TruncAPr:
  *
- *   roles: dealer D, evaluators A = D+1 and B = D+2 (the dealer rotates every call).
+ *   roles: dealer D, evaluators A = D+1 and B = D+2 (the dealer rotates every call: Party.nextDealer).
  *   round 1  c = x + 2^62 + r is opened to A and B (r = r_A + r_B, r_A from seed(A,D), r_B from
  *            seed(B,D)); D sends B the correction shares of r' = (r mod 2^63) >> d and r_msb.
  *   local    y = c' − r' + 2^(63−d)·(c_msb ⊕ r_msb) − 2^(62−d)  as a 2-of-2 sharing of A and B
@@ -27,7 +27,7 @@ type Contribution = { kind: 'replicated'; x: AShare } | { kind: 'additive'; z: B
 async function truncCore(p: Party, input: Contribution, n: number, shape: Shape, bits: number, tag: string): Promise<AShare> {
   if (!Number.isInteger(bits) || bits < 1 || bits > 62) throw new RangeError(`${tag}: truncation bits must be in [1, 62], got ${bits}`);
   const { k, comm, prss } = p;
-  const dealer = p.truncCalls++ % 3;
+  const dealer = p.nextDealer();
   const A = (dealer + 1) % 3;
   const B = (dealer + 2) % 3;
   const sh = BigInt(63 - bits);
