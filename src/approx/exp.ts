@@ -4,8 +4,9 @@
  *   exp(x) ≈ base(x/2^t)^(2^t),  base(y) = 1 + y (PUMA, degree 1) or 1 + y + … + y^d/d!,
  *   masked to 0 below `maskBelow` (PUMA: −14) — the comparison is one msb.
  *
- * Rounds: msb 8, base (degree 1: free; degree 2: 2; degree 3–4: 4), mask by mulA1B 2, then t
- * squarings of 2 each. For degree 1, 1 + x/2^t is kept at scale f + t (x + 2^(t+f) as a ring
+ * Rounds: max(msb 8, base (degree 1: free; degree 2: 2; degree 3–4: 4)) — the mask comparison
+ * and the base polynomial run as concurrent branches (Party.fork) — then the mask by mulA1B 2,
+ * then t squarings of 2 each. For degree 1, 1 + x/2^t is kept at scale f + t (x + 2^(t+f) as a ring
  * integer), so the truncation by t is folded into the first squaring (trunc by f + 2t): PUMA's
  * literal form would spend 2 more rounds on it. The mask zeroes the BASE (mux before the
  * squarings), so masked lanes are 0 (≤ 1 ulp after the squarings' truncations) and never
@@ -16,7 +17,7 @@
  * Inputs must be ≤ 0 (for x > 0 the result is meaningless); |x| < 2^62/2^f.
  */
 import type { OpCost, Party } from '../protocols/context.js';
-import { scoped } from '../protocols/context.js';
+import { branches, scoped } from '../protocols/context.js';
 import { msb, msbCost } from '../protocols/msb.js';
 import { mulA1B, mulA1BCost } from '../protocols/bitmul.js';
 import { addAPScalar, subAA } from '../protocols/arith.js';
@@ -24,7 +25,7 @@ import type { AShare } from '../protocols/share.js';
 import { aShare } from '../protocols/share.js';
 import type { ExpConfig } from './config.js';
 import { DEFAULT_APPROX_CONFIG, validateExp } from './config.js';
-import { Acc, addCosts, dealNextTruncToP0, fixedInt, pow2, truncMany, truncManyCost } from './_fused.js';
+import { Acc, addCosts, dealNextTruncToP0, fixedInt, NO_COST, parCosts, pow2, truncMany, truncManyCost } from './_fused.js';
 import type { PolyPlan } from './poly.js';
 import { evalPolys, planPolys, polysCost } from './poly.js';
 
@@ -56,10 +57,12 @@ export function expCore(p: Party, x: AShare, e: ExpConfig, lastDealerP0: boolean
     const f = p.cfg.fracBits;
     const n = x.s0.length;
     const flatX = aShare([n], x.s0, x.s1);
-    const below = await msb(p, addAPScalar(p, flatX, BigInt.asUintN(64, -fixedInt(e.maskBelow, f))));
     const bs = f + e.t; // scale of the base
     const pl = basePlan(e, f);
-    const base = pl ? (await evalPolys(p, flatX, pl))[0] : addAPScalar(p, flatX, pow2(bs));
+    const [below, base] = await branches<[Awaited<ReturnType<typeof msb>>, AShare]>(p, [
+      ['mask', (q) => msb(q, addAPScalar(q, flatX, BigInt.asUintN(64, -fixedInt(e.maskBelow, f))))],
+      ['base', async (q) => (pl ? (await evalPolys(q, flatX, pl))[0] : addAPScalar(q, flatX, pow2(bs)))],
+    ]);
     const kept = subAA(p, base, await mulA1B(p, below, base));
     if (lastDealerP0 && e.t === 1) dealNextTruncToP0(p);
     let y = (await truncMany(p, [new Acc(p, n).product(kept, kept).done()], 2 * bs - f, 'exp/sq'))[0];
@@ -74,7 +77,7 @@ export function expCore(p: Party, x: AShare, e: ExpConfig, lastDealerP0: boolean
 export function fExpCost(n: number, e: ExpConfig = DEFAULT_APPROX_CONFIG.exp, fracBits = 18): OpCost {
   const pl = basePlan(e, fracBits);
   const sq = Array.from({ length: e.t }, () => truncManyCost(n));
-  return addCosts(msbCost(n), pl ? polysCost(n, pl) : { rounds: 0, bytesTotal: 0 }, mulA1BCost(n), ...sq);
+  return addCosts(parCosts(msbCost(n), pl ? polysCost(n, pl) : NO_COST), mulA1BCost(n), ...sq);
 }
 
 /** The approximation in float64 (no fixed point). */

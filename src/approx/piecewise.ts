@@ -9,16 +9,19 @@
  * its segment (overflowed powers, truncation of out-of-range values) cancels exactly. The
  * polynomials are evaluated together by poly.ts (≤ 3 levels).
  *
- * Cost: msb(K·n) + polys + mulA1B(K·n): 8 + 2·levels + 2 rounds.
+ * The comparisons and the polynomials only read x, so they run as two concurrent branches
+ * (Party.fork: 'segments' and 'powers') and share their rounds.
+ *
+ * Cost: max(msb(K·n), polys) + mulA1B(K·n): max(8, 2·levels) + 2 rounds (was 8 + 2·levels + 2).
  */
 import type { OpCost, Party } from '../protocols/context.js';
-import { scoped } from '../protocols/context.js';
+import { branches, scoped } from '../protocols/context.js';
 import { msb, msbCost } from '../protocols/msb.js';
 import { mulA1B, mulA1BCost } from '../protocols/bitmul.js';
 import { addAA, subAA, negA } from '../protocols/arith.js';
 import type { AShare } from '../protocols/share.js';
 import { aShare, concatA, splitA } from '../protocols/share.js';
-import { addCosts, fixedInt } from './_fused.js';
+import { addCosts, fixedInt, NO_COST, parCosts } from './_fused.js';
 import type { PolyPlan } from './poly.js';
 import { evalPolys, planPolys, polysCost } from './poly.js';
 
@@ -93,8 +96,11 @@ export function piecewise(p: Party, x: AShare, plan: PiecewisePlan): Promise<ASh
       if (p.id === 0) p.k.addScalar(d0, d0, BigInt.asUintN(64, -t));
       if (p.id === 2) p.k.addScalar(d1, d1, BigInt.asUintN(64, -t));
     });
-    const bits = await msb(p, aShare([K * n], s0, s1));
-    const polys = plan.poly ? await evalPolys(p, flatX, plan.poly) : [];
+    const poly = plan.poly;
+    const [bits, polys] = await branches<[Awaited<ReturnType<typeof msb>>, AShare[]]>(p, [
+      ['segments', (q) => msb(q, aShare([K * n], s0, s1))],
+      ['powers', (q) => (poly ? evalPolys(q, flatX, poly) : Promise.resolve([]))],
+    ]);
     const V = plan.spec.pieces.map((pc, i): AShare | null => (pc.kind === 'zero' ? null : pc.kind === 'identity' ? flatX : polys[plan.polyIndex[i]]));
     const diff = (a: AShare | null, b: AShare | null): AShare => {
       if (a && b) return subAA(p, a, b);
@@ -113,7 +119,7 @@ export function piecewise(p: Party, x: AShare, plan: PiecewisePlan): Promise<ASh
 
 export function piecewiseCost(n: number, plan: PiecewisePlan): OpCost {
   const K = plan.breaksInt.length;
-  return addCosts(msbCost(K * n), plan.poly ? polysCost(n, plan.poly) : { rounds: 0, bytesTotal: 0 }, mulA1BCost(K * n));
+  return addCosts(parCosts(msbCost(K * n), plan.poly ? polysCost(n, plan.poly) : NO_COST), mulA1BCost(K * n));
 }
 
 /** The same function in float64 (no fixed point): for references and the plain backend. */

@@ -14,7 +14,8 @@
  *     parent's (the parent's streams just move on by one block);
  *   - its own dealer rotation (starting at the fork index, so siblings spread the dealer load);
  *   - a child meter (see Meter.fork): bytes add into the parent's open scopes, the parent's depth
- *     becomes the maximum of its branches' depths, records go under `parentPath/label`.
+ *     becomes the maximum of its branches' depths, records go under `parentPath/label`
+ *     (`branches()` below forks, runs and closes the branch scopes in one call).
  * Forks must be created in the same order at the three parties (they are: protocol code is
  * deterministic given public shapes), and concurrently running siblings need distinct labels.
  */
@@ -97,10 +98,19 @@ export function scoped<T>(p: Party, label: string, fn: () => Promise<T>): Promis
   return p.meter.scope(label, fn);
 }
 
-/** Run independent branches concurrently on forks of `p`; resolves with their results in order. */
+/**
+ * Run independent branches concurrently on forks of `p`; resolves with their results in order.
+ * Each branch is metered under `parentPath/label` (its record closes when it resolves).
+ */
 export function branches<T extends readonly unknown[]>(p: Party, fns: { [K in keyof T]: readonly [string, (q: Party) => Promise<T[K]>] }): Promise<T> {
   const forks = fns.map(([label]) => p.fork(label));
-  return Promise.all(fns.map(([, fn], i) => fn(forks[i]))) as unknown as Promise<T>;
+  return Promise.all(
+    fns.map(async ([, fn], i) => {
+      const v = await fn(forks[i]);
+      forks[i].meter.exit();
+      return v;
+    }),
+  ) as unknown as Promise<T>;
 }
 
 /** Declared cost of an op as a function of its element count: rounds and bytes summed over the three parties. */

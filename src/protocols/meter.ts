@@ -57,10 +57,15 @@ export class Meter {
     if (this.parent && v > this.parent.depth) this.parent.depth = v;
   }
 
-  /** The meter of a forked branch (see the constructor); `label` names it in the record paths. */
+  /**
+   * The meter of a forked branch (see the constructor). It opens a scope `label` under the
+   * current path; `branches()` closes it when the branch resolves, so the branch has a record of
+   * its own ('gelu/segments') and its inner records never interleave with a sibling's.
+   */
   fork(label: string): Meter {
-    const path = this.path;
-    return new Meter(this, path ? `${path}/${label}` : label, this.records);
+    const child = new Meter(this, this.path, this.records);
+    child.enter(label);
+    return child;
   }
 
   get path(): string {

@@ -125,8 +125,8 @@ function recording(inner: Channel, log: Frame[], from: PartyId[], sent: Frame[],
       inner.send(dst, f);
     },
     abort: (e) => inner.abort(e),
-    async recv(src) {
-      const f = await inner.recv(src);
+    async recv(src, stream) {
+      const f = await inner.recv(src, stream);
       log.push({ ...f, bytes: f.bytes.slice() });
       from.push(src);
       return f;

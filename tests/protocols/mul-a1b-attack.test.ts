@@ -23,7 +23,7 @@ async function attackFromP2(impl: MulA1B, n: number): Promise<number> {
   const seeds = localSeeds(Prg.random());
   const got: Frame[] = [];
   const wrap = (c: Channel, id: PartyId): Channel =>
-    id !== 2 ? c : { self: c.self, send: (to, f) => c.send(to, f), abort: (e) => c.abort(e), recv: async (from) => { const f = await c.recv(from); got.push(f); return f; } };
+    id !== 2 ? c : { self: c.self, send: (to, f) => c.send(to, f), abort: (e) => c.abort(e), recv: async (from, stream) => { const f = await c.recv(from, stream); got.push(f); return f; } };
   const { parties, hub } = makeLocalParties({ seeds, wrapChannel: wrap });
   // The client's secrets and its sharing (all three shares random).
   const clientPrg = Prg.random();
