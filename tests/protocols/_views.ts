@@ -319,6 +319,7 @@ export async function viewTest(c: ViewCase): Promise<ViewReport> {
       A.push(await trial(c, i, fx, 'a'));
       B.push(await trial(c, i, fx, 'b'));
     }
+    await new Promise<void>((r) => setImmediate(r)); // let the test runner breathe between parties
     const c2 = compare(A, B);
     findings[i] = c2.findings;
     rel[i] = c2.tested;
