@@ -38,7 +38,7 @@ export interface ApproxConfig {
     /** Extra fractional bits of the per-row reciprocal 1/Σ before the final multiply. */
     readonly recipExtraBits: number;
     /**
-     * Largest group of the row-max tournament (src/approx/ragged-max.ts): 2 is PUMA's binary
+     * Largest group of the row-max tournament (src/protocols/max.ts): 2 is PUMA's binary
      * tree (10 rounds per halving); larger groups trade comparisons for rounds.
      */
     readonly maxArity: number;

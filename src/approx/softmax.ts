@@ -1,7 +1,7 @@
 /**
  * Row softmax on shares (PUMA §4.3), along the last axis of x [..., C]:
  *
- *   m = row max (tournament tree, ragged-max.ts)             ⌈log2 C⌉ × 10 rounds
+ *   m = row max (tournament tree, src/protocols/max.ts)    ⌈log2 C⌉ × 10 rounds
  *   d = x − m ≤ 0 (local)
  *   e = exp(d), zeroed where d < −14 (exp.ts: the mask is one msb, applied to the base
  *       before the squarings, so masked terms are 0 before the sum)       20 rounds
@@ -30,7 +30,7 @@ import type { ApproxConfig } from './config.js';
 import { DEFAULT_APPROX_CONFIG } from './config.js';
 import { Acc, addCosts, MSB_AFTER_P0_TRUNC, repeatRows, truncMany, truncManyCost } from './_fused.js';
 import { expCore, fExpCost } from './exp.js';
-import { raggedMax, raggedMaxCost } from './ragged-max.js';
+import { raggedMax, raggedMaxCost } from '../protocols/max.js';
 import type { ReciprocalOptions } from './reciprocal.js';
 import { fReciprocal, fReciprocalCost } from './reciprocal.js';
 

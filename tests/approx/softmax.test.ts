@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { fSoftmax, fSoftmaxCost, causalRowLengths } from '../../src/approx/softmax.js';
-import { raggedMax, raggedMaxCost } from '../../src/approx/ragged-max.js';
+import { raggedMax, raggedMaxCost } from '../../src/protocols/max.js';
 import { PUMA_APPROX_CONFIG } from '../../src/approx/config.js';
 import { softmaxRef } from '../../src/approx/reference.js';
 import { revealAll, shareInput } from '../../src/protocols/io.js';

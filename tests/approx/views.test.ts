@@ -13,7 +13,7 @@ import { fGelu } from '../../src/approx/gelu.js';
 import { fSilu } from '../../src/approx/silu.js';
 import { fSoftmax, causalRowLengths } from '../../src/approx/softmax.js';
 import { fLayerNorm, fRmsNorm } from '../../src/approx/norm.js';
-import { raggedArgmax, raggedMax } from '../../src/approx/ragged-max.js';
+import { raggedArgmax, raggedMax } from '../../src/protocols/max.js';
 import { highBits } from '../../src/approx/highbit.js';
 import { approxConfig } from '../../src/approx/config.js';
 import { SecureOps } from '../../src/model/secure-ops.js';

@@ -4,10 +4,10 @@
  * fewer rounds.
  */
 import { describe, expect, it } from 'vitest';
-import { planRaggedMax, raggedArgmax, raggedMax, raggedMaxCost } from '../../src/approx/ragged-max.js';
+import { planRaggedMax, raggedArgmax, raggedMax, raggedMaxCost } from '../../src/protocols/max.js';
 import { shlA } from '../../src/protocols/arith.js';
 import { concatA } from '../../src/protocols/share.js';
-import { onGrid, run } from './_harness.js';
+import { onGrid, run } from '../approx/_harness.js';
 
 describe('raggedMax (grouped tournament)', () => {
   const lens = [1, 2, 3, 5, 8, 16, 17, 33, 64, 100];
