@@ -21,6 +21,7 @@
  */
 import { bertGeluForm, type BertConfig, type BertWeights } from './bert-checkpoint.js';
 import { range, type Ops } from './ops.js';
+import { attention } from './attention.js';
 import { tensorOf } from './weights.js';
 
 interface BertLayer<T> {
@@ -102,13 +103,7 @@ export class Bert<T> {
         const q = await ops.mulPublic(ops.takeCols(qkv, range(0, d)), scale); // [n, D], scaled by 1/sqrt(hs)
         const k = ops.takeCols(qkv, range(d, 2 * d)); // [n, D]
         const v = ops.takeCols(qkv, range(2 * d, 3 * d)); // [n, D]
-        const qh = ops.transpose(ops.reshape(q, [n, nh, hs]), [1, 0, 2]); // [H, n, hs]
-        const kh = ops.transpose(ops.reshape(k, [n, nh, hs]), [1, 0, 2]); // [H, n, hs]
-        const vh = ops.transpose(ops.reshape(v, [n, nh, hs]), [1, 0, 2]); // [H, n, hs]
-        const scores = await ops.bmmT(qh, kh); // [H, n, n]
-        const att = await ops.softmax(ops.reshape(scores, [nh * n, n])); // [H·n, n], no mask
-        const yh = await ops.bmm(ops.reshape(att, [nh, n, n]), vh); // [H, n, hs]
-        const y = ops.reshape(ops.transpose(yh, [1, 0, 2]), [n, d]); // [n, D]
+        const y = await attention(ops, q, k, v, { heads: nh, kvHeads: nh, headSize: hs }); // [n, D], no mask
         const a = await ops.add(await ops.matmulT(y, w.attnOutW), w.attnOutB); // [n, D]
         x = await ops.layerNorm(await ops.add(x, a), w.attnLnW, w.attnLnB, eps); // [n, D]
         // ---- feed-forward, post-LN ----

@@ -11,6 +11,7 @@
 import { KVCache, type CausalLM } from './causal-lm.js';
 import { gpt2GeluForm, type Gpt2Config, type Gpt2Weights } from './gpt2-checkpoint.js';
 import { causalMask, range, type Ops } from './ops.js';
+import { attention } from './attention.js';
 import { tensorOf } from './weights.js';
 
 interface Gpt2Block<T> {
@@ -87,13 +88,7 @@ export class Gpt2<T> implements CausalLM<T> {
         const kNew = ops.takeCols(qkv, range(d, 2 * d)); // [n, D]
         const vNew = ops.takeCols(qkv, range(2 * d, 3 * d)); // [n, D]
         const { k, v } = cache.append(ops, l, kNew, vNew); // [T, D] each
-        const qh = ops.transpose(ops.reshape(q, [n, nh, hs]), [1, 0, 2]); // [H, n, hs]
-        const kh = ops.transpose(ops.reshape(k, [t, nh, hs]), [1, 0, 2]); // [H, T, hs]
-        const vh = ops.transpose(ops.reshape(v, [t, nh, hs]), [1, 0, 2]); // [H, T, hs]
-        const scores = await ops.bmmT(qh, kh); // [H, n, T]
-        const att = await ops.softmax(ops.reshape(scores, [nh * n, t]), causalMask(n, pos)); // [H·n, T]
-        const yh = await ops.bmm(ops.reshape(att, [nh, n, t]), vh); // [H, n, hs]
-        const y = ops.reshape(ops.transpose(yh, [1, 0, 2]), [n, d]); // [n, D]
+        const y = await attention(ops, q, k, v, { heads: nh, kvHeads: nh, headSize: hs }, causalMask(n, pos)); // [n, D]
         x = await ops.add(x, await ops.add(await ops.matmul(y, b.projW), b.projB)); // [n, D]
         // ---- MLP ----
         const h2 = await ops.layerNorm(x, b.ln2w, b.ln2b, eps); // [n, D]

@@ -15,6 +15,7 @@
 import { KVCache, type CausalLM } from './causal-lm.js';
 import type { LlamaConfig, LlamaWeights } from './llama2c.js';
 import { causalMask, range, type Ops } from './ops.js';
+import { attention } from './attention.js';
 import { tensorOf } from './weights.js';
 
 interface LlamaLayer<T> {
@@ -86,15 +87,7 @@ export class Llama<T> implements CausalLM<T> {
         const kNew = ops.takeCols(qkRot, range(d, d + kvd)); // [n, KVD]
         const vNew = ops.takeCols(qkv, range(d + kvd, d + 2 * kvd)); // [n, KVD]
         const { k, v } = cache.append(ops, l, kNew, vNew); // [T, KVD] each, T = pos + n
-        const t = pos + n;
-        // query head hh = kv·g + j  ->  batch kv, row j·n + i
-        const qh = ops.reshape(ops.transpose(ops.reshape(q, [n, kvh, g, hs]), [1, 2, 0, 3]), [kvh, g * n, hs]); // [KVH, G·n, hs]
-        const kh = ops.transpose(ops.reshape(k, [t, kvh, hs]), [1, 0, 2]); // [KVH, T, hs]
-        const vh = ops.transpose(ops.reshape(v, [t, kvh, hs]), [1, 0, 2]); // [KVH, T, hs]
-        const scores = await ops.bmmT(qh, kh); // [KVH, G·n, T]
-        const att = await ops.softmax(ops.reshape(scores, [kvh * g * n, t]), causalMask(n, pos)); // [KVH·G·n, T]
-        const yh = await ops.bmm(ops.reshape(att, [kvh, g * n, t]), vh); // [KVH, G·n, hs]
-        const y = ops.reshape(ops.transpose(ops.reshape(yh, [kvh, g, n, hs]), [2, 0, 1, 3]), [n, d]); // [n, D]
+        const y = await attention(ops, q, k, v, { heads: c.nHeads, kvHeads: kvh, headSize: hs }, causalMask(n, pos)); // [n, D]
         x = await ops.add(x, await ops.matmulT(y, w.wo)); // [n, D]
         // ---- SwiGLU feed-forward: w2(silu(w1 x) ⊙ w3 x) ----
         const h2 = await ops.rmsNorm(x, w.rmsFfn, c.normEps); // [n, D]
