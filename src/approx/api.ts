@@ -18,9 +18,12 @@ export const gelu = (p: Party, x: AShare, cfg: ApproxConfig = DEFAULT_APPROX_CON
 /** SiLU elementwise (cfg.silu.variant). */
 export const silu = (p: Party, x: AShare, cfg: ApproxConfig = DEFAULT_APPROX_CONFIG): Promise<AShare> => fSilu(p, x, cfg);
 
-/** Softmax along the last axis; row r keeps its first rowLengths[r] columns (others: skipped, 0). */
-export const softmax = (p: Party, x: AShare, cfg: ApproxConfig = DEFAULT_APPROX_CONFIG, rowLengths?: ArrayLike<number>): Promise<AShare> =>
-  fSoftmax(p, x, rowLengths ? { rowLengths } : {}, cfg);
+/**
+ * Softmax along the last axis of x·2^−inputShift; row r keeps its first rowLengths[r] columns
+ * (others: skipped, 0).
+ */
+export const softmax = (p: Party, x: AShare, cfg: ApproxConfig = DEFAULT_APPROX_CONFIG, rowLengths?: ArrayLike<number>, inputShift = 0): Promise<AShare> =>
+  fSoftmax(p, x, { ...(rowLengths ? { rowLengths } : {}), inputShift }, cfg);
 
 /** LayerNorm over the last axis of x [..., D]; gamma, beta shared [D]. */
 export const layerNorm = (p: Party, x: AShare, gamma: AShare, beta: AShare, eps: number, cfg: ApproxConfig = DEFAULT_APPROX_CONFIG): Promise<AShare> =>

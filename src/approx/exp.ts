@@ -31,15 +31,18 @@ import { evalPolys, planPolys, polysCost } from './poly.js';
 
 const basePlans = new Map<string, PolyPlan>();
 
-/** The Taylor base Σ_k x^k / (k!·2^(tk)) as a polynomial in x, evaluated at scale f + t. */
-function basePlan(e: ExpConfig, f: number): PolyPlan | null {
+/**
+ * The Taylor base Σ_k x^k / (k!·2^(tk)) as a polynomial in x, evaluated at scale f + t; the input
+ * is read at scale f + shift (x·2^−shift: a public power-of-two scale folded into the input).
+ */
+function basePlan(e: ExpConfig, f: number, shift = 0): PolyPlan | null {
   if (e.degree === 1) return null;
-  const key = `${e.degree}/${e.t}/${e.maskBelow}/${f}`;
+  const key = `${e.degree}/${e.t}/${e.maskBelow}/${f}/${shift}`;
   let pl = basePlans.get(key);
   if (!pl) {
     const coeffs = [1];
     for (let k = 1; k <= e.degree; k++) coeffs.push(coeffs[k - 1] / (k * 2 ** e.t));
-    pl = planPolys([{ coeffs, radius: -e.maskBelow, bound: 1.05 }], f, f + e.t);
+    pl = planPolys([{ coeffs, radius: -e.maskBelow, bound: 1.05 }], f + shift, f + e.t);
     basePlans.set(key, pl);
   }
   return pl;
@@ -50,17 +53,23 @@ export function fExp(p: Party, x: AShare, e: ExpConfig = DEFAULT_APPROX_CONFIG.e
   return expCore(p, x, e, false);
 }
 
-/** fExp; with `lastDealerP0` its last truncation is dealt by P0 (the caller's next op is an msb). */
-export function expCore(p: Party, x: AShare, e: ExpConfig, lastDealerP0: boolean): Promise<AShare> {
+/**
+ * fExp; with `lastDealerP0` its last truncation is dealt by P0 (the caller's next op is an msb).
+ * `shift` reads x at f + shift fractional bits, i.e. computes exp(x·2^−shift) at no extra cost
+ * (softmax folds attention's 1/√d_head = 2^−3 this way instead of a fixed-point multiply).
+ */
+export function expCore(p: Party, x: AShare, e: ExpConfig, lastDealerP0: boolean, shift = 0): Promise<AShare> {
   validateExp('exp', e);
+  if (!Number.isInteger(shift) || shift < 0 || shift > 16) throw new RangeError(`exp: input shift must be an integer in [0, 16], got ${shift}`);
   return scoped(p, 'exp', async () => {
     const f = p.cfg.fracBits;
+    const fin = f + shift; // scale the ring integers of x are read at
     const n = x.s0.length;
     const flatX = aShare([n], x.s0, x.s1);
-    const bs = f + e.t; // scale of the base
-    const pl = basePlan(e, f);
+    const pl = basePlan(e, f, shift);
+    const bs = pl ? f + e.t : fin + e.t; // scale of the base (degree 1: x + 2^(fin+t) is 1 + x/2^t)
     const [below, base] = await branches<[Awaited<ReturnType<typeof msb>>, AShare]>(p, [
-      ['mask', (q) => msb(q, addAPScalar(q, flatX, BigInt.asUintN(64, -fixedInt(e.maskBelow, f))))],
+      ['mask', (q) => msb(q, addAPScalar(q, flatX, BigInt.asUintN(64, -fixedInt(e.maskBelow, fin))))],
       ['base', async (q) => (pl ? (await evalPolys(q, flatX, pl))[0] : addAPScalar(q, flatX, pow2(bs)))],
     ]);
     const kept = subAA(p, base, await mulA1B(p, below, base));
@@ -74,8 +83,8 @@ export function expCore(p: Party, x: AShare, e: ExpConfig, lastDealerP0: boolean
   });
 }
 
-export function fExpCost(n: number, e: ExpConfig = DEFAULT_APPROX_CONFIG.exp, fracBits = 18): OpCost {
-  const pl = basePlan(e, fracBits);
+export function fExpCost(n: number, e: ExpConfig = DEFAULT_APPROX_CONFIG.exp, fracBits = 18, shift = 0): OpCost {
+  const pl = basePlan(e, fracBits, shift);
   const sq = Array.from({ length: e.t }, () => truncManyCost(n));
   return addCosts(parCosts(msbCost(n), pl ? polysCost(n, pl) : NO_COST), mulA1BCost(n), ...sq);
 }

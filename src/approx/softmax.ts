@@ -37,6 +37,12 @@ import { fReciprocal, fReciprocalCost } from './reciprocal.js';
 export interface SoftmaxOptions {
   /** Kept (leading) columns per row, each in [0, C]; the rest are skipped and output 0. */
   readonly rowLengths?: ArrayLike<number>;
+  /**
+   * Softmax of x·2^−inputShift (integer in [0, 16]): a public power-of-two scale such as
+   * attention's 1/√64 = 2^−3, folded into the exponential's input scale at no cost (the row max
+   * commutes with a positive scale). Default 0.
+   */
+  readonly inputShift?: number;
 }
 
 /** Row lengths of a causal mask over R rows = blocks of `queryLen` queries starting at `offset`. */
@@ -85,7 +91,7 @@ export function fSoftmax(p: Party, x: AShare, opts: SoftmaxOptions = {}, cfg: Ap
     });
     const xp = aShare([N], s0, s1);
     const m = await raggedMax(p, xp, kept, cfg.softmax.maxArity);
-    const e = await expCore(p, subAA(p, xp, repeatRows(m, kept)), cfg.softmax.exp, true); // its last truncation feeds the reciprocal's msb
+    const e = await expCore(p, subAA(p, xp, repeatRows(m, kept)), cfg.softmax.exp, true, opts.inputShift ?? 0); // its last truncation feeds the reciprocal's msb
     const sum0 = new BigUint64Array(kept.length);
     const sum1 = new BigUint64Array(kept.length);
     o = 0;
@@ -108,13 +114,13 @@ export function fSoftmax(p: Party, x: AShare, opts: SoftmaxOptions = {}, cfg: Ap
 }
 
 /** Declared cost of fSoftmax over [rows, cols] (optionally ragged). */
-export function fSoftmaxCost(rows: number, cols: number, rowLengths?: ArrayLike<number>, cfg: ApproxConfig = DEFAULT_APPROX_CONFIG, fracBits = 18): OpCost {
+export function fSoftmaxCost(rows: number, cols: number, rowLengths?: ArrayLike<number>, cfg: ApproxConfig = DEFAULT_APPROX_CONFIG, fracBits = 18, inputShift = 0): OpCost {
   const kept = lengths(rows, cols, rowLengths).filter((v) => v > 0);
   const N = kept.reduce((t, v) => t + v, 0);
   if (N === 0) return { rounds: 0, bytesTotal: 0 };
   return addCosts(
     raggedMaxCost(kept, cfg.softmax.maxArity),
-    fExpCost(N, cfg.softmax.exp, fracBits),
+    fExpCost(N, cfg.softmax.exp, fracBits, inputShift),
     fReciprocalCost(kept.length, recipOpts(cfg, fracBits, kept.reduce((a, v) => Math.max(a, v), 0)), cfg, fracBits),
     truncManyCost(N),
     { rounds: -MSB_AFTER_P0_TRUNC, bytesTotal: 0 }, // exp's last squaring dealt by P0, then msb

@@ -2,7 +2,7 @@
  * Scaled dot-product attention over all heads at once, shared by LLaMA (grouped-query, causal),
  * GPT-2 (causal) and BERT (bidirectional): one bmmT, one softmax, one bmm for every head.
  *
- *   q [n, H·hs] (already scaled by 1/√hs), k, v [T, KVH·hs]  →  y [n, H·hs]
+ *   q [n, H·hs], k, v [T, KVH·hs]  →  y [n, H·hs] = softmax(scale · q kᵀ) v per head
  *
  * Query head h = kv·G + j (G = H / KVH query heads per KV head) uses KV head kv; its rows are
  * batched as [KVH, G·n, hs] so each KV head is multiplied once for its G query heads. With
@@ -15,6 +15,8 @@ export interface AttentionShape {
   heads: number;
   kvHeads: number;
   headSize: number;
+  /** Public scale of the scores inside the softmax (GPT-2, BERT: 1/√hs; LLaMA: 1, q is pre-scaled). */
+  scale?: number;
 }
 
 export async function attention<T>(ops: Ops<T>, q: T, k: T, v: T, s: AttentionShape, mask?: CausalMask): Promise<T> {
@@ -27,7 +29,7 @@ export async function attention<T>(ops: Ops<T>, q: T, k: T, v: T, s: AttentionSh
   const kh = ops.transpose(ops.reshape(k, [t, kvh, hs]), [1, 0, 2]); // [KVH, T, hs]
   const vh = ops.transpose(ops.reshape(v, [t, kvh, hs]), [1, 0, 2]); // [KVH, T, hs]
   const scores = await ops.bmmT(qh, kh); // [KVH, G·n, T]
-  const att = await ops.softmax(ops.reshape(scores, [kvh * g * n, t]), mask); // [KVH·G·n, T]
+  const att = await ops.softmax(ops.reshape(scores, [kvh * g * n, t]), mask, s.scale ?? 1); // [KVH·G·n, T]
   const yh = await ops.bmm(ops.reshape(att, [kvh, g * n, t]), vh); // [KVH, G·n, hs]
   return ops.reshape(ops.transpose(ops.reshape(yh, [kvh, g, n, hs]), [2, 0, 1, 3]), [n, H * hs]); // [n, H·hs]
 }

@@ -14,7 +14,8 @@
  *   construction (free `concatRows`), so a layer does ONE matmulT for q, k, v; splits are `takeCols`.
  * - Positions are public: the position embedding is the free `sliceRows(P, 0, n)`, and the
  *   token-type row 0 is a free `sliceRows` too; the two adds are local on shares.
- * - 1/sqrt(hs) multiplies q (n·D elements) instead of the scores (H·n·n).
+ * - 1/sqrt(hs) is the softmax's public scale (hs = 64: a power of two, folded into the exponential:
+ *   no multiply).
  * - All heads go through one bmmT, one softmax (no mask: attention is bidirectional) and one bmm.
  * - GeLU: HF BERT uses the erf form ("gelu"); the backend's `ops.gelu` picks the form (PlainOps:
  *   `new PlainOps({ gelu: bertGeluForm(config) })`; SecureOps: PUMA's GeLU approximation).
@@ -90,7 +91,7 @@ export class Bert<T> {
     const n = tokens.length;
     const eps = c.layerNormEps;
     if (n > c.maxPositionEmbeddings) throw new RangeError(`BERT: ${n} tokens exceed max_position_embeddings ${c.maxPositionEmbeddings}`);
-    const scale = Float64Array.of(1 / Math.sqrt(hs));
+    const scale = 1 / Math.sqrt(hs); // inside the softmax: free when a power of two (hs = 64: 2^−3)
     // ---- embeddings ----
     const tok = await ops.embedding(tokens, this.wordEmb); // [n, D]
     const posType = await ops.add(ops.sliceRows(this.posEmb, 0, n), this.typeEmb0); // [n, D]
@@ -100,10 +101,10 @@ export class Bert<T> {
       await ops.scope(`layer${l}`, async () => {
         // ---- bidirectional self-attention, post-LN ----
         const qkv = await ops.add(await ops.matmulT(x, w.wqkv), w.bqkv); // [n, 3D]
-        const q = await ops.mulPublic(ops.takeCols(qkv, range(0, d)), scale); // [n, D], scaled by 1/sqrt(hs)
+        const q = ops.takeCols(qkv, range(0, d)); // [n, D]
         const k = ops.takeCols(qkv, range(d, 2 * d)); // [n, D]
         const v = ops.takeCols(qkv, range(2 * d, 3 * d)); // [n, D]
-        const y = await attention(ops, q, k, v, { heads: nh, kvHeads: nh, headSize: hs }); // [n, D], no mask
+        const y = await attention(ops, q, k, v, { heads: nh, kvHeads: nh, headSize: hs, scale }); // [n, D], no mask
         const a = await ops.add(await ops.matmulT(y, w.attnOutW), w.attnOutB); // [n, D]
         x = await ops.layerNorm(await ops.add(x, a), w.attnLnW, w.attnLnB, eps); // [n, D]
         // ---- feed-forward, post-LN ----

@@ -5,8 +5,9 @@
  *
  * Secure-friendly choices: positions are public, so the position embedding is the free
  * `sliceRows(wpe, pos, pos+n)`; q,k,v are column slices (`takeCols`, free) of the fused c_attn
- * output; 1/sqrt(hs) multiplies q (n·D elements) instead of the scores (H·n·T); all heads go through
- * one bmmT / softmax / bmm; only the last position reaches ln_f and the LM head.
+ * output; 1/sqrt(hs) is the softmax's public scale (for hs = 64 a power of two, folded into the
+ * exponential's input scale: no multiply); all heads go through one bmmT / softmax / bmm
+ * (attention.ts); only the last position reaches ln_f and the LM head.
  */
 import { KVCache, type CausalLM } from './causal-lm.js';
 import { gpt2GeluForm, type Gpt2Config, type Gpt2Weights } from './gpt2-checkpoint.js';
@@ -75,7 +76,7 @@ export class Gpt2<T> implements CausalLM<T> {
     const pos = cache.length;
     const t = pos + n; // keys after this call
     const eps = c.layerNormEps;
-    const scale = Float64Array.of(1 / Math.sqrt(hs));
+    const scale = 1 / Math.sqrt(hs); // inside the softmax: free when a power of two (hs = 64: 2^−3)
     const tok = await ops.embedding(tokens, this.wte); // [n, D]
     let x = await ops.add(tok, ops.sliceRows(this.wpe, pos, t)); // [n, D]
     for (let l = 0; l < c.nLayer; l++) {
@@ -84,11 +85,11 @@ export class Gpt2<T> implements CausalLM<T> {
         // ---- causal self-attention ----
         const h = await ops.layerNorm(x, b.ln1w, b.ln1b, eps); // [n, D]
         const qkv = await ops.add(await ops.matmul(h, b.attnW), b.attnB); // [n, 3D]
-        const q = await ops.mulPublic(ops.takeCols(qkv, range(0, d)), scale); // [n, D], scaled by 1/sqrt(hs)
+        const q = ops.takeCols(qkv, range(0, d)); // [n, D]
         const kNew = ops.takeCols(qkv, range(d, 2 * d)); // [n, D]
         const vNew = ops.takeCols(qkv, range(2 * d, 3 * d)); // [n, D]
         const { k, v } = cache.append(ops, l, kNew, vNew); // [T, D] each
-        const y = await attention(ops, q, k, v, { heads: nh, kvHeads: nh, headSize: hs }, causalMask(n, pos)); // [n, D]
+        const y = await attention(ops, q, k, v, { heads: nh, kvHeads: nh, headSize: hs, scale }, causalMask(n, pos)); // [n, D]
         x = await ops.add(x, await ops.add(await ops.matmul(y, b.projW), b.projB)); // [n, D]
         // ---- MLP ----
         const h2 = await ops.layerNorm(x, b.ln2w, b.ln2b, eps); // [n, D]

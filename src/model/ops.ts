@@ -116,8 +116,11 @@ export interface Ops<T> {
   gelu(x: T): Promise<T>;
   /** SiLU x·sigmoid(x) elementwise. */
   silu(x: T): Promise<T>;
-  /** Row softmax over the last axis of x [..., C]; mask is public and its entries are skipped. */
-  softmax(x: T, mask?: SoftmaxMask): Promise<T>;
+  /**
+   * Row softmax over the last axis of scale·x [..., C] (scale: a public positive number, default
+   * 1; attention's 1/√d_head); mask is public and its entries are skipped.
+   */
+  softmax(x: T, mask?: SoftmaxMask, scale?: number): Promise<T>;
   /** x [M,D] -> (x - mean) / sqrt(var + eps) ⊙ gamma [D] + beta [D], per row. */
   layerNorm(x: T, gamma: T, beta: T, eps: number): Promise<T>;
   /** x [M,D] -> x / sqrt(mean(x²) + eps) ⊙ gamma [D], per row. */

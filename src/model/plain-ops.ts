@@ -196,7 +196,8 @@ export class PlainOps implements Ops<PlainTensor> {
     return { data: x.data.map(silu), shape: x.shape };
   }
 
-  async softmax(x: PlainTensor, mask?: SoftmaxMask): Promise<PlainTensor> {
+  async softmax(x: PlainTensor, mask?: SoftmaxMask, scale = 1): Promise<PlainTensor> {
+    if (scale !== 1) x = { data: x.data.map((v) => v * scale), shape: x.shape };
     const c = x.shape[x.shape.length - 1];
     const rows = x.data.length / c;
     if (mask !== undefined) checkMask(mask, rows, c);

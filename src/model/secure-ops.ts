@@ -139,7 +139,15 @@ export class SecureOps implements Ops<AShare> {
     return silu(this.party, x, this.approx);
   }
 
-  softmax(x: AShare, mask?: SoftmaxMask): Promise<AShare> {
+  /**
+   * A power-of-two scale 2^−s (s ∈ [0, 16]) is folded into the exponential's input scale for
+   * free; any other scale costs a fixed-point multiply first.
+   */
+  async softmax(x: AShare, mask?: SoftmaxMask, scale = 1): Promise<AShare> {
+    if (!(scale > 0) || !Number.isFinite(scale)) throw new RangeError(`softmax: scale must be a positive number, got ${scale}`);
+    const shift = -Math.log2(scale);
+    const folds = Number.isInteger(shift) && shift >= 0 && shift <= 16;
+    if (!folds) x = await this.mulPublic(x, Float64Array.of(scale));
     const cols = x.shape[x.shape.length - 1];
     const rows = x.s0.length / cols;
     let rowLengths: Int32Array | undefined;
@@ -148,7 +156,7 @@ export class SecureOps implements Ops<AShare> {
       rowLengths = new Int32Array(rows);
       for (let r = 0; r < rows; r++) rowLengths[r] = maskedRowLength(mask, r, cols);
     }
-    return softmax(this.party, x, this.approx, rowLengths);
+    return softmax(this.party, x, this.approx, rowLengths, folds ? shift : 0);
   }
 
   layerNorm(x: AShare, gamma: AShare, beta: AShare, eps: number): Promise<AShare> {

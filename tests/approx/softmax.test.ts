@@ -13,6 +13,22 @@ import { decode, encode } from '../../src/ring/fixed-point.js';
 import { errStats, expectCost, onGrid, run, uniform } from './_harness.js';
 
 describe('softmax, logits uniform in [−30, 30]', () => {
+  it('a public 2^−3 scale folded into the exponential (inputShift 3) = softmax(x/8), at the cost of shift 0', async () => {
+    const R = 16;
+    const C = 40;
+    const x = onGrid(uniform(R * C, -200, 200, 5)); // raw attention scores; softmax sees x/8 ∈ [−25, 25]
+    const ref = softmaxRef(x.map((v) => v / 8), R, C);
+    for (const cfg of [undefined, PUMA_APPROX_CONFIG]) {
+      const { y, cost } = await run([{ data: x, shape: [R, C] }], (p, [X]) => fSoftmax(p, X, { inputShift: 3 }, cfg));
+      // the same approximation on x/8 handed over at scale f (PUMA's degree-1 exp is the coarser one)
+      const base = await run([{ data: onGrid(x.map((v) => v / 8)), shape: [R, C] }], (p, [X]) => fSoftmax(p, X, {}, cfg));
+      const e = errStats(y, ref);
+      expect(e.maxAbs, `at element ${e.argMax}`).toBeLessThanOrEqual(Math.max(2e-3, errStats(base.y, ref).maxAbs + 5e-4));
+      expectCost(cost, 'softmax', fSoftmaxCost(R, C, undefined, cfg, 18, 3));
+      expect(fSoftmaxCost(R, C, undefined, cfg, 18, 3)).toEqual(fSoftmaxCost(R, C, undefined, cfg));
+    }
+  });
+
   it('rows of every length 1..512 (ragged, packed): max |error| ≤ 2e-3, skipped entries exactly 0', async () => {
     const R = 512;
     const C = 512;

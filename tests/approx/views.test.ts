@@ -47,6 +47,7 @@ const CASES: ViewCase[] = [
   { name: 'SiLU (PUMA)', inputs: [WIDE], program: (p, xs) => fSilu(p, a(xs, 0), PUMA) },
   { name: 'highBits (signed)', inputs: [A([4], [1.5, -3, 10, -0.7], [-0.6, 25, -2, 5.5])], program: (p, xs) => highBits(p, a(xs, 0), { lo: 10, hi: 26, signed: true }) },
   { name: 'softmax [2,5]', inputs: [LOGITS], program: (p, xs) => fSoftmax(p, a(xs, 0)) },
+  { name: 'softmax with a folded 2^−3 scale [2,5]', inputs: [LOGITS], program: (p, xs) => fSoftmax(p, a(xs, 0), { inputShift: 3 }) },
   { name: 'softmax, causal ragged rows [4,4]', inputs: [A([4, 4], [...row(0).slice(0, 16)], [...row(2).slice(0, 16)])], program: (p, xs) => fSoftmax(p, a(xs, 0), { rowLengths: causalRowLengths(4, 4, 4, 0) }) },
   {
     name: 'LayerNorm [2,4]',

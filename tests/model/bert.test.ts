@@ -208,10 +208,12 @@ describe('BERT is vectorised for the secure backend', () => {
   it('one embedding, softmax (no mask), bmmT, bmm, gelu per layer; op sequence independent of n', async () => {
     const w = syntheticBert(TINY_BERT, 12);
     const masks: (SoftmaxMask | undefined)[] = [];
+    const scales: (number | undefined)[] = [];
     class MaskSpy extends PlainOps {
-      override async softmax(x: PlainTensor, mask?: SoftmaxMask): Promise<PlainTensor> {
+      override async softmax(x: PlainTensor, mask?: SoftmaxMask, scale?: number): Promise<PlainTensor> {
         masks.push(mask);
-        return super.softmax(x, mask);
+        scales.push(scale);
+        return super.softmax(x, mask, scale);
       }
     }
     const seq = async (n: number): Promise<string[]> => {
@@ -226,7 +228,8 @@ describe('BERT is vectorised for the secure backend', () => {
     expect(one.filter((c) => c === 'embedding')).toHaveLength(1);
     expect(one.filter((c) => c === 'matmulT')).toHaveLength(4 * L); // qkv, attention out, intermediate, output
     expect(one.filter((c) => c === 'layerNorm')).toHaveLength(2 * L + 1);
-    expect(one.filter((c) => c === 'mulPublic')).toHaveLength(L);
+    expect(one.filter((c) => c === 'mulPublic')).toHaveLength(0); // 1/√hs is the softmax's scale
+    expect(scales.every((v) => v === 1 / Math.sqrt(TINY_BERT.hiddenSize / TINY_BERT.numAttentionHeads))).toBe(true);
     expect(one.filter((c) => c === 'matmul')).toHaveLength(0);
     expect(masks).toHaveLength(2 * L);
     expect(masks.every((m) => m === undefined)).toBe(true);
