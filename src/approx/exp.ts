@@ -25,7 +25,7 @@ import type { AShare } from '../protocols/share.js';
 import { aShare } from '../protocols/share.js';
 import type { ExpConfig } from './config.js';
 import { DEFAULT_APPROX_CONFIG, validateExp } from './config.js';
-import { Acc, addCosts, dealNextTruncToP0, fixedInt, NO_COST, parCosts, pow2, truncMany, truncManyCost } from './_fused.js';
+import { Acc, addCosts, dealNextTruncToP0, fixedInt, NO_COST, parCosts, pow2, truncMany, truncManyCost } from './fused-products.js';
 import type { PolyPlan } from './poly.js';
 import { evalPolys, planPolys, polysCost } from './poly.js';
 

@@ -8,7 +8,7 @@
  *   RMSNorm:   V = Σx² + D·eps and G = x·γ, one truncation                    2 rounds
  *              y = G·√D/√V                                                    18 rounds
  *   minus 1: V's truncation is dealt by P0, whose idle second round hides the msb's first
- *   (_fused.ts, dealNextTruncToP0): LayerNorm 21 rounds, RMSNorm 19.
+ *   (fused-products.ts, dealNextTruncToP0): LayerNorm 21 rounds, RMSNorm 19.
  *
  * The variance is a sum of 3-of-3 products truncated once per row (not once per element), and
  * 1/D is folded into the rsqrt's public table (√D/√(Σ…) = 1/√(mean …)), so no division by D
@@ -27,7 +27,7 @@ import type { AShare } from '../protocols/share.js';
 import { aShare } from '../protocols/share.js';
 import type { ApproxConfig } from './config.js';
 import { DEFAULT_APPROX_CONFIG } from './config.js';
-import { Acc, addCosts, dealNextTruncToP0, fixedInt, MSB_AFTER_P0_TRUNC, repeatRows, tileCols, truncMany, truncManyCost } from './_fused.js';
+import { Acc, addCosts, dealNextTruncToP0, fixedInt, MSB_AFTER_P0_TRUNC, repeatRows, tileCols, truncMany, truncManyCost } from './fused-products.js';
 import type { RsqrtPlan } from './rsqrt.js';
 import { planRsqrt, rsqrtTimes, rsqrtTimesCost } from './rsqrt.js';
 

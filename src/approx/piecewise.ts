@@ -21,7 +21,7 @@ import { mulA1B, mulA1BCost } from '../protocols/bitmul.js';
 import { addAA, subAA, negA } from '../protocols/arith.js';
 import type { AShare } from '../protocols/share.js';
 import { aShare, concatA, splitA } from '../protocols/share.js';
-import { addCosts, fixedInt, NO_COST, parCosts } from './_fused.js';
+import { addCosts, fixedInt, NO_COST, parCosts } from './fused-products.js';
 import type { PolyPlan } from './poly.js';
 import { evalPolys, planPolys, polysCost } from './poly.js';
 

@@ -5,7 +5,7 @@
  *   level 2: x⁴, x³ (if needed) ; degree ≤ 4 = x²·(c4·x² + c3·x) + c2·x² + c1·x + c0
  *   level 3: degree ≤ 8 = x⁴·(c8·x⁴ + c7·x³ + c6·x² + c5·x) + x²·(c3·x) + c4·x⁴ + c2·x² + c1·x + c0
  *
- * Each level is ONE truncation of all its items (fused sums of products, see _fused.ts), so
+ * Each level is ONE truncation of all its items (fused sums of products, see fused-products.ts), so
  * any set of polynomials costs ≤ 3 levels = 6 rounds, and the public coefficients never need a
  * truncation of their own.
  *
@@ -22,7 +22,7 @@
 import type { OpCost, Party } from '../protocols/context.js';
 import { scoped } from '../protocols/context.js';
 import type { AShare } from '../protocols/share.js';
-import { Acc, fixedInt, pow2, truncMany, truncManyCost, addCosts, NO_COST } from './_fused.js';
+import { Acc, fixedInt, pow2, truncMany, truncManyCost, addCosts, NO_COST } from './fused-products.js';
 
 export interface PolySpec {
   /** c_0 … c_d (reals, in x). */

@@ -22,7 +22,7 @@ import type { OpCost, Party } from '../protocols/context.js';
 import { scoped } from '../protocols/context.js';
 import type { AShare } from '../protocols/share.js';
 import { aShare } from '../protocols/share.js';
-import { Acc, addCosts, pow2, repeatRows, truncMany, truncManyCost } from './_fused.js';
+import { Acc, addCosts, pow2, repeatRows, truncMany, truncManyCost } from './fused-products.js';
 import type { HighBitPlan } from './highbit.js';
 import { highBits, highBitsCost, weigh } from './highbit.js';
 import type { PolyPlan } from './poly.js';

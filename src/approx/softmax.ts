@@ -28,7 +28,7 @@ import type { AShare } from '../protocols/share.js';
 import { aShare } from '../protocols/share.js';
 import type { ApproxConfig } from './config.js';
 import { DEFAULT_APPROX_CONFIG } from './config.js';
-import { Acc, addCosts, MSB_AFTER_P0_TRUNC, repeatRows, truncMany, truncManyCost } from './_fused.js';
+import { Acc, addCosts, MSB_AFTER_P0_TRUNC, repeatRows, truncMany, truncManyCost } from './fused-products.js';
 import { expCore, fExpCost } from './exp.js';
 import { raggedMax, raggedMaxCost } from '../protocols/max.js';
 import type { ReciprocalOptions } from './reciprocal.js';
