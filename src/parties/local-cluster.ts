@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MpcError } from '../protocols/errors.js';
-import type { PartiesConfigFile } from './config.js';
+import { defaultLimits, type PartiesConfigFile } from './config.js';
 import { generateIdentity, toHex, writeKeyFile } from './keys.js';
 
 /** The repository root (where package.json and scripts/ live). */
@@ -95,7 +95,7 @@ export function writeLocalSetup(o: SetupOptions): Setup {
     heartbeatTimeoutMs: o.heartbeatTimeoutMs ?? 5000,
     parties: ([0, 1, 2] as const).map((i) => ({ id: i, host, port: ports[i], publicKey: toHex(ids[i].publicKey), keyFile: `p${i}.key`, dataDir: `data/p${i}` })),
     clients: clients.map((c, k) => ({ name: c, publicKey: toHex(ids[3 + k].publicKey) })),
-    limits: { maxPayloadBytes: 8 * 1024 * 1024, maxFrameBytes: 2 ** 31, handshakeTimeoutMs: 5000, clientInputTimeoutMs: 120_000 },
+    limits: defaultLimits(),
   };
   writeFileSync(configPath, JSON.stringify(config, null, 2) + '\n');
   return { configPath, config, keyFiles };
