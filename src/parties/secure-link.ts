@@ -28,9 +28,10 @@ export interface LinkLimits {
   maxPayloadBytes: number;
   maxFrameBytes: number;
   /**
-   * Bytes this link may hold (protects the party's memory from a peer that does not read, or
-   * streams one huge frame): the frame being reassembled plus messages queued for sending.
-   * Exceeding it closes the link with MPC_ERR_LIMIT. Default: no cap (tests, benches).
+   * Bytes a party's link to a client may hold (protects the party's memory from a client that
+   * stops reading): messages queued for it plus the frame being reassembled from it. Exceeding
+   * it closes the link with MPC_ERR_LIMIT. Links between parties and a client's own links are
+   * not capped here (their senders are semi-honest parties or the client itself).
    */
   maxLinkBufferBytes?: number;
 }
@@ -106,7 +107,7 @@ export class SecureLink {
     this.linkId = Buffer.from(keys.transcript.subarray(0, 4)).toString('hex');
     this.chunk = Math.max(1024, limits.maxPayloadBytes - 8192);
     this.hwm = 2 * limits.maxPayloadBytes;
-    this.maxBuffer = limits.maxLinkBufferBytes ?? Number.MAX_SAFE_INTEGER;
+    this.maxBuffer = !initiator && peer.role === 'client' ? (limits.maxLinkBufferBytes ?? Number.MAX_SAFE_INTEGER) : Number.MAX_SAFE_INTEGER;
     this.ready = new Promise<void>((res, rej) => {
       this.readyResolve = res;
       this.readyReject = rej;

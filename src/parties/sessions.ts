@@ -134,6 +134,7 @@ export class SessionTable {
     if (!this.peers.every((j) => s.haveOf.has(j) || !this.host.peerLink(j))) return;
     if (this.queue.length >= MAX_QUEUE) return this.drop(s, new MpcError('MPC_ERR_ABORTED', `P0's session queue is full (${MAX_QUEUE})`));
     for (const j of this.peers) this.host.peerLink(j)?.sendControl({ op: 'queued', s: s.id });
+    this.host.log.debug({ session: s.id, program: s.open.program, queued: this.queue.length + 1 }, 'session queued');
     this.enqueue(s);
   }
 
