@@ -74,7 +74,7 @@ export interface Setup {
 /** Write identity keys for P0–P2 and the clients (mode 0600) and a matching parties.json. */
 export function writeLocalSetup(o: SetupOptions): Setup {
   const out = resolve(o.out);
-  mkdirSync(out, { recursive: true });
+  mkdirSync(out, { recursive: true, mode: 0o700 }); // holds private keys
   const host = o.host ?? '127.0.0.1';
   const base = o.basePort ?? 7100;
   const ports = o.ports ?? [base, base + 1, base + 2];
@@ -107,6 +107,8 @@ export interface SpawnOptions {
   env?: NodeJS.ProcessEnv;
   /** Extra node flags (default: load tsx). */
   nodeArgs?: string[];
+  /** Extra arguments for scripts/party.ts (e.g. --insecure-permissions). */
+  partyArgs?: string[];
 }
 
 /** Call `cb` with every complete line a child's output stream prints. */
@@ -124,7 +126,7 @@ export function onLines(stream: NodeJS.ReadableStream | null | undefined, cb: (l
 
 /** Start `scripts/party.ts` as a child process (stdout/stderr piped). */
 export function spawnParty(configPath: string, id: number, o: SpawnOptions = {}): ChildProcess {
-  const args = [...(o.nodeArgs ?? ['--import', 'tsx']), join(REPO_ROOT, 'scripts/party.ts'), '--id', String(id), '--config', configPath, '--log-level', o.logLevel ?? 'info', o.pretty ? '--pretty' : '--json'];
+  const args = [...(o.nodeArgs ?? ['--import', 'tsx']), join(REPO_ROOT, 'scripts/party.ts'), '--id', String(id), '--config', configPath, '--log-level', o.logLevel ?? 'info', o.pretty ? '--pretty' : '--json', ...(o.partyArgs ?? [])];
   return spawn(process.execPath, args, { cwd: REPO_ROOT, env: { ...process.env, ...o.env }, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
