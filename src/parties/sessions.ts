@@ -46,7 +46,10 @@ export function errorFromWire(x: unknown, fallback: string): MpcError {
 
 export class SessionTable {
   private readonly states = new Map<string, PartySession>();
-  private readonly finished = new Map<string, true>();
+  /** Ids of sessions that ended here (late messages for them are ignored), the last FINISHED_MEMORY. */
+  private readonly finished = new Set<string>();
+  private readonly finishedRing: string[] = [];
+  private finishedNext = 0;
   private readonly queue: PartySession[] = [];
   private busy = false;
   private readonly peers: [PartyId, PartyId];
@@ -93,8 +96,16 @@ export class SessionTable {
     if (s.expiry) clearTimeout(s.expiry);
     s.expiry = null;
     this.states.delete(s.id);
-    this.finished.set(s.id, true);
-    if (this.finished.size > FINISHED_MEMORY) this.finished.delete(this.finished.keys().next().value as string);
+    this.markFinished(s.id);
+  }
+
+  private markFinished(id: string): void {
+    if (this.finished.has(id)) return;
+    const old = this.finishedRing[this.finishedNext];
+    if (old !== undefined) this.finished.delete(old);
+    this.finishedRing[this.finishedNext] = id;
+    this.finishedNext = (this.finishedNext + 1) % FINISHED_MEMORY;
+    this.finished.add(id);
   }
 
   /** (Re)start the pending clock of a session that has not been queued. */
@@ -163,6 +174,12 @@ export class SessionTable {
     if (!sid) return link.close('MPC_ERR_FRAME', 'open without a session id');
     if (this.finished.has(sid) || this.states.get(sid)?.open) return reply(new MpcError('MPC_ERR_INPUT', `session id ${sid} already used`));
     try {
+      // the cheap check first: a flood of opens is refused before any parsing
+      let mine = 0;
+      for (const x of this.states.values()) if (x.status === 'pending' && !x.queuedOn && x.open?.clientName === clientName) mine++;
+      if (mine >= this.limits.maxPendingSessionsPerClient) {
+        throw new MpcError('MPC_ERR_LIMIT', `client '${clientName}' has ${mine} sessions opened at P${this.host.id} that have not started (limits.maxPendingSessionsPerClient)`);
+      }
       if (typeof m.program !== 'string') throw new MpcError('MPC_ERR_INPUT', 'open: program must be a string');
       if (!(m.pb instanceof Uint8Array)) throw new MpcError('MPC_ERR_INPUT', 'open: params missing');
       let raw: unknown;
@@ -173,10 +190,6 @@ export class SessionTable {
       }
       const params = this.host.programs.parse(m.program, raw);
       const cfg = ringConfig(m.fracBits === undefined ? {} : { fracBits: m.fracBits as number });
-      const mine = [...this.states.values()].filter((x) => x.status === 'pending' && !x.queuedOn && x.open?.clientName === clientName).length;
-      if (mine >= this.limits.maxPendingSessionsPerClient) {
-        throw new MpcError('MPC_ERR_LIMIT', `client '${clientName}' has ${mine} sessions opened at P${this.host.id} that have not started (limits.maxPendingSessionsPerClient)`);
-      }
       const s = this.state(sid) as PartySession;
       s.open = { program: m.program, params, paramsHash: createHash('sha256').update(m.pb).digest('hex'), fracBits: cfg.fracBits, client: link, clientName };
       s.openArrived.resolve();
@@ -186,15 +199,18 @@ export class SessionTable {
     } catch (e) {
       const err = toMpcError(e);
       reply(err);
-      // remember the id: a later 'start' from P0 is answered with an abort at once
+      // remember the id: a later 'start' from P0 is answered with an abort at once (not needed
+      // over the cap: P0 never heard of it, and a flood must not evict real sessions' ids)
       const s = this.states.get(sid);
-      if (!s) this.retire(new PartySession(sid));
-      else if (!s.open) {
+      if (!s) {
+        if (err.code !== 'MPC_ERR_LIMIT') this.markFinished(sid);
+      } else if (!s.open) {
         s.fail(err);
         if (s.status === 'pending') this.retire(s);
       }
-      // the other parties drop it too, instead of holding it until it expires
-      for (const j of this.peers) this.host.peerLink(j)?.sendControl({ op: 'abort', s: sid, error: err.toJSON() });
+      // the other parties drop it too, instead of holding it until it expires (not for a flood
+      // over the cap: that would multiply the flood; the peers' own caps and clocks bound it)
+      if (err.code !== 'MPC_ERR_LIMIT') for (const j of this.peers) this.host.peerLink(j)?.sendControl({ op: 'abort', s: sid, error: err.toJSON() });
     }
   }
 
@@ -299,7 +315,7 @@ export class SessionTable {
     } else if (m.op === 'abort') {
       const s = this.states.get(sid);
       if (!s) {
-        if (this.host.id === 0) this.retire(new PartySession(sid)); // a peer rejected the open: P0's own open is refused too
+        if (this.host.id === 0) this.markFinished(sid); // a peer rejected the open: P0's own open is refused too
         return;
       }
       const cause = errorFromWire(m.error, 'aborted');
