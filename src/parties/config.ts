@@ -60,6 +60,8 @@ const limitsSchema = z
     maxUnauthConnections: z.number().int().min(1).max(100_000).default(256),
     /** Connections not yet authenticated from one remote address (one host hogging the total). */
     maxUnauthPerAddress: z.number().int().min(1).max(100_000).default(32),
+    /** Authenticated links of one client name at this party (a client with a valid key opening link after link). */
+    maxLinksPerClient: z.number().int().min(1).max(4096).default(32),
     /** Sessions a client has opened at this party that have not started yet (a client opening at one party only). */
     maxPendingSessionsPerClient: z.number().int().min(1).max(4096).default(16),
     /** An opened session that does not start within this time is dropped (its opens never reached all three parties). */

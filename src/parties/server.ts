@@ -252,6 +252,13 @@ export class PartyServer implements SessionHost {
   }
 
   private attachClient(link: SecureLink, name: string): void {
+    let same = 0;
+    for (const l of this.clients) if (l.peer.role === 'client' && l.peer.name === name) same++;
+    if (same >= this.cfg.limits.maxLinksPerClient) {
+      // every link costs a heartbeat timer and buffers: a valid key does not buy unlimited ones
+      link.attach({ onFrame: () => undefined, onControl: () => undefined, onClose: () => undefined });
+      return link.close('MPC_ERR_LIMIT', `client '${name}' already has ${same} links to P${this.id} (limits.maxLinksPerClient)`);
+    }
     this.clients.add(link);
     link.attach({
       onFrame: (h, body) => this.sessions.onClientFrame(link, h, body),

@@ -180,7 +180,7 @@ export class SessionTable {
       if (mine >= this.limits.maxPendingSessionsPerClient) {
         throw new MpcError('MPC_ERR_LIMIT', `client '${clientName}' has ${mine} sessions opened at P${this.host.id} that have not started (limits.maxPendingSessionsPerClient)`);
       }
-      if (typeof m.program !== 'string') throw new MpcError('MPC_ERR_INPUT', 'open: program must be a string');
+      if (typeof m.program !== 'string' || m.program.length > 64) throw new MpcError('MPC_ERR_INPUT', 'open: program must be a name of at most 64 characters');
       if (!(m.pb instanceof Uint8Array)) throw new MpcError('MPC_ERR_INPUT', 'open: params missing');
       let raw: unknown;
       try {

@@ -53,7 +53,7 @@ beforeAll(async () => {
   c = await startCluster({
     heartbeatTimeoutMs: 5000,
     clients: ['client', 'mallory'],
-    limits: { maxPayloadBytes: 64 * KiB, maxFrameBytes: 256 * KiB, maxSessionBufferBytes: 1024 * KiB, maxLinkBufferBytes: 1024 * KiB, maxPendingSessionsPerClient: 4, pendingSessionTimeoutMs: PENDING_MS },
+    limits: { maxPayloadBytes: 64 * KiB, maxFrameBytes: 256 * KiB, maxSessionBufferBytes: 1024 * KiB, maxLinkBufferBytes: 1024 * KiB, maxPendingSessionsPerClient: 4, pendingSessionTimeoutMs: PENDING_MS, maxLinksPerClient: 6 },
     programs: () => builtinPrograms().register(flood).register(slowReader),
   });
 });
@@ -82,8 +82,12 @@ const errCode = (m: ControlMessage) => (m.error as { code?: string } | undefined
 async function honestSelftest(n = 4): Promise<void> {
   const cl = await c.connect();
   const inp = selftestInputs(n);
-  const r = await cl.run('selftest', { size: n }, (s) => selftestClient(s, n, inp));
-  expect(checkSelftest(n, inp, r.local)).toEqual([]);
+  try {
+    const r = await cl.run('selftest', { size: n }, (s) => selftestClient(s, n, inp));
+    expect(checkSelftest(n, inp, r.local)).toEqual([]);
+  } finally {
+    cl.close(); // honest clients share the name 'client' and its maxLinksPerClient
+  }
 }
 
 describe('a client with a valid key, misbehaving', () => {
@@ -121,6 +125,17 @@ describe('a client with a valid key, misbehaving', () => {
     atk.link.close('MPC_ERR_PEER_CLOSED', 'done');
   });
 
+  it('opens link after link: past maxLinksPerClient new links are closed with MPC_ERR_LIMIT; other clients are not affected', async () => {
+    const links = await Promise.all(Array.from({ length: 8 }, () => rawClient(0)));
+    const t0 = Date.now();
+    while (links.filter((x) => x.link.closed).length < 2 && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 10));
+    const closed = links.filter((x) => x.link.closed);
+    expect(closed).toHaveLength(2);
+    for (const x of closed) expect(x.link.closeError?.message).toMatch(/MPC_ERR_LIMIT: client 'mallory' already has 6 links to P0 \(limits\.maxLinksPerClient\)/);
+    await honestSelftest();
+    for (const x of links) x.link.close('MPC_ERR_PEER_CLOSED', 'done');
+  });
+
   it('a frame header promising more bytes than arrive allocates nothing up front; over maxFrameBytes is refused', async () => {
     const atk = await rawClient(2);
     atk.link.sendControl(open('big-frame', 'test/slow-reader'));
@@ -156,6 +171,7 @@ describe('a client with a valid key, misbehaving', () => {
       .catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'MPC_ERR_LIMIT', message: expect.stringMatching(/limits\.maxSessionBufferBytes \(1048576\)/) });
     await honest;
+    cl.close();
   });
 
   it('a client that stops reading: the party closes its link with MPC_ERR_LIMIT past maxLinkBufferBytes', async () => {
@@ -168,6 +184,7 @@ describe('a client with a valid key, misbehaving', () => {
     expect(line.msg).toMatch(/closing link to client/);
     (link as unknown as { ws: { _socket: { resume(): void } } }).ws._socket.resume();
     expect(await run).toMatchObject({ code: expect.stringMatching(/MPC_ERR_LIMIT|MPC_ERR_PEER_CLOSED|MPC_ERR_ABORTED/) });
+    cl.close();
     await honestSelftest();
   });
 });
