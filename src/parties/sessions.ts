@@ -285,7 +285,9 @@ export class SessionTable {
     if (m.op === 'have') {
       if (this.host.id !== 0) return link.close('MPC_ERR_PROTOCOL', `'have' may only go to P0`);
       const s = this.state(sid);
-      if (!s || s.status !== 'pending') return; // already dropped or queued here
+      if (!s) return; // already dropped here
+      if (s.status === 'queued') return link.sendControl({ op: 'queued', s: sid }); // re-announced after a reconnect
+      if (s.status !== 'pending') return;
       s.haveOf.set(from, { program: String(m.program), ph: String(m.ph) });
       if (this.checkHave(s)) this.maybeQueue(s);
     } else if (m.op === 'queued') {
