@@ -66,16 +66,27 @@ const limitsSchema = z
     maxPendingSessionsPerClient: z.number().int().min(1).max(4096).default(16),
     /** An opened session that does not start within this time is dropped (its opens never reached all three parties). */
     pendingSessionTimeoutMs: z.number().int().min(100).max(3_600_000).default(30_000),
-    /** Received bytes one session may hold before its program consumes them (a client sending input far ahead). */
-    maxSessionBufferBytes: z.number().int().min(1024).max(2 ** 34).default(512 * MiB),
-    /** Bytes one link may hold: the frame being reassembled plus messages queued for a peer that does not read. */
-    maxLinkBufferBytes: z.number().int().min(1024).max(2 ** 34).default(512 * MiB),
+    /**
+     * Received bytes one session may hold before its program consumes them (a client sending
+     * input far ahead). Default: 512 MiB, or maxFrameBytes if larger (older parties.json files).
+     */
+    maxSessionBufferBytes: z.number().int().min(1024).max(2 ** 34).optional(),
+    /**
+     * Bytes a party's link to a client may hold: messages queued for a client that stops reading,
+     * plus the frame being reassembled from it. Default as for maxSessionBufferBytes.
+     */
+    maxLinkBufferBytes: z.number().int().min(1024).max(2 ** 34).optional(),
   })
   .strict()
   .superRefine((l, ctx) => {
     for (const k of ['maxSessionBufferBytes', 'maxLinkBufferBytes'] as const) {
-      if (l[k] < l.maxFrameBytes) ctx.addIssue({ code: 'custom', path: [k], message: `must be at least maxFrameBytes (${l.maxFrameBytes})` });
+      const v = l[k];
+      if (v !== undefined && v < l.maxFrameBytes) ctx.addIssue({ code: 'custom', path: [k], message: `must be at least maxFrameBytes (${l.maxFrameBytes})` });
     }
+  })
+  .transform((l) => {
+    const buffer = Math.max(512 * MiB, l.maxFrameBytes);
+    return { ...l, maxSessionBufferBytes: l.maxSessionBufferBytes ?? buffer, maxLinkBufferBytes: l.maxLinkBufferBytes ?? buffer };
   });
 
 export type PartyLimits = z.infer<typeof limitsSchema>;

@@ -71,6 +71,9 @@ describe('keys and parties.json', () => {
     expect(good.limits).toEqual(l); // what npm run keys writes
     delete good.limits;
     expect(parsePartiesConfig(good, dir).limits).toEqual(l);
+    // a parties.json from before these limits (maxFrameBytes 2 GiB) still loads; the buffers follow it
+    good.limits = { maxPayloadBytes: 8 * 2 ** 20, maxFrameBytes: 2 ** 31, handshakeTimeoutMs: 5000, clientInputTimeoutMs: 120_000 };
+    expect(parsePartiesConfig(good, dir).limits).toMatchObject({ maxFrameBytes: 2 ** 31, maxSessionBufferBytes: 2 ** 31, maxLinkBufferBytes: 2 ** 31, maxUnauthConnections: 256 });
     const doc = readFileSync(join(REPO_ROOT, 'docs/errors.md'), 'utf8');
     for (const k of Object.keys(l)) expect(doc, k).toContain(`| \`${k}\` |`);
     MPC_ERROR_CODES.forEach((code, i) => expect(doc, code).toContain(`| \`${code}\` | ${4000 + i} |`));
