@@ -64,6 +64,8 @@ const limitsSchema = z
     maxLinksPerClient: z.number().int().min(1).max(4096).default(32),
     /** Sessions a client has opened at this party that have not started yet (a client opening at one party only). */
     maxPendingSessionsPerClient: z.number().int().min(1).max(4096).default(16),
+    /** Sessions waiting in P0's queue behind the running one (clients, honest or not, opening faster than sessions run). */
+    maxQueuedSessions: z.number().int().min(1).max(4096).default(64),
     /** An opened session that does not start within this time is dropped (its opens never reached all three parties). */
     pendingSessionTimeoutMs: z.number().int().min(100).max(3_600_000).default(30_000),
     /**

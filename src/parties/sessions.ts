@@ -30,10 +30,9 @@ import type { ControlMessage, FrameHeader } from './wire.js';
 
 export { toMpcError, type SessionHost } from './session-run.js';
 
-const MAX_QUEUE = 64;
 const FINISHED_MEMORY = 4096;
 
-export type AdmissionLimits = Pick<PartyLimits, 'maxPendingSessionsPerClient' | 'pendingSessionTimeoutMs' | 'maxSessionBufferBytes'>;
+export type AdmissionLimits = Pick<PartyLimits, 'maxPendingSessionsPerClient' | 'pendingSessionTimeoutMs' | 'maxSessionBufferBytes' | 'maxQueuedSessions'>;
 
 export function errorFromWire(x: unknown, fallback: string): MpcError {
   const o = (x ?? {}) as { code?: unknown; message?: unknown; party?: unknown; tag?: unknown };
@@ -62,7 +61,7 @@ export class SessionTable {
     limits: Partial<AdmissionLimits> = {},
   ) {
     this.peers = [nextParty(host.id), prevParty(host.id)].sort() as [PartyId, PartyId];
-    this.limits = { maxPendingSessionsPerClient: 16, pendingSessionTimeoutMs: 30_000, maxSessionBufferBytes: Number.MAX_SAFE_INTEGER, ...limits };
+    this.limits = { maxPendingSessionsPerClient: 16, pendingSessionTimeoutMs: 30_000, maxSessionBufferBytes: Number.MAX_SAFE_INTEGER, maxQueuedSessions: 64, ...limits };
   }
 
   get running(): PartySession | null {
@@ -143,7 +142,8 @@ export class SessionTable {
   private maybeQueue(s: PartySession): void {
     if (this.host.id !== 0 || s.status !== 'pending' || !s.open || s.failure) return;
     if (!this.peers.every((j) => s.haveOf.has(j) || !this.host.peerLink(j))) return;
-    if (this.queue.length >= MAX_QUEUE) return this.drop(s, new MpcError('MPC_ERR_ABORTED', `P0's session queue is full (${MAX_QUEUE})`));
+    const max = this.limits.maxQueuedSessions;
+    if (this.queue.length >= max) return this.drop(s, new MpcError('MPC_ERR_LIMIT', `P0's session queue is full (${max} waiting; limits.maxQueuedSessions)`));
     for (const j of this.peers) this.host.peerLink(j)?.sendControl({ op: 'queued', s: s.id });
     this.host.log.debug({ session: s.id, program: s.open.program, queued: this.queue.length + 1 }, 'session queued');
     this.enqueue(s);

@@ -66,7 +66,7 @@ describe('keys and parties.json', () => {
 
   it('every limit has a safe default, and every limit and error code is documented in docs/errors.md', () => {
     const l = defaultLimits();
-    expect(l).toMatchObject({ maxFrameBytes: 256 * 2 ** 20, maxPreAuthBytes: 16 * 1024, maxUnauthConnections: 256, maxUnauthPerAddress: 32, maxLinksPerClient: 32, maxPendingSessionsPerClient: 16, pendingSessionTimeoutMs: 30_000, maxSessionBufferBytes: 512 * 2 ** 20, maxLinkBufferBytes: 512 * 2 ** 20 });
+    expect(l).toMatchObject({ maxFrameBytes: 256 * 2 ** 20, maxPreAuthBytes: 16 * 1024, maxUnauthConnections: 256, maxUnauthPerAddress: 32, maxLinksPerClient: 32, maxQueuedSessions: 64, maxPendingSessionsPerClient: 16, pendingSessionTimeoutMs: 30_000, maxSessionBufferBytes: 512 * 2 ** 20, maxLinkBufferBytes: 512 * 2 ** 20 });
     const good = JSON.parse(readFileSync(s.configPath, 'utf8'));
     expect(good.limits).toEqual(l); // what npm run keys writes
     delete good.limits;

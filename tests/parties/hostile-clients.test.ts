@@ -37,12 +37,12 @@ const flood: ProgramDef<{ n: number; bytes: number }, null> = {
   },
 };
 /** Waits, then reads one input (test only): the client's frames pile up meanwhile. */
-const slowReader: ProgramDef<Record<string, never>, null> = {
+const slowReader: ProgramDef<{ ms: number }, null> = {
   name: 'test/slow-reader',
   description: 'read the client input late',
-  params: z.object({}).strict(),
-  async run(_p, io) {
-    await new Promise((r) => setTimeout(r, 1500));
+  params: z.object({ ms: z.number().int().default(1500) }).strict(),
+  async run(_p, io, { ms }) {
+    await new Promise((r) => setTimeout(r, ms));
     await io.recvBytes('in', 1);
     return null;
   },
@@ -53,7 +53,7 @@ beforeAll(async () => {
   c = await startCluster({
     heartbeatTimeoutMs: 5000,
     clients: ['client', 'mallory'],
-    limits: { maxPayloadBytes: 64 * KiB, maxFrameBytes: 256 * KiB, maxSessionBufferBytes: 1024 * KiB, maxLinkBufferBytes: 1024 * KiB, maxPendingSessionsPerClient: 4, pendingSessionTimeoutMs: PENDING_MS, maxLinksPerClient: 6 },
+    limits: { maxPayloadBytes: 64 * KiB, maxFrameBytes: 256 * KiB, maxSessionBufferBytes: 1024 * KiB, maxLinkBufferBytes: 1024 * KiB, maxPendingSessionsPerClient: 4, pendingSessionTimeoutMs: PENDING_MS, maxLinksPerClient: 6, maxQueuedSessions: 2 },
     programs: () => builtinPrograms().register(flood).register(slowReader),
   });
 });
@@ -134,6 +134,21 @@ describe('a client with a valid key, misbehaving', () => {
     for (const x of closed) expect(x.link.closeError?.message).toMatch(/MPC_ERR_LIMIT: client 'mallory' already has 6 links to P0 \(limits\.maxLinksPerClient\)/);
     await honestSelftest();
     for (const x of links) x.link.close('MPC_ERR_PEER_CLOSED', 'done');
+  });
+
+  it("sessions beyond P0's queue are refused with MPC_ERR_LIMIT (maxQueuedSessions)", async () => {
+    const cl = await c.connect();
+    try {
+      const runs = Array.from({ length: 4 }, () => cl.run('test/slow-reader', { ms: 600 }, async (s) => {
+        for (const j of [0, 1, 2] as PartyId[]) s.sendBytes(j, 'in', new Uint8Array(1));
+      }).then(() => 'ok', (e: { code: string; message: string }) => `${e.code}: ${e.message}`));
+      const out = await Promise.all(runs);
+      // one runs at once, two wait in the queue, the fourth is refused
+      expect(out.filter((x) => x === 'ok')).toHaveLength(3);
+      expect(out.filter((x) => x !== 'ok')).toEqual([expect.stringMatching(/^MPC_ERR_LIMIT: P0's session queue is full \(2 waiting; limits\.maxQueuedSessions\)/)]);
+    } finally {
+      cl.close();
+    }
   });
 
   it('a frame header promising more bytes than arrive allocates nothing up front; over maxFrameBytes is refused', async () => {
