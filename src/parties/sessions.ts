@@ -80,6 +80,13 @@ export class SessionTable {
     return n;
   }
 
+  /** Sessions opened here by `client` that count against its maxPendingSessionsPerClient. */
+  pendingOf(client: string): number {
+    let n = 0;
+    for (const x of this.states.values()) if (x.status === 'pending' && !x.queuedOn && x.open?.clientName === client) n++;
+    return n;
+  }
+
   private state(id: string): PartySession | null {
     if (this.finished.has(id)) return null;
     let s = this.states.get(id);
@@ -175,8 +182,7 @@ export class SessionTable {
     if (this.finished.has(sid) || this.states.get(sid)?.open) return reply(new MpcError('MPC_ERR_INPUT', `session id ${sid} already used`));
     try {
       // the cheap check first: a flood of opens is refused before any parsing
-      let mine = 0;
-      for (const x of this.states.values()) if (x.status === 'pending' && !x.queuedOn && x.open?.clientName === clientName) mine++;
+      const mine = this.pendingOf(clientName);
       if (mine >= this.limits.maxPendingSessionsPerClient) {
         throw new MpcError('MPC_ERR_LIMIT', `client '${clientName}' has ${mine} sessions opened at P${this.host.id} that have not started (limits.maxPendingSessionsPerClient)`);
       }

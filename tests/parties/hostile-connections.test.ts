@@ -15,7 +15,7 @@ import type { TriformClient } from '../../src/parties/client.js';
 import { checkSelftest, selftestClient, selftestInputs } from '../../src/parties/selftest.js';
 import { startCluster, type Cluster } from './helpers.js';
 
-const HANDSHAKE_MS = 1500;
+const HANDSHAKE_MS = 3000; // margin for a loaded machine: the flood below is opened well within it
 let c: Cluster;
 let honest: TriformClient;
 beforeAll(async () => {
@@ -83,14 +83,21 @@ describe('before authentication', () => {
   });
 
   it('unauthenticated connections are capped per address and in total, idle ones are closed, and the party keeps serving', async () => {
+    const sockets: Socket[] = [];
+    // `closed` resolves with how long the party held the socket (-1: still open after 30 s)
     const open = (localAddress: string) =>
       new Promise<{ s: Socket; closed: Promise<number> }>((resolve) => {
         const s = connect({ host: '127.0.0.1', port: c.config.parties[1].port, localAddress });
+        sockets.push(s);
         const t0 = Date.now();
-        const closed = new Promise<number>((r) => s.once('close', () => r(Date.now() - t0)));
+        const closed = new Promise<number>((r) => {
+          const t = setTimeout(() => r(-1), 30_000);
+          s.once('close', () => (clearTimeout(t), r(Date.now() - t0)));
+        });
         s.on('error', () => undefined);
         s.once('connect', () => resolve({ s, closed }));
         s.once('close', () => resolve({ s, closed }));
+        setTimeout(() => resolve({ s, closed }), 10_000).unref(); // never hang on a lost SYN
       });
     const gate = c.servers[1].gate;
     const rejected0 = gate.rejected;
@@ -101,7 +108,9 @@ describe('before authentication', () => {
     await selftest(); // over the established links
     // the 30 admitted ones stay idle: closed after the handshake deadline, not Node's ~90 s
     const held = await Promise.all([...a, ...b].map((x) => x.closed));
-    expect(Math.max(...held)).toBeLessThan(HANDSHAKE_MS + 5000);
+    for (const x of sockets) x.destroy();
+    expect(held.filter((ms) => ms < 0)).toEqual([]);
+    expect(Math.max(...held)).toBeLessThan(HANDSHAKE_MS + 10_000);
     expect(held.filter((ms) => ms >= HANDSHAKE_MS - 100)).toHaveLength(30);
     await until(() => gate.pending === 0, 'the gate is empty again');
     const fresh = await c.connect(); // new links are admitted again
