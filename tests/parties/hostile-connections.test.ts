@@ -84,14 +84,20 @@ describe('before authentication', () => {
 
   it('unauthenticated connections are capped per address and in total, idle ones are closed, and the party keeps serving', async () => {
     const sockets: Socket[] = [];
+    const stuck: Record<string, unknown>[] = [];
     // `closed` resolves with how long the party held the socket (-1: still open after 30 s)
     const open = (localAddress: string) =>
       new Promise<{ s: Socket; closed: Promise<number> }>((resolve) => {
         const s = connect({ host: '127.0.0.1', port: c.config.parties[1].port, localAddress });
         sockets.push(s);
         const t0 = Date.now();
+        let connected = false;
+        s.once('connect', () => (connected = true));
         const closed = new Promise<number>((r) => {
-          const t = setTimeout(() => r(-1), 30_000);
+          const t = setTimeout(() => {
+            stuck.push({ connected, localAddress, localPort: s.localPort, gatePending: c.servers[1].gate.pending, state: s.readyState });
+            r(-1);
+          }, 30_000);
           s.once('close', () => (clearTimeout(t), r(Date.now() - t0)));
         });
         s.on('error', () => undefined);
@@ -109,8 +115,10 @@ describe('before authentication', () => {
     // the 30 admitted ones stay idle: closed after the handshake deadline, not Node's ~90 s
     const held = await Promise.all([...a, ...b].map((x) => x.closed));
     for (const x of sockets) x.destroy();
-    expect(held.filter((ms) => ms < 0)).toEqual([]);
-    expect(Math.max(...held)).toBeLessThan(HANDSHAKE_MS + 10_000);
+    // a socket whose TCP handshake never completed (a SYN lost in the kernel on a loaded host)
+    // never reached the party; every socket that did is closed by it
+    expect(stuck.filter((x) => x.connected)).toEqual([]);
+    expect(Math.max(...held.filter((ms) => ms >= 0))).toBeLessThan(HANDSHAKE_MS + 10_000);
     expect(held.filter((ms) => ms >= HANDSHAKE_MS - 100)).toHaveLength(30);
     await until(() => gate.pending === 0, 'the gate is empty again');
     const fresh = await c.connect(); // new links are admitted again
