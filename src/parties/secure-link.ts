@@ -306,7 +306,7 @@ export class SecureLink {
         return;
       }
       if (this.queuedBytes + total > this.maxBuffer) throw new MpcError('MPC_ERR_LIMIT', `frame '${h.t}' of ${total} bytes would exceed limits.maxLinkBufferBytes (${this.maxBuffer}) with ${this.queuedBytes} bytes queued`, { tag: h.t });
-      this.pending = { h, total, chunks: [Uint8Array.prototype.slice.call(chunk) as Uint8Array], filled: chunk.length };
+      this.pending = { h, total, chunks: [chunk], filled: chunk.length }; // `plain` is fresh per message: kept, not copied
       return;
     }
     if (kind === MSG_CONT) {
@@ -314,7 +314,7 @@ export class SecureLink {
       if (!p) throw new MpcError('MPC_ERR_FRAME', 'continuation without a frame');
       const chunk = plain.subarray(1);
       if (p.filled + chunk.length > p.total) throw new MpcError('MPC_ERR_SHAPE', `frame '${p.h.t}': more bytes than ${p.h.n}×${p.h.y}`, { tag: p.h.t });
-      p.chunks.push(chunk); // `plain` is a fresh buffer per message: no copy needed
+      p.chunks.push(chunk);
       p.filled += chunk.length;
       if (p.filled === p.total) {
         this.pending = null;
