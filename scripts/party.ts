@@ -1,14 +1,17 @@
 /**
  * npm run party -- --id N --config DIR/parties.json [--key FILE] [--data-dir DIR]
- *                   [--log-level info] [--pretty | --json]
+ *                   [--log-level info] [--pretty | --json] [--insecure-permissions]
  *
  * Starts one computing party. It reads only its own private key (parties[N].keyFile, or --key).
+ * It refuses to start when the key file or the share folder is accessible to group or others
+ * (MPC_ERR_CONFIG naming the path and the chmod fix) unless --insecure-permissions is given.
  * SIGINT/SIGTERM stop it cleanly.
  */
 import { defaultConfigPath } from '../src/parties/config.js';
 import { parseArgs } from 'node:util';
 import { MpcError } from '../src/protocols/errors.js';
-import { asPartyId, loadPartiesConfig, partyKeyFile } from '../src/parties/config.js';
+import { asPartyId, loadPartiesConfig, partyDataDir, partyKeyFile } from '../src/parties/config.js';
+import { checkPartyPermissions } from '../src/parties/permissions.js';
 import { readKeyFile } from '../src/parties/keys.js';
 import { createLogger, errInfo } from '../src/parties/log.js';
 import { PartyServer } from '../src/parties/server.js';
@@ -22,6 +25,7 @@ const { values } = parseArgs({
     'log-level': { type: 'string', default: 'info' },
     pretty: { type: 'boolean' },
     json: { type: 'boolean' },
+    'insecure-permissions': { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
   strict: true,
@@ -29,7 +33,7 @@ const { values } = parseArgs({
 
 values.config ??= defaultConfigPath();
 if (values.help || values.id === undefined || !values.config) {
-  console.error('usage: npm run party -- --id 0|1|2 --config DIR/parties.json [--key FILE] [--data-dir DIR] [--log-level L] [--pretty|--json]');
+  console.error('usage: npm run party -- --id 0|1|2 --config DIR/parties.json [--key FILE] [--data-dir DIR] [--log-level L] [--pretty|--json] [--insecure-permissions]');
   process.exit(values.help ? 0 : 2);
 }
 
@@ -39,9 +43,11 @@ async function main(): Promise<void> {
   const id = asPartyId(Number(values.id), '--id');
   const config = loadPartiesConfig(values.config as string);
   const keyPath = values.key ?? partyKeyFile(config, id);
+  const dataDir = values['data-dir'] ?? partyDataDir(config, id);
+  const perms = checkPartyPermissions({ keyFile: keyPath, dataDir, insecure: values['insecure-permissions'] === true });
+  for (const p of perms.problems) log.warn({ code: 'MPC_ERR_CONFIG' }, `--insecure-permissions: ${p}`);
   const identity = readKeyFile(keyPath);
-  if (identity.insecureMode) log.warn({ keyFile: keyPath }, 'private key file is readable by others (chmod 600 it)');
-  const server = new PartyServer({ config, id, identity, log, ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}) });
+  const server = new PartyServer({ config, id, identity, log, dataDir });
   await server.start();
   let stopping = false;
   const stop = (sig: string) => {

@@ -23,8 +23,12 @@ export type ModelFactory<C> = (ops: Ops<AShare>, weights: ModelWeights<C, AShare
 export interface SecureLocalOptions extends Omit<ClientGenerateOptions, 'vocabSize' | 'contextLength' | 'ring'> {
   readonly ring?: RingConfig;
   readonly approx?: Partial<ApproxConfig>;
-  /** Deterministic PRSS seeds (tests). */
-  readonly seed?: number;
+  /**
+   * Deterministic PRSS seeds, for reproducible tests only. Never derived from `seed`, which is
+   * the client's sampling seed: PRSS seeds are the parties' secret randomness, and a value a
+   * user types (`infer --seed 1`) would make every mask predictable. Omitted: OS CSPRNG.
+   */
+  readonly prssSeed?: string;
 }
 
 export interface SecureLocalRun {
@@ -40,7 +44,7 @@ export async function generateSecureLocal<C>(
   opts: SecureLocalOptions,
 ): Promise<SecureLocalRun> {
   const ring = opts.ring ?? DEFAULT_RING_CONFIG;
-  const { parties, hub } = makeLocalParties({ cfg: ring, seed: opts.seed === undefined ? undefined : `gen-${opts.seed}` });
+  const { parties, hub } = makeLocalParties({ cfg: ring, ...(opts.prssSeed === undefined ? {} : { seed: opts.prssSeed }) });
   const client = new LocalClient();
   const shares = shareWeightsLocal(weights, ring);
   const models = parties.map((p, i) => factory(new SecureOps(p, client.ports[i], { approx: opts.approx }), shares[i]));

@@ -37,18 +37,66 @@ const clientSchema = z
   })
   .strict();
 
+const MiB = 1024 * 1024;
+
+/**
+ * Resource limits of a party. Every cap names who it protects against; the defaults are safe
+ * for a party host with a few GiB of memory and real GPT-2 / BERT sessions (the largest frame
+ * of those is the client's one-hot input, ~62 MiB for BERT-base at 128 tokens).
+ */
 const limitsSchema = z
   .object({
     /** Largest sealed WebSocket message accepted (ws maxPayload); frames are fragmented below it. */
-    maxPayloadBytes: z.number().int().min(64 * 1024).max(256 * 1024 * 1024).default(8 * 1024 * 1024),
-    /** Largest logical frame (one tensor) accepted after reassembly. */
-    maxFrameBytes: z.number().int().min(1024).max(2 ** 32).default(2 ** 31),
-    /** Handshake deadline for one link. */
+    maxPayloadBytes: z.number().int().min(64 * 1024).max(256 * MiB).default(8 * MiB),
+    /** Largest logical frame (one tensor) accepted after reassembly (a client or peer sending a huge tensor). */
+    maxFrameBytes: z.number().int().min(1024).max(2 ** 32).default(256 * MiB),
+    /** Handshake deadline for one link; also the idle limit of a TCP/HTTP connection before its WebSocket upgrade. */
     handshakeTimeoutMs: z.number().int().min(100).max(600_000).default(5000),
     /** A session waiting this long for input from its client fails with MPC_ERR_TIMEOUT (frees the queue). */
     clientInputTimeoutMs: z.number().int().min(100).max(86_400_000).default(120_000),
+    /** Bytes an unauthenticated connection may send (HTTP upgrade + hello + finish; an attacker streaming junk). */
+    maxPreAuthBytes: z.number().int().min(2048).max(MiB).default(16 * 1024),
+    /** Connections not yet authenticated, in total (a flood of idle or slow handshakes). */
+    maxUnauthConnections: z.number().int().min(1).max(100_000).default(256),
+    /** Connections not yet authenticated from one remote address (one host hogging the total). */
+    maxUnauthPerAddress: z.number().int().min(1).max(100_000).default(32),
+    /** Authenticated links of one client name at this party (a client with a valid key opening link after link). */
+    maxLinksPerClient: z.number().int().min(1).max(4096).default(32),
+    /** Sessions a client has opened at this party that have not started yet (a client opening at one party only). */
+    maxPendingSessionsPerClient: z.number().int().min(1).max(4096).default(16),
+    /** Sessions waiting in P0's queue behind the running one (clients, honest or not, opening faster than sessions run). */
+    maxQueuedSessions: z.number().int().min(1).max(4096).default(64),
+    /** An opened session that does not start within this time is dropped (its opens never reached all three parties). */
+    pendingSessionTimeoutMs: z.number().int().min(100).max(3_600_000).default(30_000),
+    /**
+     * Received bytes one session may hold before its program consumes them (a client sending
+     * input far ahead). Default: 512 MiB, or maxFrameBytes if larger (older parties.json files).
+     */
+    maxSessionBufferBytes: z.number().int().min(1024).max(2 ** 34).optional(),
+    /**
+     * Bytes a party's link to a client may hold: messages queued for a client that stops reading,
+     * plus the frame being reassembled from it. Default as for maxSessionBufferBytes.
+     */
+    maxLinkBufferBytes: z.number().int().min(1024).max(2 ** 34).optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((l, ctx) => {
+    for (const k of ['maxSessionBufferBytes', 'maxLinkBufferBytes'] as const) {
+      const v = l[k];
+      if (v !== undefined && v < l.maxFrameBytes) ctx.addIssue({ code: 'custom', path: [k], message: `must be at least maxFrameBytes (${l.maxFrameBytes})` });
+    }
+  })
+  .transform((l) => {
+    const buffer = Math.max(512 * MiB, l.maxFrameBytes);
+    return { ...l, maxSessionBufferBytes: l.maxSessionBufferBytes ?? buffer, maxLinkBufferBytes: l.maxLinkBufferBytes ?? buffer };
+  });
+
+export type PartyLimits = z.infer<typeof limitsSchema>;
+
+/** The default limits (what `npm run keys` writes into parties.json). */
+export function defaultLimits(): PartyLimits {
+  return limitsSchema.parse({});
+}
 
 export const partiesConfigSchema = z
   .object({
@@ -57,7 +105,7 @@ export const partiesConfigSchema = z
     heartbeatTimeoutMs: z.number().int().min(200).max(600_000).default(5000),
     parties: z.array(partySchema).length(3),
     clients: z.array(clientSchema).min(1),
-    limits: limitsSchema.default({ maxPayloadBytes: 8 * 1024 * 1024, maxFrameBytes: 2 ** 31, handshakeTimeoutMs: 5000, clientInputTimeoutMs: 120_000 }),
+    limits: limitsSchema.default(() => limitsSchema.parse({})),
   })
   .strict()
   .superRefine((c, ctx) => {

@@ -19,9 +19,13 @@ import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { MpcError } from '../protocols/errors.js';
 import type { Identity } from './keys.js';
+import { brief } from './close-codes.js';
 import { packr } from './wire.js';
 
 export const PROTOCOL_VERSION = 'triform/1';
+
+/** Largest hello / accept / finish message (they are ~200 bytes); anything longer is malformed. */
+export const MAX_HANDSHAKE_MESSAGE = 1024;
 
 /** Who is at the other end of an authenticated link. */
 export type PeerIdentity = { role: 'party'; id: 0 | 1 | 2; publicKey: Uint8Array } | { role: 'client'; name: string; publicKey: Uint8Array };
@@ -118,12 +122,13 @@ export function initiatorFinish(
   acceptRaw: Uint8Array,
   expected: { id: number; publicKey: Uint8Array },
 ): { msg: Uint8Array; keys: LinkKeys } {
+  if (acceptRaw.length > MAX_HANDSHAKE_MESSAGE) throw new MpcError('MPC_ERR_AUTH', `handshake: accept of ${acceptRaw.length} bytes (at most ${MAX_HANDSHAKE_MESSAGE})`);
   const a = unpackMap(acceptRaw, 'accept');
   if (!(a.core instanceof Uint8Array)) throw new MpcError('MPC_ERR_AUTH', 'handshake: malformed accept');
   const sig = a.sig;
   if (!(sig instanceof Uint8Array) || sig.length !== 64) throw new MpcError('MPC_ERR_AUTH', 'handshake: malformed accept signature');
   const core = unpackMap(a.core, 'accept core') as unknown as AcceptCore;
-  if (core.v !== PROTOCOL_VERSION) throw new MpcError('MPC_ERR_AUTH', `handshake: peer speaks ${String(core.v)}, not ${PROTOCOL_VERSION}`);
+  if (core.v !== PROTOCOL_VERSION) throw new MpcError('MPC_ERR_AUTH', `handshake: peer speaks ${brief(core.v)}, not ${PROTOCOL_VERSION}`);
   const pub = bytes32(core.pub, 'accept key');
   if (core.id !== expected.id || !sameBytes(pub, expected.publicKey)) {
     throw new MpcError('MPC_ERR_AUTH', `handshake: responder is not party ${expected.id} of the config (unknown key)`, { party: expected.id });
@@ -137,12 +142,17 @@ export function initiatorFinish(
   return { msg: packr.pack({ sig: mySig }), keys: deriveKeys(shared, th, true) };
 }
 
-/** Responder side, step 1: parse the hello (identity lookup is the caller's `authorize`). */
+/**
+ * Responder side, step 1: parse the hello (identity lookup is the caller's `authorize`). The
+ * sender is not authenticated yet: the message size is bounded before decoding, and no field is
+ * formatted into an error (logged, and echoed as the close reason) except through `brief`.
+ */
 export function parseHello(raw: Uint8Array, myId: number): Hello {
+  if (raw.length > MAX_HANDSHAKE_MESSAGE) throw new MpcError('MPC_ERR_AUTH', `handshake: hello of ${raw.length} bytes (at most ${MAX_HANDSHAKE_MESSAGE})`);
   const h = unpackMap(raw, 'hello');
-  if (h.v !== PROTOCOL_VERSION) throw new MpcError('MPC_ERR_AUTH', `handshake: peer speaks ${String(h.v).slice(0, 20)}, not ${PROTOCOL_VERSION}`);
+  if (h.v !== PROTOCOL_VERSION) throw new MpcError('MPC_ERR_AUTH', `handshake: peer speaks ${brief(h.v)}, not ${PROTOCOL_VERSION}`);
   if (h.role !== 'party' && h.role !== 'client') throw new MpcError('MPC_ERR_AUTH', 'handshake: malformed hello role');
-  if (h.to !== myId) throw new MpcError('MPC_ERR_AUTH', `handshake: hello addressed to party ${String(h.to)}, this is party ${myId}`);
+  if (h.to !== myId) throw new MpcError('MPC_ERR_AUTH', `handshake: hello addressed to party ${brief(h.to)}, this is party ${myId}`);
   if (h.role === 'party' && h.id !== 0 && h.id !== 1 && h.id !== 2) throw new MpcError('MPC_ERR_AUTH', 'handshake: malformed hello id');
   return { v: h.v, role: h.role, id: h.role === 'party' ? (h.id as number) : null, pub: bytes32(h.pub, 'hello key'), eph: bytes32(h.eph, 'hello ephemeral key'), nonce: bytes32(h.nonce, 'hello nonce'), to: myId };
 }
@@ -160,6 +170,7 @@ export function responderAccept(me: Identity, myId: number, helloRaw: Uint8Array
 
 /** Responder side, step 3: verify the initiator's finish signature. */
 export function responderVerify(state: { th: Uint8Array; shared: Uint8Array }, finishRaw: Uint8Array, peerKey: Uint8Array): LinkKeys {
+  if (finishRaw.length > MAX_HANDSHAKE_MESSAGE) throw new MpcError('MPC_ERR_AUTH', `handshake: finish of ${finishRaw.length} bytes (at most ${MAX_HANDSHAKE_MESSAGE})`);
   const f = unpackMap(finishRaw, 'finish');
   if (!(f.sig instanceof Uint8Array) || f.sig.length !== 64) throw new MpcError('MPC_ERR_AUTH', 'handshake: malformed finish signature');
   if (!ed25519.verify(f.sig, concatBytes(te.encode('init'), state.th), peerKey)) throw new MpcError('MPC_ERR_AUTH', 'handshake: bad signature');

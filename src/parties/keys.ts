@@ -2,7 +2,8 @@
  * Long-term Ed25519 identity keys: one per party and per client. A private key lives alone in a
  * file with mode 0600; public keys go into parties.json. Key material is never logged.
  */
-import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { MpcError } from '../protocols/errors.js';
 
@@ -29,11 +30,22 @@ export function fromHex(s: string, label: string, bytes: number): Uint8Array {
   return Uint8Array.from(Buffer.from(s, 'hex'));
 }
 
-/** Write a private key file readable only by its owner (mode 0600). */
+/**
+ * Write a private key file readable only by its owner: created with mode 0600 at open time
+ * (flag 'wx': a fresh file, so the mode applies; the umask can only remove bits). Overwriting
+ * writes a fresh temporary file the same way and renames it over the old one, so the key is
+ * never on disk with another mode, not even for a moment.
+ */
 export function writeKeyFile(path: string, id: Identity, overwrite = false): void {
-  const body = JSON.stringify({ kind: KIND, name: id.name, publicKey: toHex(id.publicKey), secretKey: toHex(id.secretKey) }, null, 2);
-  writeFileSync(path, body + '\n', { mode: 0o600, flag: overwrite ? 'w' : 'wx' });
-  chmodSync(path, 0o600); // the umask or an existing file may have left other bits
+  const body = JSON.stringify({ kind: KIND, name: id.name, publicKey: toHex(id.publicKey), secretKey: toHex(id.secretKey) }, null, 2) + '\n';
+  if (!overwrite) return writeFileSync(path, body, { mode: 0o600, flag: 'wx' });
+  const tmp = `${path}.tmp-${randomBytes(6).toString('hex')}`;
+  try {
+    writeFileSync(tmp, body, { mode: 0o600, flag: 'wx' });
+    renameSync(tmp, path);
+  } finally {
+    rmSync(tmp, { force: true });
+  }
 }
 
 /** Read a private key file; checks that the stored public key matches the secret key. */

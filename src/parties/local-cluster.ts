@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MpcError } from '../protocols/errors.js';
-import type { PartiesConfigFile } from './config.js';
+import { defaultLimits, type PartiesConfigFile } from './config.js';
 import { generateIdentity, toHex, writeKeyFile } from './keys.js';
 
 /** The repository root (where package.json and scripts/ live). */
@@ -74,7 +74,7 @@ export interface Setup {
 /** Write identity keys for P0–P2 and the clients (mode 0600) and a matching parties.json. */
 export function writeLocalSetup(o: SetupOptions): Setup {
   const out = resolve(o.out);
-  mkdirSync(out, { recursive: true });
+  mkdirSync(out, { recursive: true, mode: 0o700 }); // holds private keys
   const host = o.host ?? '127.0.0.1';
   const base = o.basePort ?? 7100;
   const ports = o.ports ?? [base, base + 1, base + 2];
@@ -95,7 +95,7 @@ export function writeLocalSetup(o: SetupOptions): Setup {
     heartbeatTimeoutMs: o.heartbeatTimeoutMs ?? 5000,
     parties: ([0, 1, 2] as const).map((i) => ({ id: i, host, port: ports[i], publicKey: toHex(ids[i].publicKey), keyFile: `p${i}.key`, dataDir: `data/p${i}` })),
     clients: clients.map((c, k) => ({ name: c, publicKey: toHex(ids[3 + k].publicKey) })),
-    limits: { maxPayloadBytes: 8 * 1024 * 1024, maxFrameBytes: 2 ** 31, handshakeTimeoutMs: 5000, clientInputTimeoutMs: 120_000 },
+    limits: defaultLimits(),
   };
   writeFileSync(configPath, JSON.stringify(config, null, 2) + '\n');
   return { configPath, config, keyFiles };
@@ -107,6 +107,8 @@ export interface SpawnOptions {
   env?: NodeJS.ProcessEnv;
   /** Extra node flags (default: load tsx). */
   nodeArgs?: string[];
+  /** Extra arguments for scripts/party.ts (e.g. --insecure-permissions). */
+  partyArgs?: string[];
 }
 
 /** Call `cb` with every complete line a child's output stream prints. */
@@ -124,7 +126,7 @@ export function onLines(stream: NodeJS.ReadableStream | null | undefined, cb: (l
 
 /** Start `scripts/party.ts` as a child process (stdout/stderr piped). */
 export function spawnParty(configPath: string, id: number, o: SpawnOptions = {}): ChildProcess {
-  const args = [...(o.nodeArgs ?? ['--import', 'tsx']), join(REPO_ROOT, 'scripts/party.ts'), '--id', String(id), '--config', configPath, '--log-level', o.logLevel ?? 'info', o.pretty ? '--pretty' : '--json'];
+  const args = [...(o.nodeArgs ?? ['--import', 'tsx']), join(REPO_ROOT, 'scripts/party.ts'), '--id', String(id), '--config', configPath, '--log-level', o.logLevel ?? 'info', o.pretty ? '--pretty' : '--json', ...(o.partyArgs ?? [])];
   return spawn(process.execPath, args, { cwd: REPO_ROOT, env: { ...process.env, ...o.env }, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 

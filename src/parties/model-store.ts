@@ -17,6 +17,7 @@ import type { AShare } from '../protocols/share.js';
 import { aShare } from '../protocols/share.js';
 import type { RingConfig } from '../ring/config.js';
 import { sizeOf } from '../ring/tensor.js';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from './permissions.js';
 import type { ProgramDef } from './programs.js';
 
 export const MODEL_FORMAT = 'triform-model-shares/1';
@@ -119,7 +120,7 @@ export const storeProgram: ProgramDef<StoreParams, { modelId: string; tensors: n
     const final = modelDir(io.dataDir, params.modelId);
     if (existsSync(final) && !params.overwrite) throw new MpcError('MPC_ERR_INPUT', `model '${params.modelId}' already exists at P${p.id} (pass overwrite)`);
     const tmp = `${final}.tmp-${io.session}`;
-    await mkdir(tmp, { recursive: true });
+    await mkdir(tmp, { recursive: true, mode: PRIVATE_DIR_MODE });
     let elements = 0;
     try {
       const entries: ModelManifest['tensors'] = [];
@@ -127,8 +128,8 @@ export const storeProgram: ProgramDef<StoreParams, { modelId: string; tensors: n
       for (const [k, t] of params.tensors.entries()) {
         const n = sizeOf(t.shape);
         const file = `t${k}`;
-        const s0 = createWriteStream(join(tmp, `${file}.s0`));
-        const s1 = createWriteStream(join(tmp, `${file}.s1`));
+        const s0 = createWriteStream(join(tmp, `${file}.s0`), { mode: PRIVATE_FILE_MODE, flags: 'wx' });
+        const s1 = createWriteStream(join(tmp, `${file}.s1`), { mode: PRIVATE_FILE_MODE, flags: 'wx' });
         for (let o = 0; o < n || (n === 0 && o === 0); o += params.chunkElements) {
           const len = Math.min(params.chunkElements, n - o);
           const both = await io.recvU64('model/chunk', 2 * len);
@@ -145,7 +146,7 @@ export const storeProgram: ProgramDef<StoreParams, { modelId: string; tensors: n
       }
       const ring: RingConfig = p.cfg;
       const manifest: ModelManifest = { format: MODEL_FORMAT, modelId: params.modelId, party: p.id, ring: { ringBits: 64, fracBits: ring.fracBits }, createdAt: new Date().toISOString(), tensors: entries, ...(params.meta ? { meta: params.meta } : {}) };
-      await writeFile(join(tmp, 'manifest.json'), JSON.stringify(manifest, null, 1) + '\n');
+      await writeFile(join(tmp, 'manifest.json'), JSON.stringify(manifest, null, 1) + '\n', { mode: PRIVATE_FILE_MODE, flag: 'wx' });
       if (existsSync(final)) await rm(final, { recursive: true, force: true });
       await rename(tmp, final);
       io.log.info({ modelId: params.modelId, tensors: entries.length, elements, chunks: chunkNo }, 'model shares stored');

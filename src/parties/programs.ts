@@ -86,7 +86,8 @@ export class ProgramRegistry {
     const r = this.get(name).params.safeParse(params);
     if (!r.success) {
       const why = r.error.issues.map((i) => `${i.path.join('.') || '(params)'}: ${i.message}`).join('; ');
-      throw new MpcError('MPC_ERR_INPUT', `bad params for program '${name}': ${why}`);
+      // bounded: the issues may quote the client's keys, and the reply must fit one control message
+      throw new MpcError('MPC_ERR_INPUT', `bad params for program '${name}': ${why.length > 500 ? `${why.slice(0, 500)}…` : why}`);
     }
     return r.data;
   }

@@ -27,6 +27,13 @@ export interface LinkLimits {
   /** Largest message the peer accepts (we fragment below it) and we accept. */
   maxPayloadBytes: number;
   maxFrameBytes: number;
+  /**
+   * Bytes a party's link to a client may hold (protects the party's memory from a client that
+   * stops reading): messages queued for it plus the frame being reassembled from it. Exceeding
+   * it closes the link with MPC_ERR_LIMIT. Links between parties and a client's own links are
+   * not capped here (their senders are semi-honest parties or the client itself).
+   */
+  maxLinkBufferBytes?: number;
 }
 
 export interface LinkHandlers {
@@ -46,9 +53,14 @@ export interface LinkStats {
   framesRecv: number;
 }
 
+/**
+ * A frame being reassembled. Its chunks are kept as they arrive and joined when the last one
+ * is in: memory follows the bytes received, never the length a header claims.
+ */
 interface Pending {
   h: FrameHeader;
-  buf: Uint8Array;
+  total: number;
+  chunks: Uint8Array[];
   filled: number;
 }
 
@@ -65,6 +77,8 @@ export class SecureLink {
 
   private readonly aead: SealedCounter;
   private readonly queue: Uint8Array[][] = [];
+  private queuedBytes = 0;
+  private readonly maxBuffer: number;
   private drainWaiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
   private pending: Pending | null = null;
   private readonly chunk: number;
@@ -93,6 +107,7 @@ export class SecureLink {
     this.linkId = Buffer.from(keys.transcript.subarray(0, 4)).toString('hex');
     this.chunk = Math.max(1024, limits.maxPayloadBytes - 8192);
     this.hwm = 2 * limits.maxPayloadBytes;
+    this.maxBuffer = !initiator && peer.role === 'client' ? (limits.maxLinkBufferBytes ?? Number.MAX_SAFE_INTEGER) : Number.MAX_SAFE_INTEGER;
     this.ready = new Promise<void>((res, rej) => {
       this.readyResolve = res;
       this.readyReject = rej;
@@ -171,6 +186,13 @@ export class SecureLink {
       this.write(this.seal(parts));
       return;
     }
+    const bytes = parts.reduce((t, p) => t + p.byteLength, 0);
+    if (this.queuedBytes + (this.pending?.filled ?? 0) + bytes > this.maxBuffer) {
+      const err = new MpcError('MPC_ERR_LIMIT', `${peerName(this.peer)} does not read: more than ${this.maxBuffer} bytes queued for it (limits.maxLinkBufferBytes)`, this.partyOpt());
+      this.close(err.code, err.message);
+      throw err;
+    }
+    this.queuedBytes += bytes;
     this.queue.push(owned ? parts : parts.map((p) => Uint8Array.prototype.slice.call(p) as Uint8Array));
   }
 
@@ -182,7 +204,11 @@ export class SecureLink {
   }
 
   private pump(): void {
-    while (this.queue.length > 0 && this.hasRoom()) this.write(this.seal(this.queue.shift() as Uint8Array[]));
+    while (this.queue.length > 0 && this.hasRoom()) {
+      const parts = this.queue.shift() as Uint8Array[];
+      this.queuedBytes -= parts.reduce((t, p) => t + p.byteLength, 0);
+      this.write(this.seal(parts));
+    }
     if (this.queue.length === 0 && this.drainWaiters.length > 0) for (const w of this.drainWaiters.splice(0)) w.resolve();
   }
 
@@ -279,21 +305,27 @@ export class SecureLink {
         this.deliver(h, chunk.byteOffset % 8 === 0 ? chunk : Uint8Array.from(chunk));
         return;
       }
-      const buf = new Uint8Array(Buffer.allocUnsafeSlow(total).buffer, 0, total); // fresh, 8-aligned, filled below
-      buf.set(chunk, 0);
-      this.pending = { h, buf, filled: chunk.length };
+      if (this.queuedBytes + total > this.maxBuffer) throw new MpcError('MPC_ERR_LIMIT', `frame '${h.t}' of ${total} bytes would exceed limits.maxLinkBufferBytes (${this.maxBuffer}) with ${this.queuedBytes} bytes queued`, { tag: h.t });
+      this.pending = { h, total, chunks: [chunk], filled: chunk.length }; // `plain` is fresh per message: kept, not copied
       return;
     }
     if (kind === MSG_CONT) {
       const p = this.pending;
       if (!p) throw new MpcError('MPC_ERR_FRAME', 'continuation without a frame');
       const chunk = plain.subarray(1);
-      if (p.filled + chunk.length > p.buf.length) throw new MpcError('MPC_ERR_SHAPE', `frame '${p.h.t}': more bytes than ${p.h.n}×${p.h.y}`, { tag: p.h.t });
-      p.buf.set(chunk, p.filled);
+      if (p.filled + chunk.length > p.total) throw new MpcError('MPC_ERR_SHAPE', `frame '${p.h.t}': more bytes than ${p.h.n}×${p.h.y}`, { tag: p.h.t });
+      p.chunks.push(chunk);
       p.filled += chunk.length;
-      if (p.filled === p.buf.length) {
+      if (p.filled === p.total) {
         this.pending = null;
-        this.deliver(p.h, p.buf);
+        const buf = new Uint8Array(Buffer.allocUnsafeSlow(p.total).buffer, 0, p.total); // fresh, 8-aligned, filled below
+        let o = 0;
+        for (const c of p.chunks) {
+          buf.set(c, o);
+          o += c.length;
+        }
+        p.chunks.length = 0;
+        this.deliver(p.h, buf);
       }
       return;
     }
@@ -358,6 +390,7 @@ export class SecureLink {
     this.closedWith = err;
     clearInterval(this.timer);
     this.queue.length = 0;
+    this.queuedBytes = 0;
     this.pending = null;
     for (const w of this.drainWaiters.splice(0)) w.reject(err);
     this.readyReject(err);

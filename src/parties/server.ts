@@ -5,6 +5,7 @@
  * rejection is logged with its reason code and the server keeps serving.
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { PartyId } from '../protocols/channel.js';
 import { PARTIES } from '../protocols/channel.js';
@@ -14,6 +15,7 @@ import { defaultKernels } from '../ring/default-kernels.js';
 import { builtinPrograms } from './builtin-programs.js';
 import type { PartiesConfig } from './config.js';
 import { partyDataDir, partyUrl } from './config.js';
+import { ConnectionGate } from './conn-gate.js';
 import { acceptLink, dialLink, type LinkOptions } from './connect.js';
 import type { Hello, PeerIdentity } from './handshake.js';
 import type { Identity } from './keys.js';
@@ -21,7 +23,8 @@ import { fromHex, toHex } from './keys.js';
 import { errInfo, silentLogger, type Logger } from './log.js';
 import type { ProgramRegistry } from './programs.js';
 import type { SecureLink } from './secure-link.js';
-import { SessionTable, type SessionHost } from './sessions.js';
+import { SessionTable } from './sessions.js';
+import type { SessionHost } from './session-run.js';
 
 export interface PartyServerOptions {
   config: PartiesConfig;
@@ -40,6 +43,7 @@ export function linkOptions(cfg: PartiesConfig, log: Logger): LinkOptions {
     heartbeatTimeoutMs: cfg.heartbeatTimeoutMs,
     maxPayloadBytes: cfg.limits.maxPayloadBytes,
     maxFrameBytes: cfg.limits.maxFrameBytes,
+    maxLinkBufferBytes: cfg.limits.maxLinkBufferBytes,
     handshakeTimeoutMs: cfg.limits.handshakeTimeoutMs,
     log,
   };
@@ -63,6 +67,8 @@ export class PartyServer implements SessionHost {
   private readonly waiters = new Map<PartyId, ((l: SecureLink) => void)[]>();
   private readonly clients = new Set<SecureLink>();
   private readonly timers = new Set<NodeJS.Timeout>();
+  /** Caps what connections that have not authenticated yet may cost (see conn-gate.ts). */
+  readonly gate: ConnectionGate;
   private stopped = false;
 
   constructor(opts: PartyServerOptions) {
@@ -76,7 +82,8 @@ export class PartyServer implements SessionHost {
     this.kernels = opts.kernels ?? defaultKernels();
     this.programs = opts.programs ?? builtinPrograms();
     this.linkOpts = linkOptions(opts.config, this.log);
-    this.sessions = new SessionTable(this);
+    this.sessions = new SessionTable(this, opts.config.limits);
+    this.gate = new ConnectionGate(opts.config.limits, this.log);
     if (toHex(opts.identity.publicKey) !== opts.config.parties[opts.id].publicKey) {
       throw new MpcError('MPC_ERR_CONFIG', `the key file of P${opts.id} does not match parties[${opts.id}].publicKey`);
     }
@@ -93,7 +100,19 @@ export class PartyServer implements SessionHost {
     const me = this.cfg.parties[this.id];
     const host = me.listen ?? me.host;
     // our own HTTP server (not ws's) so that stop() can drop every connection at once
-    const http = createServer((_req, res) => res.writeHead(426, { 'content-type': 'text/plain' }).end('WebSocket only\n'));
+    const hs = this.cfg.limits.handshakeTimeoutMs;
+    const http = createServer({ connectionsCheckingInterval: Math.min(1000, hs) }, (_req, res) => res.writeHead(426, { 'content-type': 'text/plain', connection: 'close' }).end('WebSocket only\n'));
+    // Explicit HTTP/TCP idle limits instead of Node's defaults (a raw idle TCP connection was held
+    // ~90 s): headers and the upgrade request must arrive within the handshake deadline, no
+    // keep-alive between plain HTTP requests. The gate caps and idles out unauthenticated sockets.
+    http.headersTimeout = hs;
+    http.requestTimeout = hs;
+    http.keepAliveTimeout = Math.min(1000, hs);
+    http.timeout = hs;
+    http.on('connection', (sock: Socket) => {
+      if (this.stopped) sock.destroy();
+      else this.gate.admit(sock);
+    });
     await new Promise<void>((resolve, reject) => {
       http.once('listening', () => resolve());
       http.once('error', (e: Error) => reject(new MpcError('MPC_ERR_CONFIG', `P${this.id} cannot listen on ${host}:${me.port}: ${e.message}`)));
@@ -199,6 +218,7 @@ export class PartyServer implements SessionHost {
       },
     });
     this.log.info({ link: link.linkId }, `link to P${j} up`);
+    this.sessions.onPeerUp(j);
     for (const w of this.waiters.get(j)?.splice(0) ?? []) w(link);
   }
 
@@ -222,6 +242,7 @@ export class PartyServer implements SessionHost {
     if (this.stopped) return void ws.terminate();
     acceptLink(ws, this.identity, this.id, this.authorize, this.linkOpts, remote).then(
       (link) => {
+        this.gate.authenticated(req.socket);
         if (this.stopped) return link.close('MPC_ERR_PEER_CLOSED', 'shutting down');
         if (link.peer.role === 'party') this.attachPeer(link.peer.id, link);
         else this.attachClient(link, link.peer.name);
@@ -231,6 +252,13 @@ export class PartyServer implements SessionHost {
   }
 
   private attachClient(link: SecureLink, name: string): void {
+    let same = 0;
+    for (const l of this.clients) if (l.peer.role === 'client' && l.peer.name === name) same++;
+    if (same >= this.cfg.limits.maxLinksPerClient) {
+      // every link costs a heartbeat timer and buffers: a valid key does not buy unlimited ones
+      link.attach({ onFrame: () => undefined, onControl: () => undefined, onClose: () => undefined });
+      return link.close('MPC_ERR_LIMIT', `client '${name}' already has ${same} links to P${this.id} (limits.maxLinksPerClient)`);
+    }
     this.clients.add(link);
     link.attach({
       onFrame: (h, body) => this.sessions.onClientFrame(link, h, body),

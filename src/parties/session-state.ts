@@ -5,7 +5,7 @@
  */
 import type { Channel, Frame, PartyId } from '../protocols/channel.js';
 import { MpcError } from '../protocols/errors.js';
-import { Deferred, Mailbox } from './mailbox.js';
+import { ByteBudget, Deferred, Mailbox } from './mailbox.js';
 import type { SecureLink } from './secure-link.js';
 import type { FrameHeader } from './wire.js';
 
@@ -34,8 +34,16 @@ export class PartySession {
   readonly created = Date.now();
   /** Links the session runs on, fixed when it starts. */
   readonly bound = new Map<PartyId, SecureLink>();
-  readonly clientBox = new Mailbox();
+  /** Bytes received for this session and not consumed yet (limits.maxSessionBufferBytes). */
+  readonly budget: ByteBudget;
+  readonly clientBox: Mailbox;
   clientInSeq = 0;
+  /** P0: the peers that reported holding the client's open ('have'); the session is queued once both did. */
+  readonly haveOf = new Map<PartyId, { program: string; ph: string }>();
+  /** P1/P2: the link to P0 on which P0 confirmed it queued this session ('queued'); no expiry while it lives. */
+  queuedOn: SecureLink | null = null;
+  /** Drops the session if it has not started by limits.pendingSessionTimeoutMs (see SessionTable). */
+  expiry: NodeJS.Timeout | null = null;
   clientOutSeq = 0;
   /** One mailbox per (peer, stream): key `${peer}#${stream}`. */
   private readonly inbox = new Map<string, Mailbox>();
@@ -45,13 +53,19 @@ export class PartySession {
   private readonly outSeq = new Map<PartyId, number>();
   private readonly joins = new Map<PartyId, Deferred<JoinInfo>>();
 
-  constructor(readonly id: string) {}
+  constructor(
+    readonly id: string,
+    maxBufferBytes = Number.MAX_SAFE_INTEGER,
+  ) {
+    this.budget = new ByteBudget(maxBufferBytes, (used) => this.fail(new MpcError('MPC_ERR_LIMIT', `session ${id}: ${used} bytes received and not consumed yet exceed limits.maxSessionBufferBytes (${maxBufferBytes})`)));
+    this.clientBox = new Mailbox(this.budget);
+  }
 
   mailbox(from: PartyId, stream = ''): Mailbox {
     const key = `${from}#${stream}`;
     let m = this.inbox.get(key);
     if (!m) {
-      m = new Mailbox();
+      m = new Mailbox(this.budget);
       if (this.failure) m.fail(this.failure);
       this.inbox.set(key, m);
     }

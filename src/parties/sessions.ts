@@ -1,73 +1,67 @@
 /**
  * Session scheduling at one party. A client opens a session at all three parties; P0 fixes the
- * order (it sends `start` to P1 and P2), so every party runs the same sessions one after another
- * and concurrent ones wait in P0's queue. At start the three parties exchange `join` nonces over
- * the links the session binds to and derive fresh pairwise PRSS seeds
- * (HKDF(link secret, session id ‖ both nonces)); then the program runs on a Party built like
- * makeLocalParties does. Any failure aborts the session at all parties (an `abort` to the peers,
- * an `error` to the client); a closed or silent link fails every session bound to it.
+ * order, so every party runs the same sessions one after another and concurrent ones wait in
+ * P0's queue (session-run.ts runs one).
+ *
+ * Admission (what a client with a valid key can make a party hold):
+ * - P1 and P2 tell P0 when they hold a client's open (`have`); P0 queues a session only once
+ *   its own open and both `have`s are in (or a peer link is down: then the run fails fast), and
+ *   confirms to P1 and P2 (`queued`). An open sent to P0 alone therefore never reaches P0's
+ *   queue, so it cannot delay honest sessions.
+ * - A session that has not been queued is pending: at most `maxPendingSessionsPerClient` per
+ *   client name at each party (MPC_ERR_LIMIT), and dropped after `pendingSessionTimeoutMs`
+ *   (MPC_ERR_TIMEOUT to the client, `abort` to the peers). P1/P2 stop the clock once P0 queued
+ *   the session, and restart it if that link to P0 closes.
+ * - Bytes received for a session and not consumed yet are capped (`maxSessionBufferBytes`).
+ *
+ * Any failure aborts the session at all parties (an `abort` to the peers, an `error` to the
+ * client); a closed or silent link fails every session bound to it.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { PartyId } from '../protocols/channel.js';
 import { nextParty, prevParty } from '../protocols/channel.js';
-import { Party } from '../protocols/context.js';
 import { MpcError } from '../protocols/errors.js';
-import { Meter } from '../protocols/meter.js';
-import { Prss } from '../protocols/prss.js';
-import { ringConfig, describeRingConfig } from '../ring/config.js';
-import type { RingKernels } from '../ring/kernels.js';
-import { PartyClientIO } from './client-io.js';
-import { sessionSeed } from './handshake.js';
-import { errInfo, type Logger } from './log.js';
-import { timeout } from './mailbox.js';
-import type { ProgramRegistry } from './programs.js';
+import { ringConfig } from '../ring/config.js';
+import type { PartyLimits } from './config.js';
 import type { SecureLink } from './secure-link.js';
-import { PartySession, SessionChannel } from './session-state.js';
+import { notifyFailure, runSession, toMpcError, type SessionHost } from './session-run.js';
+import { PartySession } from './session-state.js';
 import type { ControlMessage, FrameHeader } from './wire.js';
 
-export interface SessionHost {
-  readonly id: PartyId;
-  readonly log: Logger;
-  readonly heartbeatTimeoutMs: number;
-  readonly clientInputTimeoutMs: number;
-  readonly dataDir: string;
-  readonly kernels: RingKernels;
-  readonly programs: ProgramRegistry;
-  /** The open link to a peer party, or null. */
-  peerLink(j: PartyId): SecureLink | null;
-  /** Resolves with the peer's link once it is up; rejects with MPC_ERR_PEER_CLOSED after `ms`. */
-  waitPeer(j: PartyId, ms: number): Promise<SecureLink>;
-}
+export { toMpcError, type SessionHost } from './session-run.js';
 
-const MAX_QUEUE = 64;
 const FINISHED_MEMORY = 4096;
 
-export function toMpcError(e: unknown): MpcError {
-  if (e instanceof MpcError) return e;
-  if (e instanceof RangeError || e instanceof TypeError) return new MpcError('MPC_ERR_INPUT', e.message, { cause: e });
-  return new MpcError('MPC_ERR_PROTOCOL', e instanceof Error ? e.message : String(e), { cause: e });
-}
+export type AdmissionLimits = Pick<PartyLimits, 'maxPendingSessionsPerClient' | 'pendingSessionTimeoutMs' | 'maxSessionBufferBytes' | 'maxQueuedSessions'>;
 
 export function errorFromWire(x: unknown, fallback: string): MpcError {
   const o = (x ?? {}) as { code?: unknown; message?: unknown; party?: unknown; tag?: unknown };
   const code = typeof o.code === 'string' && o.code.startsWith('MPC_ERR_') ? (o.code as MpcError['code']) : 'MPC_ERR_PROTOCOL';
   const opts: { party?: number; tag?: string } = {};
   if (typeof o.party === 'number') opts.party = o.party;
-  if (typeof o.tag === 'string') opts.tag = o.tag;
-  return new MpcError(code, typeof o.message === 'string' ? o.message : fallback, opts);
+  if (typeof o.tag === 'string') opts.tag = o.tag.slice(0, 200);
+  return new MpcError(code, typeof o.message === 'string' ? o.message.slice(0, 2000) : fallback, opts);
 }
 
 export class SessionTable {
   private readonly states = new Map<string, PartySession>();
-  private readonly finished = new Map<string, true>();
+  /** Ids of sessions that ended here (late messages for them are ignored), the last FINISHED_MEMORY. */
+  private readonly finished = new Set<string>();
+  private readonly finishedRing: string[] = [];
+  private finishedNext = 0;
   private readonly queue: PartySession[] = [];
   private busy = false;
   private readonly peers: [PartyId, PartyId];
+  private readonly limits: AdmissionLimits;
   /** Sessions served since start (for logs and tests). */
   served = 0;
 
-  constructor(private readonly host: SessionHost) {
+  constructor(
+    private readonly host: SessionHost,
+    limits: Partial<AdmissionLimits> = {},
+  ) {
     this.peers = [nextParty(host.id), prevParty(host.id)].sort() as [PartyId, PartyId];
+    this.limits = { maxPendingSessionsPerClient: 16, pendingSessionTimeoutMs: 30_000, maxSessionBufferBytes: Number.MAX_SAFE_INTEGER, maxQueuedSessions: 64, ...limits };
   }
 
   get running(): PartySession | null {
@@ -79,33 +73,101 @@ export class SessionTable {
     return this.queue.length;
   }
 
+  /** Sessions held and not queued yet (tests and status). */
+  get pending(): number {
+    let n = 0;
+    for (const s of this.states.values()) if (s.status === 'pending') n++;
+    return n;
+  }
+
+  /** Sessions opened here by `client` that count against its maxPendingSessionsPerClient. */
+  pendingOf(client: string): number {
+    let n = 0;
+    for (const x of this.states.values()) if (x.status === 'pending' && !x.queuedOn && x.open?.clientName === client) n++;
+    return n;
+  }
+
   private state(id: string): PartySession | null {
     if (this.finished.has(id)) return null;
     let s = this.states.get(id);
     if (!s) {
-      s = new PartySession(id);
+      s = new PartySession(id, this.limits.maxSessionBufferBytes);
       this.states.set(id, s);
+      this.armExpiry(s);
     }
     return s;
   }
 
   private retire(s: PartySession): void {
+    if (s.expiry) clearTimeout(s.expiry);
+    s.expiry = null;
     this.states.delete(s.id);
-    this.finished.set(s.id, true);
-    if (this.finished.size > FINISHED_MEMORY) this.finished.delete(this.finished.keys().next().value as string);
+    this.markFinished(s.id);
+  }
+
+  private markFinished(id: string): void {
+    if (this.finished.has(id)) return;
+    const old = this.finishedRing[this.finishedNext];
+    if (old !== undefined) this.finished.delete(old);
+    this.finishedRing[this.finishedNext] = id;
+    this.finishedNext = (this.finishedNext + 1) % FINISHED_MEMORY;
+    this.finished.add(id);
+  }
+
+  /** (Re)start the pending clock of a session that has not been queued. */
+  private armExpiry(s: PartySession): void {
+    if (s.expiry) clearTimeout(s.expiry);
+    const ms = this.limits.pendingSessionTimeoutMs;
+    s.expiry = setTimeout(() => {
+      s.expiry = null;
+      if (s.status !== 'pending' || this.states.get(s.id) !== s) return;
+      const where = this.host.id === 0 ? `P0 (have: ${[...s.haveOf.keys()].map((j) => `P${j}`).join(', ') || 'none'}${s.open ? ', own open' : ', no open'})` : `P${this.host.id}`;
+      this.drop(s, new MpcError('MPC_ERR_TIMEOUT', `session ${s.id} did not start within ${ms} ms of its open at ${where}: the client's open did not reach all three parties (limits.pendingSessionTimeoutMs)`));
+    }, ms);
+    s.expiry.unref();
+  }
+
+  /** Fail a session that is not running: tell the client and the peers, forget it. */
+  private drop(s: PartySession, err: MpcError): void {
+    s.fail(err);
+    if (s.status === 'pending') {
+      this.host.log.info({ session: s.id, client: s.open?.clientName, code: err.code, reason: err.message }, 'pending session dropped');
+      notifyFailure(this.host, this.peers, s, err);
+      this.retire(s);
+    }
   }
 
   private enqueue(s: PartySession): void {
+    if (s.expiry) clearTimeout(s.expiry);
+    s.expiry = null;
     s.status = 'queued';
     this.queue.push(s);
     void this.pump();
+  }
+
+  /** P0: queue the session once its own open and both peers' `have` are in (a down peer does not block). */
+  private maybeQueue(s: PartySession): void {
+    if (this.host.id !== 0 || s.status !== 'pending' || !s.open || s.failure) return;
+    if (!this.peers.every((j) => s.haveOf.has(j) || !this.host.peerLink(j))) return;
+    const max = this.limits.maxQueuedSessions;
+    if (this.queue.length >= max) return this.drop(s, new MpcError('MPC_ERR_LIMIT', `P0's session queue is full (${max} waiting; limits.maxQueuedSessions)`));
+    for (const j of this.peers) this.host.peerLink(j)?.sendControl({ op: 'queued', s: s.id });
+    this.host.log.debug({ session: s.id, program: s.open.program, queued: this.queue.length + 1 }, 'session queued');
+    this.enqueue(s);
   }
 
   private async pump(): Promise<void> {
     if (this.busy) return;
     this.busy = true;
     try {
-      while (this.queue.length > 0) await this.runOne(this.queue.shift() as PartySession);
+      while (this.queue.length > 0) {
+        const s = this.queue.shift() as PartySession;
+        try {
+          if (await runSession(this.host, this.peers, s)) this.served++;
+        } finally {
+          this.retire(s);
+        }
+      }
     } finally {
       this.busy = false;
     }
@@ -119,7 +181,12 @@ export class SessionTable {
     if (!sid) return link.close('MPC_ERR_FRAME', 'open without a session id');
     if (this.finished.has(sid) || this.states.get(sid)?.open) return reply(new MpcError('MPC_ERR_INPUT', `session id ${sid} already used`));
     try {
-      if (typeof m.program !== 'string') throw new MpcError('MPC_ERR_INPUT', 'open: program must be a string');
+      // the cheap check first: a flood of opens is refused before any parsing
+      const mine = this.pendingOf(clientName);
+      if (mine >= this.limits.maxPendingSessionsPerClient) {
+        throw new MpcError('MPC_ERR_LIMIT', `client '${clientName}' has ${mine} sessions opened at P${this.host.id} that have not started (limits.maxPendingSessionsPerClient)`);
+      }
+      if (typeof m.program !== 'string' || m.program.length > 64) throw new MpcError('MPC_ERR_INPUT', 'open: program must be a name of at most 64 characters');
       if (!(m.pb instanceof Uint8Array)) throw new MpcError('MPC_ERR_INPUT', 'open: params missing');
       let raw: unknown;
       try {
@@ -129,22 +196,27 @@ export class SessionTable {
       }
       const params = this.host.programs.parse(m.program, raw);
       const cfg = ringConfig(m.fracBits === undefined ? {} : { fracBits: m.fracBits as number });
-      if (this.host.id === 0 && this.queue.length >= MAX_QUEUE) throw new MpcError('MPC_ERR_ABORTED', `P0's session queue is full (${MAX_QUEUE})`);
       const s = this.state(sid) as PartySession;
       s.open = { program: m.program, params, paramsHash: createHash('sha256').update(m.pb).digest('hex'), fracBits: cfg.fracBits, client: link, clientName };
       s.openArrived.resolve();
       this.host.log.debug({ session: sid, program: m.program, client: clientName }, 'session opened');
-      if (this.host.id === 0) this.enqueue(s);
+      if (this.host.id !== 0) this.sendHave(s);
+      else if (this.checkHave(s)) this.maybeQueue(s);
     } catch (e) {
       const err = toMpcError(e);
       reply(err);
-      // remember the id: a later 'start' from P0 is answered with an abort at once
+      // remember the id: a later 'start' from P0 is answered with an abort at once (not needed
+      // over the cap: P0 never heard of it, and a flood must not evict real sessions' ids)
       const s = this.states.get(sid);
-      if (!s) this.retire(new PartySession(sid));
-      else if (!s.open) {
+      if (!s) {
+        if (err.code !== 'MPC_ERR_LIMIT') this.markFinished(sid);
+      } else if (!s.open) {
         s.fail(err);
         if (s.status === 'pending') this.retire(s);
       }
+      // the other parties drop it too, instead of holding it until it expires (not for a flood
+      // over the cap: that would multiply the flood; the peers' own caps and clocks bound it)
+      if (err.code !== 'MPC_ERR_LIMIT') for (const j of this.peers) this.host.peerLink(j)?.sendControl({ op: 'abort', s: sid, error: err.toJSON() });
     }
   }
 
@@ -155,6 +227,7 @@ export class SessionTable {
     if (h.q !== s.clientInSeq) return link.close('MPC_ERR_FRAME', `session ${h.s}: client frame ${h.q}, expected ${s.clientInSeq}`);
     s.clientInSeq++;
     s.clientBox.put({ tag: h.t, depth: 0, dtype: h.y, length: h.n, bytes: body });
+    if (s.failure && s.status !== 'running') this.drop(s, s.failure); // e.g. over maxSessionBufferBytes before it ran
   }
 
   onClientAbort(link: SecureLink, m: ControlMessage): void {
@@ -176,6 +249,34 @@ export class SessionTable {
     }
   }
 
+  // ---- admission messages between the parties ---------------------------------------------
+
+  /** P1/P2: tell P0 that the client's open is here (again when the link to P0 comes back). */
+  private sendHave(s: PartySession): void {
+    const o = s.open;
+    if (!o || s.failure || s.status !== 'pending') return;
+    this.host.peerLink(0)?.sendControl({ op: 'have', s: s.id, program: o.program, ph: o.paramsHash });
+  }
+
+  /** P0: a peer's open must be the same request as P0's own; false (and the session dropped) if not. */
+  private checkHave(s: PartySession): boolean {
+    const o = s.open;
+    if (!o) return true;
+    for (const [j, h] of s.haveOf) {
+      if (h.program !== o.program || h.ph !== o.paramsHash) {
+        this.drop(s, new MpcError('MPC_ERR_PROTOCOL', `session ${s.id}: the client opened '${o.program.slice(0, 64)}' with other params at P${j} than at P0`));
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** A peer link (re)connected: P1/P2 re-announce the opens P0 may not have heard of. */
+  onPeerUp(j: PartyId): void {
+    if (j !== 0 || this.host.id === 0) return;
+    for (const s of this.states.values()) if (!s.queuedOn) this.sendHave(s);
+  }
+
   // ---- messages from the peers ------------------------------------------------------------
 
   onPeerFrame(from: PartyId, link: SecureLink, h: FrameHeader, body: Uint8Array): void {
@@ -187,7 +288,22 @@ export class SessionTable {
   onPeerControl(from: PartyId, link: SecureLink, m: ControlMessage): void {
     const sid = m.s;
     if (!sid) return link.close('MPC_ERR_FRAME', `control '${m.op}' without a session id`);
-    if (m.op === 'start') {
+    if (m.op === 'have') {
+      if (this.host.id !== 0) return link.close('MPC_ERR_PROTOCOL', `'have' may only go to P0`);
+      const s = this.state(sid);
+      if (!s) return; // already dropped here
+      if (s.status === 'queued') return link.sendControl({ op: 'queued', s: sid }); // re-announced after a reconnect
+      if (s.status !== 'pending') return;
+      s.haveOf.set(from, { program: String(m.program), ph: String(m.ph) });
+      if (this.checkHave(s)) this.maybeQueue(s);
+    } else if (m.op === 'queued') {
+      if (from !== 0 || this.host.id === 0) return link.close('MPC_ERR_PROTOCOL', `'queued' may only come from P0`);
+      const s = this.states.get(sid);
+      if (!s || s.status !== 'pending') return;
+      s.queuedOn = link;
+      if (s.expiry) clearTimeout(s.expiry);
+      s.expiry = null;
+    } else if (m.op === 'start') {
       if (from !== 0 || this.host.id === 0) return link.close('MPC_ERR_PROTOCOL', `'start' may only come from P0`);
       const s = this.state(sid);
       if (!s) {
@@ -206,10 +322,20 @@ export class SessionTable {
       s.join(from).resolve({ nonce: m.n, link });
     } else if (m.op === 'abort') {
       const s = this.states.get(sid);
-      if (!s) return;
+      if (!s) {
+        if (this.host.id === 0) this.markFinished(sid); // a peer rejected the open: P0's own open is refused too
+        return;
+      }
       const cause = errorFromWire(m.error, 'aborted');
-      s.fail(new MpcError('MPC_ERR_ABORTED', `session ${sid} aborted by P${from}: ${cause.code}: ${cause.message}`, { party: from }));
-      if (s.status === 'pending' && !s.open) this.retire(s);
+      const err = new MpcError('MPC_ERR_ABORTED', `session ${sid} aborted by P${from}: ${cause.code}: ${cause.message}`, { party: from });
+      if (s.status === 'pending') {
+        s.fail(err);
+        if (s.open) {
+          const client = s.open.client;
+          if (!client.closed) client.sendControl({ op: 'error', s: sid, from: this.host.id, error: err.toJSON() });
+        }
+        this.retire(s);
+      } else s.fail(err);
     } else {
       link.close('MPC_ERR_PROTOCOL', `unknown control op '${m.op}'`);
     }
@@ -220,102 +346,20 @@ export class SessionTable {
       if (s.usesLink(from, link)) {
         s.fail(err.code === 'MPC_ERR_TIMEOUT' || err.code === 'MPC_ERR_PEER_CLOSED' ? err : new MpcError('MPC_ERR_PEER_CLOSED', `link to P${from} closed: ${err.code}: ${err.message}`, { party: from }));
       }
+      if (s.queuedOn === link) {
+        s.queuedOn = null; // P0 may never start it now: the pending clock runs again
+        if (s.status === 'pending') this.armExpiry(s);
+      }
     }
+    // P0: a session waiting for this peer's `have` runs now and fails fast on the missing link
+    if (this.host.id === 0) for (const s of [...this.states.values()]) this.maybeQueue(s);
   }
 
   /** Abort everything (server shutdown). */
   abortAll(err: MpcError): void {
-    for (const s of this.states.values()) s.fail(err);
-  }
-
-  // ---- running ----------------------------------------------------------------------------
-
-  private async runOne(s: PartySession): Promise<void> {
-    const { host } = this;
-    const hb = host.heartbeatTimeoutMs;
-    const log = host.log.child({ session: s.id });
-    const t0 = performance.now();
-    let program = s.open?.program ?? s.start?.program ?? '?';
-    try {
-      if (s.failure) throw s.failure;
-      if (host.id === 0) {
-        const open = s.open as NonNullable<PartySession['open']>;
-        const links = await Promise.all(this.peers.map((j) => host.waitPeer(j, hb)));
-        for (const l of links) l.sendControl({ op: 'start', s: s.id, program: open.program, ph: open.paramsHash });
-      } else {
-        await timeout(s.openArrived.promise, 2 * hb, () => new MpcError('MPC_ERR_TIMEOUT', `session ${s.id}: P0 started it but the client's open did not arrive at P${host.id} within ${2 * hb} ms`));
-        const open = s.open as NonNullable<PartySession['open']>;
-        const start = s.start as NonNullable<PartySession['start']>;
-        if (open.program !== start.program || open.paramsHash !== start.paramsHash) {
-          throw new MpcError('MPC_ERR_PROTOCOL', `session ${s.id}: the client opened '${open.program}' with other params at P${host.id} than at P0`);
-        }
-        await Promise.all(this.peers.map((j) => host.waitPeer(j, hb)));
-      }
-      const open = s.open as NonNullable<PartySession['open']>;
-      program = open.program;
-      for (const j of this.peers) {
-        const l = host.peerLink(j);
-        if (!l) throw new MpcError('MPC_ERR_PEER_CLOSED', `P${j} is not connected`, { party: j });
-        if (s.linkMismatch(j, l)) throw new MpcError('MPC_ERR_PEER_CLOSED', `the link to P${j} changed before session ${s.id} started`, { party: j });
-        s.bound.set(j, l);
-      }
-      s.status = 'running';
-      const nonce = randomBytes(16);
-      for (const j of this.peers) (s.bound.get(j) as SecureLink).sendControl({ op: 'join', s: s.id, n: nonce });
-      // a peer may itself wait up to one heartbeat timeout for its other link: allow for that
-      const joinMs = 2 * hb + 1000;
-      const joins = await timeout(Promise.all(this.peers.map((j) => s.join(j).promise)), joinMs, () => {
-        const missing = this.peers.filter((j) => !s.join(j).settled).map((j) => `P${j}`);
-        return new MpcError('MPC_ERR_TIMEOUT', `session ${s.id}: ${missing.join(' and ')} did not join within ${joinMs} ms`);
-      });
-      const seedWith = (j: PartyId): Uint8Array => {
-        const ji = joins[this.peers.indexOf(j)];
-        const link = s.bound.get(j) as SecureLink;
-        if (ji.link !== link) throw new MpcError('MPC_ERR_PEER_CLOSED', `session ${s.id}: P${j} joined on a stale link`, { party: j });
-        return host.id < j ? sessionSeed(link.linkSecret, s.id, nonce, ji.nonce) : sessionSeed(link.linkSecret, s.id, ji.nonce, nonce);
-      };
-      const prss = new Prss({ prev: seedWith(prevParty(host.id)), next: seedWith(nextParty(host.id)), own: randomBytes(16) });
-      const meter = new Meter();
-      const cfg = ringConfig({ fracBits: open.fracBits });
-      const party = new Party({ id: host.id, channel: new SessionChannel(host.id, s), prss, cfg, meter, k: host.kernels });
-      const io = new PartyClientIO(host.id, s, open.client, host.dataDir, log.child({ program }), host.clientInputTimeoutMs);
-      const wire0 = this.peers.map((j) => ({ ...(s.bound.get(j) as SecureLink).stats }));
-      log.info({ program, client: open.clientName, ring: describeRingConfig(cfg) }, 'session start');
-      const result = await host.programs.get(open.program).run(party, io, open.params);
-      if (s.failure) throw s.failure;
-      const wire = this.peers.map((j, k) => {
-        const now = (s.bound.get(j) as SecureLink).stats;
-        return { to: j, sealedBytesSent: now.wireBytesSent - wire0[k].wireBytesSent, payloadBytesSent: now.payloadBytesSent - wire0[k].payloadBytesSent, framesSent: now.framesSent - wire0[k].framesSent };
-      });
-      const ms = performance.now() - t0;
-      const stats = { ms, wire, io: io.stats };
-      open.client.sendControl({ op: 'done', s: s.id, from: host.id, result: result ?? null, meter: meter.snapshot(), stats });
-      this.served++;
-      log.info({ program, ms: Math.round(ms), bytesSent: meter.bytesSent, depth: meter.depth, ioIn: io.stats.bytesIn, ioOut: io.stats.bytesOut }, 'session done');
-    } catch (e) {
-      const err = s.failure ?? toMpcError(e);
+    for (const s of this.states.values()) {
       s.fail(err);
-      log.warn({ program, ...errInfo(err), ms: Math.round(performance.now() - t0) }, 'session failed');
-      for (const j of this.peers) {
-        const l = host.peerLink(j);
-        if (l && !(err.code === 'MPC_ERR_ABORTED' && err.party === j)) {
-          try {
-            l.sendControl({ op: 'abort', s: s.id, error: err.toJSON() });
-          } catch {
-            /* link closing */
-          }
-        }
-      }
-      const client = s.open?.client;
-      if (client && !client.closed) {
-        try {
-          client.sendControl({ op: 'error', s: s.id, from: host.id, error: err.toJSON() });
-        } catch {
-          /* link closing */
-        }
-      }
-    } finally {
-      this.retire(s);
+      if (s.expiry) clearTimeout(s.expiry);
     }
   }
 }

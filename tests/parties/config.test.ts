@@ -2,10 +2,11 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadPartiesConfig, parsePartiesConfig, partyDataDir, partyKeyFile } from '../../src/parties/config.js';
+import { defaultLimits, loadPartiesConfig, parsePartiesConfig, partyDataDir, partyKeyFile } from '../../src/parties/config.js';
 import { generateIdentity, readKeyFile, toHex, writeKeyFile } from '../../src/parties/keys.js';
 import { writeLocalSetup } from '../../src/parties/local-cluster.js';
-import { MpcError } from '../../src/protocols/errors.js';
+import { MPC_ERROR_CODES, MpcError } from '../../src/protocols/errors.js';
+import { REPO_ROOT } from '../../src/parties/local-cluster.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'triform-cfg-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -59,6 +60,23 @@ describe('keys and parties.json', () => {
     expect(bad((c) => (c.extra = 1))).toMatch(/extra|Unrecognized/);
     expect(bad((c) => delete c.version)).toMatch(/version/);
     expect(bad((c) => (c.limits.maxPayloadBytes = 10))).toMatch(/limits\.maxPayloadBytes/);
+    expect(bad((c) => (c.limits.maxSessionBufferBytes = 4096))).toMatch(/limits\.maxSessionBufferBytes: must be at least maxFrameBytes/);
+    expect(bad((c) => (c.limits.maxUnauthPerAddress = 0))).toMatch(/limits\.maxUnauthPerAddress/);
+  });
+
+  it('every limit has a safe default, and every limit and error code is documented in docs/errors.md', () => {
+    const l = defaultLimits();
+    expect(l).toMatchObject({ maxFrameBytes: 256 * 2 ** 20, maxPreAuthBytes: 16 * 1024, maxUnauthConnections: 256, maxUnauthPerAddress: 32, maxLinksPerClient: 32, maxQueuedSessions: 64, maxPendingSessionsPerClient: 16, pendingSessionTimeoutMs: 30_000, maxSessionBufferBytes: 512 * 2 ** 20, maxLinkBufferBytes: 512 * 2 ** 20 });
+    const good = JSON.parse(readFileSync(s.configPath, 'utf8'));
+    expect(good.limits).toEqual(l); // what npm run keys writes
+    delete good.limits;
+    expect(parsePartiesConfig(good, dir).limits).toEqual(l);
+    // a parties.json from before these limits (maxFrameBytes 2 GiB) still loads; the buffers follow it
+    good.limits = { maxPayloadBytes: 8 * 2 ** 20, maxFrameBytes: 2 ** 31, handshakeTimeoutMs: 5000, clientInputTimeoutMs: 120_000 };
+    expect(parsePartiesConfig(good, dir).limits).toMatchObject({ maxFrameBytes: 2 ** 31, maxSessionBufferBytes: 2 ** 31, maxLinkBufferBytes: 2 ** 31, maxUnauthConnections: 256 });
+    const doc = readFileSync(join(REPO_ROOT, 'docs/errors.md'), 'utf8');
+    for (const k of Object.keys(l)) expect(doc, k).toContain(`| \`${k}\` |`);
+    MPC_ERROR_CODES.forEach((code, i) => expect(doc, code).toContain(`| \`${code}\` | ${4000 + i} |`));
   });
 
   it('reports unreadable or non-JSON config files', () => {

@@ -23,10 +23,11 @@ export class LogSink {
   has(pred: (l: Record<string, unknown>) => boolean): boolean {
     return this.lines.some(pred);
   }
-  async waitFor(pred: (l: Record<string, unknown>) => boolean, ms = 5000): Promise<Record<string, unknown>> {
+  /** The first line (from index `from` on) matching `pred`, waiting up to `ms`. */
+  async waitFor(pred: (l: Record<string, unknown>) => boolean, ms = 5000, from = 0): Promise<Record<string, unknown>> {
     const t0 = Date.now();
     for (;;) {
-      const l = this.lines.find(pred);
+      const l = this.lines.slice(from).find(pred);
       if (l) return l;
       if (Date.now() - t0 > ms) throw new Error(`no matching log line within ${ms} ms`);
       await new Promise((r) => setTimeout(r, 10));

@@ -190,12 +190,13 @@ describe('sessions over WebSockets', () => {
   it('a party stopping mid-session aborts it everywhere; the next session runs after its restart', async () => {
     const client = await c.connect();
     const t0 = Date.now();
+    const marks = c.sinks.map((s) => s.lines.length); // 'queues concurrent sessions' ran test/slow too
     let failedAt = 0;
     const run = client.run('test/slow', { rounds: 1_000_000 }).catch((e: unknown) => {
       failedAt = Date.now();
       return e;
     });
-    await c.sinks[2].waitFor((l) => l.msg === 'session start' && l.program === 'test/slow');
+    await c.sinks[2].waitFor((l) => l.msg === 'session start' && l.program === 'test/slow', 5000, marks[2]);
     const killedAt = Date.now();
     await c.servers[2].stop();
     const err = (await run) as MpcError;
@@ -206,7 +207,7 @@ describe('sessions over WebSockets', () => {
     // as the link closes) plus one heartbeat tick and a busy event loop — the three servers and
     // the client share this test process. The client then waits at most heartbeat + 1000 ms
     // for every party's outcome so that it reports the root cause (ClientSessionState.settle).
-    for (const id of [0, 1]) await c.sinks[id].waitFor((l) => l.msg === 'session failed' && l.program === 'test/slow', 1500 + 500);
+    for (const id of [0, 1]) await c.sinks[id].waitFor((l) => l.msg === 'session failed' && l.program === 'test/slow', 1500 + 500, marks[id]);
     expect(detectMs).toBeLessThan(1500 + 1000 + 500);
     await c.start(2 as PartyId);
     const r = await client.run('ping', {});
