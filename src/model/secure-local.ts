@@ -13,7 +13,7 @@ import { LocalClient } from './client-port.js';
 import type { GenerateResult } from './generate.js';
 import type { Ops } from './ops.js';
 import type { PlainTensor } from './plain-ops.js';
-import { SecureOps } from './secure-ops.js';
+import { SecureOps, type CheckRanges } from './secure-ops.js';
 import { clientGenerate, partyGenerate, type ClientGenerateOptions } from './secure-generate.js';
 import { shareWeightsLocal } from './secure-weights.js';
 import type { ModelWeights } from './weights.js';
@@ -23,6 +23,8 @@ export type ModelFactory<C> = (ops: Ops<AShare>, weights: ModelWeights<C, AShare
 export interface SecureLocalOptions extends Omit<ClientGenerateOptions, 'vocabSize' | 'contextLength' | 'ring'> {
   readonly ring?: RingConfig;
   readonly approx?: Partial<ApproxConfig>;
+  /** Checked mode (SecureOps): abort with MPC_ERR_RANGE on an out-of-range value. */
+  readonly checkRanges?: CheckRanges | true;
   /** Deterministic PRSS seeds (tests). */
   readonly seed?: number;
 }
@@ -43,7 +45,7 @@ export async function generateSecureLocal<C>(
   const { parties, hub } = makeLocalParties({ cfg: ring, seed: opts.seed === undefined ? undefined : `gen-${opts.seed}` });
   const client = new LocalClient();
   const shares = shareWeightsLocal(weights, ring);
-  const models = parties.map((p, i) => factory(new SecureOps(p, client.ports[i], { approx: opts.approx }), shares[i]));
+  const models = parties.map((p, i) => factory(new SecureOps(p, client.ports[i], { approx: opts.approx, checkRanges: opts.checkRanges }), shares[i]));
   let first: { e: unknown } | null = null; // the root cause, not the aborts it triggers
   const fail = (e: unknown) => {
     first ??= { e };

@@ -56,10 +56,13 @@ export class SecureOps implements Ops<AShare> {
     if (this.checkRanges) enableRangeCheck(party);
   }
 
-  async scope<T>(label: string, fn: () => Promise<T>): Promise<T> {
-    const out = await this.party.meter.scope(label, fn);
-    if (this.checkRanges === 'layer' && LAYER_SCOPE.test(label)) await this.party.meter.scope(label, () => flushRangeCheck(this.party, this.where()));
-    return out;
+  scope<T>(label: string, fn: () => Promise<T>): Promise<T> {
+    if (this.checkRanges !== 'layer' || !LAYER_SCOPE.test(label)) return this.party.meter.scope(label, fn);
+    return this.party.meter.scope(label, async () => {
+      const out = await fn();
+      await flushRangeCheck(this.party, this.where()); // one check per layer, metered as 'rangeCheck' inside it
+      return out;
+    });
   }
 
   /** The current meter path plus `label` (names the group of a range check). */
