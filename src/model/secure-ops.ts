@@ -200,7 +200,7 @@ export class SecureOps implements Ops<AShare> {
     const V = x.shape[x.shape.length - 1];
     const rows = x.s0.length / V;
     return this.scope('argmax', async () => {
-      await flushRangeCheck(this.party, this.where('logits')); // never select from unchecked values
+      await flushRangeCheck(this.party, this.where()); // never select from unchecked values
       const { index } = await raggedArgmax(this.party, x, new Array<number>(rows).fill(V), this.approx.softmax.maxArity);
       return reshapeA(shlA(this.party, index, this.party.cfg.fracBits), x.shape.slice(0, -1));
     });
@@ -221,7 +221,7 @@ export class SecureOps implements Ops<AShare> {
   /** Sends this party's share to the client; the party itself learns nothing (empty result). */
   async reveal(x: AShare): Promise<Float64Array> {
     await this.scope('output', async () => {
-      await flushRangeCheck(this.party, this.where('output')); // nothing unchecked leaves the parties
+      await flushRangeCheck(this.party, this.where()); // nothing unchecked leaves the parties
       await this.client.output('output', x);
     });
     return new Float64Array(0);

@@ -111,9 +111,8 @@ export class RangeRecorder implements RangeSink {
 /** The root context's recorder: it also runs the checks. */
 export class RangeChecker extends RangeRecorder {
   private readonly cp: Party;
-  /** Flushes done and elements checked (for cost reports). */
-  flushes = 0;
-  elementsChecked = 0;
+  /** Every flush: its group and element count (public: shapes only), for cost reports and tests. */
+  readonly log: { group: string; elements: number }[] = [];
 
   constructor(p: Party) {
     super(p);
@@ -146,8 +145,7 @@ export class RangeChecker extends RangeRecorder {
       const missing = await cp.comm.recvU64(cp.comm.prev, 'range/flag', 1);
       return (any.s0[0] ^ any.s1[0] ^ missing[0]) & 1n;
     });
-    this.flushes++;
-    this.elementsChecked += N;
+    this.log.push({ group, elements: N });
     if (out === 1n) {
       const ops = [...new Set(items.map((e) => e.label))];
       const shown = ops.length > 6 ? [...ops.slice(0, 6), `… ${ops.length - 6} more`] : ops;

@@ -11,14 +11,17 @@ import { Llama } from '../../src/model/llama.js';
 import { loadLlama2c } from '../../src/model/llama2c.js';
 import { PlainOps, plainTensor } from '../../src/model/plain-ops.js';
 import { generateSecureLocal } from '../../src/model/secure-local.js';
+import type { SecureOps } from '../../src/model/secure-ops.js';
+import { rangeCheckCost, type RangeChecker } from '../../src/protocols/range-check.js';
 import { maxAbsDiff, sharedModelFile, syntheticGpt2, TINY_GPT2 } from './_helpers.js';
 
 const prompt = [5, 17, 42, 7];
 
 async function logitsOf(weights: ReturnType<typeof syntheticGpt2>, checkRanges: false | 'layer' | 'op', steps = 2) {
   const out: Float64Array[] = [];
-  const run = await generateSecureLocal((ops, w) => new Gpt2(ops, w), weights, prompt, { maxNewTokens: steps, seed: 11, checkRanges, onLogits: (l) => out.push(l) });
-  return { out, run };
+  const ops: SecureOps[] = [];
+  const run = await generateSecureLocal((o, w) => (ops.push(o as SecureOps), new Gpt2(o, w)), weights, prompt, { maxNewTokens: steps, seed: 11, checkRanges, onLogits: (l) => out.push(l) });
+  return { out, run, checker: ops[0].party.rangeCheck as RangeChecker | undefined };
 }
 
 describe('checked mode on GPT-2 (tiny synthetic, three parties in memory)', () => {
@@ -35,7 +38,18 @@ describe('checked mode on GPT-2 (tiny synthetic, three parties in memory)', () =
       for (let l = 0; l < TINY_GPT2.nLayer; l++) expect(ops[`${phase}/layer${l}/rangeCheck`]?.calls, `${phase} layer ${l}`).toBe(1);
       expect(ops[`${phase}/output/rangeCheck`]?.calls, `${phase} output`).toBe(1); // final norm + LM head, before the reveal
     }
-    expect(ops['prefill/layer0/rangeCheck'].rounds).toBeGreaterThan(0);
+    // every check's measured cost is its declaration for the number of values it checked: bytes
+    // exactly; rounds exactly or one less (msb's first round, P0 → P1, may overlap the idle
+    // second round of the layer's last truncation when P0 dealt it, as in _fused.ts)
+    const log = layer.checker?.log ?? [];
+    expect(log.map((e) => e.group)).toEqual(['prefill/layer0', 'prefill/layer1', 'prefill/output', 'decode/layer0', 'decode/layer1', 'decode/output']);
+    for (const { group, elements } of log) {
+      const m = ops[`${group}/rangeCheck`];
+      const declared = rangeCheckCost(elements);
+      expect(m.bytesTotal, group).toBe(declared.bytesTotal);
+      expect(m.rounds, group).toBeLessThanOrEqual(declared.rounds);
+      expect(m.rounds, group).toBeGreaterThanOrEqual(declared.rounds - 1);
+    }
     expect(plain.run.cost.ops['prefill/layer0/rangeCheck']).toBeUndefined();
     // 'op' mode: a check after each op with checked values (2 LayerNorms, 4 matmuls, 2 bmm, mulPublic, softmax per
     // layer; GeLU has none: its comparisons and selections are exact and its polynomials' stray lanes are discarded)
