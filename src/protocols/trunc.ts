@@ -13,7 +13,7 @@
  * The same core truncates a 3-of-3 additive sharing straight out of a local product (fMul), so
  * a fixed-point multiply costs 2 rounds instead of mul (1) + trunc (2).
  *
- * Range: x must lie in [−2^62, 2^62); beyond it the result is wrong (by 2^(63−d) with a
+ * Range: x must lie in [−2^62, 2^62); beyond it the result is wrong (by 2^(64−d) with a
  * probability that grows with the excess). Checked mode (range-check.ts) records the free
  * sharing (c, −r_A, −r_B) of x + 2^62 at every call and later tests its msb.
  */

@@ -1,6 +1,6 @@
 /**
  * The model owner's weight range check (src/model/weight-range.ts) at the encoding boundary:
- * shareWeightsLocal, uploadModel and the share-model CLI reject |w| > WEIGHT_LIMIT and NaN/Inf,
+ * shareWeightsLocal and the share-model CLI (uploadModel: tests/parties/upload-range.test.ts) reject |w| > WEIGHT_LIMIT and NaN/Inf,
  * naming tensor and element, instead of clamping them into silent garbage.
  */
 import { spawnSync } from 'node:child_process';
