@@ -22,8 +22,10 @@
  * carries the flag in bit 0 and zeros elsewhere. In an honest run on in-range data the flag is
  * always 0, so the run's transcript tells nothing beyond "in range".
  *
- * The check runs on its own randomness (Prss.derive), so the main computation draws exactly the
- * same random values as without it: checked and unchecked runs give bit-identical outputs.
+ * The check runs on its own randomness (Party.sidecar: Prss.derive), so the main computation draws
+ * exactly the same random values as without it: checked and unchecked runs give bit-identical
+ * outputs. Forked branches (Party.fork) record into child recorders held in fork order, so the
+ * three parties lay the records out identically however the branches interleave.
  *
  * Cost per flush of N recorded elements: msb(N) + anyBit(N) + 1 round (rangeCheckCost); the
  * recording itself is free. Not checked: lanes whose value is discarded by an exact selection

@@ -13,7 +13,8 @@ import { aShare, bitShare, type AShare } from '../../src/protocols/share.js';
 import { truncA } from '../../src/protocols/trunc.js';
 import { fMatmul, fMul } from '../../src/protocols/fixed.js';
 import { anyBit, anyBitCost } from '../../src/protocols/any-bit.js';
-import { checkBelow, enableRangeCheck, flushRangeCheck, rangeCheckCost } from '../../src/protocols/range-check.js';
+import { checkBelow, enableRangeCheck, flushRangeCheck, rangeCheckCost, type RangeChecker } from '../../src/protocols/range-check.js';
+import { branches } from '../../src/protocols/context.js';
 import { isMpcError } from '../../src/protocols/errors.js';
 import { Prg } from '../../src/ring/prg.js';
 import { randomSigned, revealBits } from './harness.js';
@@ -187,6 +188,41 @@ describe('checked truncation', () => {
       const bits = extra.filter((f) => f.tag !== 'range/flag').reduce((t, f) => t + f.bytes.length * 8, 0);
       const ones = extra.filter((f) => f.tag !== 'range/flag').reduce((t, f) => t + [...f.bytes].reduce((s, b) => s + popcount(b), 0), 0);
       expect(Math.abs(ones - bits / 2)).toBeLessThan(5 * Math.sqrt(bits / 4));
+    }
+  });
+});
+
+describe('checked mode with forked branches (shuffled delivery)', () => {
+  it('records of concurrent branches are laid out in fork order: in range passes, one bad value in a nested branch aborts', async () => {
+    const n = 50;
+    const ok = randomSigned(n, 60, 21);
+    for (const [bad, want] of [[false, 'pass'], [true, 'abort']] as const) {
+      const x = ok.slice();
+      if (bad) x[17] = BigInt.asUintN(64, (1n << 62n) + 5n);
+      const prg = new Prg(new Uint8Array(16).fill(9));
+      const parts = [splitShares(ok, prg), splitShares(x, prg)];
+      for (const shuffle of [1, 2, 3]) {
+        const { parties, hub } = makeLocalParties({ seed: 'fork-range', shuffle });
+        const { results } = await runOn(parties, hub, async (p) => {
+          enableRangeCheck(p);
+          const share = (j: number) => aShare([n], parts[j][p.id][0].slice(), parts[j][p.id][1].slice());
+          await branches(p, [
+            ['a', (q) => truncA(q, share(0))],
+            ['b', async (q) => {
+              await truncA(q, share(0));
+              await branches(q, [['c', (r) => truncA(r, share(1))], ['d', (r) => truncA(r, share(0))]]);
+            }],
+          ]);
+          await truncA(p, share(0));
+          try {
+            await flushRangeCheck(p, 'forks');
+            return `pass ${(p.rangeCheck as RangeChecker).log[0].elements}`;
+          } catch (e) {
+            return (e as { code?: string }).code === 'MPC_ERR_RANGE' ? 'abort' : String(e);
+          }
+        });
+        expect(results, `shuffle ${shuffle}`).toEqual(want === 'pass' ? ['pass 250', 'pass 250', 'pass 250'] : ['abort', 'abort', 'abort']);
+      }
     }
   });
 });
