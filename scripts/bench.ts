@@ -2,6 +2,7 @@
  * npm run bench -- --model gpt2-base --prompt-tokens 32 --new-tokens 1 [--in-process] [--json]
  *                  [--profile] [--shares trivial|full] [--output logits|token] [--approx default|puma]
  *                  [--seed N] [--frac-bits 18] [--layers first|all] [--out FILE.json] [--config parties.json]
+ *                  [--check-ranges]
  *
  * Cost per token at real model shapes (DESIGN §8) with seeded synthetic weights: per phase
  * (prefill, each KV-cached decode step; BERT: one encoder pass), per layer and per op class —
@@ -30,7 +31,7 @@ import { checkSpec, DEFAULT_SPEC, LAN, specApprox, specRing, specShape, WAN, typ
 
 const USAGE = `usage: npm run bench -- --model ${MODEL_SHAPE_NAMES.join('|')} --prompt-tokens N [--new-tokens M]
          [--in-process] [--config parties.json] [--json] [--profile] [--shares trivial|full]
-         [--output logits|token] [--approx default|puma] [--seed N] [--frac-bits F] [--layers first|all] [--out FILE]`;
+         [--output logits|token] [--approx default|puma] [--seed N] [--frac-bits F] [--layers first|all] [--out FILE] [--check-ranges]`;
 
 const { values } = parseArgs({
   options: {
@@ -50,6 +51,7 @@ const { values } = parseArgs({
     layers: { type: 'string', default: 'first' },
     out: { type: 'string' },
     quiet: { type: 'boolean', default: false },
+    'check-ranges': { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
   strict: true,
@@ -83,12 +85,13 @@ async function main(): Promise<void> {
     seed: num('seed', values.seed),
     approx: values.approx as BenchSpec['approx'],
     fracBits: num('frac-bits', values['frac-bits']),
+    checkRanges: values['check-ranges'],
   });
   const m = machine();
   const header = [
     `Triform bench: ${specShape(spec).description}`,
     describeRingConfig(specRing(spec)),
-    `approximations (${spec.approx}): ${describeApproxConfig(specApprox(spec))}`,
+    `approximations (${spec.approx}): ${describeApproxConfig(specApprox(spec))}${spec.checkRanges ? '; checked mode (one range check per layer)' : ''}`,
     `machine: ${m.cores} × ${m.cpu}, ${m.memGb} GB RAM (${m.freeMemGb} GB free), node ${m.node}, ${m.os}, ${m.date}, load avg ${m.loadavg1m}`,
     `network models: ${LAN.name}; ${WAN.name}`,
   ];

@@ -21,6 +21,8 @@ export interface InferOptions {
   topP: number;
   seed: number;
   mode: 'logits' | 'token';
+  /** Checked mode: abort with MPC_ERR_RANGE when a value leaves its fixed-point range. */
+  checkRanges?: boolean;
   onToken?: (token: number, tok: TextTokenizer) => void;
   log: (s: string) => void;
 }
@@ -68,6 +70,7 @@ export async function inferRemote(o: RemoteInferOptions): Promise<InferOutcome> 
       vocabSize: c.vocabSize,
       contextLength,
       ring: ringConfig({ fracBits }),
+      checkRanges: o.checkRanges === true,
       onToken: (t) => o.onToken?.(t, tokenizer),
     });
     return { result: r.local, cost: r.cost, wallMs: performance.now() - t0, tokenizer, promptTokens: prompt.length, source: `${modelId}@${configPath}`, synthetic: false };

@@ -1,7 +1,10 @@
 /**
  * npm run infer -- --prompt TEXT [--max-tokens N] [--temperature T] [--top-p P] [--seed S]
  *                  [--mode logits|token] [--model PATH] [--tokenizer PATH] [--in-process]
- *                  [--config DIR/parties.json] [--model-id ID] [--json]
+ *                  [--config DIR/parties.json] [--model-id ID] [--json] [--check-ranges]
+ *
+ * --check-ranges: checked mode, one secure range check per layer; an out-of-range value aborts
+ * with MPC_ERR_RANGE (costs extra rounds and bytes; reveals one bit per check, see README).
  *
  * Secure generation. --in-process runs the three parties and the client in this process over the
  * in-memory channel; otherwise the client talks to the running parties of --config (the model
@@ -28,6 +31,7 @@ const { values: a } = parseArgs({
     config: { type: 'string' },
     'model-id': { type: 'string' },
     json: { type: 'boolean', default: false },
+    'check-ranges': { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
@@ -66,8 +70,8 @@ async function main(): Promise<void> {
     process.stdout.write(tok.decode(printed).slice(before.length));
   };
   const out = a['in-process']
-    ? await inferInProcess({ modelPath: a.model, tokenizerPath: a.tokenizer, prompt: a.prompt, maxTokens, temperature, topP, seed, mode, onToken: stream, log })
-    : await inferRemote({ configPath: a.config, modelId: a['model-id'], modelPath: a.model, tokenizerPath: a.tokenizer, prompt: a.prompt, maxTokens, temperature, topP, seed, mode, onToken: stream, log });
+    ? await inferInProcess({ modelPath: a.model, tokenizerPath: a.tokenizer, prompt: a.prompt, maxTokens, temperature, topP, seed, mode, checkRanges: a['check-ranges'], onToken: stream, log })
+    : await inferRemote({ configPath: a.config, modelId: a['model-id'], modelPath: a.model, tokenizerPath: a.tokenizer, prompt: a.prompt, maxTokens, temperature, topP, seed, mode, checkRanges: a['check-ranges'], onToken: stream, log });
   const cost = generationCost(out.cost, out.wallMs);
   const per = cost.decodePerToken ?? cost.prefill;
   if (a.json) {
@@ -110,6 +114,7 @@ async function inferInProcess(o: InferOptions): Promise<InferOutcome> {
     topP: o.topP,
     seed: o.seed,
     stopTokens: m.stopTokens,
+    checkRanges: o.checkRanges === true,
     onToken: (t) => o.onToken?.(t, m.tokenizer),
   });
   return { result: run.result, cost: run.cost, wallMs: performance.now() - t0, tokenizer: m.tokenizer, promptTokens: prompt.length, source: m.source, synthetic: m.synthetic };

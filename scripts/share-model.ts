@@ -11,6 +11,9 @@
  * `uploadModel` the same Map of tensors and record the architecture in the public meta, which
  * the parties' 'generate' program needs. --config defaults to $TRIFORM_CONFIG or
  * .triform/parties.json; --model-id to the checkpoint's file or folder name.
+ * Weights beyond the fixed-point weight limit (|w| > 1024, src/model/weight-range.ts) or NaN/Inf are
+ * rejected before anything is sent: {"ok":false,"error":{"code":"MODEL_ERR_RANGE",…}} naming the
+ * tensor and element, exit 1.
  * Progress goes to stderr; one JSON summary line to stdout.
  */
 import { basename, resolve } from 'node:path';
@@ -25,6 +28,7 @@ import { createLogger } from '../src/parties/log.js';
 import { uploadModel, type FloatTensor } from '../src/parties/upload.js';
 import { readSafetensors } from '../src/model/safetensors.js';
 import { loadLlama2c } from '../src/model/llama2c.js';
+import { checkWeightsRange } from '../src/model/weight-range.js';
 import { Prg } from '../src/ring/prg.js';
 import { createHash } from 'node:crypto';
 
@@ -74,8 +78,6 @@ function randomTensors(spec: string, seed: string): Map<string, FloatTensor> {
 }
 
 async function main(): Promise<Record<string, unknown>> {
-  const config = loadPartiesConfig(values.config as string);
-  const identity = readKeyFile(values.key ?? resolve(config.dir, 'client.key'));
   let meta: Record<string, unknown> | undefined;
   let tensors: Map<string, FloatTensor>;
   if (values.model) {
@@ -92,6 +94,11 @@ async function main(): Promise<Record<string, unknown>> {
     tensors = new Map([...w.tensors].map(([k, t]) => [k, { shape: [...t.shape], data: t.data }]));
     meta = { source: 'llama2c', config: { ...w.config } };
   } else tensors = randomTensors(values.random as string, values.seed);
+  const source = values.model ?? values.safetensors ?? values.llama2c ?? '--random';
+  // reject weights fixed point cannot carry (NaN/Inf, |w| > WEIGHT_LIMIT) before connecting: MODEL_ERR_RANGE names tensor and element
+  checkWeightsRange(source, tensors);
+  const config = loadPartiesConfig(values.config as string);
+  const identity = readKeyFile(values.key ?? resolve(config.dir, 'client.key'));
   const total = [...tensors.values()].reduce((t, x) => t + x.data.length, 0);
   const bar = process.stderr.isTTY ? new SingleBar({ format: 'sharing {bar} {percentage}% | {value}/{total} elements | {tensor}', stream: process.stderr }, Presets.shades_classic) : null;
   bar?.start(total, 0, { tensor: '' });
@@ -101,6 +108,7 @@ async function main(): Promise<Record<string, unknown>> {
       identity,
       overwrite: values.overwrite,
       ...(meta ? { meta } : {}),
+      source,
       log: createLogger({ level: values['log-level'], destination: process.stderr }),
       ...(values['frac-bits'] ? { fracBits: Number(values['frac-bits']) } : {}),
       ...(values.chunk ? { chunkElements: Number(values.chunk) } : {}),

@@ -32,7 +32,7 @@ export function formatResult(r: BenchResult, opts: { profile?: boolean; layersOf
   const out: string[] = [];
   const maxParty = Math.max(...r.bytesSentPerParty);
   out.push(`== ${r.model}: ${r.description}`);
-  out.push(`   ${r.promptTokens} ${r.newTokens ? `prompt tokens → ${r.newTokens} new token(s)` : 'tokens (encoder)'}; mode ${r.mode}; ${r.shares} shares; output ${r.output}; approx preset ${r.approxPreset}`);
+  out.push(`   ${r.promptTokens} ${r.newTokens ? `prompt tokens → ${r.newTokens} new token(s)` : 'tokens (encoder)'}; mode ${r.mode}; ${r.shares} shares; output ${r.output}; approx preset ${r.approxPreset}${r.checkRanges ? '; checked mode (range check per layer)' : ''}`);
   out.push('');
   out.push('Phases (bytes: party-to-party payload sent by each party; wall: slowest party; LAN/WAN: modelled)');
   const phaseRows = r.phases.map((p) => [p.name, String(p.tokens), String(p.context), ...costCells(p), sec(p.clientMs)]);

@@ -29,7 +29,7 @@ export async function runPartyPhases(party: Party, port: ClientPort, spec: Bench
   const nLayers = shape.arch === 'gpt2' ? shape.config.nLayer : shape.config.numHiddenLayers;
   let phase = shape.arch === 'gpt2' ? 'prefill' : 'encode';
   const onLayer = progress ? (l: number) => progress(`${phase}: layer ${l + 1}/${nLayers}`) : undefined;
-  const ops = new BenchOps(party, port, { approx: specApprox(spec) }, onLayer);
+  const ops = new BenchOps(party, port, { approx: specApprox(spec), checkRanges: spec.checkRanges }, onLayer);
   if (shape.arch === 'gpt2') {
     const model = new Gpt2(ops, weights as Gpt2Weights<AShare>);
     let step = 0;

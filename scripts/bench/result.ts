@@ -51,6 +51,8 @@ export interface BenchResult {
   shares: BenchSpec['shares'];
   output: BenchSpec['output'];
   approxPreset: BenchSpec['approx'];
+  /** Checked mode (one secure range check per layer) was on. */
+  checkRanges: boolean;
   description: string;
   parameters: number;
   bytesSentPerParty: number[];
@@ -110,6 +112,7 @@ export function buildResult(spec: BenchSpec, raw: RawRun, m: Machine): BenchResu
     shares: spec.shares,
     output: spec.output,
     approxPreset: spec.approx,
+    checkRanges: spec.checkRanges,
     description: shape.description,
     parameters: parameterCount(shape),
     bytesSentPerParty: [...raw.cost.bytesSent],

@@ -22,6 +22,8 @@ export const benchSpecSchema = z
     /** Approximation preset: ours ('default') or exactly PUMA's ('puma'). */
     approx: z.enum(['default', 'puma']),
     fracBits: z.number().int().min(1).max(40),
+    /** Checked mode (SecureOps checkRanges 'layer'): one secure range check per layer. */
+    checkRanges: z.boolean().default(false),
   })
   .strict();
 
@@ -33,6 +35,7 @@ export const DEFAULT_SPEC: Omit<BenchSpec, 'model' | 'promptTokens' | 'newTokens
   seed: 1,
   approx: 'default',
   fracBits: 18,
+  checkRanges: false,
 };
 
 export function specShape(spec: BenchSpec): ModelShape {

@@ -17,3 +17,4 @@ export { planPolys, evalPolys, polysCost, type PolySpec, type PolyPlan } from '.
 export { planPiecewise, piecewise, piecewiseCost, piecewisePlain, polyAt, type Piece, type PiecewiseSpec, type PiecewisePlan } from './piecewise.js';
 export { gelu, silu, softmax, layerNorm, rmsNorm } from './api.js';
 export * from './reference.js';
+export { rangeBounds, type RangeBounds } from './bounds.js';

@@ -23,6 +23,7 @@ import type { OpCost, Party } from '../protocols/context.js';
 import { scoped } from '../protocols/context.js';
 import { addAA, mulAPScalar, subAA, sumLastA } from '../protocols/arith.js';
 import { truncA, truncACost } from '../protocols/trunc.js';
+import { checkBelow } from '../protocols/range-check.js';
 import type { AShare } from '../protocols/share.js';
 import { aShare } from '../protocols/share.js';
 import type { ApproxConfig } from './config.js';
@@ -34,9 +35,15 @@ import { planRsqrt, rsqrtTimes, rsqrtTimesCost } from './rsqrt.js';
 /** B's scale in G·B (the rsqrt's normalisation truncation). */
 const T1 = 30;
 
+/** Largest row sum Σ(x − mean)² + D·eps (real) the rsqrt handles: 2^(61 − 2f) (2^25 at f = 18). */
+export const normVarianceBound = (f: number): number => 2 ** (61 - 2 * f);
+
+/** The same bound as a ring integer at scale f (checked mode tests V < it). */
+const varianceBound = (f: number): bigint => 1n << BigInt(61 - f);
+
 function normPlan(f: number, D: number, eps: number): RsqrtPlan {
   if (!(eps > 0) || !Number.isFinite(eps)) throw new RangeError(`norm: eps must be a positive number, got ${eps}`);
-  return planRsqrt(f, { scale: Math.sqrt(D), minAbs: (D * eps) / 2, maxAbs: 2 ** (61 - 2 * f) }, T1);
+  return planRsqrt(f, { scale: Math.sqrt(D), minAbs: (D * eps) / 2, maxAbs: normVarianceBound(f) }, T1);
 }
 
 function dims(x: AShare, gamma: AShare, label: string): { M: number; D: number } {
@@ -66,6 +73,7 @@ export function fLayerNorm(p: Party, x: AShare, gamma: AShare, beta: AShare, eps
     const xc = subAA(p, flatX, repeatRows(mean, new Array<number>(M).fill(D)));
     dealNextTruncToP0(p); // V feeds the rsqrt's msb
     const [V, G] = await truncMany(p, varianceAndScale(p, xc, gamma, M, D, eps), f, 'layerNorm/var');
+    checkBelow(p, 'layerNorm/variance', V, varianceBound(f));
     const y = addAA(p, await rsqrtTimes(p, V, G, D, plan), tileCols(beta, M));
     return aShare(x.shape, y.s0, y.s1);
   });
@@ -83,6 +91,7 @@ export function fRmsNorm(p: Party, x: AShare, gamma: AShare, eps: number): Promi
     const plan = normPlan(f, D, eps);
     dealNextTruncToP0(p); // V feeds the rsqrt's msb
     const [V, G] = await truncMany(p, varianceAndScale(p, aShare([M * D], x.s0, x.s1), gamma, M, D, eps), f, 'rmsNorm/var');
+    checkBelow(p, 'rmsNorm/variance', V, varianceBound(f));
     const y = await rsqrtTimes(p, V, G, D, plan);
     return aShare(x.shape, y.s0, y.s1);
   });

@@ -7,6 +7,7 @@ export const MODEL_ERROR_CODES = [
   'MODEL_ERR_TRUNCATED', // the file ends before a tensor / record it declares
   'MODEL_ERR_SIZE', // the file is larger than its header declares (trailing bytes)
   'MODEL_ERR_NONFINITE', // a weight is NaN or ±Inf
+  'MODEL_ERR_RANGE', // a weight is beyond what the fixed-point computation can carry (weight-range.ts)
   'MODEL_ERR_SHAPE', // a tensor has another shape than the config implies
   'MODEL_ERR_MISSING', // a required tensor, file or field is absent
   'MODEL_ERR_DTYPE', // unsupported element type

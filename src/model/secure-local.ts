@@ -13,7 +13,7 @@ import { LocalClient } from './client-port.js';
 import type { GenerateResult } from './generate.js';
 import type { Ops } from './ops.js';
 import type { PlainTensor } from './plain-ops.js';
-import { SecureOps } from './secure-ops.js';
+import { SecureOps, type CheckRanges } from './secure-ops.js';
 import { clientGenerate, partyGenerate, type ClientGenerateOptions } from './secure-generate.js';
 import { shareWeightsLocal } from './secure-weights.js';
 import type { ModelWeights } from './weights.js';
@@ -29,6 +29,8 @@ export interface SecureLocalOptions extends Omit<ClientGenerateOptions, 'vocabSi
    * user types (`infer --seed 1`) would make every mask predictable. Omitted: OS CSPRNG.
    */
   readonly prssSeed?: string;
+  /** Checked mode (SecureOps): abort with MPC_ERR_RANGE on an out-of-range value. */
+  readonly checkRanges?: CheckRanges | true;
 }
 
 export interface SecureLocalRun {
@@ -47,7 +49,7 @@ export async function generateSecureLocal<C>(
   const { parties, hub } = makeLocalParties({ cfg: ring, ...(opts.prssSeed === undefined ? {} : { seed: opts.prssSeed }) });
   const client = new LocalClient();
   const shares = shareWeightsLocal(weights, ring);
-  const models = parties.map((p, i) => factory(new SecureOps(p, client.ports[i], { approx: opts.approx }), shares[i]));
+  const models = parties.map((p, i) => factory(new SecureOps(p, client.ports[i], { approx: opts.approx, checkRanges: opts.checkRanges }), shares[i]));
   let first: { e: unknown } | null = null; // the root cause, not the aborts it triggers
   const fail = (e: unknown) => {
     first ??= { e };

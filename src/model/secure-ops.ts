@@ -13,6 +13,7 @@ import { aShare, concatA, reshapeA } from '../protocols/share.js';
 import { addAA, addAP, matmulAA, mulAP, shlA } from '../protocols/arith.js';
 import { fMatmul, fMul } from '../protocols/fixed.js';
 import { truncA } from '../protocols/trunc.js';
+import { enableRangeCheck, flushRangeCheck } from '../protocols/range-check.js';
 import { encode } from '../ring/fixed-point.js';
 import { gelu, silu, softmax, layerNorm, rmsNorm, type ApproxConfig, approxConfig } from '../approx/index.js';
 import { raggedArgmax } from '../protocols/max.js';
@@ -21,9 +22,22 @@ import { checkMask, maskedRowLength, type Ops, type SoftmaxMask } from './ops.js
 import { fmtShape, isSuffixShape, numel, type Shape } from './_shape.js';
 import { gather, takeColsMap, tile, tileF64, transposeMap } from './layout.js';
 
+/**
+ * Checked mode (src/protocols/range-check.ts): every truncation input and the norms' variance
+ * sums are range-checked by a batched secure comparison; an out-of-range value aborts the
+ * session with MPC_ERR_RANGE. 'layer': one check per model layer (and one before each output),
+ * naming the layer; 'op': one check per Ops call, naming the op (more rounds). Leakage: one bit
+ * per check, "out of range: yes/no".
+ */
+export type CheckRanges = false | 'layer' | 'op';
+
 export interface SecureOpsOptions {
   approx?: Partial<ApproxConfig>;
+  /** Checked mode (default false); `true` means 'layer'. */
+  checkRanges?: CheckRanges | true;
 }
+
+const LAYER_SCOPE = /^layer\d+$/;
 
 export class SecureOps implements Ops<AShare> {
   readonly backend = 'secure';
@@ -31,16 +45,38 @@ export class SecureOps implements Ops<AShare> {
   /** Embedding tables seen so far: a matmulT against one of them is the (tied) LM head. */
   private readonly tables = new Set<AShare>();
 
+  readonly checkRanges: CheckRanges;
+
   constructor(
     readonly party: Party,
     readonly client: ClientPort,
     opts: SecureOpsOptions = {},
   ) {
     this.approx = approxConfig(opts.approx);
+    this.checkRanges = opts.checkRanges === true ? 'layer' : (opts.checkRanges ?? false);
+    if (this.checkRanges) enableRangeCheck(party);
   }
 
   scope<T>(label: string, fn: () => Promise<T>): Promise<T> {
-    return this.party.meter.scope(label, fn);
+    if (this.checkRanges !== 'layer' || !LAYER_SCOPE.test(label)) return this.party.meter.scope(label, fn);
+    return this.party.meter.scope(label, async () => {
+      const out = await fn();
+      await flushRangeCheck(this.party, this.where()); // one check per layer, metered as 'rangeCheck' inside it
+      return out;
+    });
+  }
+
+  /** The current meter path plus `label` (names the group of a range check). */
+  private where(label?: string): string {
+    const path = this.party.meter.path;
+    return [path, label].filter(Boolean).join('/') || 'model';
+  }
+
+  /** An op that may truncate, range-checked on its own in 'op' mode. */
+  private async checked<T>(label: string, fn: () => Promise<T>): Promise<T> {
+    const out = await fn();
+    if (this.checkRanges === 'op') await flushRangeCheck(this.party, this.where(label));
+    return out;
   }
 
   // ---- layout (free) ------------------------------------------------------------------------------
@@ -86,22 +122,23 @@ export class SecureOps implements Ops<AShare> {
 
   matmul(x: AShare, w: AShare): Promise<AShare> {
     this.checkMatmul('matmul', x, w, 2);
-    return this.scope('matmul', () => fMatmul(this.party, x, w));
+    return this.checked('matmul', () => this.scope('matmul', () => fMatmul(this.party, x, w)));
   }
 
   matmulT(x: AShare, w: AShare): Promise<AShare> {
     this.checkMatmul('matmulT', x, w, 2);
-    return this.scope(this.tables.has(w) ? 'lmHead' : 'matmul', () => fMatmul(this.party, x, w, true));
+    const label = this.tables.has(w) ? 'lmHead' : 'matmul';
+    return this.checked(label, () => this.scope(label, () => fMatmul(this.party, x, w, true)));
   }
 
   bmm(a: AShare, b: AShare): Promise<AShare> {
     this.checkMatmul('bmm', a, b, 3);
-    return this.scope('attnMatmul', () => fMatmul(this.party, a, b));
+    return this.checked('attnMatmul', () => this.scope('attnMatmul', () => fMatmul(this.party, a, b)));
   }
 
   bmmT(a: AShare, b: AShare): Promise<AShare> {
     this.checkMatmul('bmmT', a, b, 3);
-    return this.scope('attnMatmul', () => fMatmul(this.party, a, b, true));
+    return this.checked('attnMatmul', () => this.scope('attnMatmul', () => fMatmul(this.party, a, b, true)));
   }
 
   private broadcast(label: string, a: AShare, b: AShare): AShare {
@@ -115,15 +152,15 @@ export class SecureOps implements Ops<AShare> {
 
   mul(a: AShare, b: AShare): Promise<AShare> {
     const bb = this.broadcast('mul', a, b);
-    return this.scope('mul', () => fMul(this.party, a, bb));
+    return this.checked('mul', () => this.scope('mul', () => fMul(this.party, a, bb)));
   }
 
   mulPublic(x: AShare, c: Float64Array): Promise<AShare> {
     const cc = tileF64(c, x.s0.length);
-    return this.scope('mulPublic', async () => {
+    return this.checked('mulPublic', () => this.scope('mulPublic', async () => {
       if (cc.every((v) => Number.isInteger(v))) return mulAP(this.party, x, BigUint64Array.from(cc, (v) => BigInt.asUintN(64, BigInt(v))));
       return truncA(this.party, mulAP(this.party, x, encode(cc, this.party.cfg, 'public multiplier')));
-    });
+    }));
   }
 
   async addPublic(x: AShare, c: Float64Array): Promise<AShare> {
@@ -132,11 +169,11 @@ export class SecureOps implements Ops<AShare> {
 
   // ---- nonlinear -----------------------------------------------------------------------------------
   gelu(x: AShare): Promise<AShare> {
-    return gelu(this.party, x, this.approx);
+    return this.checked('gelu', () => gelu(this.party, x, this.approx));
   }
 
   silu(x: AShare): Promise<AShare> {
-    return silu(this.party, x, this.approx);
+    return this.checked('silu', () => silu(this.party, x, this.approx));
   }
 
   /**
@@ -156,15 +193,15 @@ export class SecureOps implements Ops<AShare> {
       rowLengths = new Int32Array(rows);
       for (let r = 0; r < rows; r++) rowLengths[r] = maskedRowLength(mask, r, cols);
     }
-    return softmax(this.party, x, this.approx, rowLengths, folds ? shift : 0);
+    return this.checked('softmax', () => softmax(this.party, x, this.approx, rowLengths, folds ? shift : 0));
   }
 
   layerNorm(x: AShare, gamma: AShare, beta: AShare, eps: number): Promise<AShare> {
-    return layerNorm(this.party, x, gamma, beta, eps, this.approx);
+    return this.checked('layerNorm', () => layerNorm(this.party, x, gamma, beta, eps, this.approx));
   }
 
   rmsNorm(x: AShare, gamma: AShare, eps: number): Promise<AShare> {
-    return rmsNorm(this.party, x, gamma, eps, this.approx);
+    return this.checked('rmsNorm', () => rmsNorm(this.party, x, gamma, eps, this.approx));
   }
 
   /** Secure argmax; the index is returned as a fixed-point value so `reveal` decodes it. */
@@ -172,6 +209,7 @@ export class SecureOps implements Ops<AShare> {
     const V = x.shape[x.shape.length - 1];
     const rows = x.s0.length / V;
     return this.scope('argmax', async () => {
+      await flushRangeCheck(this.party, this.where()); // never select from unchecked values
       const { index } = await raggedArgmax(this.party, x, new Array<number>(rows).fill(V), this.approx.softmax.maxArity);
       return reshapeA(shlA(this.party, index, this.party.cfg.fracBits), x.shape.slice(0, -1));
     });
@@ -191,7 +229,10 @@ export class SecureOps implements Ops<AShare> {
 
   /** Sends this party's share to the client; the party itself learns nothing (empty result). */
   async reveal(x: AShare): Promise<Float64Array> {
-    await this.scope('output', () => this.client.output('output', x));
+    await this.scope('output', async () => {
+      await flushRangeCheck(this.party, this.where()); // nothing unchecked leaves the parties
+      await this.client.output('output', x);
+    });
     return new Float64Array(0);
   }
 }

@@ -1,5 +1,6 @@
 /**
- * The model owner's side: fixed-point encode every weight (NaN/Inf rejected, naming the tensor)
+ * The model owner's side: fixed-point encode every weight (NaN/Inf and |w| > WEIGHT_LIMIT rejected,
+ * naming the tensor and element)
  * and split it into three replicated shares. Used in-process; the networked upload stores the
  * same shares at each party's data folder (src/parties).
  */
@@ -11,9 +12,11 @@ import { encode } from '../ring/fixed-point.js';
 import { Prg } from '../ring/prg.js';
 import type { PlainTensor } from './plain-ops.js';
 import type { ModelWeights } from './weights.js';
+import { checkWeightsRange, WEIGHT_LIMIT } from './weight-range.js';
 
-/** Three parties' share views of the same weights. */
-export function shareWeightsLocal<C>(w: ModelWeights<C, PlainTensor>, cfg: RingConfig, prg: Prg = Prg.random()): [ModelWeights<C, AShare>, ModelWeights<C, AShare>, ModelWeights<C, AShare>] {
+/** Three parties' share views of the same weights (each checked against the weight limit first). */
+export function shareWeightsLocal<C>(w: ModelWeights<C, PlainTensor>, cfg: RingConfig, prg: Prg = Prg.random(), weightLimit = WEIGHT_LIMIT): [ModelWeights<C, AShare>, ModelWeights<C, AShare>, ModelWeights<C, AShare>] {
+  checkWeightsRange('<weights>', w.tensors, weightLimit);
   const maps = [new Map<string, AShare>(), new Map<string, AShare>(), new Map<string, AShare>()];
   for (const [name, t] of w.tensors) {
     const parts = splitShares(encode(t.data, cfg, name), prg);

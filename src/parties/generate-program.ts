@@ -31,6 +31,8 @@ export const generateParams = z
     promptTokens: z.number().int().min(1).max(1 << 16),
     maxNewTokens: z.number().int().min(1).max(1 << 16),
     mode: z.enum(['logits', 'token']),
+    /** Checked mode (SecureOps checkRanges): one range check per layer, abort with MPC_ERR_RANGE. */
+    checkRanges: z.boolean().optional(),
   })
   .strict();
 export type GenerateParams = z.infer<typeof generateParams>;
@@ -75,7 +77,7 @@ export const generateProgram: ProgramDef<GenerateParams, { steps: number }> = {
       throw new MpcError('MPC_ERR_CONFIG', `model '${params.modelId}' was shared with f=${shares.manifest.ring.fracBits}, session uses f=${party.cfg.fracBits}`);
     }
     const port = clientPortOf(io);
-    const model = modelFromShares(shares, new SecureOps(party, port));
+    const model = modelFromShares(shares, new SecureOps(party, port, { checkRanges: params.checkRanges === true }));
     await partyGenerate(model, port, params, party.meter);
     return { steps: party.meter.records.get('decode')?.calls ?? 0 };
   },

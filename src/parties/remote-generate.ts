@@ -34,8 +34,8 @@ export async function generateRemote(
   client: TriformClient,
   modelId: string,
   prompt: readonly number[],
-  opts: ClientGenerateOptions,
+  opts: ClientGenerateOptions & { checkRanges?: boolean },
 ): Promise<SessionResult<GenerateResult>> {
-  const params = { modelId, promptTokens: prompt.length, maxNewTokens: opts.maxNewTokens, mode: opts.mode ?? 'logits' };
+  const params = { modelId, promptTokens: prompt.length, maxNewTokens: opts.maxNewTokens, mode: opts.mode ?? 'logits', ...(opts.checkRanges ? { checkRanges: true } : {}) };
   return client.run('generate', params, (s) => clientGenerate(clientEndOf(s), prompt, opts), { fracBits: opts.ring.fracBits });
 }

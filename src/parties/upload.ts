@@ -20,6 +20,8 @@ import type { Identity } from './keys.js';
 import { readKeyFile } from './keys.js';
 import type { Logger } from './log.js';
 import { UPLOAD_WINDOW, type StoreParams } from './model-store.js';
+import { checkWeightRange } from '../model/weight-range.js';
+import { ModelFileError } from '../model/errors.js';
 
 export interface FloatTensor {
   shape: number[];
@@ -47,6 +49,10 @@ export interface UploadOptions {
   /** Public model description stored in every party's manifest (JSON). */
   meta?: Record<string, unknown>;
   log?: Logger;
+  /** Largest |w| accepted (default WEIGHT_LIMIT, src/model/weight-range.ts). */
+  weightLimit?: number;
+  /** The checkpoint file, for error messages (default: the model id). */
+  source?: string;
 }
 
 /** Secret-share `tensors` to the three parties under `modelId`. Resolves with the session result. */
@@ -64,6 +70,12 @@ export async function uploadModel(
   for (const [name, t] of list) {
     const n = sizeOf(t.shape);
     if (t.data.length !== n) throw new MpcError('MPC_ERR_INPUT', `tensor '${name}': ${t.data.length} values for shape [${t.shape.join(',')}] (${n})`);
+    try {
+      checkWeightRange(opts.source ?? modelId, name, t.data, opts.weightLimit); // before anything is sent
+    } catch (e) {
+      // MODEL_ERR_RANGE / MODEL_ERR_NONFINITE, reported as a bad input of this API
+      throw e instanceof ModelFileError ? new MpcError('MPC_ERR_INPUT', `${e.code}: ${e.message}`, { cause: e }) : e;
+    }
     elementsTotal += n;
   }
   const params: StoreParams = { modelId, tensors: list.map(([name, t]) => ({ name, shape: [...t.shape] })), chunkElements, overwrite: opts.overwrite ?? false, ...(opts.meta ? { meta: opts.meta } : {}) };

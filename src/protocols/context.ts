@@ -50,6 +50,8 @@ export class Party {
   private readonly channel: Channel;
   private dealerCalls: number;
   private forks = 0;
+  /** Checked mode (range-check.ts): when set, every truncation records its input here. */
+  rangeCheck?: RangeSink;
 
   constructor(init: PartyInit) {
     this.id = init.id;
@@ -80,7 +82,7 @@ export class Party {
       { prev: this.prss.prev.bytes(16).slice(), next: this.prss.next.bytes(16).slice(), own: this.prss.own.bytes(16).slice() },
       this.k,
     );
-    return new Party({
+    const p = new Party({
       id: this.id,
       channel: this.channel,
       prss: child,
@@ -90,7 +92,30 @@ export class Party {
       stream: this.stream ? `${this.stream}.${index}` : `${index}`,
       dealer: index,
     });
+    // checked mode: the branch records into its own slot, taken in fork order (deterministic)
+    if (this.rangeCheck) p.rangeCheck = this.rangeCheck.branch(p);
+    return p;
   }
+
+  /**
+   * A side context for an auxiliary protocol run between this context's ops, never concurrently
+   * with them (checked mode's range check): same stream and meter, PRSS derived by hashing
+   * (Prss.derive), so this context's random streams, dealer rotation and fork numbering are
+   * untouched and its results do not change.
+   */
+  sidecar(label: string): Party {
+    return new Party({ id: this.id, channel: this.channel, prss: this.prss.derive(label), cfg: this.cfg, k: this.k, meter: this.meter, stream: this.stream });
+  }
+}
+
+/**
+ * Where truncations report their inputs in checked mode (src/protocols/range-check.ts). `s0, s1`
+ * are this party's replicated share of x + 2^62 (x the truncation input); x is in range
+ * (|x| < 2^62) iff its msb is 0. `branch()` gives a forked context its own sink.
+ */
+export interface RangeSink {
+  recordTrunc(tag: string, s0: BigUint64Array, s1: BigUint64Array): void;
+  branch(child: Party): RangeSink;
 }
 
 /** Run `fn` under a meter label (nested labels give paths like 'layer0/attn/softmax'). */

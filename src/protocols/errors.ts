@@ -14,6 +14,7 @@ export const MPC_ERROR_CODES = [
   'MPC_ERR_ABORTED', // the session was aborted by another party or the client
   'MPC_ERR_PROTOCOL', // a protocol invariant failed
   'MPC_ERR_LIMIT', // a party's resource cap was hit (connections, pending sessions, buffered bytes)
+  'MPC_ERR_RANGE', // checked mode: a value left its fixed-point range (the result would be wrong)
 ] as const;
 
 export type MpcErrorCode = (typeof MPC_ERROR_CODES)[number];

@@ -30,6 +30,15 @@ export class Prss {
     this.own = new Prg(seeds.own);
   }
 
+  /**
+   * Independent child randomness for a sub-protocol (e.g. checked mode's range check): every
+   * pair derives the same child seed from its shared seed, and the parent streams do not move,
+   * so the parent computation draws exactly what it would without the child.
+   */
+  derive(label: string): Prss {
+    return new Prss({ prev: this.prev.deriveSeed(label), next: this.next.deriveSeed(label), own: this.own.deriveSeed(label) }, this.k);
+  }
+
   /** Additive zero-sharing: α_i = F(s_i) − F(s_{i-1}); α_0 + α_1 + α_2 = 0 mod 2^64. */
   zero(n: number): BigUint64Array {
     const a = this.next.ring(n);

@@ -12,6 +12,10 @@
  *
  * The same core truncates a 3-of-3 additive sharing straight out of a local product (fMul), so
  * a fixed-point multiply costs 2 rounds instead of mul (1) + trunc (2).
+ *
+ * Range: x must lie in [−2^62, 2^62); beyond it the result is wrong (by 2^(64−d) with a
+ * probability that grows with the excess). Checked mode (range-check.ts) records the free
+ * sharing (c, −r_A, −r_B) of x + 2^62 at every call and later tests its msb.
  */
 import type { Shape } from '../ring/tensor.js';
 import type { OpCost, Party } from './context.js';
@@ -52,6 +56,12 @@ async function truncCore(p: Party, input: Contribution, n: number, shape: Shape,
       comm.sendU64(B as 0 | 1 | 2, `${tag}/zd`, input.z);
     }
     comm.sendU64(B as 0 | 1 | 2, `${tag}/corr`, corr);
+    if (p.rangeCheck) {
+      // checked mode: the dealer's components of the free sharing (c, −r_A, −r_B) of x + 2^62
+      k.neg(rA, rA);
+      k.neg(rB, rB);
+      p.rangeCheck.recordTrunc(tag, rB, rA);
+    }
     // Round 2 happens between A and B; the dealer's new shares come from the seeds.
     const yA = prss.next.ring(n);
     const yD = prss.prev.ring(n);
@@ -88,6 +98,13 @@ async function truncCore(p: Party, input: Contribution, n: number, shape: Shape,
   if (input.kind === 'additive') {
     const zd = await comm.recvU64(dealer as 0 | 1 | 2, `${tag}/zd`, n);
     k.add(c, c, zd);
+  }
+  if (p.rangeCheck) {
+    // checked mode: (c, −r_A, −r_B) is a free 2-of-3 sharing of x + 2^62 (A holds (−r_A, c), B (c, −r_B))
+    const negMask = new BigUint64Array(n);
+    k.neg(negMask, mask);
+    if (isA) p.rangeCheck.recordTrunc(tag, negMask, c);
+    else p.rangeCheck.recordTrunc(tag, c, negMask);
   }
   if (!isA) {
     const corr = await comm.recvU64(dealer as 0 | 1 | 2, `${tag}/corr`, 2 * n);

@@ -3,7 +3,7 @@
  * Two parties holding the same seed draw identical streams as long as they draw the same
  * amounts in the same order (the protocols are deterministic given public shapes).
  */
-import { createCipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createHash, randomBytes } from 'node:crypto';
 
 const BLOCK = 16;
 
@@ -23,6 +23,15 @@ export class Prg {
   /** A fresh PRG from the system CSPRNG (only for an input owner's private randomness). */
   static random(): Prg {
     return new Prg(randomBytes(16));
+  }
+
+  /**
+   * A 16-byte seed for an independent child stream, SHA-256(seed ‖ label) truncated: two
+   * holders of the same seed derive the same child, and this stream's counter does not move
+   * (so enabling a child consumer never changes what this stream draws).
+   */
+  deriveSeed(label: string): Uint8Array {
+    return Uint8Array.from(createHash('sha256').update(this.key).update(`\0triform-derive\0${label}`).digest().subarray(0, 16));
   }
 
   /** `nbytes` pseudo-random bytes; the counter advances by whole blocks. */

@@ -58,6 +58,13 @@ describe.skipIf(!have)(title('secure generation over three real party processes'
     expect([1, ...r.local.tokens]).toEqual(ref.greedy_ids_200.slice(0, 9));
   });
 
+  it('checked mode (checkRanges, infer --check-ranges) over the network: same ids, one range check per layer', async () => {
+    const r = await generateRemote(client, 'stories260K', [1], { ...opts, maxNewTokens: 3, checkRanges: true });
+    expect([1, ...r.local.tokens]).toEqual(ref.greedy_ids_200.slice(0, 4));
+    expect(r.cost.ops['prefill/layer0/rangeCheck']?.calls).toBe(1);
+    expect(r.cost.ops['decode/layer4/rangeCheck']?.calls).toBe(2);
+  });
+
   it('an unknown model id fails with a clear error and the parties keep serving', async () => {
     await expect(generateRemote(client, 'no-such-model', [1], { ...opts, maxNewTokens: 2 })).rejects.toThrow(/no-such-model/);
     const r = await generateRemote(client, 'stories260K', [1], { ...opts, maxNewTokens: 2 });

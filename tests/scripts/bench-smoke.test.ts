@@ -66,4 +66,17 @@ describe('npm run bench (smoke, in-process)', () => {
     expect(b.rounds).toBe(a.rounds);
     expect(formatResult(a, { profile: true })).toMatch(/Per layer — encode/);
   }, 20_000);
+
+  it('gpt2-tiny --check-ranges: a rangeCheck class per layer and before the output; every other class costs what it costs unchecked', async () => {
+    const spec = (checkRanges: boolean) => checkSpec({ ...DEFAULT_SPEC, model: 'gpt2-tiny', promptTokens: 4, newTokens: 2, checkRanges });
+    const plain = buildResult(spec(false), await runInProcess(spec(false)), machine());
+    const checked = buildResult(spec(true), await runInProcess(spec(true)), machine());
+    checkConsistent(checked);
+    expect(checked.checkRanges).toBe(true);
+    const rc = checked.classes.find((c) => c.name === 'rangeCheck');
+    expect(rc?.rounds).toBeGreaterThan(0);
+    expect(checked.totalBytes).toBe(plain.totalBytes + checked.phases.reduce((t, p) => t + (p.classes.find((c) => c.name === 'rangeCheck')?.bytesTotal ?? 0), 0) + checked.phases.reduce((t, p) => t + (p.classes.find((c) => c.name === 'output')?.bytesTotal ?? 0), 0));
+    for (const c of plain.classes) if (c.name !== 'output') expect(checked.classes.find((d) => d.name === c.name)?.bytesTotal, c.name).toBe(c.bytesTotal);
+    expect(formatResult(checked, {})).toMatch(/checked mode/);
+  }, 20_000);
 });

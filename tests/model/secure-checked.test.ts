@@ -1,0 +1,95 @@
+/**
+ * Checked mode end to end (SecureOps checkRanges): on in-range data the revealed logits are
+ * bit-identical to an unchecked run with the same seeds, one range check runs per layer (or per
+ * op); a model whose activations leave the fixed-point range aborts with MPC_ERR_RANGE naming
+ * the layer / op, where the unchecked run silently returns wrong logits.
+ */
+import { describe, expect, it } from 'vitest';
+import { newSession } from '../../src/model/causal-lm.js';
+import { Gpt2 } from '../../src/model/gpt2.js';
+import { Llama } from '../../src/model/llama.js';
+import { loadLlama2c } from '../../src/model/llama2c.js';
+import { PlainOps, plainTensor } from '../../src/model/plain-ops.js';
+import { generateSecureLocal } from '../../src/model/secure-local.js';
+import type { SecureOps } from '../../src/model/secure-ops.js';
+import { rangeCheckCost, type RangeChecker } from '../../src/protocols/range-check.js';
+import { maxAbsDiff, sharedModelFile, syntheticGpt2, TINY_GPT2 } from './_helpers.js';
+
+const prompt = [5, 17, 42, 7];
+
+async function logitsOf(weights: ReturnType<typeof syntheticGpt2>, checkRanges: false | 'layer' | 'op', steps = 2) {
+  const out: Float64Array[] = [];
+  const ops: SecureOps[] = [];
+  const run = await generateSecureLocal((o, w) => (ops.push(o as SecureOps), new Gpt2(o, w)), weights, prompt, { maxNewTokens: steps, seed: 11, checkRanges, onLogits: (l) => out.push(l) });
+  return { out, run, checker: ops[0].party.rangeCheck as RangeChecker | undefined };
+}
+
+describe('checked mode on GPT-2 (tiny synthetic, three parties in memory)', () => {
+  const weights = syntheticGpt2(TINY_GPT2, 5);
+
+  it("in range: 'layer' and 'op' checks give bit-identical logits to unchecked; one check per layer / per op", async () => {
+    const plain = await logitsOf(weights, false);
+    const layer = await logitsOf(weights, 'layer');
+    const op = await logitsOf(weights, 'op');
+    expect(layer.out).toEqual(plain.out);
+    expect(op.out).toEqual(plain.out);
+    const ops = layer.run.cost.ops;
+    for (const phase of ['prefill', 'decode']) {
+      for (let l = 0; l < TINY_GPT2.nLayer; l++) expect(ops[`${phase}/layer${l}/rangeCheck`]?.calls, `${phase} layer ${l}`).toBe(1);
+      expect(ops[`${phase}/output/rangeCheck`]?.calls, `${phase} output`).toBe(1); // final norm + LM head, before the reveal
+    }
+    // every check's measured cost is its declaration for the number of values it checked: bytes
+    // exactly; rounds exactly or one less (msb's first round, P0 → P1, may overlap the idle
+    // second round of the layer's last truncation when P0 dealt it, as in _fused.ts)
+    const log = layer.checker?.log ?? [];
+    expect(log.map((e) => e.group)).toEqual(['prefill/layer0', 'prefill/layer1', 'prefill/output', 'decode/layer0', 'decode/layer1', 'decode/output']);
+    for (const { group, elements } of log) {
+      const m = ops[`${group}/rangeCheck`];
+      const declared = rangeCheckCost(elements);
+      expect(m.bytesTotal, group).toBe(declared.bytesTotal);
+      expect(m.rounds, group).toBeLessThanOrEqual(declared.rounds);
+      expect(m.rounds, group).toBeGreaterThanOrEqual(declared.rounds - 1);
+    }
+    expect(plain.run.cost.ops['prefill/layer0/rangeCheck']).toBeUndefined();
+    // 'op' mode: a check after each op with checked values (2 LayerNorms, 4 matmuls, 2 bmm, mulPublic, softmax per
+    // layer; GeLU has none: its comparisons and selections are exact and its polynomials' stray lanes are discarded)
+    expect(op.run.cost.ops['prefill/layer0/rangeCheck']?.calls).toBe(10);
+  });
+
+  it('out of range: a matmul output beyond real 2^26 aborts with MPC_ERR_RANGE naming the layer / op (the unchecked run is silently wrong)', async () => {
+    // D = 128; ln_1: gain 0, bias 1000 → h = 1000; c_attn weights 1000 → q, k, v = 1.28e8 ∈ [2^26, 2^27)
+    const D = 128;
+    const cfg = { ...TINY_GPT2, nEmbd: D, nInner: 128 };
+    const big = new Map(syntheticGpt2(cfg, 5).tensors);
+    big.set('h.0.ln_1.weight', plainTensor([D], new Float64Array(D)));
+    big.set('h.0.ln_1.bias', plainTensor([D], new Float64Array(D).fill(1000)));
+    big.set('h.0.attn.c_attn.weight', plainTensor([D, 3 * D], new Float64Array(3 * D * D).fill(1000)));
+    const w = { config: cfg, tensors: big };
+    const plainModel = new Gpt2(new PlainOps(), w);
+    const ref = await plainModel.ops.reveal(await newSession(plainModel).prefill(prompt));
+    expect(ref.every(Number.isFinite)).toBe(true);
+    const unchecked = await logitsOf(w, false, 1);
+    expect(maxAbsDiff(unchecked.out[0], ref)).toBeGreaterThan(1); // silent garbage without the check
+    for (const [mode, where] of [['layer', "'prefill/layer0'"], ['op', "'prefill/layer0/matmul'"]] as const) {
+      const err = await logitsOf(w, mode, 1).then(
+        () => null,
+        (e: unknown) => e as { code?: string; message?: string },
+      );
+      expect(err?.code, mode).toBe('MPC_ERR_RANGE');
+      expect(err?.message, mode).toContain(where);
+    }
+  });
+});
+
+const BIN = sharedModelFile('stories260K/stories260K.bin');
+describe.skipIf(!BIN)(BIN ? 'checked mode on stories260K' : 'checked mode on stories260K [SKIPPED: ../shared/models/stories260K not found]', () => {
+  it('4 greedy steps from BOS: checked logits bit-identical to unchecked', async () => {
+    const weights = loadLlama2c(BIN as string);
+    const run = async (checkRanges: false | 'layer') => {
+      const out: Float64Array[] = [];
+      await generateSecureLocal((ops, w) => new Llama(ops, w), weights, [1], { maxNewTokens: 4, seed: 9, checkRanges, onLogits: (l) => out.push(l) });
+      return out;
+    };
+    expect(await run('layer')).toEqual(await run(false));
+  });
+});
