@@ -132,7 +132,8 @@ export class FixedOps implements Ops<PlainTensor> {
     return this.grid({ data: x.data.map((u) => siluApprox(u, v)), shape: x.shape });
   }
 
-  async softmax(x: PlainTensor, mask?: SoftmaxMask): Promise<PlainTensor> {
+  /** scale: as SecureOps (a power of two is folded into the exponential's input, exactly). */
+  async softmax(x: PlainTensor, mask?: SoftmaxMask, scale = 1): Promise<PlainTensor> {
     const f = this.fracBits;
     const c = x.shape[x.shape.length - 1];
     const rows = x.data.length / c;
@@ -153,7 +154,7 @@ export class FixedOps implements Ops<PlainTensor> {
       if (len) this.monitor.see('softmax row max − min', max - min, where);
       let sum = 0;
       for (let j = 0; j < len; j++) {
-        const v = Math.round(expApprox(x.data[base + j] - max, e) * s) / s;
+        const v = Math.round(expApprox((x.data[base + j] - max) * scale, e) * s) / s;
         out[base + j] = v;
         sum += v;
       }

@@ -20,7 +20,7 @@ const prompt = [5, 17, 42, 7];
 async function logitsOf(weights: ReturnType<typeof syntheticGpt2>, checkRanges: false | 'layer' | 'op', steps = 2) {
   const out: Float64Array[] = [];
   const ops: SecureOps[] = [];
-  const run = await generateSecureLocal((o, w) => (ops.push(o as SecureOps), new Gpt2(o, w)), weights, prompt, { maxNewTokens: steps, seed: 11, checkRanges, onLogits: (l) => out.push(l) });
+  const run = await generateSecureLocal((o, w) => (ops.push(o as SecureOps), new Gpt2(o, w)), weights, prompt, { maxNewTokens: steps, prssSeed: '11', checkRanges, onLogits: (l) => out.push(l) });
   return { out, run, checker: ops[0].party.rangeCheck as RangeChecker | undefined };
 }
 
@@ -87,7 +87,7 @@ describe.skipIf(!BIN)(BIN ? 'checked mode on stories260K' : 'checked mode on sto
     const weights = loadLlama2c(BIN as string);
     const run = async (checkRanges: false | 'layer') => {
       const out: Float64Array[] = [];
-      await generateSecureLocal((ops, w) => new Llama(ops, w), weights, [1], { maxNewTokens: 4, seed: 9, checkRanges, onLogits: (l) => out.push(l) });
+      await generateSecureLocal((ops, w) => new Llama(ops, w), weights, [1], { maxNewTokens: 4, prssSeed: '9', checkRanges, onLogits: (l) => out.push(l) });
       return out;
     };
     expect(await run('layer')).toEqual(await run(false));
