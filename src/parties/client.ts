@@ -5,6 +5,7 @@
  * cost — or rejects with one MpcError (the root cause: a closed or silent link, or the first
  * party's error) within about one heartbeat timeout of the failure.
  */
+import { netTag, type NetShape } from './net-shaper.js';
 import { randomBytes } from 'node:crypto';
 import type { PartyId } from '../protocols/channel.js';
 import { PARTIES } from '../protocols/channel.js';
@@ -60,6 +61,8 @@ export interface SessionResult<T = undefined> {
 export interface RunOptions {
   /** Fixed-point fractional bits for this session (default: the ring default). */
   fracBits?: number;
+  /** The network shaping the client expects the parties to use (checked by each party); omit to not check. */
+  net?: NetShape | null;
 }
 
 export class TriformClient {
@@ -148,7 +151,7 @@ export class TriformClient {
     const log = this.log.child({ session: sid, program });
     try {
       const pb = Buffer.from(JSON.stringify(params ?? {}), 'utf8');
-      for (const l of links) l.sendControl({ op: 'open', s: sid, program, pb, ...(opts.fracBits === undefined ? {} : { fracBits: opts.fracBits }) });
+      for (const l of links) l.sendControl({ op: 'open', s: sid, program, pb, ...(opts.fracBits === undefined ? {} : { fracBits: opts.fracBits }), ...(opts.net === undefined ? {} : { net: netTag(opts.net) }) });
       const handlerDone = new Deferred<T>();
       if (handler) {
         handler(new ClientSession(st)).then(handlerDone.resolve, (e: unknown) => {

@@ -20,6 +20,7 @@ import { closeCodeOf, codeOfClose, closeReason, peerName } from './close-codes.j
 import { SealedCounter } from './sealed-counter.js';
 import type { LinkKeys, PeerIdentity } from './handshake.js';
 import type { Logger } from './log.js';
+import { LinkShaper, type NetShape } from './net-shaper.js';
 import { decodeControl, decodeFrameHeader, encodeControl, MAX_HEADER_BYTES, MSG_CONT, MSG_CONTROL, MSG_FRAME, packr, type ControlMessage, type FrameHeader } from './wire.js';
 
 export interface LinkLimits {
@@ -27,6 +28,8 @@ export interface LinkLimits {
   /** Largest message the peer accepts (we fragment below it) and we accept. */
   maxPayloadBytes: number;
   maxFrameBytes: number;
+  /** Shape party↔party links (net-shaper.ts); client links are never shaped. */
+  net?: NetShape | null;
 }
 
 export interface LinkHandlers {
@@ -69,6 +72,7 @@ export class SecureLink {
   private pending: Pending | null = null;
   private readonly chunk: number;
   private readonly hwm: number;
+  private readonly shaper: LinkShaper | null;
   private closedWith: MpcError | null = null;
   private wsError: MpcError | null = null;
   private readonly timer: NodeJS.Timeout;
@@ -93,6 +97,7 @@ export class SecureLink {
     this.linkId = Buffer.from(keys.transcript.subarray(0, 4)).toString('hex');
     this.chunk = Math.max(1024, limits.maxPayloadBytes - 8192);
     this.hwm = 2 * limits.maxPayloadBytes;
+    this.shaper = limits.net && peer.role === 'party' ? new LinkShaper(limits.net) : null;
     this.ready = new Promise<void>((res, rej) => {
       this.readyResolve = res;
       this.readyReject = rej;
@@ -156,7 +161,7 @@ export class SecureLink {
   }
 
   private hasRoom(): boolean {
-    return this.ws.readyState === this.ws.OPEN && this.ws.bufferedAmount < this.hwm;
+    return this.ws.readyState === this.ws.OPEN && this.ws.bufferedAmount + (this.shaper?.queuedBytes ?? 0) < this.hwm;
   }
 
   /**
@@ -176,9 +181,12 @@ export class SecureLink {
 
   private write(b: Buffer): void {
     this.stats.wireBytesSent += b.length;
-    this.ws.send(b, { binary: true }, (err) => {
-      if (!err) this.pump();
-    });
+    const send = () =>
+      this.ws.send(b, { binary: true }, (err) => {
+        if (!err) this.pump();
+      });
+    if (this.shaper) this.shaper.send(b.length, send);
+    else send();
   }
 
   private pump(): void {
@@ -357,6 +365,7 @@ export class SecureLink {
   private finish(err: MpcError): void {
     this.closedWith = err;
     clearInterval(this.timer);
+    this.shaper?.stop();
     this.queue.length = 0;
     this.pending = null;
     for (const w of this.drainWaiters.splice(0)) w.reject(err);

@@ -22,6 +22,7 @@ import { sessionSeed } from './handshake.js';
 import { errInfo, type Logger } from './log.js';
 import { timeout } from './mailbox.js';
 import type { ProgramRegistry } from './programs.js';
+import { checkNetAgreement, netTag, type NetShape } from './net-shaper.js';
 import type { SecureLink } from './secure-link.js';
 import { PartySession, SessionChannel } from './session-state.js';
 import type { ControlMessage, FrameHeader } from './wire.js';
@@ -34,6 +35,8 @@ export interface SessionHost {
   readonly dataDir: string;
   readonly kernels: RingKernels;
   readonly programs: ProgramRegistry;
+  /** Network shaping of the party links (a public session parameter all must agree on). */
+  readonly net?: NetShape | null;
   /** The open link to a peer party, or null. */
   peerLink(j: PartyId): SecureLink | null;
   /** Resolves with the peer's link once it is up; rejects with MPC_ERR_PEER_CLOSED after `ms`. */
@@ -130,6 +133,7 @@ export class SessionTable {
       }
       const params = this.host.programs.parse(m.program, raw);
       const cfg = ringConfig(m.fracBits === undefined ? {} : { fracBits: m.fracBits as number });
+      checkNetAgreement(this.host.net, m.net, 'the client');
       if (this.host.id === 0 && this.queue.length >= MAX_QUEUE) throw new MpcError('MPC_ERR_ABORTED', `P0's session queue is full (${MAX_QUEUE})`);
       const s = this.state(sid) as PartySession;
       s.open = { program: m.program, params, paramsHash: createHash('sha256').update(m.pb).digest('hex'), fracBits: cfg.fracBits, client: link, clientName };
@@ -204,6 +208,11 @@ export class SessionTable {
       if (!s) return;
       if (!(m.n instanceof Uint8Array) || m.n.length !== 16) return link.close('MPC_ERR_FRAME', 'malformed join nonce');
       s.noteLink(from, link);
+      try {
+        checkNetAgreement(this.host.net, m.net, `P${from}`);
+      } catch (e) {
+        return s.fail(e as MpcError);
+      }
       s.join(from).resolve({ nonce: m.n, link });
     } else if (m.op === 'abort') {
       const s = this.states.get(sid);
@@ -262,7 +271,7 @@ export class SessionTable {
       }
       s.status = 'running';
       const nonce = randomBytes(16);
-      for (const j of this.peers) (s.bound.get(j) as SecureLink).sendControl({ op: 'join', s: s.id, n: nonce });
+      for (const j of this.peers) (s.bound.get(j) as SecureLink).sendControl({ op: 'join', s: s.id, n: nonce, net: netTag(host.net) });
       // a peer may itself wait up to one heartbeat timeout for its other link: allow for that
       const joinMs = 2 * hb + 1000;
       const joins = await timeout(Promise.all(this.peers.map((j) => s.join(j).promise)), joinMs, () => {
@@ -281,7 +290,7 @@ export class SessionTable {
       const party: Party = { id: host.id, comm: new Comm(new SessionChannel(host.id, s), meter), prss, cfg, meter, k: host.kernels, truncCalls: 0 };
       const io = new PartyClientIO(host.id, s, open.client, host.dataDir, log.child({ program }), host.clientInputTimeoutMs);
       const wire0 = this.peers.map((j) => ({ ...(s.bound.get(j) as SecureLink).stats }));
-      log.info({ program, client: open.clientName, ring: describeRingConfig(cfg) }, 'session start');
+      log.info({ program, client: open.clientName, ring: describeRingConfig(cfg), net: netTag(host.net) }, 'session start');
       const result = await host.programs.get(open.program).run(party, io, open.params);
       if (s.failure) throw s.failure;
       const wire = this.peers.map((j, k) => {
