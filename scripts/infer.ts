@@ -1,11 +1,12 @@
 /**
  * npm run infer -- --prompt TEXT [--max-tokens N] [--temperature T] [--top-p P] [--seed S]
  *                  [--mode logits|token] [--model PATH] [--tokenizer PATH] [--in-process]
- *                  [--config DIR/parties.json] [--model-id ID] [--json]
+ *                  [--config DIR/parties.json] [--model-id ID] [--json] [--net lan|wan|rtt=MS,mbps=N]
  *
  * Secure generation. --in-process runs the three parties and the client in this process over the
  * in-memory channel; otherwise the client talks to the running parties of --config (the model
- * must have been shared with `npm run share-model`).
+ * must have been shared with `npm run share-model`). --net names the link shaping the running
+ * parties were started with (`npm run parties -- --net ...`); each party refuses a mismatch.
  */
 import { parseArgs } from 'node:util';
 import { HOW_TO_GET_STORIES260K, loadModel, resolveModelPath, syntheticModel, type LoadedModel, type TextTokenizer } from '../src/model/checkpoint.js';
@@ -13,6 +14,7 @@ import { formatBytes, generationCost } from '../src/model/generation-cost.js';
 import { generateSecureLocal } from '../src/model/secure-local.js';
 import { describeRingConfig, DEFAULT_RING_CONFIG } from '../src/ring/config.js';
 import { inferRemote, type InferOptions, type InferOutcome } from './infer-remote.js';
+import { parseNet } from '../src/parties/net-shaper.js';
 
 const { values: a } = parseArgs({
   options: {
@@ -28,6 +30,7 @@ const { values: a } = parseArgs({
     config: { type: 'string' },
     'model-id': { type: 'string' },
     json: { type: 'boolean', default: false },
+    net: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -57,6 +60,8 @@ async function main(): Promise<void> {
   const log = (s: string) => {
     if (!a.json) process.stderr.write(s + '\n');
   };
+  const net = a.net === undefined ? undefined : parseNet(a.net);
+  if (net && a['in-process']) fail('--net shapes the links between party processes; it does not apply to --in-process');
   let printed: number[] = [];
   const stream = (t: number, tok: TextTokenizer) => {
     if (a.json) return;
@@ -67,7 +72,7 @@ async function main(): Promise<void> {
   };
   const out = a['in-process']
     ? await inferInProcess({ modelPath: a.model, tokenizerPath: a.tokenizer, prompt: a.prompt, maxTokens, temperature, topP, seed, mode, onToken: stream, log })
-    : await inferRemote({ configPath: a.config, modelId: a['model-id'], modelPath: a.model, tokenizerPath: a.tokenizer, prompt: a.prompt, maxTokens, temperature, topP, seed, mode, onToken: stream, log });
+    : await inferRemote({ configPath: a.config, modelId: a['model-id'], modelPath: a.model, tokenizerPath: a.tokenizer, prompt: a.prompt, maxTokens, temperature, topP, seed, mode, onToken: stream, log, ...(net === undefined ? {} : { net }) });
   const cost = generationCost(out.cost, out.wallMs);
   const per = cost.decodePerToken ?? cost.prefill;
   if (a.json) {

@@ -1,9 +1,10 @@
 /**
  * npm run party -- --id N --config DIR/parties.json [--key FILE] [--data-dir DIR]
- *                   [--log-level info] [--pretty | --json]
+ *                   [--log-level info] [--pretty | --json] [--net off|lan|wan|rtt=MS,mbps=N]
  *
  * Starts one computing party. It reads only its own private key (parties[N].keyFile, or --key).
- * SIGINT/SIGTERM stop it cleanly.
+ * SIGINT/SIGTERM stop it cleanly. --net shapes its links to the other parties (off by default;
+ * all three parties must use the same setting, see src/parties/net-shaper.ts).
  */
 import { defaultConfigPath } from '../src/parties/config.js';
 import { parseArgs } from 'node:util';
@@ -12,6 +13,7 @@ import { asPartyId, loadPartiesConfig, partyKeyFile } from '../src/parties/confi
 import { readKeyFile } from '../src/parties/keys.js';
 import { createLogger, errInfo } from '../src/parties/log.js';
 import { PartyServer } from '../src/parties/server.js';
+import { NET_USAGE, parseNet } from '../src/parties/net-shaper.js';
 
 const { values } = parseArgs({
   options: {
@@ -22,6 +24,7 @@ const { values } = parseArgs({
     'log-level': { type: 'string', default: 'info' },
     pretty: { type: 'boolean' },
     json: { type: 'boolean' },
+    net: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
   strict: true,
@@ -29,7 +32,7 @@ const { values } = parseArgs({
 
 values.config ??= defaultConfigPath();
 if (values.help || values.id === undefined || !values.config) {
-  console.error('usage: npm run party -- --id 0|1|2 --config DIR/parties.json [--key FILE] [--data-dir DIR] [--log-level L] [--pretty|--json]');
+  console.error(`usage: npm run party -- --id 0|1|2 --config DIR/parties.json [--key FILE] [--data-dir DIR] [--log-level L] [--pretty|--json] [${NET_USAGE}]`);
   process.exit(values.help ? 0 : 2);
 }
 
@@ -41,7 +44,7 @@ async function main(): Promise<void> {
   const keyPath = values.key ?? partyKeyFile(config, id);
   const identity = readKeyFile(keyPath);
   if (identity.insecureMode) log.warn({ keyFile: keyPath }, 'private key file is readable by others (chmod 600 it)');
-  const server = new PartyServer({ config, id, identity, log, ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}) });
+  const server = new PartyServer({ config, id, identity, log, net: parseNet(values.net), ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}) });
   await server.start();
   let stopping = false;
   const stop = (sig: string) => {
