@@ -18,6 +18,7 @@ import type { Progress } from './party-run.js';
 import { BENCH_PROGRAM, benchModelClient, type PartyBenchResult } from './program.js';
 import type { RawRun } from './raw.js';
 import type { BenchSpec } from './spec.js';
+import { netTag, type NetShape } from '../../src/parties/net-shaper.js';
 
 const PARTY_MAIN = join(dirname(fileURLToPath(import.meta.url)), 'party-main.ts');
 
@@ -29,9 +30,9 @@ class BenchParty {
   readonly exited: Promise<number | null>;
   private listening: Promise<void>;
 
-  constructor(configPath: string, readonly id: number, progress?: Progress) {
+  constructor(configPath: string, readonly id: number, progress?: Progress, net: NetShape | null = null) {
     const nodeArgs = process.execArgv.length ? process.execArgv : ['--import', 'tsx'];
-    this.child = spawn(process.execPath, [...nodeArgs, PARTY_MAIN, '--id', String(id), '--config', configPath, '--log-level', 'warn'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(process.execPath, [...nodeArgs, PARTY_MAIN, '--id', String(id), '--config', configPath, '--log-level', 'warn', '--net', netTag(net)], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     this.exited = new Promise((res) => this.child.once('exit', (code, sig) => res(code ?? (sig ? -1 : null))));
     let onListen: () => void = () => undefined;
     this.listening = new Promise<void>((res) => (onListen = res));
@@ -63,7 +64,7 @@ class BenchParty {
   }
 }
 
-export async function runNetwork(spec: BenchSpec, progress?: Progress, configPathIn?: string): Promise<RawRun> {
+export async function runNetwork(spec: BenchSpec, progress?: Progress, configPathIn?: string, net: NetShape | null = null): Promise<RawRun> {
   let configPath = configPathIn ? resolve(configPathIn) : '';
   let tmp: string | null = null;
   const parties: BenchParty[] = [];
@@ -76,12 +77,12 @@ export async function runNetwork(spec: BenchSpec, progress?: Progress, configPat
       writeFileSync(s.configPath, JSON.stringify({ ...s.config, limits: { ...s.config.limits, handshakeTimeoutMs: 20_000, clientInputTimeoutMs: 1_800_000 } }, null, 2));
       configPath = s.configPath;
       progress?.(`starting three party processes on 127.0.0.1:${ports.join(',')}`);
-      for (const id of [0, 1, 2]) parties.push(new BenchParty(configPath, id, progress));
+      for (const id of [0, 1, 2]) parties.push(new BenchParty(configPath, id, progress, net));
       await Promise.all(parties.map((p) => p.ready()));
     }
     const config = loadPartiesConfig(configPath);
     const log = createLogger({ level: 'warn', pretty: false, destination: process.stderr });
-    const client = await TriformClient.connect({ config, identity: readKeyFile(join(config.dir, 'client.key')), log, connectTimeoutMs: 60_000 });
+    const client = await TriformClient.connect({ config, identity: readKeyFile(join(config.dir, 'client.key')), log, connectTimeoutMs: 60_000, net });
     try {
       const r = await client.run(BENCH_PROGRAM, spec, (s) => benchModelClient(s, spec), { fracBits: spec.fracBits });
       const res = r.results as [PartyBenchResult, PartyBenchResult, PartyBenchResult];

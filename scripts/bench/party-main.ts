@@ -1,5 +1,5 @@
 /**
- * tsx scripts/bench/party-main.ts --id N --config DIR/parties.json [--log-level warn]
+ * tsx scripts/bench/party-main.ts --id N --config DIR/parties.json [--log-level warn] [--net lan|wan|rtt=MS,mbps=N]
  *
  * A computing party (like scripts/party.ts) that serves the built-in programs PLUS 'bench/model'.
  * P0 writes the bench's progress (phases, layers) to stderr as lines starting with '[bench]'.
@@ -13,6 +13,7 @@ import { createLogger, errInfo } from '../../src/parties/log.js';
 import { builtinPrograms } from '../../src/parties/builtin-programs.js';
 import { PartyServer } from '../../src/parties/server.js';
 import { benchModelProgram } from './program.js';
+import { parseNet } from '../../src/parties/net-shaper.js';
 
 const { values } = parseArgs({
   options: {
@@ -20,6 +21,7 @@ const { values } = parseArgs({
     config: { type: 'string' },
     key: { type: 'string' },
     'log-level': { type: 'string', default: 'warn' },
+    net: { type: 'string' },
   },
   strict: true,
 });
@@ -36,7 +38,7 @@ async function main(): Promise<void> {
   const config = loadPartiesConfig(values.config as string);
   const identity = readKeyFile(values.key ?? partyKeyFile(config, id));
   const progress = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
-  const server = new PartyServer({ config, id, identity, log, programs: builtinPrograms().register(benchModelProgram(progress)) });
+  const server = new PartyServer({ config, id, identity, log, net: parseNet(values.net), programs: builtinPrograms().register(benchModelProgram(progress)) });
   await server.start();
   process.stderr.write(`[party] P${id} listening on ${server.port}\n`);
   let stopping = false;
