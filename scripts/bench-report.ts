@@ -14,7 +14,9 @@
  * modelled time of the unshaped run. Last, LLaMA-7B 8 → 2 with --llama-layers of its 32 layers,
  * extrapolated (scripts/bench-llama.ts; 0 skips it). Takes ~30 min. --only takes comma-separated
  * substrings of scenario ids. Results are saved after every scenario (--save), and --load
- * regenerates the docs from saved results without running anything.
+ * regenerates the docs from saved results without running anything; --merge FILE adds the
+ * outcomes saved in FILE (by an earlier --save) that this run does not redo, so a report can be
+ * built in parts on a busy machine.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -35,6 +37,7 @@ const { values } = parseArgs({
     only: { type: 'string' },
     save: { type: 'string', default: join(tmpdir(), 'triform-bench-report.json') },
     load: { type: 'string' },
+    merge: { type: 'string' },
     'medium-shares': { type: 'string', default: 'trivial' },
     'new-tokens': { type: 'string', default: '8' },
     nets: { type: 'string', default: 'lan,wan' },
@@ -91,6 +94,16 @@ function scenarios(): Scenario[] {
   if (ll > 0) list.push({ id: `llama-7b 8→2 (${ll} of 32 layers, extrapolated)`, args: ['--layers-run', String(ll), '--prompt-tokens', '8', '--new-tokens', '2'], script: 'scripts/bench-llama.ts' });
   const only = values.only?.split(',');
   return only ? list.filter((s) => only.some((o) => s.id.includes(o))) : list;
+}
+
+/** Report order of a scenario id: the order of the full scenario list (unknown ids last). */
+function order(id: string): number {
+  const saved = values.only;
+  values.only = undefined;
+  const ids = scenarios().map((s) => s.id);
+  values.only = saved;
+  const i = ids.indexOf(id);
+  return i < 0 ? ids.length : i;
 }
 
 const t0 = performance.now();
@@ -159,6 +172,8 @@ async function main(): Promise<void> {
   say(`${list.length} scenarios, ${values['in-process'] ? 'in-process' : 'three party processes on loopback'}; results saved to ${values.save}`);
   const tmp = mkdtempSync(join(tmpdir(), 'triform-report-'));
   const outcomes: ScenarioOutcome[] = [];
+  const earlier = values.merge ? (JSON.parse(readFileSync(values.merge, 'utf8')) as { outcomes: ScenarioOutcome[] }).outcomes.filter((o) => !list.some((s) => s.id === o.id) && (o.result || o.llama)) : [];
+  const all = (): ScenarioOutcome[] => [...earlier, ...outcomes].sort((a, b) => order(a.id) - order(b.id));
   try {
     for (const [i, sc] of list.entries()) {
       say(`(${i + 1}/${list.length}) ${sc.id}: ${sc.args.join(' ')}`);
@@ -167,12 +182,12 @@ async function main(): Promise<void> {
       if (o.result) say(`${sc.id}: ${(o.result.totalBytes / 1e9).toFixed(3)} GB, ${o.result.rounds} rounds, wall ${(o.result.wallMs / 1000).toFixed(1)} s (${(o.elapsedMs / 1000).toFixed(0)} s with setup)`);
       else if (o.llama) say(`${sc.id}: ${(o.llama.phases[0].bytesTotal / 1e9).toFixed(3)} GB, ${o.llama.phases[0].rounds} rounds per token (extrapolated)`);
       else say(`${sc.id}: FAILED ${o.error}`);
-      writeFileSync(values.save as string, JSON.stringify({ startedAt, totalMs: performance.now() - t0, outcomes }) + '\n');
+      writeFileSync(values.save as string, JSON.stringify({ startedAt, totalMs: performance.now() - t0, outcomes: all() }) + '\n');
     }
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
-  writeDocs(outcomes, startedAt, performance.now() - t0);
+  writeDocs(all(), startedAt, performance.now() - t0);
   if (outcomes.some((o) => !o.result && !o.llama)) process.exitCode = 1;
 }
 
