@@ -81,8 +81,9 @@ function scenarios(): Scenario[] {
   }
   for (const n of [64, 128, 256]) list.push({ id: `bert-base ${n}`, args: ['--model', 'bert-base', '--prompt-tokens', String(n), '--shares', 'full'] });
   const nets = (values.nets as string).split(',').filter((n) => n === 'lan' || n === 'wan');
+  const base = [...list];
   // measured on shaped links: PUMA's table at LAN, the GPT-2 base prefill and one decode step at WAN
-  const measured = (net: string) => (net === 'lan' ? list.filter((s) => /^(gpt2-base 32|gpt2-medium 32|bert-base 128)/.test(s.id)) : list.filter((s) => s.id.startsWith('gpt2-base 32')));
+  const measured = (net: string) => (net === 'lan' ? base.filter((s) => /^(gpt2-base 32|gpt2-medium 32|bert-base 128)/.test(s.id)) : base.filter((s) => s.id.startsWith('gpt2-base 32')));
   for (const net of nets) {
     for (const s of measured(net)) {
       const args = net === 'wan' ? s.args.map((a, i) => (s.args[i - 1] === '--new-tokens' ? String(Math.min(2, Number(a))) : a)) : s.args;

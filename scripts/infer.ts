@@ -81,9 +81,9 @@ async function main(): Promise<void> {
       tokens: out.result.tokens,
       promptTokens: out.promptTokens,
       newTokens: out.result.tokens.length,
-      costPerToken: { bytesPerParty: Math.round(per.bytesPerParty), rounds: per.rounds, ms: Math.round(per.ms) },
-      prefill: { bytesPerParty: Math.round(cost.prefill.bytesPerParty), rounds: cost.prefill.rounds, ms: Math.round(cost.prefill.ms) },
-      total: { bytesPerParty: Math.round(cost.total.bytesPerParty), rounds: cost.total.rounds, ms: Math.round(out.wallMs) },
+      costPerToken: { bytesPerParty: Math.round(per.bytesPerParty), rounds: Math.round(per.rounds), ms: Math.round(per.ms) },
+      prefill: { bytesPerParty: Math.round(cost.prefill.bytesPerParty), rounds: Math.round(cost.prefill.rounds), ms: Math.round(cost.prefill.ms) },
+      total: { bytesPerParty: Math.round(cost.total.bytesPerParty), rounds: Math.round(cost.total.rounds), ms: Math.round(out.wallMs) },
       model: out.source,
       synthetic: out.synthetic,
     }));
