@@ -1,9 +1,9 @@
 /**
- * npm run bench:protocols -- [--parties] [--net lan|wan|rtt=MS,mbps=N] [--only op1,op2]
+ * npm run bench:protocols -- [--parties] [--net lan|wan|rtt=MS,mbps=N] [--only op1,op2] [--elements N]
  *
  * Wall time, bytes per party and rounds of the core protocol ops (scripts/bench/protocol-ops.ts):
  * mulAA, truncA, msb, mulA1B, fMatmul, and the fixed-point fMul (multiply + truncate), exp,
- * reciprocal and rsqrt, at 1M elements (fMatmul: 128×768 · 768×768).
+ * reciprocal and rsqrt, at 1M elements (--elements; fMatmul: 128×768 · 768×768).
  *
  * Default: three parties in this process over the in-memory channel (times include all three
  * parties' local work on this machine's cores). --parties: three party processes on loopback
@@ -19,30 +19,38 @@ import { readKeyFile } from '../src/parties/keys.js';
 import { NET_USAGE, netTag, parseNet } from '../src/parties/net-shaper.js';
 import { makeLocalParties, runOn } from '../src/protocols/local.js';
 import { startBenchParties } from './bench/network.js';
-import { BENCH_OPS_PROGRAM, OP_NAMES, OPS, timeOp, type OpName } from './bench/protocol-ops.js';
+import { BENCH_OPS_PROGRAM, N, OP_NAMES, opTable, timeOp, type OpName } from './bench/protocol-ops.js';
 
 const { values } = parseArgs({
   options: {
     parties: { type: 'boolean', default: false },
     net: { type: 'string' },
     only: { type: 'string' },
+    elements: { type: 'string', default: String(N) },
     help: { type: 'boolean', short: 'h', default: false },
   },
   strict: true,
 });
 
 if (values.help) {
-  console.error(`usage: npm run bench:protocols -- [--parties] [${NET_USAGE}] [--only ${OP_NAMES.join(',')}]`);
+  console.error(`usage: npm run bench:protocols -- [--parties] [${NET_USAGE}] [--only ${OP_NAMES.join(',')}] [--elements N]`);
   process.exit(0);
 }
 
+const elements = Number(values.elements);
+if (!Number.isInteger(elements) || elements < 1 || elements > 1 << 24) {
+  console.error(`bench:protocols: --elements must be an integer in [1, ${1 << 24}], got '${values.elements}'`);
+  process.exit(2);
+}
+const table = opTable(elements);
+
 const emit = (op: OpName, ms: number, bytesTotal: number, rounds: number, transport: string) =>
-  console.log(JSON.stringify({ op, elements: OPS[op].elements, ms: Math.round(ms * 10) / 10, bytesPerParty: Math.round(bytesTotal / 3), rounds: Math.round(rounds), transport }));
+  console.log(JSON.stringify({ op, elements: table[op].elements, ms: Math.round(ms * 10) / 10, bytesPerParty: Math.round(bytesTotal / 3), rounds: Math.round(rounds), transport }));
 
 async function inMemory(ops: OpName[]): Promise<void> {
   for (const op of ops) {
     const { parties, hub } = makeLocalParties({ seed: op });
-    const run = await runOn(parties, hub, (p) => timeOp(p, op));
+    const run = await runOn(parties, hub, (p) => timeOp(p, op, elements));
     emit(op, Math.max(...run.results), run.cost.ops[op].bytesTotal, run.cost.ops[op].rounds, 'in-memory');
   }
 }
@@ -54,7 +62,7 @@ async function overParties(ops: OpName[], net: ReturnType<typeof parseNet>): Pro
     const client = await TriformClient.connect({ config, identity: readKeyFile(join(config.dir, 'client.key')), connectTimeoutMs: 60_000, net });
     try {
       for (const op of ops) {
-        const r = await client.run(BENCH_OPS_PROGRAM, { op });
+        const r = await client.run(BENCH_OPS_PROGRAM, { op, elements });
         const ms = Math.max(...(r.results as { ms: number }[]).map((x) => x.ms));
         emit(op, ms, r.cost.ops[op].bytesTotal, r.cost.ops[op].rounds, `parties, links ${netTag(net)}`);
       }
@@ -69,8 +77,8 @@ async function overParties(ops: OpName[], net: ReturnType<typeof parseNet>): Pro
 async function main(): Promise<void> {
   const net = parseNet(values.net);
   if (net && !values.parties) throw new RangeError('--net shapes the links between party processes: add --parties');
-  const ops = values.only ? (values.only.split(',') as OpName[]) : OP_NAMES;
-  for (const op of ops) if (!OP_NAMES.includes(op)) throw new RangeError(`unknown op '${op}' (known: ${OP_NAMES.join(', ')})`);
+  const ops = values.only ? (values.only.split(',') as OpName[]) : [...OP_NAMES];
+  for (const op of ops) if (!(OP_NAMES as readonly string[]).includes(op)) throw new RangeError(`unknown op '${op}' (known: ${OP_NAMES.join(', ')})`);
   const where = values.parties ? `three party processes, encrypted WebSocket links ${net ? netTag(net) : 'unshaped'}` : 'in-memory channel';
   console.error(`# bench:protocols on ${os.cpus()[0]?.model ?? 'unknown CPU'} × ${os.cpus().length}, node ${process.version}, ${where}`);
   if (values.parties) await overParties(ops, net);

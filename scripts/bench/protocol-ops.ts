@@ -22,6 +22,7 @@ import { truncA } from '../../src/protocols/trunc.js';
 import { encode } from '../../src/ring/fixed-point.js';
 import { Prg } from '../../src/ring/prg.js';
 
+/** Default element count of the elementwise ops (fMatmul is fixed at 128×768 · 768×768). */
 export const N = 1 << 20;
 
 type Range = 'int40' | [number, number];
@@ -34,20 +35,23 @@ interface OpSpec {
   run: (p: Party, xs: AShare[], prep: unknown) => Promise<unknown>;
 }
 
-export const OPS = {
-  mulAA: { elements: N, shapes: [[N], [N]], ranges: ['int40', 'int40'], run: (p, [a, b]) => mulAA(p, a, b) },
-  truncA: { elements: N, shapes: [[N]], ranges: ['int40'], run: (p, [a]) => truncA(p, a) },
-  msb: { elements: N, shapes: [[N]], ranges: ['int40'], run: (p, [a]) => msb(p, a) },
-  mulA1B: { elements: N, shapes: [[N], [N]], ranges: ['int40', 'int40'], prepare: (p, [a]) => msb(p, a), run: (p, [, b], bits) => mulA1B(p, bits as Awaited<ReturnType<typeof msb>>, b) },
-  fMatmul: { elements: 128 * 768, shapes: [[128, 768], [768, 768]], ranges: [[-4, 4], [-0.1, 0.1]], run: (p, [a, b]) => fMatmul(p, a, b) },
-  fMul: { elements: N, shapes: [[N], [N]], ranges: [[-8, 8], [-8, 8]], run: (p, [a, b]) => fMul(p, a, b) },
-  exp: { elements: N, shapes: [[N]], ranges: [[-14, 0]], run: (p, [a]) => fExp(p, a) },
-  reciprocal: { elements: N, shapes: [[N]], ranges: [[1, 100]], run: (p, [a]) => fReciprocal(p, a) },
-  rsqrt: { elements: N, shapes: [[N]], ranges: [[0.5, 1000]], run: (p, [a]) => fRsqrt(p, a) },
-} satisfies Record<string, OpSpec>;
+export const OP_NAMES = ['mulAA', 'truncA', 'msb', 'mulA1B', 'fMatmul', 'fMul', 'exp', 'reciprocal', 'rsqrt'] as const;
+export type OpName = (typeof OP_NAMES)[number];
 
-export type OpName = keyof typeof OPS;
-export const OP_NAMES = Object.keys(OPS) as OpName[];
+/** The op table with `n` elements per elementwise op. */
+export function opTable(n = N): Record<OpName, OpSpec> {
+  return {
+    mulAA: { elements: n, shapes: [[n], [n]], ranges: ['int40', 'int40'], run: (p, [a, b]) => mulAA(p, a, b) },
+    truncA: { elements: n, shapes: [[n]], ranges: ['int40'], run: (p, [a]) => truncA(p, a) },
+    msb: { elements: n, shapes: [[n]], ranges: ['int40'], run: (p, [a]) => msb(p, a) },
+    mulA1B: { elements: n, shapes: [[n], [n]], ranges: ['int40', 'int40'], prepare: (p, [a]) => msb(p, a), run: (p, [, b], bits) => mulA1B(p, bits as Awaited<ReturnType<typeof msb>>, b) },
+    fMatmul: { elements: 128 * 768, shapes: [[128, 768], [768, 768]], ranges: [[-4, 4], [-0.1, 0.1]], run: (p, [a, b]) => fMatmul(p, a, b) },
+    fMul: { elements: n, shapes: [[n], [n]], ranges: [[-8, 8], [-8, 8]], run: (p, [a, b]) => fMul(p, a, b) },
+    exp: { elements: n, shapes: [[n]], ranges: [[-14, 0]], run: (p, [a]) => fExp(p, a) },
+    reciprocal: { elements: n, shapes: [[n]], ranges: [[1, 100]], run: (p, [a]) => fReciprocal(p, a) },
+    rsqrt: { elements: n, shapes: [[n]], ranges: [[0.5, 1000]], run: (p, [a]) => fRsqrt(p, a) },
+  };
+}
 
 const prgOf = (op: string, j: number, k: number): Prg => new Prg(createHash('sha256').update(`triform-bench-ops/${op}/${j}/${k}`).digest().subarray(0, 16));
 
@@ -80,8 +84,8 @@ function inputShare(p: Party, op: string, j: number, shape: number[], range: Ran
  * At one party: build the inputs, run the op once to warm up (JIT, wasm memory), reset the meter,
  * then time one metered run under the label `op`. Returns this party's ms.
  */
-export async function timeOp(p: Party, op: OpName): Promise<number> {
-  const spec: OpSpec = OPS[op];
+export async function timeOp(p: Party, op: OpName, n = N): Promise<number> {
+  const spec = opTable(n)[op];
   const xs = spec.shapes.map((sh, j) => inputShare(p, op, j, sh, spec.ranges[j]));
   const prep = spec.prepare ? await spec.prepare(p, xs) : null;
   await spec.run(p, xs, prep);
@@ -94,11 +98,11 @@ export async function timeOp(p: Party, op: OpName): Promise<number> {
 export const BENCH_OPS_PROGRAM = 'bench/ops';
 
 /** The party program: time one op of the table; returns this party's ms (cost comes from its meter). */
-export const benchOpsProgram: ProgramDef<{ op: OpName }, { party: number; ms: number }> = {
+export const benchOpsProgram: ProgramDef<{ op: OpName; elements: number }, { party: number; ms: number }> = {
   name: BENCH_OPS_PROGRAM,
   description: 'time one protocol op of the bench:protocols table at this party',
-  params: z.object({ op: z.enum(OP_NAMES as [OpName, ...OpName[]]) }).strict(),
-  async run(p, _io, { op }) {
-    return { party: p.id, ms: await timeOp(p, op) };
+  params: z.object({ op: z.enum(OP_NAMES), elements: z.number().int().min(1).max(1 << 24) }).strict(),
+  async run(p, _io, { op, elements }) {
+    return { party: p.id, ms: await timeOp(p, op, elements) };
   },
 };
