@@ -144,7 +144,7 @@ async function main(): Promise<void> {
       ...mem,
       peakRssMbThisRun: Math.round(Math.max(peakRun, maxRssMb())),
       rssAfterWeightsMb: Math.round(rssAfterWeightsMb),
-      note: `this run: one process for all three parties, trivial shares of ${runLayers} layer(s) + embedding + LM head (one shared copy)`,
+      note: `one process held all three parties and trivial shares of ${runLayers} layer(s) + embedding + LM head (one shared copy)`,
     },
     wallMsThisRun: Math.round(wallMsThisRun),
     ring: describeRingConfig(cfg),
