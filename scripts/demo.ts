@@ -136,7 +136,7 @@ async function main(): Promise<number> {
     if (m.synthetic) console.log(dim('  (synthetic weights: the text is meaningless, the costs are real)'));
 
     const cost = generationCost(r.cost, wall);
-    console.log(`\n  ${secureIds.length} tokens in ${(wall / 1000).toFixed(2)} s over encrypted WebSockets on loopback`);
+    console.log(`\n  ${secureIds.length} tokens in ${(wall / 1000).toFixed(2)} s over encrypted WebSockets on loopback${net ? ` (links ${describeNet(net)})` : ''}`);
     console.log(`  prefill (${prompt.length} tokens): ${formatBytes(cost.prefill.bytesPerParty)} per party, ${cost.prefill.rounds} rounds`);
     if (cost.decodePerToken) {
       const d = cost.decodePerToken;
