@@ -13,6 +13,10 @@
  * largest message. The wake-ups come from NetClock (worker thread, sub-millisecond); the shaped
  * bytes are the real encrypted frames (AEAD tags and headers included).
  *
+ * Limitation: delivery runs on the SENDER's event loop (a kernel would send while the process
+ * computes), so a party that computes synchronously right after sending delays its own messages
+ * until it yields; protocol code awaits its receives right after sending, so this is rare.
+ *
  * The setting is a public parameter of a session: the three parties must agree (checked when a
  * session starts, see sessions.ts) and it is logged.
  */
