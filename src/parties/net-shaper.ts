@@ -15,7 +15,9 @@
  *
  * Limitation: delivery runs on the SENDER's event loop (a kernel would send while the process
  * computes), so a party that computes synchronously right after sending delays its own messages
- * until it yields; protocol code awaits its receives right after sending, so this is rare.
+ * until it yields. Most ops await their receives right after sending; where concurrent branches
+ * (forks) compute between another branch's send and the next yield, measured times are somewhat
+ * pessimistic.
  *
  * The setting is a public parameter of a session: the three parties must agree (checked when a
  * session starts, see sessions.ts) and it is logged.
