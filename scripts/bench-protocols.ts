@@ -1,59 +1,93 @@
 /**
- * npm run bench:protocols — wall time, bytes per party and rounds of the core protocol ops over
- * the in-memory channel (three parties in this process, so times include all three parties'
- * local work on this machine's cores). Prints one JSON object per line.
+ * npm run bench:protocols -- [--parties] [--net lan|wan|rtt=MS,mbps=N] [--only op1,op2] [--elements N]
+ *
+ * Wall time, bytes per party and rounds of the core protocol ops (scripts/bench/protocol-ops.ts):
+ * mulAA, truncA, msb, mulA1B, fMatmul, and the fixed-point fMul (multiply + truncate), exp,
+ * reciprocal and rsqrt, at 1M elements (--elements; fMatmul: 128×768 · 768×768).
+ *
+ * Default: three parties in this process over the in-memory channel (times include all three
+ * parties' local work on this machine's cores). --parties: three party processes on loopback
+ * over authenticated, AES-GCM-encrypted WebSocket links (time = slowest party), optionally on
+ * shaped links (--net). Prints one JSON object per line.
+ *
+ * Memory: reciprocal and rsqrt normalise by the highest set bit over 64 bit planes, ~3.6 kB of
+ * traffic per element per party and ~35 kB of memory per element in-process: at 1M elements they
+ * need ~40 GB; on a 24 GB machine time them with `--only reciprocal,rsqrt --elements 65536`
+ * (bytes scale linearly, rounds do not change).
  */
 import os from 'node:os';
-import type { Party } from '../src/protocols/context.js';
-import type { AShare } from '../src/protocols/share.js';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { TriformClient } from '../src/parties/client.js';
+import { loadPartiesConfig } from '../src/parties/config.js';
+import { readKeyFile } from '../src/parties/keys.js';
+import { NET_USAGE, netTag, parseNet } from '../src/parties/net-shaper.js';
 import { makeLocalParties, runOn } from '../src/protocols/local.js';
-import { mulAA } from '../src/protocols/arith.js';
-import { truncA } from '../src/protocols/trunc.js';
-import { msb } from '../src/protocols/msb.js';
-import { mulA1B } from '../src/protocols/bitmul.js';
-import { fMatmul } from '../src/protocols/fixed.js';
-import { Prg } from '../src/ring/prg.js';
-import { aShare } from '../src/protocols/share.js';
+import { startBenchParties } from './bench/network.js';
+import { BENCH_OPS_PROGRAM, N, OP_NAMES, opTable, timeOp, type OpName } from './bench/protocol-ops.js';
 
-const N = 1 << 20;
+const { values } = parseArgs({
+  options: {
+    parties: { type: 'boolean', default: false },
+    net: { type: 'string' },
+    only: { type: 'string' },
+    elements: { type: 'string', default: String(N) },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+  strict: true,
+});
 
-/**
- * Times `fn` at the three parties on consistent random shares of 40-bit values (party i's x_i and
- * x_{i+1} come from per-index seeds, so the pairs agree). `prepare` runs untimed and unmetered.
- */
-async function bench<P>(op: string, elements: number, shapes: number[][], prepare: (p: Party, xs: AShare[]) => Promise<P>, fn: (p: Party, xs: AShare[], prep: P) => Promise<unknown>): Promise<void> {
-  const { parties, hub } = makeLocalParties({ seed: op });
-  const run = await runOn(parties, hub, async (p) => {
-    const xs = shapes.map((sh, j) => {
-      const n = sh.reduce((a, b) => a * b, 1);
-      const comp = (idx: number) => {
-        const prg = new Prg(new Uint8Array(16).fill(31 * j + idx + 1));
-        const v = prg.ring(n);
-        for (let i = 0; i < n; i++) v[i] &= (1n << 40n) - 1n;
-        return v;
-      };
-      return aShare(sh, comp(p.id), comp((p.id + 1) % 3));
-    });
-    const prep = await prepare(p, xs);
-    await fn(p, xs, prep); // warm-up: JIT, wasm memory growth
-    p.meter.reset();
-    const t0 = performance.now();
-    await p.meter.scope(op, () => fn(p, xs, prep));
-    return performance.now() - t0;
-  });
-  const ms = Math.max(...run.results);
-  const c = run.cost.ops[op];
-  console.log(JSON.stringify({ op, elements, ms: Math.round(ms * 10) / 10, bytesPerParty: Math.round(c.bytesTotal / 3), rounds: c.rounds }));
+if (values.help) {
+  console.error(`usage: npm run bench:protocols -- [--parties] [${NET_USAGE}] [--only ${OP_NAMES.join(',')}] [--elements N]`);
+  process.exit(0);
+}
+
+const elements = Number(values.elements);
+if (!Number.isInteger(elements) || elements < 1 || elements > 1 << 24) {
+  console.error(`bench:protocols: --elements must be an integer in [1, ${1 << 24}], got '${values.elements}'`);
+  process.exit(2);
+}
+const table = opTable(elements);
+
+const emit = (op: OpName, ms: number, bytesTotal: number, rounds: number, transport: string) =>
+  console.log(JSON.stringify({ op, elements: table[op].elements, ms: Math.round(ms * 10) / 10, bytesPerParty: Math.round(bytesTotal / 3), rounds: Math.round(rounds), transport }));
+
+async function inMemory(ops: OpName[]): Promise<void> {
+  for (const op of ops) {
+    const { parties, hub } = makeLocalParties({ seed: op });
+    const run = await runOn(parties, hub, (p) => timeOp(p, op, elements));
+    emit(op, Math.max(...run.results), run.cost.ops[op].bytesTotal, run.cost.ops[op].rounds, 'in-memory');
+  }
+}
+
+async function overParties(ops: OpName[], net: ReturnType<typeof parseNet>): Promise<void> {
+  const cluster = await startBenchParties((m) => console.error(`# ${m}`), net);
+  try {
+    const config = loadPartiesConfig(cluster.configPath);
+    const client = await TriformClient.connect({ config, identity: readKeyFile(join(config.dir, 'client.key')), connectTimeoutMs: 60_000, net });
+    try {
+      for (const op of ops) {
+        const r = await client.run(BENCH_OPS_PROGRAM, { op, elements });
+        const ms = Math.max(...(r.results as { ms: number }[]).map((x) => x.ms));
+        emit(op, ms, r.cost.ops[op].bytesTotal, r.cost.ops[op].rounds, `parties, links ${netTag(net)}`);
+      }
+    } finally {
+      client.close();
+    }
+  } finally {
+    await cluster.stop();
+  }
 }
 
 async function main(): Promise<void> {
-  console.error(`# bench:protocols on ${os.cpus()[0]?.model ?? 'unknown CPU'} × ${os.cpus().length}, node ${process.version}, in-memory channel`);
-  const none = async () => null;
-  await bench('mulAA', N, [[N], [N]], none, (p, [a, b]) => mulAA(p, a, b));
-  await bench('truncA', N, [[N]], none, (p, [a]) => truncA(p, a));
-  await bench('msb', N, [[N]], none, (p, [a]) => msb(p, a));
-  await bench('mulA1B', N, [[N], [N]], (p, [a]) => msb(p, a), (p, [, b], bits) => mulA1B(p, bits, b));
-  await bench('fMatmul', 128 * 768, [[128, 768], [768, 768]], none, (p, [a, b]) => fMatmul(p, a, b));
+  const net = parseNet(values.net);
+  if (net && !values.parties) throw new RangeError('--net shapes the links between party processes: add --parties');
+  const ops = values.only ? (values.only.split(',') as OpName[]) : [...OP_NAMES];
+  for (const op of ops) if (!(OP_NAMES as readonly string[]).includes(op)) throw new RangeError(`unknown op '${op}' (known: ${OP_NAMES.join(', ')})`);
+  const where = values.parties ? `three party processes, encrypted WebSocket links ${net ? netTag(net) : 'unshaped'}` : 'in-memory channel';
+  console.error(`# bench:protocols on ${os.cpus()[0]?.model ?? 'unknown CPU'} × ${os.cpus().length}, node ${process.version}, ${where}`);
+  if (values.parties) await overParties(ops, net);
+  else await inMemory(ops);
 }
 
 main().catch((e) => {

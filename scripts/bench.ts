@@ -2,7 +2,7 @@
  * npm run bench -- --model gpt2-base --prompt-tokens 32 --new-tokens 1 [--in-process] [--json]
  *                  [--profile] [--shares trivial|full] [--output logits|token] [--approx default|puma]
  *                  [--seed N] [--frac-bits 18] [--layers first|all] [--out FILE.json] [--config parties.json]
- *                  [--check-ranges]
+ *                  [--check-ranges] [--net lan|wan|rtt=MS,mbps=N] [--detail]
  *
  * Cost per token at real model shapes (DESIGN §8) with seeded synthetic weights: per phase
  * (prefill, each KV-cached decode step; BERT: one encoder pass), per layer and per op class —
@@ -16,7 +16,11 @@
  * Default: three party processes on loopback (started here, fresh keys, 'bench/model' program);
  * --in-process: the three parties in this process over the in-memory channel; --config: parties
  * already running that serve 'bench/model' (scripts/bench/party-main.ts).
- * Progress goes to stderr; with --json the LAST stdout line is the result as one JSON object.
+ * --net shapes the links between the party processes (src/parties/net-shaper.ts): the wall
+ * times are then MEASURED on that network instead of modelled.
+ * The first stdout line is the headline (bytes, rounds, time); --detail adds the per layer and per
+ * op class tables. Progress goes to stderr; with --json the LAST stdout line is the result as one
+ * JSON object.
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -26,12 +30,14 @@ import { MODEL_SHAPE_NAMES } from '../src/model/model-shapes.js';
 import { formatResult } from './bench/format.js';
 import { runInProcess } from './bench/in-process.js';
 import { runNetwork } from './bench/network.js';
-import { buildResult, machine } from './bench/result.js';
+import { buildResult, machine, netLabel } from './bench/result.js';
+import { NET_USAGE, parseNet } from '../src/parties/net-shaper.js';
 import { checkSpec, DEFAULT_SPEC, LAN, specApprox, specRing, specShape, WAN, type BenchSpec } from './bench/spec.js';
 
 const USAGE = `usage: npm run bench -- --model ${MODEL_SHAPE_NAMES.join('|')} --prompt-tokens N [--new-tokens M]
          [--in-process] [--config parties.json] [--json] [--profile] [--shares trivial|full]
-         [--output logits|token] [--approx default|puma] [--seed N] [--frac-bits F] [--layers first|all] [--out FILE] [--check-ranges]`;
+         [--output logits|token] [--approx default|puma] [--seed N] [--frac-bits F] [--layers first|all] [--out FILE] [--check-ranges]
+         [${NET_USAGE}] [--detail]`;
 
 const { values } = parseArgs({
   options: {
@@ -43,6 +49,8 @@ const { values } = parseArgs({
     config: { type: 'string' },
     json: { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
+    detail: { type: 'boolean', default: false },
+    net: { type: 'string' },
     shares: { type: 'string' },
     output: { type: 'string', default: DEFAULT_SPEC.output },
     approx: { type: 'string', default: DEFAULT_SPEC.approx },
@@ -87,21 +95,22 @@ async function main(): Promise<void> {
     fracBits: num('frac-bits', values['frac-bits']),
     checkRanges: values['check-ranges'],
   });
+  const net = parseNet(values.net);
+  if (net && values['in-process']) throw new RangeError('--net shapes the links between party processes; it does not apply to --in-process');
   const m = machine();
   const header = [
     `Triform bench: ${specShape(spec).description}`,
     describeRingConfig(specRing(spec)),
     `approximations (${spec.approx}): ${describeApproxConfig(specApprox(spec))}${spec.checkRanges ? '; checked mode (one range check per layer)' : ''}`,
     `machine: ${m.cores} × ${m.cpu}, ${m.memGb} GB RAM (${m.freeMemGb} GB free), node ${m.node}, ${m.os}, ${m.date}, load avg ${m.loadavg1m}`,
-    `network models: ${LAN.name}; ${WAN.name}`,
+    net ? `links between the parties: ${netLabel(net)}, measured` : `network models: ${LAN.name}; ${WAN.name}`,
   ];
   for (const h of header) progress(h);
-  const raw = values['in-process'] ? await runInProcess(spec, progress) : await runNetwork(spec, progress, values.config);
-  const result = buildResult(spec, raw, m);
+  const raw = values['in-process'] ? await runInProcess(spec, progress) : await runNetwork(spec, progress, values.config, net);
+  const result = buildResult(spec, raw, m, net);
   if (!values.json || !values.quiet) {
-    console.log(header.join('\n'));
-    console.log('');
-    console.log(formatResult(result, { profile: values.profile, layersOf: values.layers === 'all' ? 'all' : 'first' }));
+    const text = formatResult(result, { detail: values.detail || values.profile, profile: values.profile, layersOf: values.layers === 'all' ? 'all' : 'first' }).split('\n');
+    console.log([text[0], '', ...header, ...text.slice(1)].join('\n'));
   }
   if (values.out) writeFileSync(values.out, JSON.stringify(result, null, 2) + '\n');
   if (values.json) console.log(JSON.stringify(result));

@@ -1,11 +1,12 @@
 /**
- * npm run demo [-- --prompt TEXT] [--max-tokens N] [--model PATH] [--keep]
+ * npm run demo [-- --prompt TEXT] [--max-tokens N] [--model PATH] [--keep] [--net lan|wan|rtt=MS,mbps=N]
  *
  * The whole system on this machine: writes keys for three parties and a client in a temporary
  * folder, starts the three party processes, shares the model with them (model owner), generates
  * from the prompt over encrypted WebSockets (client), and prints the secure text next to the
  * plaintext model's text with a match marker, plus the cost per token. Without a checkpoint on
- * disk it says how to get stories260K and runs a seeded synthetic model instead.
+ * disk it says how to get stories260K and runs a seeded synthetic model instead. --net shapes the
+ * links between the parties (e.g. `--net wan` to see a 40 ms RTT, 100 Mbps deployment).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,6 +25,7 @@ import { findFreePorts, PartyProcess, writeLocalSetup } from '../src/parties/loc
 import { createLogger } from '../src/parties/log.js';
 import { generateRemote } from '../src/parties/remote-generate.js';
 import { uploadModel } from '../src/parties/upload.js';
+import { describeNet, NET_USAGE, netTag, parseNet } from '../src/parties/net-shaper.js';
 
 const { values: a } = parseArgs({
   options: {
@@ -31,16 +33,25 @@ const { values: a } = parseArgs({
     'max-tokens': { type: 'string', default: '40' },
     model: { type: 'string' },
     keep: { type: 'boolean', default: false },
+    net: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 if (a.help) {
-  console.log('usage: npm run demo [-- --prompt TEXT] [--max-tokens N] [--model PATH] [--keep]');
+  console.log(`usage: npm run demo [-- --prompt TEXT] [--max-tokens N] [--model PATH] [--keep] [${NET_USAGE}]`);
   process.exit(0);
 }
 const maxTokens = Number(a['max-tokens']);
 if (!Number.isInteger(maxTokens) || maxTokens < 1) {
   console.error(`demo: --max-tokens must be a positive integer, got '${a['max-tokens']}'`);
+  process.exit(2);
+}
+
+let net: ReturnType<typeof parseNet>;
+try {
+  net = parseNet(a.net);
+} catch (e) {
+  console.error(`demo: ${(e as Error).message}`);
   process.exit(2);
 }
 
@@ -65,8 +76,8 @@ async function main(): Promise<number> {
   const ports = (await findFreePorts(3)) as [number, number, number];
   const setup = writeLocalSetup({ out: dir, ports, clients: ['client'] });
   const config = loadPartiesConfig(setup.configPath);
-  step(`keys and parties.json in ${dir}; starting P0, P1, P2 on 127.0.0.1:${ports.join(', ')}`);
-  const parties = [0, 1, 2].map((i) => new PartyProcess(setup.configPath, i, { logLevel: 'info' }));
+  step(`keys and parties.json in ${dir}; starting P0, P1, P2 on 127.0.0.1:${ports.join(', ')}; links between the parties ${describeNet(net)}`);
+  const parties = [0, 1, 2].map((i) => new PartyProcess(setup.configPath, i, { logLevel: 'info', args: ['--net', netTag(net)] }));
   const stopAll = () => parties.forEach((p) => p.kill());
   process.once('SIGINT', () => {
     stopAll();
@@ -91,7 +102,7 @@ async function main(): Promise<number> {
     const prompt = m.tokenizer.encode(a.prompt);
     const c = m.weights.config as { vocabSize: number; seqLen?: number; nPositions?: number };
     step(`client: "${a.prompt}" → ${prompt.length} tokens, secret-shared as one-hot rows; generating ${maxTokens} tokens\n`);
-    const client = await TriformClient.connect({ config, identity, log });
+    const client = await TriformClient.connect({ config, identity, log, net });
     const printed: number[] = [];
     process.stdout.write(`  ${bold('secure')}    ${a.prompt}`);
     const t0 = performance.now();
@@ -125,7 +136,7 @@ async function main(): Promise<number> {
     if (m.synthetic) console.log(dim('  (synthetic weights: the text is meaningless, the costs are real)'));
 
     const cost = generationCost(r.cost, wall);
-    console.log(`\n  ${secureIds.length} tokens in ${(wall / 1000).toFixed(2)} s over encrypted WebSockets on loopback`);
+    console.log(`\n  ${secureIds.length} tokens in ${(wall / 1000).toFixed(2)} s over encrypted WebSockets on loopback${net ? ` (links ${describeNet(net)})` : ''}`);
     console.log(`  prefill (${prompt.length} tokens): ${formatBytes(cost.prefill.bytesPerParty)} per party, ${cost.prefill.rounds} rounds`);
     if (cost.decodePerToken) {
       const d = cost.decodePerToken;

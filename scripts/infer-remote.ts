@@ -9,6 +9,7 @@ import { TriformClient } from '../src/parties/client.js';
 import { defaultConfigPath, loadPartiesConfig } from '../src/parties/config.js';
 import { readKeyFile } from '../src/parties/keys.js';
 import { createLogger } from '../src/parties/log.js';
+import type { NetShape } from '../src/parties/net-shaper.js';
 import { generateRemote, remoteModelMeta } from '../src/parties/remote-generate.js';
 
 /** What both `infer` paths (in-process and networked) take. */
@@ -31,6 +32,8 @@ export interface RemoteInferOptions extends InferOptions {
   configPath?: string;
   modelId?: string;
   keyPath?: string;
+  /** The link shaping the parties are expected to use (checked by each party). */
+  net?: NetShape | null;
 }
 
 export interface InferOutcome {
@@ -50,7 +53,7 @@ export async function inferRemote(o: RemoteInferOptions): Promise<InferOutcome> 
   const modelPath = resolveModelPath(o.modelPath);
   const modelId = o.modelId ?? (modelPath ? basename(modelPath).replace(/\.bin$/, '').replace(/[^A-Za-z0-9._-]/g, '_') : undefined);
   if (!modelId) throw new MpcError('MPC_ERR_INPUT', 'which model? pass --model-id ID (as shared with npm run share-model) or --model PATH');
-  const client = await TriformClient.connect({ config, identity, log: createLogger({ level: 'warn', destination: process.stderr }) });
+  const client = await TriformClient.connect({ config, identity, log: createLogger({ level: 'warn', destination: process.stderr }), ...(o.net === undefined ? {} : { net: o.net }) });
   try {
     const { meta, fracBits } = await remoteModelMeta(client, modelId);
     const c = meta.config as { vocabSize: number; seqLen?: number; nPositions?: number };

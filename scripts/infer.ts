@@ -1,14 +1,15 @@
 /**
  * npm run infer -- --prompt TEXT [--max-tokens N] [--temperature T] [--top-p P] [--seed S]
  *                  [--mode logits|token] [--model PATH] [--tokenizer PATH] [--in-process]
- *                  [--config DIR/parties.json] [--model-id ID] [--json] [--check-ranges]
+ *                  [--config DIR/parties.json] [--model-id ID] [--json] [--check-ranges] [--net lan|wan|rtt=MS,mbps=N]
  *
  * --check-ranges: checked mode, one secure range check per layer; an out-of-range value aborts
  * with MPC_ERR_RANGE (costs extra rounds and bytes; reveals one bit per check, see README).
  *
  * Secure generation. --in-process runs the three parties and the client in this process over the
  * in-memory channel; otherwise the client talks to the running parties of --config (the model
- * must have been shared with `npm run share-model`).
+ * must have been shared with `npm run share-model`). --net names the link shaping the running
+ * parties were started with (`npm run parties -- --net ...`); each party refuses a mismatch.
  */
 import { parseArgs } from 'node:util';
 import { HOW_TO_GET_STORIES260K, loadModel, resolveModelPath, syntheticModel, type LoadedModel, type TextTokenizer } from '../src/model/checkpoint.js';
@@ -16,6 +17,7 @@ import { formatBytes, generationCost } from '../src/model/generation-cost.js';
 import { generateSecureLocal } from '../src/model/secure-local.js';
 import { describeRingConfig, DEFAULT_RING_CONFIG } from '../src/ring/config.js';
 import { inferRemote, type InferOptions, type InferOutcome } from './infer-remote.js';
+import { parseNet } from '../src/parties/net-shaper.js';
 
 const { values: a } = parseArgs({
   options: {
@@ -32,6 +34,7 @@ const { values: a } = parseArgs({
     'model-id': { type: 'string' },
     json: { type: 'boolean', default: false },
     'check-ranges': { type: 'boolean', default: false },
+    net: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -61,6 +64,8 @@ async function main(): Promise<void> {
   const log = (s: string) => {
     if (!a.json) process.stderr.write(s + '\n');
   };
+  const net = a.net === undefined ? undefined : parseNet(a.net);
+  if (net && a['in-process']) fail('--net shapes the links between party processes; it does not apply to --in-process');
   let printed: number[] = [];
   const stream = (t: number, tok: TextTokenizer) => {
     if (a.json) return;
@@ -71,7 +76,7 @@ async function main(): Promise<void> {
   };
   const out = a['in-process']
     ? await inferInProcess({ modelPath: a.model, tokenizerPath: a.tokenizer, prompt: a.prompt, maxTokens, temperature, topP, seed, mode, checkRanges: a['check-ranges'], onToken: stream, log })
-    : await inferRemote({ configPath: a.config, modelId: a['model-id'], modelPath: a.model, tokenizerPath: a.tokenizer, prompt: a.prompt, maxTokens, temperature, topP, seed, mode, checkRanges: a['check-ranges'], onToken: stream, log });
+    : await inferRemote({ configPath: a.config, modelId: a['model-id'], modelPath: a.model, tokenizerPath: a.tokenizer, prompt: a.prompt, maxTokens, temperature, topP, seed, mode, checkRanges: a['check-ranges'], onToken: stream, log, ...(net === undefined ? {} : { net }) });
   const cost = generationCost(out.cost, out.wallMs);
   const per = cost.decodePerToken ?? cost.prefill;
   if (a.json) {
@@ -80,9 +85,9 @@ async function main(): Promise<void> {
       tokens: out.result.tokens,
       promptTokens: out.promptTokens,
       newTokens: out.result.tokens.length,
-      costPerToken: { bytesPerParty: Math.round(per.bytesPerParty), rounds: per.rounds, ms: Math.round(per.ms) },
-      prefill: { bytesPerParty: Math.round(cost.prefill.bytesPerParty), rounds: cost.prefill.rounds, ms: Math.round(cost.prefill.ms) },
-      total: { bytesPerParty: Math.round(cost.total.bytesPerParty), rounds: cost.total.rounds, ms: Math.round(out.wallMs) },
+      costPerToken: { bytesPerParty: Math.round(per.bytesPerParty), rounds: Math.round(per.rounds), ms: Math.round(per.ms) },
+      prefill: { bytesPerParty: Math.round(cost.prefill.bytesPerParty), rounds: Math.round(cost.prefill.rounds), ms: Math.round(cost.prefill.ms) },
+      total: { bytesPerParty: Math.round(cost.total.bytesPerParty), rounds: Math.round(cost.total.rounds), ms: Math.round(out.wallMs) },
       model: out.source,
       synthetic: out.synthetic,
     }));

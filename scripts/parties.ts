@@ -1,5 +1,5 @@
 /**
- * npm run parties -- --config DIR/parties.json [--log-level info] [--pretty | --json]
+ * npm run parties -- --config DIR/parties.json [--log-level info] [--pretty | --json] [--net lan|wan|rtt=MS,mbps=N]
  *
  * Starts P0, P1 and P2 as child processes on this machine with prefixed logs. Ctrl-C (SIGINT)
  * or SIGTERM stops all three. A party that exits is reported; the others keep running.
@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { loadPartiesConfig } from '../src/parties/config.js';
 import { onLines, spawnParty } from '../src/parties/local-cluster.js';
+import { describeNet, NET_USAGE, netTag, parseNet } from '../src/parties/net-shaper.js';
 
 const { values } = parseArgs({
   options: {
@@ -16,6 +17,7 @@ const { values } = parseArgs({
     'log-level': { type: 'string', default: 'info' },
     pretty: { type: 'boolean' },
     json: { type: 'boolean' },
+    net: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
   strict: true,
@@ -23,13 +25,16 @@ const { values } = parseArgs({
 
 values.config ??= defaultConfigPath();
 if (values.help || !values.config) {
-  console.error('usage: npm run parties -- --config DIR/parties.json [--log-level L] [--pretty|--json]');
+  console.error(`usage: npm run parties -- --config DIR/parties.json [--log-level L] [--pretty|--json] [${NET_USAGE}]`);
   process.exit(values.help ? 0 : 2);
 }
 
 const configPath = resolve(values.config);
 try {
   loadPartiesConfig(configPath); // fail here, once, with the field name
+  const net = parseNet(values.net);
+  if (net) console.error(`parties: links between the parties ${describeNet(net)}`);
+  values.net = netTag(net);
 } catch (e) {
   console.error(`parties: ${(e as Error).message}`);
   process.exit(1);
@@ -42,7 +47,7 @@ let alive = 3;
 let stopping = false;
 
 const children = [0, 1, 2].map((i) => {
-  const child = spawnParty(configPath, i, { logLevel: values['log-level'], pretty, ...(process.execArgv.length ? { nodeArgs: process.execArgv } : {}) });
+  const child = spawnParty(configPath, i, { logLevel: values['log-level'], pretty, args: ['--net', values.net as string], ...(process.execArgv.length ? { nodeArgs: process.execArgv } : {}) });
   for (const [stream, out] of [[child.stdout, process.stdout], [child.stderr, process.stderr]] as const) {
     onLines(stream, (line) => out.write(prefix(i) + line + '\n'));
   }

@@ -1,11 +1,12 @@
 /**
  * npm run party -- --id N --config DIR/parties.json [--key FILE] [--data-dir DIR]
- *                   [--log-level info] [--pretty | --json] [--insecure-permissions]
+ *                   [--log-level info] [--pretty | --json] [--insecure-permissions] [--net off|lan|wan|rtt=MS,mbps=N]
  *
  * Starts one computing party. It reads only its own private key (parties[N].keyFile, or --key).
  * It refuses to start when the key file or the share folder is accessible to group or others
  * (MPC_ERR_CONFIG naming the path and the chmod fix) unless --insecure-permissions is given.
- * SIGINT/SIGTERM stop it cleanly.
+ * SIGINT/SIGTERM stop it cleanly. --net shapes its links to the other parties (off by default;
+ * all three parties must use the same setting, see src/parties/net-shaper.ts).
  */
 import { defaultConfigPath } from '../src/parties/config.js';
 import { parseArgs } from 'node:util';
@@ -15,6 +16,7 @@ import { checkPartyPermissions } from '../src/parties/permissions.js';
 import { readKeyFile } from '../src/parties/keys.js';
 import { createLogger, errInfo } from '../src/parties/log.js';
 import { PartyServer } from '../src/parties/server.js';
+import { NET_USAGE, parseNet } from '../src/parties/net-shaper.js';
 
 const { values } = parseArgs({
   options: {
@@ -26,6 +28,7 @@ const { values } = parseArgs({
     pretty: { type: 'boolean' },
     json: { type: 'boolean' },
     'insecure-permissions': { type: 'boolean', default: false },
+    net: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
   strict: true,
@@ -33,7 +36,7 @@ const { values } = parseArgs({
 
 values.config ??= defaultConfigPath();
 if (values.help || values.id === undefined || !values.config) {
-  console.error('usage: npm run party -- --id 0|1|2 --config DIR/parties.json [--key FILE] [--data-dir DIR] [--log-level L] [--pretty|--json] [--insecure-permissions]');
+  console.error(`usage: npm run party -- --id 0|1|2 --config DIR/parties.json [--key FILE] [--data-dir DIR] [--log-level L] [--pretty|--json] [--insecure-permissions] [${NET_USAGE}]`);
   process.exit(values.help ? 0 : 2);
 }
 
@@ -47,7 +50,7 @@ async function main(): Promise<void> {
   const perms = checkPartyPermissions({ keyFile: keyPath, dataDir, insecure: values['insecure-permissions'] === true });
   for (const p of perms.problems) log.warn({ code: 'MPC_ERR_CONFIG' }, `--insecure-permissions: ${p}`);
   const identity = readKeyFile(keyPath);
-  const server = new PartyServer({ config, id, identity, log, dataDir });
+  const server = new PartyServer({ config, id, identity, log, dataDir, net: parseNet(values.net) });
   await server.start();
   let stopping = false;
   const stop = (sig: string) => {

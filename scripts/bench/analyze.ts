@@ -96,7 +96,7 @@ function classRank(name: string): number {
   return i < 0 ? CLASS_ORDER.length : i;
 }
 
-function phaseReport(cost: MergedCost, phase: string, tokens: number, context: number, clientMs: number): PhaseReport {
+export function phaseReport(cost: MergedCost, phase: string, tokens: number, context: number, clientMs: number): PhaseReport {
   const top = cost.ops[phase];
   const base = top ? row(top) : EMPTY();
   const layers = new Map<number, CostRow>();

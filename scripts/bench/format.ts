@@ -1,5 +1,10 @@
-/** Plain-text tables of a BenchResult for the terminal (stdout). MB = 10^6 bytes, GB = 10^9. */
+/**
+ * Plain text of a BenchResult for the terminal (stdout): the headline, the phases and totals;
+ * with `detail`, per layer and per op class tables (and the profile with `profile`).
+ * MB = 10^6 bytes, GB = 10^9.
+ */
 import type { CostRow, NamedRow, ProfileRow } from './analyze.js';
+import { fmtBytes, headline } from './headline.js';
 import type { BenchResult } from './result.js';
 
 export const mb = (b: number): string => (b / 1e6).toFixed(b >= 1e8 ? 0 : b >= 1e6 ? 1 : 3);
@@ -11,10 +16,19 @@ export function table(head: string[], rows: string[][]): string {
   return [line(head), w.map((x) => '-'.repeat(x)).join('  '), ...rows.map(line)].join('\n');
 }
 
-const COST_HEAD = ['P0 MB', 'P1 MB', 'P2 MB', 'total MB', 'rounds', 'wall s', 'LAN s', 'WAN s'];
+let shapedRun = false; // a shaped run's wall time already is the network time: no model columns
+
+const costHead = (): string[] => ['P0 MB', 'P1 MB', 'P2 MB', 'total MB', 'rounds', shapedRun ? 'measured s' : 'wall s', ...(shapedRun ? [] : ['LAN s', 'WAN s'])];
 
 function costCells(r: CostRow): string[] {
-  return [mb(r.bytesSent[0]), mb(r.bytesSent[1]), mb(r.bytesSent[2]), mb(r.bytesTotal), String(r.rounds), sec(r.ms), sec(r.lanModelMs), sec(r.wanModelMs)];
+  return [mb(r.bytesSent[0]), mb(r.bytesSent[1]), mb(r.bytesSent[2]), mb(r.bytesTotal), String(r.rounds), sec(r.ms), ...(shapedRun ? [] : [sec(r.lanModelMs), sec(r.wanModelMs)])];
+}
+
+/** One sentence on how the parties held the synthetic weights. */
+export function sharesNote(shares: string): string {
+  return shares === 'full'
+    ? 'full shares: every party holds two pseudo-random u64 components per weight, like a deployment.'
+    : 'trivial shares: the encoded weight sits in one component and the others are zeros, same bytes and rounds as real shares but less resident memory than a deployment.';
 }
 
 function rowsOf(rows: NamedRow[], total?: number): string[][] {
@@ -28,18 +42,28 @@ function profileTable(rows: ProfileRow[]): string {
   );
 }
 
-export function formatResult(r: BenchResult, opts: { profile?: boolean; layersOf?: 'first' | 'all' } = {}): string {
+export function formatResult(r: BenchResult, opts: { detail?: boolean; profile?: boolean; layersOf?: 'first' | 'all' } = {}): string {
   const out: string[] = [];
+  shapedRun = r.net !== 'off';
+  const COST_HEAD = costHead();
   const maxParty = Math.max(...r.bytesSentPerParty);
-  out.push(`== ${r.model}: ${r.description}`);
-  out.push(`   ${r.promptTokens} ${r.newTokens ? `prompt tokens → ${r.newTokens} new token(s)` : 'tokens (encoder)'}; mode ${r.mode}; ${r.shares} shares; output ${r.output}; approx preset ${r.approxPreset}${r.checkRanges ? '; checked mode (range check per layer)' : ''}`);
+  out.push(headline(r));
   out.push('');
-  out.push('Phases (bytes: party-to-party payload sent by each party; wall: slowest party; LAN/WAN: modelled)');
+  out.push(`== ${r.model}: ${r.description}`);
+  out.push(`   ${r.promptTokens} ${r.newTokens ? `prompt tokens → ${r.newTokens} new token(s)` : 'tokens (encoder)'}; mode ${r.mode}; links ${r.netDescription}; output ${r.output}; approx preset ${r.approxPreset}`);
+  out.push(`   ${sharesNote(r.shares)}`);
+  out.push('');
+  out.push(`Phases (bytes: party-to-party payload sent by each party; ${shapedRun ? 'measured: slowest party on the shaped links' : 'wall: slowest party; LAN/WAN: modelled'})`);
   const phaseRows = r.phases.map((p) => [p.name, String(p.tokens), String(p.context), ...costCells(p), sec(p.clientMs)]);
   const tot: CostRow = { calls: 1, bytesSent: r.bytesSentPerParty as [number, number, number], bytesTotal: r.totalBytes, rounds: r.rounds, ms: r.wallMs, lanModelMs: r.lanModelMs, wanModelMs: r.wanModelMs };
   phaseRows.push(['TOTAL', '', '', ...costCells(tot), sec(r.wallMs)]);
   out.push(table(['phase', 'tokens', 'ctx', ...COST_HEAD, 'client s'], phaseRows));
   out.push('');
+  if (!opts.detail) {
+    out.push(`Totals: ${fmtBytes(r.totalBytes)} over the three parties (max one party ${fmtBytes(maxParty)}), ${r.rounds} rounds, ${shapedRun ? 'measured' : 'wall'} ${sec(r.wallMs)} s; peak RSS per party ${r.peakRssMbPerParty.map((x) => x.toFixed(0)).join(' / ')} MB${r.rssScope === 'process' ? ' (one process)' : ''}.`);
+    out.push('Per layer, per op class and the client traffic: add --detail (and --profile for the most expensive ops).');
+    return out.join('\n');
+  }
   const layerPhases = opts.layersOf === 'all' ? r.phases : r.phases.slice(0, Math.min(2, r.phases.length));
   for (const p of layerPhases) {
     out.push(`Per layer — ${p.name}`);
@@ -60,7 +84,7 @@ export function formatResult(r: BenchResult, opts: { profile?: boolean; layersOf
   }
   out.push('(of which truncation) = explicit truncA plus the fused truncation of fMatmul/fMul, already inside the classes above.');
   out.push(`Totals: ${(r.totalBytes / 1e9).toFixed(3)} GB over the three parties (max one party ${mb(maxParty)} MB), ${r.rounds} rounds, wall ${sec(r.wallMs)} s; Σ phases ${mb(r.phaseBytesSum)} MB / ${r.phaseRoundsSum} rounds.`);
-  out.push(`Modelled: ${r.networks.lan.name} ${sec(r.lanModelMs)} s; ${r.networks.wan.name} ${sec(r.wanModelMs)} s  (= compute + rounds·RTT + max party bytes / bandwidth; compute = ${r.networks.compute}).`);
+  if (!shapedRun) out.push(`Modelled: ${r.networks.lan.name} ${sec(r.lanModelMs)} s; ${r.networks.wan.name} ${sec(r.wanModelMs)} s  (= compute + rounds·RTT + max party bytes / bandwidth; compute = ${r.networks.compute}).`);
   const rss = r.peakRssMbPerParty.map((x) => x.toFixed(0)).join(' / ');
   out.push(`Peak RSS ${r.rssScope === 'process' ? '(one process, all three parties)' : 'per party P0 / P1 / P2'}: ${rss} MB (during inference: ${r.peakRssRunMbPerParty.map((x) => x.toFixed(0)).join(' / ')} MB; after weights: ${r.rssAfterSetupMbPerParty.map((x) => x.toFixed(0)).join(' / ')} MB).`);
   out.push(`Client↔party payload per party: in ${r.clientBytesInPerParty.map(mb).join(' / ')} MB, out ${r.clientBytesOutPerParty.map(mb).join(' / ')} MB (not in the totals).`);

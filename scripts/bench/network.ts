@@ -18,6 +18,7 @@ import type { Progress } from './party-run.js';
 import { BENCH_PROGRAM, benchModelClient, type PartyBenchResult } from './program.js';
 import type { RawRun } from './raw.js';
 import type { BenchSpec } from './spec.js';
+import { netTag, type NetShape } from '../../src/parties/net-shaper.js';
 
 const PARTY_MAIN = join(dirname(fileURLToPath(import.meta.url)), 'party-main.ts');
 
@@ -29,9 +30,9 @@ class BenchParty {
   readonly exited: Promise<number | null>;
   private listening: Promise<void>;
 
-  constructor(configPath: string, readonly id: number, progress?: Progress) {
+  constructor(configPath: string, readonly id: number, progress?: Progress, net: NetShape | null = null) {
     const nodeArgs = process.execArgv.length ? process.execArgv : ['--import', 'tsx'];
-    this.child = spawn(process.execPath, [...nodeArgs, PARTY_MAIN, '--id', String(id), '--config', configPath, '--log-level', 'warn'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(process.execPath, [...nodeArgs, PARTY_MAIN, '--id', String(id), '--config', configPath, '--log-level', 'warn', '--net', netTag(net)], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     this.exited = new Promise((res) => this.child.once('exit', (code, sig) => res(code ?? (sig ? -1 : null))));
     let onListen: () => void = () => undefined;
     this.listening = new Promise<void>((res) => (onListen = res));
@@ -63,25 +64,44 @@ class BenchParty {
   }
 }
 
-export async function runNetwork(spec: BenchSpec, progress?: Progress, configPathIn?: string): Promise<RawRun> {
-  let configPath = configPathIn ? resolve(configPathIn) : '';
-  let tmp: string | null = null;
+export interface BenchCluster {
+  configPath: string;
+  stop(): Promise<void>;
+}
+
+/** Three bench party processes (party-main.ts) on free loopback ports with fresh keys. */
+export async function startBenchParties(progress?: Progress, net: NetShape | null = null): Promise<BenchCluster> {
+  const tmp = mkdtempSync(join(tmpdir(), 'triform-bench-'));
   const parties: BenchParty[] = [];
+  const stop = async () => {
+    for (const p of parties) p.stop();
+    await Promise.all(parties.map((p) => p.exited));
+    rmSync(tmp, { recursive: true, force: true });
+  };
   try {
-    if (!configPath) {
-      tmp = mkdtempSync(join(tmpdir(), 'triform-bench-'));
-      const ports = (await findFreePorts(3)) as Triple;
-      // generous limits: a party may compute for seconds between messages (big matmuls, weight building)
-      const s = writeLocalSetup({ out: tmp, ports, heartbeatTimeoutMs: 60_000 });
-      writeFileSync(s.configPath, JSON.stringify({ ...s.config, limits: { ...s.config.limits, handshakeTimeoutMs: 20_000, clientInputTimeoutMs: 1_800_000 } }, null, 2));
-      configPath = s.configPath;
-      progress?.(`starting three party processes on 127.0.0.1:${ports.join(',')}`);
-      for (const id of [0, 1, 2]) parties.push(new BenchParty(configPath, id, progress));
-      await Promise.all(parties.map((p) => p.ready()));
-    }
+    const ports = (await findFreePorts(3)) as Triple;
+    // generous limits: a party may compute for seconds between messages (big matmuls, weight
+    // building), and on a loaded shared machine (load 20 on 2 cores) a GPT-2 medium embedding
+    // matmul kept a party from answering pings for 48 s: liveness is not what the bench measures
+    const s = writeLocalSetup({ out: tmp, ports, heartbeatTimeoutMs: 300_000 });
+    writeFileSync(s.configPath, JSON.stringify({ ...s.config, limits: { ...s.config.limits, handshakeTimeoutMs: 20_000, clientInputTimeoutMs: 1_800_000 } }, null, 2));
+    progress?.(`starting three party processes on 127.0.0.1:${ports.join(',')}`);
+    for (const id of [0, 1, 2]) parties.push(new BenchParty(s.configPath, id, progress, net));
+    await Promise.all(parties.map((p) => p.ready()));
+    return { configPath: s.configPath, stop };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
+
+export async function runNetwork(spec: BenchSpec, progress?: Progress, configPathIn?: string, net: NetShape | null = null): Promise<RawRun> {
+  const cluster = configPathIn ? null : await startBenchParties(progress, net);
+  const configPath = configPathIn ? resolve(configPathIn) : (cluster as BenchCluster).configPath;
+  try {
     const config = loadPartiesConfig(configPath);
     const log = createLogger({ level: 'warn', pretty: false, destination: process.stderr });
-    const client = await TriformClient.connect({ config, identity: readKeyFile(join(config.dir, 'client.key')), log, connectTimeoutMs: 60_000 });
+    const client = await TriformClient.connect({ config, identity: readKeyFile(join(config.dir, 'client.key')), log, connectTimeoutMs: 60_000, net });
     try {
       const r = await client.run(BENCH_PROGRAM, spec, (s) => benchModelClient(s, spec), { fracBits: spec.fracBits });
       const res = r.results as [PartyBenchResult, PartyBenchResult, PartyBenchResult];
@@ -104,8 +124,6 @@ export async function runNetwork(spec: BenchSpec, progress?: Progress, configPat
       client.close();
     }
   } finally {
-    for (const p of parties) p.stop();
-    await Promise.all(parties.map((p) => p.exited));
-    if (tmp) rmSync(tmp, { recursive: true, force: true });
+    await cluster?.stop();
   }
 }

@@ -1,7 +1,8 @@
 /**
- * tsx scripts/bench/party-main.ts --id N --config DIR/parties.json [--log-level warn]
+ * tsx scripts/bench/party-main.ts --id N --config DIR/parties.json [--log-level warn] [--net lan|wan|rtt=MS,mbps=N]
  *
- * A computing party (like scripts/party.ts) that serves the built-in programs PLUS 'bench/model'.
+ * A computing party (like scripts/party.ts) that serves the built-in programs PLUS 'bench/model'
+ * and 'bench/ops' (the op table of bench:protocols).
  * P0 writes the bench's progress (phases, layers) to stderr as lines starting with '[bench]'.
  * `npm run bench` starts three of these on loopback; to bench parties on other hosts, start this
  * script there with the same parties.json and pass `--config` to the bench.
@@ -13,6 +14,8 @@ import { createLogger, errInfo } from '../../src/parties/log.js';
 import { builtinPrograms } from '../../src/parties/builtin-programs.js';
 import { PartyServer } from '../../src/parties/server.js';
 import { benchModelProgram } from './program.js';
+import { benchOpsProgram } from './protocol-ops.js';
+import { parseNet } from '../../src/parties/net-shaper.js';
 
 const { values } = parseArgs({
   options: {
@@ -20,6 +23,7 @@ const { values } = parseArgs({
     config: { type: 'string' },
     key: { type: 'string' },
     'log-level': { type: 'string', default: 'warn' },
+    net: { type: 'string' },
   },
   strict: true,
 });
@@ -36,7 +40,7 @@ async function main(): Promise<void> {
   const config = loadPartiesConfig(values.config as string);
   const identity = readKeyFile(values.key ?? partyKeyFile(config, id));
   const progress = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
-  const server = new PartyServer({ config, id, identity, log, programs: builtinPrograms().register(benchModelProgram(progress)) });
+  const server = new PartyServer({ config, id, identity, log, net: parseNet(values.net), programs: builtinPrograms().register(benchModelProgram(progress)).register(benchOpsProgram) });
   await server.start();
   process.stderr.write(`[party] P${id} listening on ${server.port}\n`);
   let stopping = false;

@@ -1,6 +1,8 @@
 /** docs/cost.md from the results of `npm run bench:report`. MB = 10^6 bytes, GB = 10^9 bytes. */
 import type { CostRow, PhaseReport } from './analyze.js';
 import type { BenchResult } from './result.js';
+import type { LlamaBenchResult } from '../bench-llama.js';
+import { isShaped, llamaSection, measuredPhase, measuredSection } from './report-measured.js';
 
 export interface PumaFigure {
   label: string;
@@ -13,12 +15,14 @@ export const PUMA: Record<string, PumaFigure> = {
   'gpt2-base/32': { label: 'GPT2-base, 32 tokens → 1', seconds: 15.506, gb: 3.774 },
   'gpt2-medium/32': { label: 'GPT2-medium, 32 tokens → 1', seconds: 30.272, gb: 7.059 },
   'bert-base/128': { label: 'BERT-base, 128 tokens', seconds: 33.913, gb: 10.773 },
+  'llama-7b/8': { label: 'LLaMA-7B, 8 tokens → 1', seconds: 200.5, gb: 1.794 },
 };
 
 export interface ScenarioOutcome {
   id: string;
   args: string[];
   result?: BenchResult;
+  llama?: LlamaBenchResult;
   error?: string;
   elapsedMs: number;
 }
@@ -35,15 +39,18 @@ function mdTable(head: string[], rows: string[][], align?: string[]): string {
   return [`| ${head.join(' | ')} |`, `| ${al.join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 }
 
+/** Unshaped runs (the ones with modelled network times). */
+const unshaped = (outcomes: ScenarioOutcome[]): BenchResult[] => outcomes.flatMap((o) => (o.result && !isShaped(o.result) ? [o.result] : []));
+
 /** The GPT-2 run to break down: gpt2-base with 32 prompt tokens, else the first with decode steps. */
 export function pickGpt2(outcomes: ScenarioOutcome[]): BenchResult | undefined {
-  const rs = outcomes.flatMap((o) => (o.result ? [o.result] : []));
+  const rs = unshaped(outcomes);
   return rs.find((r) => r.model === 'gpt2-base' && r.promptTokens === 32) ?? rs.find((r) => r.model.startsWith('gpt2') && r.phases.length > 1);
 }
 
 /** The BERT run to break down: bert-base with 128 tokens, else the first BERT run. */
 export function pickBert(outcomes: ScenarioOutcome[]): BenchResult | undefined {
-  const rs = outcomes.flatMap((o) => (o.result ? [o.result] : []));
+  const rs = unshaped(outcomes);
   return rs.find((r) => r.model === 'bert-base' && r.promptTokens === 128) ?? rs.find((r) => r.model.startsWith('bert'));
 }
 
@@ -71,7 +78,7 @@ function breakdown(title: string, p: PhaseReport): string {
 }
 
 export function costMarkdown(outcomes: ScenarioOutcome[], meta: { command: string; startedAt: string; totalMs: number }): string {
-  const done = outcomes.filter((o) => o.result) as (ScenarioOutcome & { result: BenchResult })[];
+  const done = outcomes.filter((o) => o.result && !isShaped(o.result)) as (ScenarioOutcome & { result: BenchResult })[];
   const first = done[0]?.result;
   const out: string[] = [];
   out.push('# Cost per token at real model sizes');
@@ -91,20 +98,27 @@ export function costMarkdown(outcomes: ScenarioOutcome[], meta: { command: strin
   out.push('');
   out.push('## Side by side with PUMA');
   out.push('');
-  out.push('PUMA\'s published figures (Dong et al. 2023): runtime and communication summed over the three parties, on 3 × 32 vCPUs with 5 Gbps and 1 ms. Ratio = ours ÷ PUMA (below 1 is better). Our time column "LAN model" adds PUMA\'s network to compute measured on this 2-core machine, where the three parties share the cores.');
+  out.push('PUMA\'s published figures (Dong et al. 2023): runtime and communication summed over the three parties, on 3 × 32 vCPUs with 5 Gbps and 1 ms. Ratio = ours ÷ PUMA (below 1 is better). Our time column "LAN model" adds PUMA\'s network to compute measured on this 2-core machine, where the three parties share the cores; "LAN measured" is the same scenario run on links shaped to 5 Gbps and 1 ms RTT (`--net lan`). The LLaMA-7B row is EXTRAPOLATED from the layers that ran (section below), its time from in-process compute.');
   out.push('');
   const pumaRows: string[][] = [];
   for (const [key, fig] of Object.entries(PUMA)) {
     const [model, tok] = key.split('/');
     const o = done.find((d) => d.result.model === model && d.result.promptTokens === Number(tok));
+    const ll = model === 'llama-7b' ? outcomes.find((q) => q.llama && q.llama.promptTokens === Number(tok))?.llama : undefined;
+    if (ll) {
+      const p = ll.phases[0];
+      pumaRows.push([`${fig.label} (**extrapolated** from ${ll.measuredLayers} of ${ll.totalLayers} layers)`, fig.gb.toFixed(3), fig.seconds.toFixed(3), gb(p.bytesTotal), x(p.bytesTotal / 1e9 / fig.gb), String(p.rounds), `${s(p.computeMs)} (est., in-process)`, s(p.lanModelMs), '—', x(p.lanModelMs / 1000 / fig.seconds), `${(ll.memory.weightSharesBytes / 1e9).toFixed(0)} GB of weight shares (whole model)`]);
+      continue;
+    }
     if (!o) {
-      pumaRows.push([fig.label, fig.gb.toFixed(3), fig.seconds.toFixed(3), '—', '—', '—', '—', '—', '—', '—']);
+      pumaRows.push([fig.label, fig.gb.toFixed(3), fig.seconds.toFixed(3), '—', '—', '—', '—', '—', '—', '—', '—']);
       continue;
     }
     const p = firstPhase(o.result);
-    pumaRows.push([fig.label, fig.gb.toFixed(3), fig.seconds.toFixed(3), gb(p.bytesTotal), x(p.bytesTotal / 1e9 / fig.gb), String(p.rounds), s(p.ms), s(p.lanModelMs), x(p.lanModelMs / 1000 / fig.seconds), rss(o.result)]);
+    const meas = measuredPhase(outcomes, model, Number(tok), 'lan');
+    pumaRows.push([fig.label, fig.gb.toFixed(3), fig.seconds.toFixed(3), gb(p.bytesTotal), x(p.bytesTotal / 1e9 / fig.gb), String(p.rounds), s(p.ms), s(p.lanModelMs), meas ? s(meas.ms) : '—', x((meas ? meas.ms : p.lanModelMs) / 1000 / fig.seconds), rss(o.result)]);
   }
-  out.push(mdTable(['scenario', 'PUMA GB', 'PUMA s', 'ours GB', 'bytes ratio', 'ours rounds', 'ours wall s (this machine)', 'ours LAN model s', 'time ratio', 'peak RSS MB per party'], pumaRows));
+  out.push(mdTable(['scenario', 'PUMA GB', 'PUMA s', 'ours GB', 'bytes ratio', 'ours rounds', 'ours wall s (this machine)', 'ours LAN model s', 'ours LAN measured s', 'time ratio (measured if any)', 'peak RSS MB per party'], pumaRows));
   out.push('');
   out.push('GB = 10⁹ bytes (if PUMA\'s GB are 2³⁰ bytes, our byte ratios are 7% lower still).');
   out.push('');
@@ -132,6 +146,7 @@ export function costMarkdown(outcomes: ScenarioOutcome[], meta: { command: strin
   out.push('');
   const rows: string[][] = [];
   for (const o of outcomes) {
+    if (o.llama || (o.result && isShaped(o.result))) continue; // own sections below
     if (!o.result) {
       rows.push([o.id, 'FAILED', o.error?.split('\n')[0]?.slice(0, 120) ?? '', '', '', '', '', '', '', '']);
       continue;
@@ -148,6 +163,12 @@ export function costMarkdown(outcomes: ScenarioOutcome[], meta: { command: strin
   });
   out.push(mdTable(['scenario', 'shares', 'total GB', 'rounds', 'wall s', 'LAN s', 'WAN s', 'peak RSS MB per party', 'weight setup s', 'client→party MB per party', 'load avg'], runRows));
   out.push('');
+  out.push('Shares: `full` = every party holds two pseudo-random u64 components per weight, like a deployment; `trivial` = the encoded weight sits in one component and the rest are zeros, so bytes and rounds are the same but resident memory is lower than a deployment\'s.');
+  out.push('');
+  const measured = measuredSection(outcomes);
+  if (measured) out.push(measured);
+  const llama = llamaSection(outcomes);
+  if (llama) out.push(llama);
   out.push('## Breakdowns');
   out.push('');
   out.push('![bytes and time per layer and op class](cost.svg)');
@@ -188,12 +209,17 @@ export function costMarkdown(outcomes: ScenarioOutcome[], meta: { command: strin
   out.push('');
   out.push('```json');
   for (const o of outcomes) {
+    if (o.llama) {
+      const l = o.llama;
+      out.push(JSON.stringify({ id: o.id, model: l.model, extrapolated: true, measuredLayers: l.measuredLayers, totalLayers: l.totalLayers, phases: l.phases.map((p) => ({ name: p.name, bytes: p.bytesTotal, rounds: p.rounds, layerBytes: p.layer.bytesTotal, layerRounds: p.layer.rounds, computeMs: Math.round(p.computeMs) })), memory: l.memory, wallMsThisRun: l.wallMsThisRun, machine: l.machine }));
+      continue;
+    }
     if (!o.result) {
       out.push(JSON.stringify({ id: o.id, error: o.error?.split('\n')[0] ?? 'failed' }));
       continue;
     }
     const r = o.result;
-    out.push(JSON.stringify({ id: o.id, model: r.model, promptTokens: r.promptTokens, newTokens: r.newTokens, totalBytes: r.totalBytes, bytesSentPerParty: r.bytesSentPerParty, rounds: r.rounds, wallMs: r.wallMs, peakRssMbPerParty: r.peakRssMbPerParty, lanModelMs: r.lanModelMs, wanModelMs: r.wanModelMs, mode: r.mode, shares: r.shares, output: r.output, phases: r.phases.map((p) => ({ name: p.name, bytes: p.bytesTotal, rounds: p.rounds, ms: +p.ms.toFixed(1) })), ring: r.ring.config, approx: r.approx.config, machine: r.machine }));
+    out.push(JSON.stringify({ id: o.id, model: r.model, promptTokens: r.promptTokens, newTokens: r.newTokens, totalBytes: r.totalBytes, bytesSentPerParty: r.bytesSentPerParty, rounds: r.rounds, wallMs: r.wallMs, peakRssMbPerParty: r.peakRssMbPerParty, lanModelMs: r.lanModelMs, wanModelMs: r.wanModelMs, net: r.net ?? 'off', mode: r.mode, shares: r.shares, output: r.output, phases: r.phases.map((p) => ({ name: p.name, bytes: p.bytesTotal, rounds: p.rounds, ms: +p.ms.toFixed(1) })), ring: r.ring.config, approx: r.approx.config, machine: r.machine }));
   }
   out.push('```');
   out.push('');

@@ -10,6 +10,7 @@ import { describeRingConfig, type RingConfig } from '../../src/ring/config.js';
 import { parameterCount } from '../../src/model/model-shapes.js';
 import { analyze, top, type Analysis, type CostRow, type NamedRow, type PhaseReport, type ProfileRow } from './analyze.js';
 import type { RawRun } from './raw.js';
+import { netTag, NET_PRESETS, type NetShape } from '../../src/parties/net-shaper.js';
 import { LAN, WAN, specApprox, specRing, specShape, type BenchSpec, type NetworkModel } from './spec.js';
 
 export interface Machine {
@@ -46,6 +47,9 @@ export interface BenchResult {
   peakRssMbPerParty: number[];
   lanModelMs: number;
   wanModelMs: number;
+  /** Link shaping of the run ('off', or 'rtt=1,mbps=5000'): with shaping, wallMs is the measured time on that network. */
+  net: string;
+  netDescription: string;
   // ---- more detail ----
   mode: RawRun['mode'];
   shares: BenchSpec['shares'];
@@ -82,7 +86,15 @@ export interface BenchResult {
 
 const r1 = (x: number): number => Math.round(x * 10) / 10;
 
-export function buildResult(spec: BenchSpec, raw: RawRun, m: Machine): BenchResult {
+/** 'lan (5 Gbps, 1 ms RTT)', 'rtt=10,mbps=300 (300 Mbps, 10 ms RTT)' or 'off'. */
+export function netLabel(net: NetShape | null): string {
+  if (!net) return 'off';
+  const preset = (Object.keys(NET_PRESETS) as ('lan' | 'wan')[]).find((k) => netTag(NET_PRESETS[k]) === netTag(net));
+  const bw = net.mbps >= 1000 ? `${net.mbps / 1000} Gbps` : `${net.mbps} Mbps`;
+  return `${preset ?? netTag(net)} (${bw}, ${net.rttMs} ms RTT)`;
+}
+
+export function buildResult(spec: BenchSpec, raw: RawRun, m: Machine, net: NetShape | null = null): BenchResult {
   const a: Analysis = analyze(spec, raw);
   const shape = specShape(spec);
   const ring = specRing(spec);
@@ -95,6 +107,7 @@ export function buildResult(spec: BenchSpec, raw: RawRun, m: Machine): BenchResu
     raw.mode === 'in-process'
       ? 'In-process: the three parties share one JavaScript thread of this machine, so wall time is the sum of their compute; peak RSS is the one process holding all three parties.'
       : 'Network: three party processes on loopback (encrypted WebSocket links) sharing this machine\'s cores; peak RSS is per party process.',
+    ...(net ? [`Links between the parties shaped to ${netLabel(net)} (src/parties/net-shaper.ts): wall times are MEASURED on that network; the LAN/WAN model columns do not apply to a shaped run.`] : []),
     'Timings are noisy: other jobs run on this machine concurrently (see loadavg).',
     'Bytes: protocol payload between the parties (Meter); client↔party traffic (one-hot inputs, outputs) is listed separately.',
   ];
@@ -108,6 +121,8 @@ export function buildResult(spec: BenchSpec, raw: RawRun, m: Machine): BenchResu
     peakRssMbPerParty: raw.peakRssMb.map(r1),
     lanModelMs: r1(a.total.lanModelMs),
     wanModelMs: r1(a.total.wanModelMs),
+    net: netTag(net),
+    netDescription: netLabel(net),
     mode: raw.mode,
     shares: spec.shares,
     output: spec.output,

@@ -5,6 +5,7 @@
  * cost — or rejects with one MpcError (the root cause: a closed or silent link, or the first
  * party's error) within about one heartbeat timeout of the failure.
  */
+import { netTag, type NetShape } from './net-shaper.js';
 import { randomBytes } from 'node:crypto';
 import type { PartyId } from '../protocols/channel.js';
 import { PARTIES } from '../protocols/channel.js';
@@ -29,6 +30,8 @@ export interface ClientOptions {
   log?: Logger;
   /** Keep retrying to reach each party for this long (default: the handshake timeout). */
   connectTimeoutMs?: number;
+  /** Default RunOptions.net of every session (the shaping the client expects the parties to use). */
+  net?: NetShape | null;
 }
 
 export interface PartyWireStats {
@@ -60,6 +63,8 @@ export interface SessionResult<T = undefined> {
 export interface RunOptions {
   /** Fixed-point fractional bits for this session (default: the ring default). */
   fracBits?: number;
+  /** The network shaping the client expects the parties to use (checked by each party); omit to not check. */
+  net?: NetShape | null;
 }
 
 export class TriformClient {
@@ -141,6 +146,7 @@ export class TriformClient {
    */
   async run<T = undefined>(program: string, params: unknown, handler?: (s: ClientSession) => Promise<T>, opts: RunOptions = {}): Promise<SessionResult<T>> {
     const t0 = performance.now();
+    const net = opts.net !== undefined ? opts.net : this.opts.net;
     const links = (await Promise.all(PARTIES.map((j) => this.link(j)))) as [SecureLink, SecureLink, SecureLink];
     const sid = randomBytes(12).toString('hex');
     const st = new ClientSessionState(sid, links);
@@ -148,7 +154,7 @@ export class TriformClient {
     const log = this.log.child({ session: sid, program });
     try {
       const pb = Buffer.from(JSON.stringify(params ?? {}), 'utf8');
-      for (const l of links) l.sendControl({ op: 'open', s: sid, program, pb, ...(opts.fracBits === undefined ? {} : { fracBits: opts.fracBits }) });
+      for (const l of links) l.sendControl({ op: 'open', s: sid, program, pb, ...(opts.fracBits === undefined ? {} : { fracBits: opts.fracBits }), ...(net === undefined ? {} : { net: netTag(net) }) });
       const handlerDone = new Deferred<T>();
       if (handler) {
         handler(new ClientSession(st)).then(handlerDone.resolve, (e: unknown) => {

@@ -109,6 +109,8 @@ export interface SpawnOptions {
   nodeArgs?: string[];
   /** Extra arguments for scripts/party.ts (e.g. --insecure-permissions). */
   partyArgs?: string[];
+  /** More extra arguments for scripts/party.ts (e.g. ['--net', 'lan']). */
+  args?: string[];
 }
 
 /** Call `cb` with every complete line a child's output stream prints. */
@@ -126,7 +128,7 @@ export function onLines(stream: NodeJS.ReadableStream | null | undefined, cb: (l
 
 /** Start `scripts/party.ts` as a child process (stdout/stderr piped). */
 export function spawnParty(configPath: string, id: number, o: SpawnOptions = {}): ChildProcess {
-  const args = [...(o.nodeArgs ?? ['--import', 'tsx']), join(REPO_ROOT, 'scripts/party.ts'), '--id', String(id), '--config', configPath, '--log-level', o.logLevel ?? 'info', o.pretty ? '--pretty' : '--json', ...(o.partyArgs ?? [])];
+  const args = [...(o.nodeArgs ?? ['--import', 'tsx']), join(REPO_ROOT, 'scripts/party.ts'), '--id', String(id), '--config', configPath, '--log-level', o.logLevel ?? 'info', o.pretty ? '--pretty' : '--json', ...(o.partyArgs ?? []), ...(o.args ?? [])];
   return spawn(process.execPath, args, { cwd: REPO_ROOT, env: { ...process.env, ...o.env }, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 

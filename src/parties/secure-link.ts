@@ -20,6 +20,7 @@ import { closeCodeOf, codeOfClose, closeReason, peerName } from './close-codes.j
 import { SealedCounter } from './sealed-counter.js';
 import type { LinkKeys, PeerIdentity } from './handshake.js';
 import type { Logger } from './log.js';
+import { LinkShaper, type NetShape } from './net-shaper.js';
 import { decodeControl, decodeFrameHeader, encodeControl, MAX_HEADER_BYTES, MSG_CONT, MSG_CONTROL, MSG_FRAME, packr, type ControlMessage, type FrameHeader } from './wire.js';
 
 export interface LinkLimits {
@@ -34,6 +35,8 @@ export interface LinkLimits {
    * not capped here (their senders are semi-honest parties or the client itself).
    */
   maxLinkBufferBytes?: number;
+  /** Shape party↔party links (net-shaper.ts); client links are never shaped. */
+  net?: NetShape | null;
 }
 
 export interface LinkHandlers {
@@ -83,6 +86,7 @@ export class SecureLink {
   private pending: Pending | null = null;
   private readonly chunk: number;
   private readonly hwm: number;
+  private readonly shaper: LinkShaper | null;
   private closedWith: MpcError | null = null;
   private wsError: MpcError | null = null;
   private readonly timer: NodeJS.Timeout;
@@ -108,6 +112,7 @@ export class SecureLink {
     this.chunk = Math.max(1024, limits.maxPayloadBytes - 8192);
     this.hwm = 2 * limits.maxPayloadBytes;
     this.maxBuffer = !initiator && peer.role === 'client' ? (limits.maxLinkBufferBytes ?? Number.MAX_SAFE_INTEGER) : Number.MAX_SAFE_INTEGER;
+    this.shaper = limits.net && peer.role === 'party' ? new LinkShaper(limits.net) : null;
     this.ready = new Promise<void>((res, rej) => {
       this.readyResolve = res;
       this.readyReject = rej;
@@ -171,7 +176,7 @@ export class SecureLink {
   }
 
   private hasRoom(): boolean {
-    return this.ws.readyState === this.ws.OPEN && this.ws.bufferedAmount < this.hwm;
+    return this.ws.readyState === this.ws.OPEN && this.ws.bufferedAmount + (this.shaper?.queuedBytes ?? 0) < this.hwm;
   }
 
   /**
@@ -198,9 +203,12 @@ export class SecureLink {
 
   private write(b: Buffer): void {
     this.stats.wireBytesSent += b.length;
-    this.ws.send(b, { binary: true }, (err) => {
-      if (!err) this.pump();
-    });
+    const send = () =>
+      this.ws.send(b, { binary: true }, (err) => {
+        if (!err) this.pump();
+      });
+    if (this.shaper) this.shaper.send(b.length, send);
+    else send();
   }
 
   private pump(): void {
@@ -389,6 +397,7 @@ export class SecureLink {
   private finish(err: MpcError): void {
     this.closedWith = err;
     clearInterval(this.timer);
+    this.shaper?.stop();
     this.queue.length = 0;
     this.queuedBytes = 0;
     this.pending = null;

@@ -22,6 +22,7 @@ import type { Identity } from './keys.js';
 import { fromHex, toHex } from './keys.js';
 import { errInfo, silentLogger, type Logger } from './log.js';
 import type { ProgramRegistry } from './programs.js';
+import { describeNet, type NetShape } from './net-shaper.js';
 import type { SecureLink } from './secure-link.js';
 import { SessionTable } from './sessions.js';
 import type { SessionHost } from './session-run.js';
@@ -36,10 +37,13 @@ export interface PartyServerOptions {
   kernels?: RingKernels;
   /** Overrides the config's data folder. */
   dataDir?: string;
+  /** Shape the links to the other parties (`--net`, net-shaper.ts); default off. */
+  net?: NetShape | null;
 }
 
-export function linkOptions(cfg: PartiesConfig, log: Logger): LinkOptions {
+export function linkOptions(cfg: PartiesConfig, log: Logger, net: NetShape | null = null): LinkOptions {
   return {
+    net,
     heartbeatTimeoutMs: cfg.heartbeatTimeoutMs,
     maxPayloadBytes: cfg.limits.maxPayloadBytes,
     maxFrameBytes: cfg.limits.maxFrameBytes,
@@ -58,6 +62,7 @@ export class PartyServer implements SessionHost {
   readonly kernels: RingKernels;
   readonly programs: ProgramRegistry;
   readonly sessions: SessionTable;
+  readonly net: NetShape | null;
   private readonly cfg: PartiesConfig;
   private readonly identity: Identity;
   private readonly linkOpts: LinkOptions;
@@ -81,7 +86,8 @@ export class PartyServer implements SessionHost {
     this.dataDir = opts.dataDir ?? partyDataDir(opts.config, opts.id);
     this.kernels = opts.kernels ?? defaultKernels();
     this.programs = opts.programs ?? builtinPrograms();
-    this.linkOpts = linkOptions(opts.config, this.log);
+    this.net = opts.net ?? null;
+    this.linkOpts = linkOptions(opts.config, this.log, this.net);
     this.sessions = new SessionTable(this, opts.config.limits);
     this.gate = new ConnectionGate(opts.config.limits, this.log);
     if (toHex(opts.identity.publicKey) !== opts.config.parties[opts.id].publicKey) {
@@ -124,7 +130,7 @@ export class PartyServer implements SessionHost {
     wss.on('error', (e: Error) => this.log.error(errInfo(e), 'server error'));
     wss.on('connection', (ws: WebSocket, req: IncomingMessage) => this.onConnection(ws, req));
     this.wss = wss;
-    this.log.info({ host, port: this.port, programs: this.programs.names(), heartbeatTimeoutMs: this.heartbeatTimeoutMs }, `P${this.id} listening`);
+    this.log.info({ host, port: this.port, programs: this.programs.names(), heartbeatTimeoutMs: this.heartbeatTimeoutMs, net: describeNet(this.net) }, `P${this.id} listening`);
     for (const j of PARTIES) if (j > this.id) this.dial(j, 0);
   }
 

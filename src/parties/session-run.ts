@@ -20,6 +20,7 @@ import { errInfo, type Logger } from './log.js';
 import { timeout } from './mailbox.js';
 import type { ProgramRegistry } from './programs.js';
 import type { SecureLink } from './secure-link.js';
+import { netTag, type NetShape } from './net-shaper.js';
 import { type PartySession, SessionChannel } from './session-state.js';
 
 export interface SessionHost {
@@ -34,6 +35,8 @@ export interface SessionHost {
   peerLink(j: PartyId): SecureLink | null;
   /** Resolves with the peer's link once it is up; rejects with MPC_ERR_PEER_CLOSED after `ms`. */
   waitPeer(j: PartyId, ms: number): Promise<SecureLink>;
+  /** Network shaping of the party links (a public session parameter all must agree on). */
+  readonly net?: NetShape | null;
 }
 
 export function toMpcError(e: unknown): MpcError {
@@ -95,7 +98,7 @@ export async function runSession(host: SessionHost, peers: [PartyId, PartyId], s
     }
     s.status = 'running';
     const nonce = randomBytes(16);
-    for (const j of peers) (s.bound.get(j) as SecureLink).sendControl({ op: 'join', s: s.id, n: nonce });
+    for (const j of peers) (s.bound.get(j) as SecureLink).sendControl({ op: 'join', s: s.id, n: nonce, net: netTag(host.net) });
     // a peer may itself wait up to one heartbeat timeout for its other link: allow for that
     const joinMs = 2 * hb + 1000;
     const joins = await timeout(Promise.all(peers.map((j) => s.join(j).promise)), joinMs, () => {
@@ -114,7 +117,7 @@ export async function runSession(host: SessionHost, peers: [PartyId, PartyId], s
     const party = new Party({ id: host.id, channel: new SessionChannel(host.id, s), prss, cfg, meter, k: host.kernels });
     const io = new PartyClientIO(host.id, s, open.client, host.dataDir, log.child({ program }), host.clientInputTimeoutMs);
     const wire0 = peers.map((j) => ({ ...(s.bound.get(j) as SecureLink).stats }));
-    log.info({ program, client: open.clientName, ring: describeRingConfig(cfg) }, 'session start');
+    log.info({ program, client: open.clientName, ring: describeRingConfig(cfg), net: netTag(host.net) }, 'session start');
     const result = await host.programs.get(open.program).run(party, io, open.params);
     if (s.failure) throw s.failure;
     const wire = peers.map((j, k) => {

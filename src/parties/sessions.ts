@@ -23,6 +23,7 @@ import { nextParty, prevParty } from '../protocols/channel.js';
 import { MpcError } from '../protocols/errors.js';
 import { ringConfig } from '../ring/config.js';
 import type { PartyLimits } from './config.js';
+import { checkNetAgreement } from './net-shaper.js';
 import type { SecureLink } from './secure-link.js';
 import { notifyFailure, runSession, toMpcError, type SessionHost } from './session-run.js';
 import { PartySession } from './session-state.js';
@@ -196,6 +197,7 @@ export class SessionTable {
       }
       const params = this.host.programs.parse(m.program, raw);
       const cfg = ringConfig(m.fracBits === undefined ? {} : { fracBits: m.fracBits as number });
+      checkNetAgreement(this.host.net, m.net, 'the client');
       const s = this.state(sid) as PartySession;
       s.open = { program: m.program, params, paramsHash: createHash('sha256').update(m.pb).digest('hex'), fracBits: cfg.fracBits, client: link, clientName };
       s.openArrived.resolve();
@@ -319,6 +321,11 @@ export class SessionTable {
       if (!s) return;
       if (!(m.n instanceof Uint8Array) || m.n.length !== 16) return link.close('MPC_ERR_FRAME', 'malformed join nonce');
       s.noteLink(from, link);
+      try {
+        checkNetAgreement(this.host.net, m.net, `P${from}`);
+      } catch (e) {
+        return s.fail(e as MpcError);
+      }
       s.join(from).resolve({ nonce: m.n, link });
     } else if (m.op === 'abort') {
       const s = this.states.get(sid);

@@ -64,7 +64,12 @@ describe('npm run bench (smoke, in-process)', () => {
     expect(a.phases[0].layers[0].bytesTotal).toBeGreaterThan(a.phases[0].outsideLayers.bytesTotal);
     expect(b.bytesSentPerParty).toEqual(a.bytesSentPerParty);
     expect(b.rounds).toBe(a.rounds);
-    expect(formatResult(a, { profile: true })).toMatch(/Per layer — encode/);
+    expect(formatResult(a, { detail: true, profile: true })).toMatch(/Per layer — encode/);
+    const text = formatResult(a);
+    expect(text.split('\n')[0]).toMatch(/^bert-tiny 8: [\d.]+ (kB|MB) total, \d+ rounds, [\d.]+ s here; LAN [\d.]+ s, WAN [\d.]+ s \(modelled\)$/);
+    expect(text).not.toMatch(/Per layer —/); // behind --detail
+    expect(text).toMatch(/trivial shares: /);
+    expect(Number.isInteger(a.rounds) && a.phases.every((p) => Number.isInteger(p.rounds))).toBe(true);
   }, 20_000);
 
   it('gpt2-tiny --check-ranges: a rangeCheck class per layer and before the output; every other class costs what it costs unchecked', async () => {
