@@ -50,7 +50,7 @@ export function formatResult(r: BenchResult, opts: { detail?: boolean; profile?:
   out.push(headline(r));
   out.push('');
   out.push(`== ${r.model}: ${r.description}`);
-  out.push(`   ${r.promptTokens} ${r.newTokens ? `prompt tokens → ${r.newTokens} new token(s)` : 'tokens (encoder)'}; mode ${r.mode}; links ${r.netDescription}; output ${r.output}; approx preset ${r.approxPreset}`);
+  out.push(`   ${r.promptTokens} ${r.newTokens ? `prompt tokens → ${r.newTokens} new token(s)` : 'tokens (encoder)'}; mode ${r.mode}; links ${r.netDescription}; output ${r.output}; approx preset ${r.approxPreset}${r.checkRanges ? "; checked mode (range check per layer)" : ""}`);
   out.push(`   ${sharesNote(r.shares)}`);
   out.push('');
   out.push(`Phases (bytes: party-to-party payload sent by each party; ${shapedRun ? 'measured: slowest party on the shaped links' : 'wall: slowest party; LAN/WAN: modelled'})`);
