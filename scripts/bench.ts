@@ -2,7 +2,10 @@
  * npm run bench -- --model gpt2-base --prompt-tokens 32 --new-tokens 1 [--in-process] [--json]
  *                  [--profile] [--shares trivial|full] [--output logits|token] [--approx default|puma]
  *                  [--seed N] [--frac-bits 18] [--layers first|all] [--out FILE.json] [--config parties.json]
+ *                  [--threads N]
  *
+ * --threads: ring threads for the large matmuls per party process (in-process: of this process);
+ * default this machine's cores ÷ 3, at least 1. Parties already running (--config) keep their own.
  * Cost per token at real model shapes (DESIGN §8) with seeded synthetic weights: per phase
  * (prefill, each KV-cached decode step; BERT: one encoder pass), per layer and per op class —
  * bytes sent per party, total bytes, rounds, wall time, peak RSS per party, and modelled times for
@@ -22,6 +25,7 @@ import { parseArgs } from 'node:util';
 import { describeApproxConfig } from '../src/approx/index.js';
 import { describeRingConfig } from '../src/ring/config.js';
 import { MODEL_SHAPE_NAMES } from '../src/model/model-shapes.js';
+import { parseThreads, setRingThreads, closeRingThreads } from '../src/ring/threads.js';
 import { formatResult } from './bench/format.js';
 import { runInProcess } from './bench/in-process.js';
 import { runNetwork } from './bench/network.js';
@@ -30,7 +34,7 @@ import { checkSpec, DEFAULT_SPEC, LAN, specApprox, specRing, specShape, WAN, typ
 
 const USAGE = `usage: npm run bench -- --model ${MODEL_SHAPE_NAMES.join('|')} --prompt-tokens N [--new-tokens M]
          [--in-process] [--config parties.json] [--json] [--profile] [--shares trivial|full]
-         [--output logits|token] [--approx default|puma] [--seed N] [--frac-bits F] [--layers first|all] [--out FILE]`;
+         [--output logits|token] [--approx default|puma] [--seed N] [--frac-bits F] [--layers first|all] [--out FILE] [--threads N]`;
 
 const { values } = parseArgs({
   options: {
@@ -50,6 +54,7 @@ const { values } = parseArgs({
     layers: { type: 'string', default: 'first' },
     out: { type: 'string' },
     quiet: { type: 'boolean', default: false },
+    threads: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
   strict: true,
@@ -84,6 +89,7 @@ async function main(): Promise<void> {
     approx: values.approx as BenchSpec['approx'],
     fracBits: num('frac-bits', values['frac-bits']),
   });
+  const threads = parseThreads(values.threads, 3);
   const m = machine();
   const header = [
     `Triform bench: ${specShape(spec).description}`,
@@ -91,9 +97,12 @@ async function main(): Promise<void> {
     `approximations (${spec.approx}): ${describeApproxConfig(specApprox(spec))}`,
     `machine: ${m.cores} × ${m.cpu}, ${m.memGb} GB RAM (${m.freeMemGb} GB free), node ${m.node}, ${m.os}, ${m.date}, load avg ${m.loadavg1m}`,
     `network models: ${LAN.name}; ${WAN.name}`,
+    `ring threads per party: ${values.config ? "the running parties' own" : threads}`,
   ];
   for (const h of header) progress(h);
-  const raw = values['in-process'] ? await runInProcess(spec, progress) : await runNetwork(spec, progress, values.config);
+  if (values['in-process']) setRingThreads(threads);
+  const raw = values['in-process'] ? await runInProcess(spec, progress) : await runNetwork(spec, progress, values.config, threads);
+  await closeRingThreads();
   const result = buildResult(spec, raw, m);
   if (!values.json || !values.quiet) {
     console.log(header.join('\n'));

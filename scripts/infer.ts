@@ -1,8 +1,10 @@
 /**
  * npm run infer -- --prompt TEXT [--max-tokens N] [--temperature T] [--top-p P] [--seed S]
  *                  [--mode logits|token] [--model PATH] [--tokenizer PATH] [--in-process]
- *                  [--config DIR/parties.json] [--model-id ID] [--json]
+ *                  [--config DIR/parties.json] [--model-id ID] [--json] [--threads N]
  *
+ * --threads: ring threads for the large matmuls with --in-process (default: this machine's
+ * cores ÷ 3); networked, the parties use their own --threads.
  * Secure generation. --in-process runs the three parties and the client in this process over the
  * in-memory channel; otherwise the client talks to the running parties of --config (the model
  * must have been shared with `npm run share-model`).
@@ -12,6 +14,7 @@ import { HOW_TO_GET_STORIES260K, loadModel, resolveModelPath, syntheticModel, ty
 import { formatBytes, generationCost } from '../src/model/generation-cost.js';
 import { generateSecureLocal } from '../src/model/secure-local.js';
 import { describeRingConfig, DEFAULT_RING_CONFIG } from '../src/ring/config.js';
+import { closeRingThreads, parseThreads, setRingThreads } from '../src/ring/threads.js';
 import { inferRemote, type InferOptions, type InferOutcome } from './infer-remote.js';
 
 const { values: a } = parseArgs({
@@ -28,6 +31,7 @@ const { values: a } = parseArgs({
     config: { type: 'string' },
     'model-id': { type: 'string' },
     json: { type: 'boolean', default: false },
+    threads: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -65,9 +69,17 @@ async function main(): Promise<void> {
     printed = [...printed, t];
     process.stdout.write(tok.decode(printed).slice(before.length));
   };
+  if (a['in-process']) {
+    try {
+      setRingThreads(parseThreads(a.threads, 3));
+    } catch (e) {
+      fail((e as Error).message);
+    }
+  }
   const out = a['in-process']
     ? await inferInProcess({ modelPath: a.model, tokenizerPath: a.tokenizer, prompt: a.prompt, maxTokens, temperature, topP, seed, mode, onToken: stream, log })
     : await inferRemote({ configPath: a.config, modelId: a['model-id'], modelPath: a.model, tokenizerPath: a.tokenizer, prompt: a.prompt, maxTokens, temperature, topP, seed, mode, onToken: stream, log });
+  await closeRingThreads();
   const cost = generationCost(out.cost, out.wallMs);
   const per = cost.decodePerToken ?? cost.prefill;
   if (a.json) {

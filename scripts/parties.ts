@@ -1,6 +1,7 @@
 /**
- * npm run parties -- --config DIR/parties.json [--log-level info] [--pretty | --json]
+ * npm run parties -- --config DIR/parties.json [--log-level info] [--pretty | --json] [--threads N]
  *
+ * --threads: ring threads per party (default: this machine's cores ÷ 3, at least 1).
  * Starts P0, P1 and P2 as child processes on this machine with prefixed logs. Ctrl-C (SIGINT)
  * or SIGTERM stops all three. A party that exits is reported; the others keep running.
  */
@@ -9,6 +10,7 @@ import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { loadPartiesConfig } from '../src/parties/config.js';
 import { onLines, spawnParty } from '../src/parties/local-cluster.js';
+import { parseThreads } from '../src/ring/threads.js';
 
 const { values } = parseArgs({
   options: {
@@ -16,6 +18,7 @@ const { values } = parseArgs({
     'log-level': { type: 'string', default: 'info' },
     pretty: { type: 'boolean' },
     json: { type: 'boolean' },
+    threads: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
   strict: true,
@@ -23,7 +26,7 @@ const { values } = parseArgs({
 
 values.config ??= defaultConfigPath();
 if (values.help || !values.config) {
-  console.error('usage: npm run parties -- --config DIR/parties.json [--log-level L] [--pretty|--json]');
+  console.error('usage: npm run parties -- --config DIR/parties.json [--log-level L] [--pretty|--json] [--threads N]');
   process.exit(values.help ? 0 : 2);
 }
 
@@ -35,6 +38,14 @@ try {
   process.exit(1);
 }
 
+let threads: number;
+try {
+  threads = parseThreads(values.threads, 3);
+} catch (e) {
+  console.error(`parties: ${(e as Error).message}`);
+  process.exit(2);
+}
+
 const pretty = values.json ? false : (values.pretty ?? process.stdout.isTTY === true);
 const colors = ['\x1b[36m', '\x1b[35m', '\x1b[33m'];
 const prefix = (i: number) => (process.stdout.isTTY ? `${colors[i]}P${i} │\x1b[0m ` : `P${i} | `);
@@ -42,7 +53,7 @@ let alive = 3;
 let stopping = false;
 
 const children = [0, 1, 2].map((i) => {
-  const child = spawnParty(configPath, i, { logLevel: values['log-level'], pretty, ...(process.execArgv.length ? { nodeArgs: process.execArgv } : {}) });
+  const child = spawnParty(configPath, i, { logLevel: values['log-level'], pretty, env: { TRIFORM_THREADS: String(threads) }, ...(process.execArgv.length ? { nodeArgs: process.execArgv } : {}) });
   for (const [stream, out] of [[child.stdout, process.stdout], [child.stderr, process.stderr]] as const) {
     onLines(stream, (line) => out.write(prefix(i) + line + '\n'));
   }

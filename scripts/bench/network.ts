@@ -29,9 +29,10 @@ class BenchParty {
   readonly exited: Promise<number | null>;
   private listening: Promise<void>;
 
-  constructor(configPath: string, readonly id: number, progress?: Progress) {
+  constructor(configPath: string, readonly id: number, progress?: Progress, threads?: number) {
     const nodeArgs = process.execArgv.length ? process.execArgv : ['--import', 'tsx'];
-    this.child = spawn(process.execPath, [...nodeArgs, PARTY_MAIN, '--id', String(id), '--config', configPath, '--log-level', 'warn'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const extra = threads === undefined ? [] : ['--threads', String(threads)];
+    this.child = spawn(process.execPath, [...nodeArgs, PARTY_MAIN, '--id', String(id), '--config', configPath, '--log-level', 'warn', ...extra], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     this.exited = new Promise((res) => this.child.once('exit', (code, sig) => res(code ?? (sig ? -1 : null))));
     let onListen: () => void = () => undefined;
     this.listening = new Promise<void>((res) => (onListen = res));
@@ -63,7 +64,8 @@ class BenchParty {
   }
 }
 
-export async function runNetwork(spec: BenchSpec, progress?: Progress, configPathIn?: string): Promise<RawRun> {
+/** `threads`: ring threads per party process (undefined: their default, cores ÷ 3 on one host). */
+export async function runNetwork(spec: BenchSpec, progress?: Progress, configPathIn?: string, threads?: number): Promise<RawRun> {
   let configPath = configPathIn ? resolve(configPathIn) : '';
   let tmp: string | null = null;
   const parties: BenchParty[] = [];
@@ -76,7 +78,7 @@ export async function runNetwork(spec: BenchSpec, progress?: Progress, configPat
       writeFileSync(s.configPath, JSON.stringify({ ...s.config, limits: { ...s.config.limits, handshakeTimeoutMs: 20_000, clientInputTimeoutMs: 1_800_000 } }, null, 2));
       configPath = s.configPath;
       progress?.(`starting three party processes on 127.0.0.1:${ports.join(',')}`);
-      for (const id of [0, 1, 2]) parties.push(new BenchParty(configPath, id, progress));
+      for (const id of [0, 1, 2]) parties.push(new BenchParty(configPath, id, progress, threads));
       await Promise.all(parties.map((p) => p.ready()));
     }
     const config = loadPartiesConfig(configPath);

@@ -1,5 +1,5 @@
 /**
- * tsx scripts/bench/party-main.ts --id N --config DIR/parties.json [--log-level warn]
+ * tsx scripts/bench/party-main.ts --id N --config DIR/parties.json [--log-level warn] [--threads N]
  *
  * A computing party (like scripts/party.ts) that serves the built-in programs PLUS 'bench/model'.
  * P0 writes the bench's progress (phases, layers) to stderr as lines starting with '[bench]'.
@@ -12,6 +12,7 @@ import { readKeyFile } from '../../src/parties/keys.js';
 import { createLogger, errInfo } from '../../src/parties/log.js';
 import { builtinPrograms } from '../../src/parties/builtin-programs.js';
 import { PartyServer } from '../../src/parties/server.js';
+import { parseThreads, setRingThreads } from '../../src/ring/threads.js';
 import { benchModelProgram } from './program.js';
 
 const { values } = parseArgs({
@@ -20,6 +21,7 @@ const { values } = parseArgs({
     config: { type: 'string' },
     key: { type: 'string' },
     'log-level': { type: 'string', default: 'warn' },
+    threads: { type: 'string' },
   },
   strict: true,
 });
@@ -34,6 +36,7 @@ const log = createLogger({ level: values['log-level'], pretty: false });
 async function main(): Promise<void> {
   const id = asPartyId(Number(values.id), '--id');
   const config = loadPartiesConfig(values.config as string);
+  setRingThreads(parseThreads(values.threads, config.parties.filter((p) => p.host === config.parties[id].host).length));
   const identity = readKeyFile(values.key ?? partyKeyFile(config, id));
   const progress = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
   const server = new PartyServer({ config, id, identity, log, programs: builtinPrograms().register(benchModelProgram(progress)) });
