@@ -13,6 +13,7 @@ import { aShare, concatA, reshapeA } from '../protocols/share.js';
 import { addAA, addAP, matmulAA, mulAP, shlA } from '../protocols/arith.js';
 import { fMatmul, fMul } from '../protocols/fixed.js';
 import { truncA } from '../protocols/trunc.js';
+import { makeResident } from '../protocols/resident.js';
 import { encode } from '../ring/fixed-point.js';
 import { gelu, silu, softmax, layerNorm, rmsNorm, raggedArgmax, type ApproxConfig, approxConfig } from '../approx/index.js';
 import type { ClientPort } from './client-port.js';
@@ -83,13 +84,16 @@ export class SecureOps implements Ops<AShare> {
     if (x.shape.length !== rank || w.shape.length !== rank) throw new RangeError(`${label}: expected rank-${rank} operands, got ${fmtShape(x.shape)} and ${fmtShape(w.shape)}`);
   }
 
-  matmul(x: AShare, w: AShare): Promise<AShare> {
+  /** `w` of matmul/matmulT and the embedding table are model weights: made resident (see resident.ts). */
+  async matmul(x: AShare, w: AShare): Promise<AShare> {
     this.checkMatmul('matmul', x, w, 2);
+    await makeResident(w);
     return this.scope('matmul', () => fMatmul(this.party, x, w));
   }
 
-  matmulT(x: AShare, w: AShare): Promise<AShare> {
+  async matmulT(x: AShare, w: AShare): Promise<AShare> {
     this.checkMatmul('matmulT', x, w, 2);
+    await makeResident(w);
     return this.scope(this.tables.has(w) ? 'lmHead' : 'matmul', () => fMatmul(this.party, x, w, true));
   }
 
@@ -172,8 +176,9 @@ export class SecureOps implements Ops<AShare> {
    * The client one-hot encodes its tokens and shares the rows; onehot [n,V] · table [V,D] needs no
    * truncation (the one-hot is an integer matrix). Token values are not known here, only n.
    */
-  embedding(tokens: readonly number[], table: AShare): Promise<AShare> {
+  async embedding(tokens: readonly number[], table: AShare): Promise<AShare> {
     this.tables.add(table);
+    await makeResident(table);
     return this.scope('embedding', async () => {
       const onehot = await this.client.input('onehot', [tokens.length, table.shape[0]]);
       return matmulAA(this.party, onehot, table);

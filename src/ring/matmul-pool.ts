@@ -1,39 +1,22 @@
 /**
  * MatmulPool: the ring matmuls (a·b, a·bᵀ, accumulating or not) on `threads` threads — this one
- * plus threads − 1 node:worker_threads workers — over ONE shared wasm memory (the kernels built
- * with an imported shared memory, RING_WASM_SHARED_BASE64). Operands are copied into that memory
- * once per call, as the single-thread kernels do; no thread copies them again. Each thread
+ * plus threads − 1 node:worker_threads workers — over ONE shared wasm memory, the ring arena
+ * (arena.ts). Operands are copied into it once per call, as the single-thread kernels do, or not
+ * at all when resident (weights); no thread copies them again. Each thread
  * computes a disjoint column range of c (mmCols / mmTBCols) with its own packing scratch, so the
  * result is bit-identical to one thread (the ring sums are exact; only who computes which column
  * changes).
  *
- * Calls are asynchronous and run one at a time (a queue): the main thread posts the slices,
+ * Calls are asynchronous and run one at a time (the arena's queue): the main thread posts the slices,
  * computes its own slice, then awaits the workers. Workers are unref'd while idle, so an open pool
  * never keeps a process alive; `close()` terminates them. A worker that dies or throws fails the
  * current call and every later one with a RingWorkerError naming the worker, never a hang.
  */
 import { Worker } from 'node:worker_threads';
-import { RING_WASM_SHARED_BASE64 } from './_wasm.generated.js';
+import { bytesOf, ringArena, type RingArena } from './arena.js';
 import type { MatmulOp } from './kernels.js';
 
 type Ptr = number;
-
-interface SharedMemory {
-  readonly buffer: ArrayBufferLike;
-  grow(deltaPages: number): number;
-}
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { readonly exports: unknown };
-  Memory: new (d: { initial: number; maximum: number; shared: boolean }) => SharedMemory;
-}
-const WASM = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
-
-interface SharedExports {
-  heapBase(): Ptr;
-  mmCols(c: Ptr, a: Ptr, b: Ptr, M: number, K: number, N: number, acc: number, scratch: Ptr, j0: number, j1: number): void;
-  mmTBCols(c: Ptr, a: Ptr, b: Ptr, M: number, K: number, N: number, acc: number, j0: number, j1: number): void;
-}
 
 /** One slice of a call, as posted to a worker. */
 interface Slice {
@@ -65,10 +48,7 @@ parentPort.on('message', (j) => {
 });
 `;
 
-const PAGE = 65536;
-const MAX_PAGES = 65536; // 4 GiB, the wasm32 limit (and the shared build's declared maximum)
 const KC = 4096; // rows of b per k-block in mmCols (assembly/matmul.ts): the scratch a thread needs
-const bytesOf = (n: number): number => Math.ceil(n / 2) * 16;
 
 export class RingWorkerError extends Error {
   readonly code = 'RING_ERR_WORKER';
@@ -80,26 +60,18 @@ export class RingWorkerError extends Error {
 
 export class MatmulPool {
   readonly threads: number;
-  private readonly memory: SharedMemory;
-  private readonly ex: SharedExports;
-  private readonly base: Ptr;
-  private u64: BigUint64Array;
+  private readonly arena: RingArena;
   private readonly workers: Worker[] = [];
-  private queue: Promise<void> = Promise.resolve();
   private waiting: { left: number; resolve: () => void; reject: (e: Error) => void } | null = null;
   private failure: Error | null = null;
   private closing = false;
 
-  constructor(threads: number) {
+  constructor(threads: number, arena: RingArena = ringArena()) {
     if (!Number.isInteger(threads) || threads < 1 || threads > 256) throw new RangeError(`ring threads must be an integer in [1, 256], got ${threads}`);
     this.threads = threads;
-    const module = new WASM.Module(Buffer.from(RING_WASM_SHARED_BASE64, 'base64'));
-    this.memory = new WASM.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
-    this.ex = new WASM.Instance(module, { env: { memory: this.memory } }).exports as SharedExports;
-    this.base = (this.ex.heapBase() + 15) & ~15;
-    this.u64 = new BigUint64Array(this.memory.buffer);
+    this.arena = arena;
     for (let w = 1; w < threads; w++) {
-      const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { module, memory: this.memory } });
+      const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { module: arena.module, memory: arena.memory } });
       worker.on('message', (msg: string | null) => this.onDone(w, msg));
       worker.on('error', (e) => this.fail(new RingWorkerError(`ring worker ${w} crashed: ${e.message}`, { cause: e })));
       worker.on('exit', (code) => {
@@ -112,9 +84,7 @@ export class MatmulPool {
 
   /** out (+)= a·b (op 'matmul'/'matmulAcc') or a·bᵀ ('matmulTB'/'matmulTBAcc'), like RingKernels. */
   run(op: MatmulOp, out: BigUint64Array, a: BigUint64Array, b: BigUint64Array, M: number, K: number, N: number): Promise<void> {
-    const job = this.queue.then(() => this.exec(op, out, a, b, M, K, N));
-    this.queue = job.catch(() => undefined);
-    return job;
+    return this.arena.serial(() => this.exec(op, out, a, b, M, K, N));
   }
 
   /** Terminates the workers; later calls reject. Idempotent. */
@@ -137,12 +107,17 @@ export class MatmulPool {
     if (out.length !== M * N || a.length !== M * K || b.length !== K * N) {
       throw new RangeError(`pool ${op}: lengths ${out.length}, ${a.length}, ${b.length} do not fit [${M},${K}]·[${K},${N}]`);
     }
+    const { arena } = this;
+    const ra = arena.isResident(a), rb = arena.isResident(b);
     const scratch = bytesOf(8 * Math.min(Math.max(K, 1), KC));
-    const pa = this.base, pb = pa + bytesOf(M * K), pc = pb + bytesOf(K * N), ps = pc + bytesOf(M * N);
-    this.reserve(ps + this.threads * scratch);
-    this.u64.set(a, pa / 8);
-    this.u64.set(b, pb / 8);
-    if (acc) this.u64.set(out, pc / 8);
+    const start = arena.scratch((ra ? 0 : bytesOf(M * K)) + (rb ? 0 : bytesOf(K * N)) + bytesOf(M * N) + this.threads * scratch);
+    const u64 = arena.words();
+    const pa = ra ? a.byteOffset : start;
+    const pb = rb ? b.byteOffset : start + (ra ? 0 : bytesOf(M * K));
+    const pc = start + (ra ? 0 : bytesOf(M * K)) + (rb ? 0 : bytesOf(K * N)), ps = pc + bytesOf(M * N);
+    if (!ra) u64.set(a, pa / 8);
+    if (!rb) u64.set(b, pb / 8);
+    if (acc) u64.set(out, pc / 8);
     // column ranges in multiples of 8 (the packed panel width); fewer slices when N is narrow
     const width = Math.max(8, Math.ceil(N / this.threads / 8) * 8);
     const slices: Slice[] = [];
@@ -151,12 +126,12 @@ export class MatmulPool {
     const done = slices.length > 1 ? this.dispatch(slices.slice(1)) : Promise.resolve();
     try {
       const s = slices[0];
-      if (tb) this.ex.mmTBCols(s.c, s.a, s.b, M, K, N, acc, s.j0, s.j1);
-      else this.ex.mmCols(s.c, s.a, s.b, M, K, N, acc, s.s, s.j0, s.j1);
+      if (tb) arena.ex.mmTBCols(s.c, s.a, s.b, M, K, N, acc, s.j0, s.j1);
+      else arena.ex.mmCols(s.c, s.a, s.b, M, K, N, acc, s.s, s.j0, s.j1);
     } finally {
       await done; // never leave workers writing into memory the next call reuses
     }
-    out.set(this.u64.subarray(pc / 8, pc / 8 + M * N));
+    out.set(u64.subarray(pc / 8, pc / 8 + M * N));
   }
 
   private dispatch(slices: Slice[]): Promise<void> {
@@ -186,12 +161,5 @@ export class MatmulPool {
     const waiting = this.waiting;
     this.waiting = null;
     waiting?.reject(this.failure);
-  }
-
-  private reserve(end: number): void {
-    if (end > MAX_PAGES * PAGE) throw new RangeError(`ring thread pool: operands need ${end} bytes, over the 4 GiB wasm32 limit`);
-    const have = this.memory.buffer.byteLength;
-    if (end > have) this.memory.grow(Math.ceil((end - have) / PAGE));
-    if (this.u64.byteLength !== this.memory.buffer.byteLength) this.u64 = new BigUint64Array(this.memory.buffer);
   }
 }
