@@ -6,7 +6,8 @@
  *
  * `acc` = 0 overwrites c, 1 accumulates into it. c must not overlap a or b.
  *
- * mm: for each row block of a (see A_BLOCK_BYTES), b is packed 8 columns at a time into a
+ * mm: K is cut into blocks of KC rows of b (summed into c); for each row block of a (see
+ * A_BLOCK_BYTES), b is packed 8 columns at a time into a
  * scratch of K·64 bytes (`scratch`, supplied by the caller) and a 4×4 register-blocked
  * micro-kernel (4 rows of a × 4 columns of b, 64-bit products split into 32-bit halves, see
  * kernel4x4) runs over it. Leftover columns (N mod 4) and rows (M mod 4)
@@ -15,6 +16,8 @@
  * mmTB: both operands are contiguous along k, so it is a blocked dot-product kernel (2 rows of
  * a × 2 rows of b, SIMD along k, same 32-bit split) — no transpose, no scratch. A leftover row
  * of a (and M = 1) goes through a 1×8 kernel streaming 8 rows of b.
+ * mmCols / mmTBCols compute a column range [j0, j1) of c only: the slice one worker thread of
+ * src/ring/matmul-pool.ts takes (disjoint ranges write disjoint parts of c, no shared scratch).
  */
 
 /**
@@ -28,15 +31,42 @@ const TB_B_BLOCK_BYTES: usize = 32 * 1024;
 /** Below this many rows of a, packing b does not pay; every row goes through rowKernel. */
 const PACK_MIN_ROWS = 12;
 
+/**
+ * Rows of b per k-block: a packed 8-column panel of KC rows is KC·64 bytes (256 KiB, L2-resident);
+ * taller operands (the embedding's [n, 50257]·[50257, D]) are summed over k-blocks, otherwise the
+ * panels would stream from memory once per row block of a.
+ */
+const KC: i32 = 4096;
+
 export function mm(c: usize, a: usize, b: usize, M: i32, K: i32, N: i32, acc: i32, scratch: usize): void {
-  const lda = <usize>K << 3, ldb = <usize>N << 3, ldc = <usize>N << 3;
-  const M4 = M < PACK_MIN_ROWS ? 0 : M & ~3, N4 = N & ~3, nTail = N - N4;
-  const isAcc = acc != 0;
+  mmCols(c, a, b, M, K, N, acc, scratch, 0, N);
+}
+
+/**
+ * Columns [j0, j1) of c (+)= a·b (j0 a multiple of 8, or j1 = N): the slice of mm one worker
+ * thread computes; disjoint column ranges write disjoint parts of c.
+ */
+export function mmCols(c: usize, a: usize, b: usize, M: i32, K: i32, N: i32, acc: i32, scratch: usize, j0: i32, j1: i32): void {
+  const lda = <usize>K << 3, ldb = <usize>N << 3;
+  if (K == 0) {
+    if (acc == 0) for (let i = 0; i < M; i++) memory.fill(c + <usize>i * ldb + (<usize>j0 << 3), 0, <usize>(j1 - j0) << 3);
+    return;
+  }
+  for (let k0 = 0; k0 < K; k0 += KC) {
+    const kk = min<i32>(KC, K - k0);
+    mmBlock(c, a + (<usize>k0 << 3), lda, b + <usize>k0 * ldb, M, kk, N, acc != 0 || k0 > 0, scratch, j0, j1);
+  }
+}
+
+/** One k-block: a has row stride lda bytes and K (≤ KC) columns here; columns [j0, j1) of c. */
+function mmBlock(c: usize, a: usize, lda: usize, b: usize, M: i32, K: i32, N: i32, isAcc: bool, scratch: usize, j0: i32, j1: i32): void {
+  const ldb = <usize>N << 3, ldc = <usize>N << 3;
+  const M4 = M < PACK_MIN_ROWS ? 0 : M & ~3, N4 = j0 + ((j1 - j0) & ~3), nTail = j1 - N4;
   const panelBytes = <usize>K << 5;
-  const mb = max<i32>(4, <i32>(A_BLOCK_BYTES / max<usize>(lda, 8)) & ~3);
+  const mb = max<i32>(4, <i32>(A_BLOCK_BYTES / max<usize>(<usize>K << 3, 8)) & ~3);
   for (let i0 = 0; i0 < M4; i0 += mb) {
     const i1 = min<i32>(i0 + mb, M4);
-    for (let j = 0; j < N4; j += 8) {
+    for (let j = j0; j < N4; j += 8) {
       const two = j + 8 <= N4;
       packPanels(scratch, b + (<usize>j << 3), ldb, K, two);
       for (let i = i0; i < i1; i += 4) {
@@ -52,7 +82,8 @@ export function mm(c: usize, a: usize, b: usize, M: i32, K: i32, N: i32, acc: i3
       }
     }
   }
-  for (let i = M4; i < M; i++) rowKernel(a + <usize>i * lda, b, ldb, c + <usize>i * ldc, N, K, isAcc);
+  const bj = b + (<usize>j0 << 3);
+  for (let i = M4; i < M; i++) rowKernel(a + <usize>i * lda, bj, ldb, c + <usize>i * ldc + (<usize>j0 << 3), j1 - j0, K, isAcc);
 }
 
 /**
@@ -171,29 +202,34 @@ function rowKernel(a: usize, b: usize, ldb: usize, c: usize, w: i32, K: i32, acc
 }
 
 export function mmTB(c: usize, a: usize, b: usize, M: i32, K: i32, N: i32, acc: i32): void {
+  mmTBCols(c, a, b, M, K, N, acc, 0, N);
+}
+
+/** Columns [j0, j1) of c (+)= a·bᵀ, i.e. rows [j0, j1) of b: one worker thread's slice of mmTB. */
+export function mmTBCols(c: usize, a: usize, b: usize, M: i32, K: i32, N: i32, acc: i32, j0: i32, j1: i32): void {
   const ld = <usize>K << 3, ldc = <usize>N << 3;
   const isAcc = acc != 0;
   const mb = max<i32>(2, <i32>(TB_A_BLOCK_BYTES / max<usize>(ld, 8)) & ~1);
   const nb = max<i32>(8, <i32>(TB_B_BLOCK_BYTES / max<usize>(ld, 8)) & ~7);
   for (let i0 = 0; i0 < M; i0 += mb) {
     const i1 = min<i32>(i0 + mb, M);
-    for (let j0 = 0; j0 < N; j0 += nb) {
-      const j1 = min<i32>(j0 + nb, N);
+    for (let jb = j0; jb < j1; jb += nb) {
+      const je = min<i32>(jb + nb, j1);
       let i = i0;
       for (; i + 2 <= i1; i += 2) {
         const ai = a + <usize>i * ld, ci = c + <usize>i * ldc;
-        let j = j0;
-        for (; j + 2 <= j1; j += 2) dot2x2(ai, b + <usize>j * ld, ld, ci + (<usize>j << 3), ldc, K, isAcc);
-        if (j < j1) {
+        let j = jb;
+        for (; j + 2 <= je; j += 2) dot2x2(ai, b + <usize>j * ld, ld, ci + (<usize>j << 3), ldc, K, isAcc);
+        if (j < je) {
           dot1x1(ai, b + <usize>j * ld, ci + (<usize>j << 3), K, isAcc);
           dot1x1(ai + ld, b + <usize>j * ld, ci + ldc + (<usize>j << 3), K, isAcc);
         }
       }
       if (i < i1) {
         const ai = a + <usize>i * ld, ci = c + <usize>i * ldc;
-        let j = j0;
-        for (; j + 8 <= j1; j += 8) dot1x8(ai, b + <usize>j * ld, ld, ci + (<usize>j << 3), K, isAcc);
-        for (; j < j1; j++) dot1x1(ai, b + <usize>j * ld, ci + (<usize>j << 3), K, isAcc);
+        let j = jb;
+        for (; j + 8 <= je; j += 8) dot1x8(ai, b + <usize>j * ld, ld, ci + (<usize>j << 3), K, isAcc);
+        for (; j < je; j++) dot1x1(ai, b + <usize>j * ld, ci + (<usize>j << 3), K, isAcc);
       }
     }
   }

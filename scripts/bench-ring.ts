@@ -7,13 +7,21 @@
  * shapes: it runs on the first `rows` rows of a (same K, N) and `measured` says so.
  * The machine and config go to stderr.
  *
- *   npm run bench:ring            (tsx scripts/bench-ring.ts [--quick])
+ * With --threads 1,2,…: the matmul shapes again through MatmulPool (src/ring/matmul-pool.ts) per
+ * thread count, {"kernel":"wasm×T","threads":T,…} lines, then a table of G MAC/s per thread count
+ * and the speed-up over one thread on stderr.
+ *
+ *   npm run bench:ring            (tsx scripts/bench-ring.ts [--quick] [--threads 1,2])
  */
 import { cpus } from 'node:os';
 import { jsKernels, type RingKernels } from '../src/ring/kernels.js';
 import { wasmKernels } from '../src/ring/wasm-kernels.js';
+import { MatmulPool } from '../src/ring/matmul-pool.js';
 
 const quick = process.argv.includes('--quick');
+const threadsArg = process.argv.indexOf('--threads');
+const THREADS = threadsArg < 0 ? [] : (process.argv[threadsArg + 1] ?? '').split(',').map(Number);
+if (THREADS.some((t) => !Number.isInteger(t) || t < 1 || t > 256)) throw new RangeError(`--threads wants a list like 1,2, got '${process.argv[threadsArg + 1]}'`);
 const MIN_MS = quick ? 200 : 1000;
 const JS_MACS = quick ? 2e6 : 8e6; // multiply-adds per timed JS matmul sample
 
@@ -66,7 +74,7 @@ function benchElementwise(k: RingKernels, op: 'add' | 'mul' | 'bitPlanes', n: nu
 const cpu = cpus();
 console.error(`# bench-ring: ${cpu[0]?.model ?? 'unknown cpu'} x${cpu.length}, node ${process.version}, ${process.platform}-${process.arch}${quick ? ', --quick' : ''}`);
 
-const SHAPES: [number, number, number][] = [[128, 768, 768], [128, 768, 3072], [1, 768, 3072]];
+const SHAPES: [number, number, number][] = [[128, 768, 768], [128, 768, 3072], [1, 768, 3072], [32, 50257, 768]];
 for (const shape of SHAPES) {
   benchMatmul(wasmKernels, 'matmul', shape);
   benchMatmul(jsKernels, 'matmul', shape);
@@ -75,4 +83,42 @@ for (const shape of SHAPES) benchMatmul(wasmKernels, 'matmulTB', shape);
 for (const op of ['add', 'mul', 'bitPlanes'] as const) {
   benchElementwise(wasmKernels, op, 1 << 20);
   benchElementwise(jsKernels, op, 1 << 20);
+}
+
+/** Mean time of an async call, as time() does for sync ones. */
+async function timeAsync(fn: () => Promise<void>, minMs: number, minReps = 3): Promise<{ msPerCall: number; minMs: number; reps: number }> {
+  await fn();
+  let reps = 0, fastest = Infinity;
+  const t0 = performance.now();
+  let t = t0;
+  while (reps < minReps || t - t0 < minMs) {
+    await fn();
+    reps++;
+    const now = performance.now();
+    fastest = Math.min(fastest, now - t);
+    t = now;
+  }
+  return { msPerCall: (t - t0) / reps, minMs: fastest, reps };
+}
+
+if (THREADS.length > 0) {
+  // thread counts side by side per shape (not one count after the other): fairer on a noisy box
+  const pools = new Map(THREADS.map((T) => [T, T > 1 ? new MatmulPool(T) : null]));
+  const table: string[] = [];
+  for (const op of ['matmul', 'matmulTB'] as const) {
+    for (const [M, K, N] of SHAPES.filter(([m]) => m > 1)) {
+      const a = randomWords(M * K), b = randomWords(K * N), out = new BigUint64Array(M * N);
+      let base = 0;
+      for (const T of THREADS) {
+        const pool = pools.get(T);
+        const r = await timeAsync(async () => (pool ? pool.run(op, out, a, b, M, K, N) : wasmKernels[op](out, a, b, M, K, N)), MIN_MS);
+        const g = (M * K * N) / (r.msPerCall * 1e6);
+        base ||= g;
+        console.log(JSON.stringify({ kernel: `wasm×${T}`, threads: T, op, shape: [M, K, N], gmacs: Number(g.toFixed(4)), measured: { reps: r.reps, msPerCall: ms(r.msPerCall), minMs: ms(r.minMs) } }));
+        table.push(`${`${op} [${M},${K},${N}]`.padEnd(26)} threads ${String(T).padStart(2)}  ${g.toFixed(2).padStart(6)} G MAC/s  ×${(g / base).toFixed(2)} vs ${THREADS[0]}`);
+      }
+    }
+  }
+  await Promise.all([...pools.values()].map((p) => p?.close()));
+  console.error(table.join('\n'));
 }

@@ -2,8 +2,10 @@
  * npm run bench -- --model gpt2-base --prompt-tokens 32 --new-tokens 1 [--in-process] [--json]
  *                  [--profile] [--shares trivial|full] [--output logits|token] [--approx default|puma]
  *                  [--seed N] [--frac-bits 18] [--layers first|all] [--out FILE.json] [--config parties.json]
- *                  [--check-ranges] [--net lan|wan|rtt=MS,mbps=N] [--detail]
+ *                  [--check-ranges] [--net lan|wan|rtt=MS,mbps=N] [--detail] [--threads N]
  *
+ * --threads: ring threads for the large matmuls per party process (in-process: of this process);
+ * default this machine's cores ÷ 3, at least 1. Parties already running (--config) keep their own.
  * Cost per token at real model shapes (DESIGN §8) with seeded synthetic weights: per phase
  * (prefill, each KV-cached decode step; BERT: one encoder pass), per layer and per op class —
  * bytes sent per party, total bytes, rounds, wall time, peak RSS per party, and modelled times for
@@ -27,6 +29,7 @@ import { parseArgs } from 'node:util';
 import { describeApproxConfig } from '../src/approx/index.js';
 import { describeRingConfig } from '../src/ring/config.js';
 import { MODEL_SHAPE_NAMES } from '../src/model/model-shapes.js';
+import { parseThreads, setRingThreads, closeRingThreads } from '../src/ring/threads.js';
 import { formatResult } from './bench/format.js';
 import { runInProcess } from './bench/in-process.js';
 import { runNetwork } from './bench/network.js';
@@ -37,7 +40,7 @@ import { checkSpec, DEFAULT_SPEC, LAN, specApprox, specRing, specShape, WAN, typ
 const USAGE = `usage: npm run bench -- --model ${MODEL_SHAPE_NAMES.join('|')} --prompt-tokens N [--new-tokens M]
          [--in-process] [--config parties.json] [--json] [--profile] [--shares trivial|full]
          [--output logits|token] [--approx default|puma] [--seed N] [--frac-bits F] [--layers first|all] [--out FILE] [--check-ranges]
-         [${NET_USAGE}] [--detail]`;
+         [${NET_USAGE}] [--detail] [--threads N]`;
 
 const { values } = parseArgs({
   options: {
@@ -60,6 +63,7 @@ const { values } = parseArgs({
     out: { type: 'string' },
     quiet: { type: 'boolean', default: false },
     'check-ranges': { type: 'boolean', default: false },
+    threads: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
   strict: true,
@@ -97,6 +101,7 @@ async function main(): Promise<void> {
   });
   const net = parseNet(values.net);
   if (net && values['in-process']) throw new RangeError('--net shapes the links between party processes; it does not apply to --in-process');
+  const threads = parseThreads(values.threads, 3);
   const m = machine();
   const header = [
     `Triform bench: ${specShape(spec).description}`,
@@ -104,9 +109,12 @@ async function main(): Promise<void> {
     `approximations (${spec.approx}): ${describeApproxConfig(specApprox(spec))}${spec.checkRanges ? '; checked mode (one range check per layer)' : ''}`,
     `machine: ${m.cores} × ${m.cpu}, ${m.memGb} GB RAM (${m.freeMemGb} GB free), node ${m.node}, ${m.os}, ${m.date}, load avg ${m.loadavg1m}`,
     net ? `links between the parties: ${netLabel(net)}, measured` : `network models: ${LAN.name}; ${WAN.name}`,
+    `ring threads per party: ${values.config ? "the running parties' own" : threads}`,
   ];
   for (const h of header) progress(h);
-  const raw = values['in-process'] ? await runInProcess(spec, progress) : await runNetwork(spec, progress, values.config, net);
+  if (values['in-process']) setRingThreads(threads);
+  const raw = values['in-process'] ? await runInProcess(spec, progress) : await runNetwork(spec, progress, values.config, net, threads);
+  await closeRingThreads();
   const result = buildResult(spec, raw, m, net);
   if (!values.json || !values.quiet) {
     const text = formatResult(result, { detail: values.detail || values.profile, profile: values.profile, layersOf: values.layers === 'all' ? 'all' : 'first' }).split('\n');

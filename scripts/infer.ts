@@ -1,11 +1,13 @@
 /**
  * npm run infer -- --prompt TEXT [--max-tokens N] [--temperature T] [--top-p P] [--seed S]
  *                  [--mode logits|token] [--model PATH] [--tokenizer PATH] [--in-process]
- *                  [--config DIR/parties.json] [--model-id ID] [--json] [--check-ranges] [--net lan|wan|rtt=MS,mbps=N]
+ *                  [--config DIR/parties.json] [--model-id ID] [--json] [--check-ranges] [--net lan|wan|rtt=MS,mbps=N] [--threads N]
  *
  * --check-ranges: checked mode, one secure range check per layer; an out-of-range value aborts
  * with MPC_ERR_RANGE (costs extra rounds and bytes; reveals one bit per check, see README).
  *
+ * --threads: ring threads for the large matmuls with --in-process (default: this machine's
+ * cores ÷ 3); networked, the parties use their own --threads.
  * Secure generation. --in-process runs the three parties and the client in this process over the
  * in-memory channel; otherwise the client talks to the running parties of --config (the model
  * must have been shared with `npm run share-model`). --net names the link shaping the running
@@ -16,6 +18,7 @@ import { HOW_TO_GET_STORIES260K, loadModel, resolveModelPath, syntheticModel, ty
 import { formatBytes, generationCost } from '../src/model/generation-cost.js';
 import { generateSecureLocal } from '../src/model/secure-local.js';
 import { describeRingConfig, DEFAULT_RING_CONFIG } from '../src/ring/config.js';
+import { closeRingThreads, parseThreads, setRingThreads } from '../src/ring/threads.js';
 import { inferRemote, type InferOptions, type InferOutcome } from './infer-remote.js';
 import { parseNet } from '../src/parties/net-shaper.js';
 
@@ -35,6 +38,7 @@ const { values: a } = parseArgs({
     json: { type: 'boolean', default: false },
     'check-ranges': { type: 'boolean', default: false },
     net: { type: 'string' },
+    threads: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -74,9 +78,17 @@ async function main(): Promise<void> {
     printed = [...printed, t];
     process.stdout.write(tok.decode(printed).slice(before.length));
   };
+  if (a['in-process']) {
+    try {
+      setRingThreads(parseThreads(a.threads, 3));
+    } catch (e) {
+      fail((e as Error).message);
+    }
+  }
   const out = a['in-process']
     ? await inferInProcess({ modelPath: a.model, tokenizerPath: a.tokenizer, prompt: a.prompt, maxTokens, temperature, topP, seed, mode, checkRanges: a['check-ranges'], onToken: stream, log })
     : await inferRemote({ configPath: a.config, modelId: a['model-id'], modelPath: a.model, tokenizerPath: a.tokenizer, prompt: a.prompt, maxTokens, temperature, topP, seed, mode, checkRanges: a['check-ranges'], onToken: stream, log, ...(net === undefined ? {} : { net }) });
+  await closeRingThreads();
   const cost = generationCost(out.cost, out.wallMs);
   const per = cost.decodePerToken ?? cost.prefill;
   if (a.json) {

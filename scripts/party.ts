@@ -1,7 +1,9 @@
 /**
  * npm run party -- --id N --config DIR/parties.json [--key FILE] [--data-dir DIR]
- *                   [--log-level info] [--pretty | --json] [--insecure-permissions] [--net off|lan|wan|rtt=MS,mbps=N]
+ *                   [--log-level info] [--pretty | --json] [--insecure-permissions] [--net off|lan|wan|rtt=MS,mbps=N] [--threads N]
  *
+ * --threads: ring threads for the large matmuls (default: this machine's cores ÷ the parties of the
+ * config on this party's host; TRIFORM_THREADS sets the default, as `npm run parties` does).
  * Starts one computing party. It reads only its own private key (parties[N].keyFile, or --key).
  * It refuses to start when the key file or the share folder is accessible to group or others
  * (MPC_ERR_CONFIG naming the path and the chmod fix) unless --insecure-permissions is given.
@@ -17,6 +19,7 @@ import { readKeyFile } from '../src/parties/keys.js';
 import { createLogger, errInfo } from '../src/parties/log.js';
 import { PartyServer } from '../src/parties/server.js';
 import { NET_USAGE, parseNet } from '../src/parties/net-shaper.js';
+import { parseThreads, setRingThreads } from '../src/ring/threads.js';
 
 const { values } = parseArgs({
   options: {
@@ -29,6 +32,7 @@ const { values } = parseArgs({
     json: { type: 'boolean' },
     'insecure-permissions': { type: 'boolean', default: false },
     net: { type: 'string' },
+    threads: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
   strict: true,
@@ -36,7 +40,7 @@ const { values } = parseArgs({
 
 values.config ??= defaultConfigPath();
 if (values.help || values.id === undefined || !values.config) {
-  console.error(`usage: npm run party -- --id 0|1|2 --config DIR/parties.json [--key FILE] [--data-dir DIR] [--log-level L] [--pretty|--json] [--insecure-permissions] [${NET_USAGE}]`);
+  console.error(`usage: npm run party -- --id 0|1|2 --config DIR/parties.json [--key FILE] [--data-dir DIR] [--log-level L] [--pretty|--json] [--insecure-permissions] [${NET_USAGE}] [--threads N]`);
   process.exit(values.help ? 0 : 2);
 }
 
@@ -45,6 +49,9 @@ const log = createLogger({ level: values['log-level'], ...(values.pretty ? { pre
 async function main(): Promise<void> {
   const id = asPartyId(Number(values.id), '--id');
   const config = loadPartiesConfig(values.config as string);
+  const onHost = config.parties.filter((p) => p.host === config.parties[id].host).length;
+  const threads = parseThreads(values.threads ?? process.env.TRIFORM_THREADS, onHost);
+  setRingThreads(threads);
   const keyPath = values.key ?? partyKeyFile(config, id);
   const dataDir = values['data-dir'] ?? partyDataDir(config, id);
   const perms = checkPartyPermissions({ keyFile: keyPath, dataDir, insecure: values['insecure-permissions'] === true });
@@ -52,6 +59,7 @@ async function main(): Promise<void> {
   const identity = readKeyFile(keyPath);
   const server = new PartyServer({ config, id, identity, log, dataDir, net: parseNet(values.net) });
   await server.start();
+  log.info({ threads }, 'ring threads');
   let stopping = false;
   const stop = (sig: string) => {
     if (stopping) return;

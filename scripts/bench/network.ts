@@ -30,9 +30,10 @@ class BenchParty {
   readonly exited: Promise<number | null>;
   private listening: Promise<void>;
 
-  constructor(configPath: string, readonly id: number, progress?: Progress, net: NetShape | null = null) {
+  constructor(configPath: string, readonly id: number, progress?: Progress, net: NetShape | null = null, threads?: number) {
     const nodeArgs = process.execArgv.length ? process.execArgv : ['--import', 'tsx'];
-    this.child = spawn(process.execPath, [...nodeArgs, PARTY_MAIN, '--id', String(id), '--config', configPath, '--log-level', 'warn', '--net', netTag(net)], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const extra = threads === undefined ? [] : ['--threads', String(threads)];
+    this.child = spawn(process.execPath, [...nodeArgs, PARTY_MAIN, '--id', String(id), '--config', configPath, '--log-level', 'warn', '--net', netTag(net), ...extra], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     this.exited = new Promise((res) => this.child.once('exit', (code, sig) => res(code ?? (sig ? -1 : null))));
     let onListen: () => void = () => undefined;
     this.listening = new Promise<void>((res) => (onListen = res));
@@ -70,7 +71,8 @@ export interface BenchCluster {
 }
 
 /** Three bench party processes (party-main.ts) on free loopback ports with fresh keys. */
-export async function startBenchParties(progress?: Progress, net: NetShape | null = null): Promise<BenchCluster> {
+/** `threads`: ring threads per party process (undefined: their default, cores ÷ 3 on one host). */
+export async function startBenchParties(progress?: Progress, net: NetShape | null = null, threads?: number): Promise<BenchCluster> {
   const tmp = mkdtempSync(join(tmpdir(), 'triform-bench-'));
   const parties: BenchParty[] = [];
   const stop = async () => {
@@ -86,7 +88,7 @@ export async function startBenchParties(progress?: Progress, net: NetShape | nul
     const s = writeLocalSetup({ out: tmp, ports, heartbeatTimeoutMs: 300_000 });
     writeFileSync(s.configPath, JSON.stringify({ ...s.config, limits: { ...s.config.limits, handshakeTimeoutMs: 20_000, clientInputTimeoutMs: 1_800_000 } }, null, 2));
     progress?.(`starting three party processes on 127.0.0.1:${ports.join(',')}`);
-    for (const id of [0, 1, 2]) parties.push(new BenchParty(s.configPath, id, progress, net));
+    for (const id of [0, 1, 2]) parties.push(new BenchParty(s.configPath, id, progress, net, threads));
     await Promise.all(parties.map((p) => p.ready()));
     return { configPath: s.configPath, stop };
   } catch (e) {
@@ -95,8 +97,8 @@ export async function startBenchParties(progress?: Progress, net: NetShape | nul
   }
 }
 
-export async function runNetwork(spec: BenchSpec, progress?: Progress, configPathIn?: string, net: NetShape | null = null): Promise<RawRun> {
-  const cluster = configPathIn ? null : await startBenchParties(progress, net);
+export async function runNetwork(spec: BenchSpec, progress?: Progress, configPathIn?: string, net: NetShape | null = null, threads?: number): Promise<RawRun> {
+  const cluster = configPathIn ? null : await startBenchParties(progress, net, threads);
   const configPath = configPathIn ? resolve(configPathIn) : (cluster as BenchCluster).configPath;
   try {
     const config = loadPartiesConfig(configPath);

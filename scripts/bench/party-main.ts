@@ -1,5 +1,5 @@
 /**
- * tsx scripts/bench/party-main.ts --id N --config DIR/parties.json [--log-level warn] [--net lan|wan|rtt=MS,mbps=N]
+ * tsx scripts/bench/party-main.ts --id N --config DIR/parties.json [--log-level warn] [--net lan|wan|rtt=MS,mbps=N] [--threads N]
  *
  * A computing party (like scripts/party.ts) that serves the built-in programs PLUS 'bench/model'
  * and 'bench/ops' (the op table of bench:protocols).
@@ -13,6 +13,7 @@ import { readKeyFile } from '../../src/parties/keys.js';
 import { createLogger, errInfo } from '../../src/parties/log.js';
 import { builtinPrograms } from '../../src/parties/builtin-programs.js';
 import { PartyServer } from '../../src/parties/server.js';
+import { parseThreads, setRingThreads } from '../../src/ring/threads.js';
 import { benchModelProgram } from './program.js';
 import { benchOpsProgram } from './protocol-ops.js';
 import { parseNet } from '../../src/parties/net-shaper.js';
@@ -24,6 +25,7 @@ const { values } = parseArgs({
     key: { type: 'string' },
     'log-level': { type: 'string', default: 'warn' },
     net: { type: 'string' },
+    threads: { type: 'string' },
   },
   strict: true,
 });
@@ -38,6 +40,7 @@ const log = createLogger({ level: values['log-level'], pretty: false });
 async function main(): Promise<void> {
   const id = asPartyId(Number(values.id), '--id');
   const config = loadPartiesConfig(values.config as string);
+  setRingThreads(parseThreads(values.threads, config.parties.filter((p) => p.host === config.parties[id].host).length));
   const identity = readKeyFile(values.key ?? partyKeyFile(config, id));
   const progress = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
   const server = new PartyServer({ config, id, identity, log, net: parseNet(values.net), programs: builtinPrograms().register(benchModelProgram(progress)).register(benchOpsProgram) });

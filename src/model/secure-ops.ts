@@ -14,6 +14,7 @@ import { addAA, addAP, matmulAA, mulAP, shlA } from '../protocols/arith.js';
 import { fMatmul, fMul } from '../protocols/fixed.js';
 import { truncA } from '../protocols/trunc.js';
 import { enableRangeCheck, flushRangeCheck } from '../protocols/range-check.js';
+import { makeResident } from '../protocols/resident.js';
 import { encode } from '../ring/fixed-point.js';
 import { gelu, silu, softmax, layerNorm, rmsNorm, type ApproxConfig, approxConfig } from '../approx/index.js';
 import { raggedArgmax } from '../protocols/max.js';
@@ -120,13 +121,16 @@ export class SecureOps implements Ops<AShare> {
     if (x.shape.length !== rank || w.shape.length !== rank) throw new RangeError(`${label}: expected rank-${rank} operands, got ${fmtShape(x.shape)} and ${fmtShape(w.shape)}`);
   }
 
-  matmul(x: AShare, w: AShare): Promise<AShare> {
+  /** `w` of matmul/matmulT and the embedding table are model weights: made resident (see resident.ts). */
+  async matmul(x: AShare, w: AShare): Promise<AShare> {
     this.checkMatmul('matmul', x, w, 2);
+    await makeResident(w);
     return this.checked('matmul', () => this.scope('matmul', () => fMatmul(this.party, x, w)));
   }
 
-  matmulT(x: AShare, w: AShare): Promise<AShare> {
+  async matmulT(x: AShare, w: AShare): Promise<AShare> {
     this.checkMatmul('matmulT', x, w, 2);
+    await makeResident(w);
     const label = this.tables.has(w) ? 'lmHead' : 'matmul';
     return this.checked(label, () => this.scope(label, () => fMatmul(this.party, x, w, true)));
   }
@@ -219,8 +223,9 @@ export class SecureOps implements Ops<AShare> {
    * The client one-hot encodes its tokens and shares the rows; onehot [n,V] · table [V,D] needs no
    * truncation (the one-hot is an integer matrix). Token values are not known here, only n.
    */
-  embedding(tokens: readonly number[], table: AShare): Promise<AShare> {
+  async embedding(tokens: readonly number[], table: AShare): Promise<AShare> {
     this.tables.add(table);
+    await makeResident(table);
     return this.scope('embedding', async () => {
       const onehot = await this.client.input('onehot', [tokens.length, table.shape[0]]);
       return matmulAA(this.party, onehot, table);

@@ -179,23 +179,42 @@ export function matmulInto(p: Party, out: BigUint64Array, a: BigUint64Array, b: 
   }
 }
 
+/**
+ * out (+)= a·b or a·bᵀ for every batch element, through `matmulAsync` when the kernels have it
+ * (large products on the ring's worker threads), else the synchronous kernels.
+ */
+async function matmulIntoAsync(p: Party, out: BigUint64Array, a: BigUint64Array, b: BigUint64Array, d: MatmulDims, transB: boolean, acc: boolean): Promise<void> {
+  const { k } = p;
+  if (!k.matmulAsync) return matmulInto(p, out, a, b, d, transB, acc);
+  const op = transB ? (acc ? 'matmulTBAcc' : 'matmulTB') : acc ? 'matmulAcc' : 'matmul';
+  const { batch, M, K, N, broadcastY } = d;
+  if (broadcastY) return k.matmulAsync(op, out, a, b, batch * M, K, N);
+  for (let bi = 0; bi < batch; bi++) {
+    await k.matmulAsync(op, out.subarray(bi * M * N, (bi + 1) * M * N), a.subarray(bi * M * K, (bi + 1) * M * K), b.subarray(bi * K * N, (bi + 1) * K * N), M, K, N);
+  }
+}
+
 /** Party i's local 3-of-3 share of x·y (or x·yᵀ). */
-export function matmulLocal(p: Party, x: AShare, y: AShare, transB = false): { z: BigUint64Array; dims: MatmulDims } {
+export async function matmulLocal(p: Party, x: AShare, y: AShare, transB = false): Promise<{ z: BigUint64Array; dims: MatmulDims }> {
   const d = matmulDims(x.shape, y.shape, transB);
+  // the zero share is drawn before the first await, so PRSS draws stay in program order at all
+  // three parties however long the threaded product takes
+  const n = sizeOf(d.outShape);
+  const zero = p.prss.zero(n);
   // (x_i + x_{i+1}) y_i + x_i y_{i+1}: the temporary is activation-sized, never weight-sized
   const t = new BigUint64Array(x.s0.length);
   p.k.add(t, x.s0, x.s1);
-  const z = new BigUint64Array(sizeOf(d.outShape));
-  matmulInto(p, z, t, y.s0, d, transB, false);
-  matmulInto(p, z, x.s0, y.s1, d, transB, true);
-  p.k.add(z, z, p.prss.zero(z.length));
+  const z = new BigUint64Array(n);
+  await matmulIntoAsync(p, z, t, y.s0, d, transB, false);
+  await matmulIntoAsync(p, z, x.s0, y.s1, d, transB, true);
+  p.k.add(z, z, zero);
   return { z, dims: d };
 }
 
 /** Matrix product of two shared tensors (ring, no truncation): 1 round, one element per output. */
 export function matmulAA(p: Party, x: AShare, y: AShare, transB = false): Promise<AShare> {
   return scoped(p, 'matmulAA', async () => {
-    const { z, dims } = matmulLocal(p, x, y, transB);
+    const { z, dims } = await matmulLocal(p, x, y, transB);
     return reshare(p, z, dims.outShape, 'matmulAA');
   });
 }

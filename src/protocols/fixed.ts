@@ -19,7 +19,7 @@ export const fMulCost = truncAdditiveCost;
 /** Fixed-point x·y or x·yᵀ (x [B?,M,K], y [B?,K,N] or [B?,N,K]). */
 export function fMatmul(p: Party, x: AShare, y: AShare, transB = false): Promise<AShare> {
   return scoped(p, 'fMatmul', async () => {
-    const { z, dims } = matmulLocal(p, x, y, transB);
+    const { z, dims } = await matmulLocal(p, x, y, transB);
     return truncAdditive(p, z, dims.outShape, p.cfg.fracBits, 'fMatmul');
   });
 }

@@ -5,3 +5,5 @@ export * from './kernels.js';
 export * from './wasm-kernels.js';
 export * from './fixed-point.js';
 export * from './prg.js';
+export * from './threads.js';
+export { MatmulPool, RingWorkerError } from './matmul-pool.js';

@@ -11,8 +11,17 @@
  * - Lengths are validated by the caller (the protocol layer); kernels do no checks in loops.
  * - Scalars `s: bigint` are taken mod 2^64 (negative values allowed).
  */
+/** The four matrix products of RingKernels, by method name. */
+export type MatmulOp = 'matmul' | 'matmulAcc' | 'matmulTB' | 'matmulTBAcc';
+
 export interface RingKernels {
   readonly name: string;
+  /**
+   * Optional: one of the four matrix products, possibly on worker threads (see matmul-pool.ts);
+   * resolves once `out` is written, with the same result as the synchronous method. Protocol
+   * matmuls use it when present; everything else stays synchronous.
+   */
+  matmulAsync?(op: MatmulOp, out: BigUint64Array, a: BigUint64Array, b: BigUint64Array, M: number, K: number, N: number): Promise<void>;
   /** out[i] = a[i] + b[i] */
   add(out: BigUint64Array, a: BigUint64Array, b: BigUint64Array): void;
   /** out[i] = a[i] - b[i] */

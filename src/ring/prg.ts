@@ -3,7 +3,7 @@
  * Two parties holding the same seed draw identical streams as long as they draw the same
  * amounts in the same order (the protocols are deterministic given public shapes).
  */
-import { createCipheriv, createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createHash, randomBytes, type Cipher } from 'node:crypto';
 
 const BLOCK = 16;
 
@@ -12,6 +12,12 @@ export class Prg {
   /** Next unused 16-byte counter block. */
   private block = 0n;
   private zeros = new Uint8Array(0);
+  /**
+   * One AES-128-CTR stream kept across calls: every call consumes whole blocks, so the cipher's
+   * counter is always `block` — the same keystream as a fresh cipher at IV = block (OpenSSL
+   * increments the whole 128-bit big-endian counter), without building a cipher per call.
+   */
+  private cipher: Cipher | null = null;
 
   constructor(seed: Uint8Array) {
     if (!(seed instanceof Uint8Array) || seed.length !== 16) {
@@ -39,12 +45,14 @@ export class Prg {
     const blocks = Math.ceil(nbytes / BLOCK);
     const padded = blocks * BLOCK;
     if (this.zeros.length < padded) this.zeros = new Uint8Array(Math.max(padded, 2 * this.zeros.length));
-    const iv = new Uint8Array(BLOCK);
-    new DataView(iv.buffer).setBigUint64(8, this.block, false);
-    new DataView(iv.buffer).setBigUint64(0, this.block >> 64n, false);
+    if (this.cipher === null) {
+      const iv = new Uint8Array(BLOCK);
+      new DataView(iv.buffer).setBigUint64(8, BigInt.asUintN(64, this.block), false);
+      new DataView(iv.buffer).setBigUint64(0, this.block >> 64n, false);
+      this.cipher = createCipheriv('aes-128-ctr', this.key, iv);
+    }
     this.block += BigInt(blocks);
-    const cipher = createCipheriv('aes-128-ctr', this.key, iv);
-    const out = cipher.update(this.zeros.subarray(0, padded));
+    const out = this.cipher.update(this.zeros.subarray(0, padded));
     return new Uint8Array(out.buffer, out.byteOffset, nbytes);
   }
 

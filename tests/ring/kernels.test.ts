@@ -309,6 +309,18 @@ describe('large inputs and memory growth', () => {
       }
     },
   );
+  it.each([
+    [13, 8200, 9],
+    [5, 4500, 13],
+  ])('tall K (%i×%i·%i, several k-blocks): matmul and matmulAcc equal the BigInt reference', (M, K, N) => {
+    const a = sample(M * K), b = sample(K * N), init = sample(M * N);
+    for (const op of ['matmul', 'matmulAcc'] as const) {
+      const ow = init.slice(), oj = init.slice();
+      wasmKernels[op](ow, a, b, M, K, N);
+      jsKernels[op](oj, a, b, M, K, N);
+      expectSame(ow, oj);
+    }
+  });
   it('rejects mismatched lengths before touching memory', () => {
     expect(() => wasmKernels.add(new BigUint64Array(3), new BigUint64Array(3), new BigUint64Array(2))).toThrow(RangeError);
     expect(() => wasmKernels.matmul(new BigUint64Array(4), new BigUint64Array(4), new BigUint64Array(3), 2, 2, 2)).toThrow(RangeError);
