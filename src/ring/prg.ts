@@ -62,7 +62,10 @@ export class Prg {
    */
   skip(nbytes: number): void {
     if (!Number.isInteger(nbytes) || nbytes < 0) throw new RangeError(`PRG skip needs a byte count >= 0, got ${nbytes}`);
-    this.block += BigInt(Math.ceil(nbytes / BLOCK));
+    const blocks = Math.ceil(nbytes / BLOCK);
+    if (blocks === 0) return;
+    this.block += BigInt(blocks);
+    this.cipher = null; // the kept cipher's counter is behind now: the next draw restarts at `block`
   }
 
   /** `n` uniformly random elements of Z_2^64. */

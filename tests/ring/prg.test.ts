@@ -28,4 +28,18 @@ describe('Prg', () => {
     const r = prg.ring(3);
     expect(Buffer.from(r.buffer, r.byteOffset, 24).equals(Buffer.from(reference(key, block, 24)))).toBe(true);
   });
+
+  it('skip(n) leaves the stream where drawing n bytes would (a lock-step partner that draws them agrees)', () => {
+    const key = Uint8Array.from({ length: 16 }, (_, i) => 255 - i);
+    const a = new Prg(key);
+    const b = new Prg(key);
+    for (const n of [24, 1, 0, 8000, 17]) {
+      a.bytes(40);
+      b.bytes(40); // both have a cipher in flight
+      a.bytes(n);
+      b.skip(n);
+      expect(b.blocksDrawn).toBe(a.blocksDrawn);
+      expect(Buffer.from(b.bytes(64)).equals(Buffer.from(a.bytes(64))), `after skipping ${n}`).toBe(true);
+    }
+  });
 });
