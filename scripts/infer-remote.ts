@@ -1,4 +1,5 @@
 /** The networked half of `npm run infer`: the client talks to the three running parties. */
+import { existsSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { loadTokenizer, resolveModelPath, type TextTokenizer } from '../src/model/checkpoint.js';
 import type { GenerateResult } from '../src/model/generate.js';
@@ -42,10 +43,12 @@ export interface InferOutcome {
 }
 
 export async function inferRemote(o: RemoteInferOptions): Promise<InferOutcome> {
+  const modelPath = resolveModelPath(o.modelPath);
+  // the client reads the checkpoint only for its tokenizer, but a wrong path is a mistake to report as such
+  if (modelPath && !existsSync(modelPath)) throw new MpcError('MPC_ERR_INPUT', `model not found: ${modelPath} does not exist`);
   const configPath = resolve(o.configPath ?? defaultConfigPath());
   const config = loadPartiesConfig(configPath);
   const identity = readKeyFile(o.keyPath ?? resolve(config.dir, 'client.key'));
-  const modelPath = resolveModelPath(o.modelPath);
   const modelId = o.modelId ?? (modelPath ? basename(modelPath).replace(/\.bin$/, '').replace(/[^A-Za-z0-9._-]/g, '_') : undefined);
   if (!modelId) throw new MpcError('MPC_ERR_INPUT', 'which model? pass --model-id ID (as shared with npm run share-model) or --model PATH');
   const client = await TriformClient.connect({ config, identity, log: createLogger({ level: 'warn', destination: process.stderr }) });

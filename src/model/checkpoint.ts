@@ -73,7 +73,7 @@ export interface CheckpointWeights {
 
 /** Weights of a llama2.c `.bin` or a Hugging Face GPT-2 directory (format by path). */
 export function loadCheckpointWeights(path: string): CheckpointWeights {
-  if (!existsSync(path)) throw new Error(`model not found: ${path}`);
+  if (!existsSync(path)) throw new Error(`model not found: ${path} does not exist`);
   if (statSync(path).isDirectory()) {
     const w = loadGpt2Checkpoint(path);
     const c = w.config;
