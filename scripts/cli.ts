@@ -16,6 +16,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { relative } from 'node:path';
 import { defaultConfigPath } from '../src/parties/config.js';
+import { LOG_LEVELS } from '../src/parties/log.js';
 
 export { Option };
 
@@ -24,8 +25,6 @@ export class UsageError extends Error {
   readonly exitCode = 2;
 }
 
-/** pino levels accepted by --log-level. */
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 const bounds = (o: { min?: number; max?: number; above?: number }): string =>
@@ -81,6 +80,9 @@ export function configOption(what = 'parties.json of the parties'): Option {
 export function logLevelOption(dflt: LogLevel): Option {
   return new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default(dflt);
 }
+
+/** Fixed-point fractional bits the protocols support: a product of two values needs |x·y| < 2^(63−2f). */
+export const FRAC_BITS = { min: 8, max: 24, why: '8..24: fewer loses the approximations, more overflows products' } as const;
 
 /** Print a usage mistake and exit 2. */
 export function usageExit(name: string, message: string): never {

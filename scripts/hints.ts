@@ -27,6 +27,7 @@ export function partyHint(e: unknown, configPath: string): string | undefined {
     }
     return `are the parties of ${cfg} running? start them with \`npm run parties -- --config ${cfg}\` (or one with \`npm run party -- --id N\`)`;
   }
+  if (/already exists/.test(err.message ?? '')) return 'add --overwrite to replace it, or pick another --model-id';
   if (/is not stored/.test(err.message ?? '')) return 'share it first: `npm run share-model -- --model $MODEL` (see README, "Running parties yourself")';
   return undefined;
 }

@@ -1,7 +1,7 @@
 /** The networked half of `npm run infer`: the client talks to the three running parties. */
 import { existsSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
-import { loadTokenizer, resolveModelPath, type TextTokenizer } from '../src/model/checkpoint.js';
+import { byteTokenizer, loadTokenizer, resolveModelPath, type TextTokenizer } from '../src/model/checkpoint.js';
 import type { GenerateResult } from '../src/model/generate.js';
 import type { MergedCost } from '../src/protocols/meter.js';
 import { MpcError } from '../src/protocols/errors.js';
@@ -56,8 +56,9 @@ export async function inferRemote(o: RemoteInferOptions): Promise<InferOutcome> 
     const { meta, fracBits } = await remoteModelMeta(client, modelId);
     const c = meta.config as { vocabSize: number; seqLen?: number; nPositions?: number };
     const contextLength = c.seqLen ?? c.nPositions ?? 0;
-    if (!modelPath && !o.tokenizerPath) throw new MpcError('MPC_ERR_INPUT', `the client needs the tokenizer of '${modelId}': pass --model PATH (the checkpoint, for its tokenizer) or --tokenizer PATH`);
-    const tokenizer = loadTokenizer(meta.arch, modelPath ?? (o.tokenizerPath as string), c.vocabSize, o.tokenizerPath);
+    const synthetic = meta.tokenizer === 'bytes';
+    if (!synthetic && !modelPath && !o.tokenizerPath) throw new MpcError('MPC_ERR_INPUT', `the client needs the tokenizer of '${modelId}': pass --model PATH (the checkpoint, for its tokenizer) or --tokenizer PATH`);
+    const tokenizer = synthetic ? byteTokenizer : loadTokenizer(meta.arch, modelPath ?? (o.tokenizerPath as string), c.vocabSize, o.tokenizerPath);
     o.log(`model '${modelId}' at the parties of ${configPath}: ${meta.summary ?? meta.arch}`);
     const prompt = tokenizer.encode(o.prompt);
     const t0 = performance.now();
@@ -67,13 +68,13 @@ export async function inferRemote(o: RemoteInferOptions): Promise<InferOutcome> 
       temperature: o.temperature,
       topP: o.topP,
       seed: o.seed,
-      stopTokens: meta.arch === 'gpt2' ? [50256] : [1, 2],
+      stopTokens: synthetic ? [] : meta.arch === 'gpt2' ? [50256] : [1, 2],
       vocabSize: c.vocabSize,
       contextLength,
       ring: ringConfig({ fracBits }),
       onToken: (t) => o.onToken?.(t, tokenizer),
     });
-    return { result: r.local, cost: r.cost, wallMs: performance.now() - t0, tokenizer, promptTokens: prompt.length, source: `${modelId}@${configPath}`, synthetic: false };
+    return { result: r.local, cost: r.cost, wallMs: performance.now() - t0, tokenizer, promptTokens: prompt.length, source: `${modelId}@${configPath}`, synthetic };
   } finally {
     client.close();
   }

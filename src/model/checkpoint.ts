@@ -125,7 +125,7 @@ export function loadModel(path: string, tokenizerPath?: string): LoadedModel {
 }
 
 /** Byte tokenizer for the synthetic model: ids 3.. are bytes, 1 = BOS. */
-const byteTokenizer: TextTokenizer = {
+export const byteTokenizer: TextTokenizer = {
   encode: (text) => [1, ...Array.from(new TextEncoder().encode(text), (b) => b + 3)],
   decode: (ids) => new TextDecoder('utf-8', { fatal: false }).decode(Uint8Array.from(ids.filter((t) => t >= 3), (t) => t - 3)),
 };

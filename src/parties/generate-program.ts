@@ -22,6 +22,8 @@ export const modelMetaSchema = z.object({
   arch: z.enum(['llama', 'gpt2']),
   config: z.record(z.string(), z.unknown()),
   summary: z.string().optional(),
+  /** 'bytes': a synthetic model (share-model --synthetic) whose clients use the byte tokenizer. */
+  tokenizer: z.literal('bytes').optional(),
 });
 export type ModelMeta = z.infer<typeof modelMetaSchema>;
 

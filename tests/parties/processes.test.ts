@@ -59,7 +59,7 @@ afterAll(async () => {
 
 describe('party processes', () => {
   it('the selftest CLI passes and its cost equals the in-memory run', async () => {
-    const { code, stdout } = await runCli(['--config', setup.configPath, '--size', '12', '--compare']);
+    const { code, stdout } = await runCli(['--config', setup.configPath, '--size', '12', '--compare', '--json']);
     const out = JSON.parse(stdout.trim().split('\n').at(-1) as string);
     expect(out).toMatchObject({ ok: true, error: null, costMatchesLocal: true, size: 12 });
     expect(out.bytesPerParty).toEqual(out.local.bytesPerParty);
