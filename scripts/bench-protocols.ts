@@ -14,6 +14,9 @@ import { mulA1B } from '../src/protocols/bitmul.js';
 import { fMatmul } from '../src/protocols/fixed.js';
 import { Prg } from '../src/ring/prg.js';
 import { aShare } from '../src/protocols/share.js';
+import { command, parse, runMain } from './cli.js';
+
+parse(command('bench:protocols', 'Wall time, bytes per party and rounds of the core protocol ops (three parties in this process); JSON lines.'));
 
 const N = 1 << 20;
 
@@ -56,7 +59,4 @@ async function main(): Promise<void> {
   await bench('fMatmul', 128 * 768, [[128, 768], [768, 768]], none, (p, [a, b]) => fMatmul(p, a, b));
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
+runMain('bench:protocols', main);

@@ -16,33 +16,35 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import type { BenchResult } from './bench/result.js';
 import { costMarkdown, pickBert, pickGpt2, type ScenarioOutcome } from './bench/report-md.js';
 import { costSvg } from './bench/svg.js';
+import { command, int, oneOf, parse, runMain } from './cli.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
-const { values } = parseArgs({
-  options: {
-    'in-process': { type: 'boolean', default: false },
-    only: { type: 'string' },
-    save: { type: 'string', default: join(tmpdir(), 'triform-bench-report.json') },
-    load: { type: 'string' },
-    'medium-shares': { type: 'string', default: 'trivial' },
-    'new-tokens': { type: 'string', default: '8' },
-    'docs-dir': { type: 'string', default: join(ROOT, 'docs') },
-    /** Tiny shapes instead of the real ones (checks the report pipeline in seconds). */
-    tiny: { type: 'boolean', default: false },
-    help: { type: 'boolean', short: 'h', default: false },
-  },
-  strict: true,
-});
-
-if (values.help) {
-  console.error('usage: npm run bench:report -- [--in-process] [--only SUBSTR] [--save FILE] [--load FILE] [--medium-shares trivial|full] [--new-tokens N]');
-  process.exit(0);
+interface Opts {
+  inProcess?: boolean;
+  only?: string;
+  save: string;
+  load?: string;
+  mediumShares: 'trivial' | 'full';
+  newTokens: number;
+  docsDir: string;
+  tiny?: boolean;
 }
+
+const values = parse<Opts>(
+  command('bench:report', "Run PUMA's scenarios with the bench (many minutes) and write docs/cost.md and docs/cost.svg.")
+    .option('--in-process', 'the three parties in the bench process')
+    .option('--only <substr>', 'only the scenarios whose id contains this')
+    .option('--save <file>', 'save results after every scenario', join(tmpdir(), 'triform-bench-report.json'))
+    .option('--load <file>', 'regenerate the docs from saved results, run nothing')
+    .option('--medium-shares <mode>', 'weight shares of GPT-2 medium', oneOf(['trivial', 'full'] as const), 'trivial')
+    .option('--new-tokens <n>', 'tokens of the 32-token runs (decode steps 2..N)', int({ min: 1, max: 1024 }), 8)
+    .option('--docs-dir <dir>', 'where cost.md and cost.svg go', join(ROOT, 'docs'))
+    .option('--tiny', 'tiny shapes instead of the real ones (checks the pipeline in seconds)'),
+);
 
 interface Scenario {
   id: string;
@@ -50,7 +52,7 @@ interface Scenario {
 }
 
 function scenarios(): Scenario[] {
-  const nt = values['new-tokens'] as string;
+  const nt = String(values.newTokens);
   const list: Scenario[] = [];
   if (values.tiny) {
     for (const n of [4, 8]) list.push({ id: `gpt2-tiny ${n}→${n === 8 ? nt : '1'}`, args: ['--model', 'gpt2-tiny', '--prompt-tokens', String(n), '--new-tokens', n === 8 ? nt : '1'] });
@@ -59,7 +61,7 @@ function scenarios(): Scenario[] {
   }
   for (const model of ['gpt2-base', 'gpt2-medium']) {
     // full shares need two u64 components per weight per party: ~5.7 GB per party for medium, ×3 processes
-    const shares = model === 'gpt2-medium' ? (values['medium-shares'] as string) : 'full';
+    const shares = model === 'gpt2-medium' ? values.mediumShares : 'full';
     for (const n of [16, 32, 64]) {
       const m = n === 32 ? nt : '1';
       list.push({ id: `${model} ${n}→${m}`, args: ['--model', model, '--prompt-tokens', String(n), '--new-tokens', m, '--shares', shares] });
@@ -74,7 +76,7 @@ const t0 = performance.now();
 const say = (msg: string) => process.stderr.write(`[report ${((performance.now() - t0) / 60000).toFixed(1).padStart(5)} min] ${msg}\n`);
 
 function runScenario(sc: Scenario, outFile: string): Promise<ScenarioOutcome> {
-  const args = [...sc.args, ...(values['in-process'] ? ['--in-process'] : []), '--out', outFile];
+  const args = [...sc.args, ...(values.inProcess ? ['--in-process'] : []), '--out', outFile];
   const nodeArgs = process.execArgv.length ? process.execArgv : ['--import', 'tsx'];
   const started = performance.now();
   return new Promise((res) => {
@@ -102,9 +104,9 @@ function runScenario(sc: Scenario, outFile: string): Promise<ScenarioOutcome> {
 }
 
 function writeDocs(outcomes: ScenarioOutcome[], startedAt: string, totalMs: number): void {
-  const dir = values['docs-dir'] as string;
-  const command = `npm run bench:report${values['in-process'] ? ' -- --in-process' : ''}`;
-  writeFileSync(join(dir, 'cost.md'), costMarkdown(outcomes, { command, startedAt, totalMs }));
+  const dir = values.docsDir;
+  const rerun = `npm run bench:report${values.inProcess ? ' -- --in-process' : ''}`;
+  writeFileSync(join(dir, 'cost.md'), costMarkdown(outcomes, { command: rerun, startedAt, totalMs }));
   const panels = [];
   const base = pickGpt2(outcomes);
   if (base) {
@@ -131,7 +133,7 @@ async function main(): Promise<void> {
     return;
   }
   const list = scenarios();
-  say(`${list.length} scenarios, ${values['in-process'] ? 'in-process' : 'three party processes on loopback'}; results saved to ${values.save}`);
+  say(`${list.length} scenarios, ${values.inProcess ? 'in-process' : 'three party processes on loopback'}; results saved to ${values.save}`);
   const tmp = mkdtempSync(join(tmpdir(), 'triform-report-'));
   const outcomes: ScenarioOutcome[] = [];
   try {
@@ -141,7 +143,7 @@ async function main(): Promise<void> {
       outcomes.push(o);
       if (o.result) say(`${sc.id}: ${(o.result.totalBytes / 1e9).toFixed(3)} GB, ${o.result.rounds} rounds, wall ${(o.result.wallMs / 1000).toFixed(1)} s (${(o.elapsedMs / 1000).toFixed(0)} s with setup)`);
       else say(`${sc.id}: FAILED ${o.error}`);
-      writeFileSync(values.save as string, JSON.stringify({ startedAt, totalMs: performance.now() - t0, outcomes }) + '\n');
+      writeFileSync(values.save, JSON.stringify({ startedAt, totalMs: performance.now() - t0, outcomes }) + '\n');
     }
   } finally {
     rmSync(tmp, { recursive: true, force: true });
@@ -150,7 +152,4 @@ async function main(): Promise<void> {
   if (outcomes.some((o) => !o.result)) process.exitCode = 1;
 }
 
-main().catch((e: unknown) => {
-  console.error(`bench:report: ${(e as Error)?.stack ?? String(e)}`);
-  process.exit(1);
-});
+runMain('bench:report', main);

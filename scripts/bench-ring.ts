@@ -12,8 +12,11 @@
 import { cpus } from 'node:os';
 import { jsKernels, type RingKernels } from '../src/ring/kernels.js';
 import { wasmKernels } from '../src/ring/wasm-kernels.js';
+import { command, parse } from './cli.js';
 
-const quick = process.argv.includes('--quick');
+const { quick = false } = parse<{ quick?: boolean }>(
+  command('bench:ring', 'Ring kernel throughput (wasm and the BigInt reference), one JSON object per line.').option('--quick', 'shorter timings (200 ms per kernel)'),
+);
 const MIN_MS = quick ? 200 : 1000;
 const JS_MACS = quick ? 2e6 : 8e6; // multiply-adds per timed JS matmul sample
 

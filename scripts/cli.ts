@@ -119,8 +119,10 @@ function reword(e: CommanderError, cmd: Command): string {
       return m ? `unknown option ${m[1]}${m[2] ? ` (did you mean ${m[2]}?)` : ''}` : msg;
     }
     case 'commander.invalidArgument': {
-      const m = /option '(\S+)[^']*' argument '(.*)' is invalid\. (.*)/s.exec(msg);
-      return m ? `${m[1]} ${m[3].replace(/^Allowed choices are (.*?)\.?$/s, 'must be one of $1')}, got '${m[2]}'` : msg;
+      const m = /option '(\S+)[^']*' argument '(.*)' is invalid\. (.*)/s.exec(msg) ?? /command-argument value '(.*)' is invalid for argument '(\S+)'\. (.*)/s.exec(msg);
+      if (!m) return msg;
+      const [what, value] = m[0].startsWith('option') ? [m[1], m[2]] : [`<${m[2]}>`, m[1]];
+      return `${what} ${m[3].replace(/^Allowed choices are (.*?)\.?$/s, 'must be one of $1')}, got '${value}'`;
     }
     case 'commander.optionMissingArgument': {
       const m = /option '(\S+)( [^']*)?' argument missing/.exec(msg);

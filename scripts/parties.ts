@@ -4,34 +4,32 @@
  * Starts P0, P1 and P2 as child processes on this machine with prefixed logs. Ctrl-C (SIGINT)
  * or SIGTERM stops all three. A party that exits is reported; the others keep running.
  */
-import { defaultConfigPath } from '../src/parties/config.js';
-import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { loadPartiesConfig } from '../src/parties/config.js';
 import { onLines, spawnParty } from '../src/parties/local-cluster.js';
+import { command, configOption, logLevelOption, parse, type LogLevel } from './cli.js';
 
-const { values } = parseArgs({
-  options: {
-    config: { type: 'string' },
-    'log-level': { type: 'string', default: 'info' },
-    pretty: { type: 'boolean' },
-    json: { type: 'boolean' },
-    help: { type: 'boolean', short: 'h', default: false },
-  },
-  strict: true,
-});
-
-values.config ??= defaultConfigPath();
-if (values.help || !values.config) {
-  console.error('usage: npm run parties -- --config DIR/parties.json [--log-level L] [--pretty|--json]');
-  process.exit(values.help ? 0 : 2);
+interface Opts {
+  config: string;
+  logLevel: LogLevel;
+  pretty?: boolean;
+  json?: boolean;
 }
+
+const values = parse<Opts>(
+  command('parties', 'Run P0, P1 and P2 on this machine as child processes with prefixed logs; Ctrl-C stops all three.')
+    .addOption(configOption())
+    .addOption(logLevelOption('info'))
+    .option('--pretty', 'human-readable logs (default on a terminal)')
+    .option('--json', 'JSON log lines even on a terminal'),
+);
 
 const configPath = resolve(values.config);
 try {
   loadPartiesConfig(configPath); // fail here, once, with the field name
 } catch (e) {
-  console.error(`parties: ${(e as Error).message}`);
+  const missing = (e as { message?: string }).message?.startsWith('cannot read parties config');
+  console.error(`parties: ${(e as Error).message}${missing ? '\nhint: create keys and the config with `npm run keys` first' : ''}`);
   process.exit(1);
 }
 
@@ -42,7 +40,7 @@ let alive = 3;
 let stopping = false;
 
 const children = [0, 1, 2].map((i) => {
-  const child = spawnParty(configPath, i, { logLevel: values['log-level'], pretty, ...(process.execArgv.length ? { nodeArgs: process.execArgv } : {}) });
+  const child = spawnParty(configPath, i, { logLevel: values.logLevel, pretty, ...(process.execArgv.length ? { nodeArgs: process.execArgv } : {}) });
   for (const [stream, out] of [[child.stdout, process.stdout], [child.stderr, process.stderr]] as const) {
     onLines(stream, (line) => out.write(prefix(i) + line + '\n'));
   }

@@ -1,47 +1,47 @@
 /**
- * npm run party -- --id N --config DIR/parties.json [--key FILE] [--data-dir DIR]
+ * npm run party -- --id N [--config DIR/parties.json] [--key FILE] [--data-dir DIR]
  *                   [--log-level info] [--pretty | --json]
  *
  * Starts one computing party. It reads only its own private key (parties[N].keyFile, or --key).
  * SIGINT/SIGTERM stop it cleanly.
  */
-import { defaultConfigPath } from '../src/parties/config.js';
-import { parseArgs } from 'node:util';
 import { MpcError } from '../src/protocols/errors.js';
-import { asPartyId, loadPartiesConfig, partyKeyFile } from '../src/parties/config.js';
+import { loadPartiesConfig, partyKeyFile } from '../src/parties/config.js';
 import { readKeyFile } from '../src/parties/keys.js';
 import { createLogger, errInfo } from '../src/parties/log.js';
 import { PartyServer } from '../src/parties/server.js';
+import { command, configOption, logLevelOption, oneOf, parse, type LogLevel } from './cli.js';
 
-const { values } = parseArgs({
-  options: {
-    id: { type: 'string' },
-    config: { type: 'string' },
-    key: { type: 'string' },
-    'data-dir': { type: 'string' },
-    'log-level': { type: 'string', default: 'info' },
-    pretty: { type: 'boolean' },
-    json: { type: 'boolean' },
-    help: { type: 'boolean', short: 'h', default: false },
-  },
-  strict: true,
-});
-
-values.config ??= defaultConfigPath();
-if (values.help || values.id === undefined || !values.config) {
-  console.error('usage: npm run party -- --id 0|1|2 --config DIR/parties.json [--key FILE] [--data-dir DIR] [--log-level L] [--pretty|--json]');
-  process.exit(values.help ? 0 : 2);
+interface Opts {
+  id: '0' | '1' | '2';
+  config: string;
+  key?: string;
+  dataDir?: string;
+  logLevel: LogLevel;
+  pretty?: boolean;
+  json?: boolean;
 }
 
-const log = createLogger({ level: values['log-level'], ...(values.pretty ? { pretty: true } : values.json ? { pretty: false } : {}) });
+const values = parse<Opts>(
+  command('party', 'Run one computing party (P0, P1 or P2) until SIGINT/SIGTERM.')
+    .requiredOption('--id <n>', 'which party: 0, 1 or 2', oneOf(['0', '1', '2'] as const))
+    .addOption(configOption())
+    .option('--key <file>', "this party's private key (default: parties[N].keyFile of the config)")
+    .option('--data-dir <dir>', 'where model shares are stored (default: parties[N].dataDir)')
+    .addOption(logLevelOption('info'))
+    .option('--pretty', 'human-readable logs (default on a terminal)')
+    .option('--json', 'JSON log lines even on a terminal'),
+);
+
+const log = createLogger({ level: values.logLevel, ...(values.pretty ? { pretty: true } : values.json ? { pretty: false } : {}) });
 
 async function main(): Promise<void> {
-  const id = asPartyId(Number(values.id), '--id');
-  const config = loadPartiesConfig(values.config as string);
+  const id = Number(values.id) as 0 | 1 | 2;
+  const config = loadPartiesConfig(values.config);
   const keyPath = values.key ?? partyKeyFile(config, id);
   const identity = readKeyFile(keyPath);
   if (identity.insecureMode) log.warn({ keyFile: keyPath }, 'private key file is readable by others (chmod 600 it)');
-  const server = new PartyServer({ config, id, identity, log, ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}) });
+  const server = new PartyServer({ config, id, identity, log, ...(values.dataDir ? { dataDir: values.dataDir } : {}) });
   await server.start();
   let stopping = false;
   const stop = (sig: string) => {
