@@ -53,8 +53,7 @@ export function resolveModelPath(cli?: string): string | undefined {
 }
 
 export const HOW_TO_GET_STORIES260K = [
-  'No checkpoint found. To use a real model, download stories260K (karpathy/tinyllamas on Hugging Face,',
-  'files stories260K/stories260K.bin and stories260K/tok512.bin, MIT) into',
+  'No checkpoint found. `npm run get-model` downloads stories260K (karpathy/tinyllamas, 1 MB, MIT) into',
   `  ${join(modelsCacheDir(), 'stories260K')}/`,
   'or pass --model PATH (a llama2.c .bin or a Hugging Face GPT-2 directory), or set TRIFORM_MODEL.',
 ].join('\n');
