@@ -6,8 +6,8 @@
  * SIGINT/SIGTERM stop it cleanly.
  */
 import { MpcError } from '../src/protocols/errors.js';
-import { loadPartiesConfig, partyKeyFile } from '../src/parties/config.js';
-import { readKeyFile } from '../src/parties/keys.js';
+import { checkPartyKey, loadPartiesConfig, partyKeyFile } from '../src/parties/config.js';
+import { readKeyFile, toHex } from '../src/parties/keys.js';
 import { createLogger, errInfo } from '../src/parties/log.js';
 import { PartyServer } from '../src/parties/server.js';
 import { command, configOption, logLevelOption, oneOf, parse, type LogLevel } from './cli.js';
@@ -40,6 +40,7 @@ async function main(): Promise<void> {
   const config = loadPartiesConfig(values.config);
   const keyPath = values.key ?? partyKeyFile(config, id);
   const identity = readKeyFile(keyPath);
+  checkPartyKey(config, id, toHex(identity.publicKey), keyPath);
   if (identity.insecureMode) log.warn({ keyFile: keyPath }, 'private key file is readable by others (chmod 600 it)');
   const server = new PartyServer({ config, id, identity, log, ...(values.dataDir ? { dataDir: values.dataDir } : {}) });
   await server.start();

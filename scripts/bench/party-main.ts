@@ -6,8 +6,8 @@
  * `npm run bench` starts three of these on loopback; to bench parties on other hosts, start this
  * script there with the same parties.json and pass `--config` to the bench.
  */
-import { asPartyId, loadPartiesConfig, partyKeyFile } from '../../src/parties/config.js';
-import { readKeyFile } from '../../src/parties/keys.js';
+import { asPartyId, checkPartyKey, loadPartiesConfig, partyKeyFile } from '../../src/parties/config.js';
+import { readKeyFile, toHex } from '../../src/parties/keys.js';
 import { createLogger, errInfo } from '../../src/parties/log.js';
 import { builtinPrograms } from '../../src/parties/builtin-programs.js';
 import { PartyServer } from '../../src/parties/server.js';
@@ -27,7 +27,9 @@ const log = createLogger({ level: values.logLevel, pretty: false });
 async function main(): Promise<void> {
   const id = asPartyId(values.id, '--id');
   const config = loadPartiesConfig(values.config);
-  const identity = readKeyFile(values.key ?? partyKeyFile(config, id));
+  const keyPath = values.key ?? partyKeyFile(config, id);
+  const identity = readKeyFile(keyPath);
+  checkPartyKey(config, id, toHex(identity.publicKey), keyPath);
   const progress = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
   const server = new PartyServer({ config, id, identity, log, programs: builtinPrograms().register(benchModelProgram(progress)) });
   await server.start();
