@@ -186,6 +186,6 @@ export class TriformClient {
 
   close(): void {
     this.closed = true;
-    for (const l of this.links) if (l && !l.closed) l.close('MPC_ERR_PEER_CLOSED', 'client done');
+    for (const l of this.links) if (l && !l.closed) l.end('client done');
   }
 }
