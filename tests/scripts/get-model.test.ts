@@ -16,7 +16,7 @@ import { REPO_ROOT } from '../../src/parties/local-cluster.js';
 
 const MODELS = process.env.TRIFORM_MODELS_DIR ?? resolve(REPO_ROOT, '..', 'shared', 'models');
 const have = existsSync(join(MODELS, 'stories260K', 'stories260K.bin'));
-if (!have) console.warn(`[tests/scripts] SKIPPING get-model tests: ${MODELS} not found (see README, "Models")`);
+if (!have) console.warn(`[tests/scripts] SKIPPING get-model tests: ${MODELS} not found (see README.md, "Models for tests")`);
 
 /** What the server does to the next requests: serve, drop after N bytes, or serve garbage. */
 let mode: { kind: 'ok' } | { kind: 'drop'; after: number } | { kind: 'corrupt' } = { kind: 'ok' };
