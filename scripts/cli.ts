@@ -81,6 +81,14 @@ export function logLevelOption(dflt: LogLevel): Option {
   return new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default(dflt);
 }
 
+/** `--connect-timeout SECONDS`: how long a client waits for a busy party to answer the handshake. */
+export function connectTimeoutOption(): Option {
+  return new Option('--connect-timeout <s>', 'seconds a party may take to answer the handshake (busy parties: loading a model, many clients)').argParser(float({ above: 0, max: 3600 })).default(30);
+}
+
+/** Client options for a --connect-timeout value in seconds (a refused connection still fails after the config's handshake timeout). */
+export const patience = (s: number): { handshakeTimeoutMs: number } => ({ handshakeTimeoutMs: Math.round(s * 1000) });
+
 /** Fixed-point fractional bits the protocols support: a product of two values needs |x·y| < 2^(63−2f). */
 export const FRAC_BITS = { min: 8, max: 24, why: '8..24: fewer loses the approximations, more overflows products' } as const;
 

@@ -13,6 +13,10 @@ export function partyHint(e: unknown, configPath: string): string | undefined {
   if (err.code === 'MPC_ERR_CONFIG' && !existsSync(configPath)) {
     return `no parties config at ${cfg}: create keys and one with \`npm run keys\`, start the parties with \`npm run parties\` (or pass --config, or add --in-process where the script has it)`;
   }
+  const slow = /^handshake with P(\d) did not complete within (\d+) ms/.exec(err.message ?? '');
+  if (err.code === 'MPC_ERR_TIMEOUT' && slow) {
+    return `P${slow[1]} accepted the connection but did not finish the handshake in ${slow[2]} ms: it may be busy (loading a model, many clients); retry with more patience, e.g. --connect-timeout ${Math.max(60, 2 * Math.ceil(Number(slow[2]) / 1000))} (the parties' own limit is limits.handshakeTimeoutMs in ${cfg})`;
+  }
   if (err.code === 'MPC_ERR_PEER_CLOSED' || err.code === 'MPC_ERR_TIMEOUT') {
     if (err.party === 0 || err.party === 1 || err.party === 2) {
       let where = '';

@@ -30,6 +30,8 @@ export interface RemoteInferOptions extends InferOptions {
   configPath?: string;
   modelId?: string;
   keyPath?: string;
+  /** How long a party may take to answer the handshake. */
+  handshakeTimeoutMs?: number;
 }
 
 export interface InferOutcome {
@@ -51,7 +53,7 @@ export async function inferRemote(o: RemoteInferOptions): Promise<InferOutcome> 
   const identity = readKeyFile(o.keyPath ?? resolve(config.dir, 'client.key'));
   const modelId = o.modelId ?? (modelPath ? basename(modelPath).replace(/\.bin$/, '').replace(/[^A-Za-z0-9._-]/g, '_') : undefined);
   if (!modelId) throw new MpcError('MPC_ERR_INPUT', 'which model? pass --model-id ID (as shared with npm run share-model) or --model PATH');
-  const client = await TriformClient.connect({ config, identity, log: createLogger({ level: 'warn', destination: process.stderr }) });
+  const client = await TriformClient.connect({ config, identity, log: createLogger({ level: 'warn', destination: process.stderr }), ...(o.handshakeTimeoutMs ? { handshakeTimeoutMs: o.handshakeTimeoutMs } : {}) });
   try {
     const { meta, fracBits } = await remoteModelMeta(client, modelId);
     const c = meta.config as { vocabSize: number; seqLen?: number; nPositions?: number };

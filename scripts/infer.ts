@@ -10,7 +10,7 @@ import { HOW_TO_GET_STORIES260K, loadModel, resolveModelPath, syntheticModel, ty
 import { formatBytes, generationCost } from '../src/model/generation-cost.js';
 import { generateSecureLocal } from '../src/model/secure-local.js';
 import { describeRingConfig, DEFAULT_RING_CONFIG } from '../src/ring/config.js';
-import { command, configOption, float, int, oneOf, parse, runMain, usageExit } from './cli.js';
+import { command, configOption, connectTimeoutOption, float, int, oneOf, parse, runMain, usageExit } from './cli.js';
 import { partyHint } from './hints.js';
 import { inferRemote, type InferOptions, type InferOutcome } from './infer-remote.js';
 import { printable } from './term.js';
@@ -28,6 +28,7 @@ interface Opts {
   config: string;
   modelId?: string;
   key?: string;
+  connectTimeout: number;
   json?: boolean;
 }
 
@@ -45,6 +46,7 @@ const a = parse<Opts>(
     .addOption(configOption())
     .option('--model-id <id>', 'the id the model was shared under (default: the checkpoint file name)')
     .option('--key <file>', 'client identity key (default: client.key beside the config)')
+    .addOption(connectTimeoutOption())
     .option('--json', 'one JSON line on stdout instead of text')
     .addHelpText('after', '\nExamples:\n  npm run infer -- --in-process --prompt "Once upon a time"\n  npm run infer -- --model $MODEL --prompt "Once upon a time" --max-tokens 32   (parties running, model shared)'),
 );
@@ -65,7 +67,7 @@ async function main(): Promise<void> {
   };
   const out = a.inProcess
     ? await inferInProcess({ ...(a.model ? { modelPath: a.model } : {}), ...(a.tokenizer ? { tokenizerPath: a.tokenizer } : {}), prompt: a.prompt, maxTokens, temperature, topP, seed, mode, onToken: stream, log })
-    : await inferRemote({ configPath: a.config, modelId: a.modelId, keyPath: a.key, ...(a.model ? { modelPath: a.model } : {}), ...(a.tokenizer ? { tokenizerPath: a.tokenizer } : {}), prompt: a.prompt, maxTokens, temperature, topP, seed, mode, onToken: stream, log });
+    : await inferRemote({ configPath: a.config, modelId: a.modelId, keyPath: a.key, handshakeTimeoutMs: a.connectTimeout * 1000, ...(a.model ? { modelPath: a.model } : {}), ...(a.tokenizer ? { tokenizerPath: a.tokenizer } : {}), prompt: a.prompt, maxTokens, temperature, topP, seed, mode, onToken: stream, log });
   const cost = generationCost(out.cost, out.wallMs);
   const per = cost.decodePerToken ?? cost.prefill;
   if (a.json) {

@@ -19,7 +19,7 @@ import { loadPartiesConfig } from '../src/parties/config.js';
 import { readKeyFile } from '../src/parties/keys.js';
 import { createLogger } from '../src/parties/log.js';
 import { checkSelftest, selftestClient, selftestInputs, selftestLocal } from '../src/parties/selftest.js';
-import { command, configOption, displayPath, int, logLevelOption, parse, runMain, type LogLevel } from './cli.js';
+import { command, configOption, connectTimeoutOption, displayPath, int, logLevelOption, parse, patience, runMain, type LogLevel } from './cli.js';
 import { partyHint } from './hints.js';
 
 interface Opts {
@@ -28,6 +28,7 @@ interface Opts {
   key?: string;
   compare?: boolean;
   logLevel: LogLevel;
+  connectTimeout: number;
   pretty?: boolean;
   json?: boolean;
 }
@@ -38,6 +39,7 @@ const o = parse<Opts>(
     .option('--size <n>', 'workload size N (N×N matrices)', int({ min: 1, max: 1024 }), 16)
     .option('--key <file>', 'client identity key (default: client.key beside the config)')
     .option('--compare', 'also run the workload in memory and require the same cost')
+    .addOption(connectTimeoutOption())
     .addOption(logLevelOption('warn'))
     .option('--pretty', 'human-readable logs')
     .option('--json', 'one JSON line on stdout instead of text'),
@@ -50,7 +52,7 @@ async function main(): Promise<number> {
   const N = o.size;
   const config = loadPartiesConfig(resolve(o.config));
   const identity = readKeyFile(o.key ?? resolve(config.dir, 'client.key'));
-  const client = await TriformClient.connect({ config, identity, log });
+  const client = await TriformClient.connect({ config, identity, log, ...patience(o.connectTimeout) });
   let out: Record<string, unknown>;
   try {
     const inp = selftestInputs(N);

@@ -21,13 +21,14 @@ import { loadCheckpointWeights } from '../src/model/checkpoint.js';
 import { loadLlama2c } from '../src/model/llama2c.js';
 import { readSafetensors } from '../src/model/safetensors.js';
 import { SYNTHETIC_MODEL_NAMES, syntheticCheckpoint, type SyntheticModelName } from '../src/model/synthetic-models.js';
+import { TriformClient } from '../src/parties/client.js';
 import { loadPartiesConfig } from '../src/parties/config.js';
 import { readKeyFile } from '../src/parties/keys.js';
 import { createLogger } from '../src/parties/log.js';
 import { uploadModel, type FloatTensor } from '../src/parties/upload.js';
 import { MpcError } from '../src/protocols/errors.js';
 import { Prg } from '../src/ring/prg.js';
-import { command, configOption, displayPath, FRAC_BITS, int, logLevelOption, oneOf, parse, runMain, usageExit, type LogLevel } from './cli.js';
+import { command, configOption, connectTimeoutOption, displayPath, FRAC_BITS, int, logLevelOption, oneOf, parse, patience, runMain, usageExit, type LogLevel } from './cli.js';
 import { partyHint } from './hints.js';
 
 interface Opts {
@@ -44,6 +45,7 @@ interface Opts {
   key?: string;
   chunk?: number;
   logLevel: LogLevel;
+  connectTimeout: number;
   json?: boolean;
 }
 
@@ -61,6 +63,7 @@ const o = parse<Opts>(
     .option('--overwrite', 'replace a model already stored under the id')
     .option('--key <file>', "owner's identity key (default: client.key beside the config)")
     .option('--chunk <n>', 'elements per upload chunk', int({ min: 1024 }))
+    .addOption(connectTimeoutOption())
     .addOption(logLevelOption('warn'))
     .option('--json', 'one JSON line on stdout instead of text'),
 );
@@ -123,12 +126,14 @@ async function main(): Promise<void> {
   const bar = process.stderr.isTTY && !o.json ? new SingleBar({ format: 'sharing {bar} {percentage}% | {value}/{total} elements | {tensor}', stream: process.stderr }, Presets.shades_classic) : null;
   bar?.start(total, 0, { tensor: '' });
   const t0 = performance.now();
+  const log = createLogger({ level: o.logLevel, destination: process.stderr });
+  const client = await TriformClient.connect({ config, identity, log, ...patience(o.connectTimeout) });
   try {
     const r = await uploadModel(config, modelId as string, tensors, (p) => bar?.update(p.elementsDone, { tensor: p.tensor }), {
-      identity,
+      client,
       overwrite: o.overwrite ?? false,
       ...(meta ? { meta } : {}),
-      log: createLogger({ level: o.logLevel, destination: process.stderr }),
+      log,
       ...(o.fracBits !== undefined ? { fracBits: o.fracBits } : {}),
       ...(o.chunk !== undefined ? { chunkElements: o.chunk } : {}),
     });
@@ -144,6 +149,7 @@ async function main(): Promise<void> {
     console.log(`\nnext: \`npm run infer -- ${how}${cfg} --prompt "Once upon a time"\``);
   } finally {
     bar?.stop();
+    client.close();
   }
 }
 

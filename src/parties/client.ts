@@ -29,6 +29,8 @@ export interface ClientOptions {
   log?: Logger;
   /** Keep retrying to reach each party for this long (default: the handshake timeout). */
   connectTimeoutMs?: number;
+  /** One handshake attempt may take this long (default: the config's limits.handshakeTimeoutMs); raise it for busy parties. */
+  handshakeTimeoutMs?: number;
 }
 
 export interface PartyWireStats {
@@ -100,11 +102,12 @@ export class TriformClient {
 
   private async dial(j: PartyId): Promise<SecureLink> {
     const cfg = this.opts.config;
+    const handshakeTimeoutMs = this.opts.handshakeTimeoutMs ?? cfg.limits.handshakeTimeoutMs;
     const deadline = Date.now() + (this.opts.connectTimeoutMs ?? cfg.limits.handshakeTimeoutMs);
     const target = { url: partyUrl(cfg, j), to: j, publicKey: fromHex(cfg.parties[j].publicKey, `parties[${j}].publicKey`, 32) };
     for (let attempt = 0; ; attempt++) {
       try {
-        const link = await dialLink(this.opts.identity, 'client', null, target, linkOptions(cfg, this.log));
+        const link = await dialLink(this.opts.identity, 'client', null, target, { ...linkOptions(cfg, this.log), handshakeTimeoutMs });
         this.attach(j, link);
         return link;
       } catch (e) {

@@ -319,7 +319,8 @@ export class SecureLink {
     if (t - this.lastTick > 3 * this.tickMs) this.lastSeen = t; // we were blocked: give the peer a fresh window
     this.lastTick = t;
     if (t - this.lastSeen > hb - 2 * this.tickMs) {
-      this.close('MPC_ERR_TIMEOUT', `${peerName(this.peer)} silent for ${t - this.lastSeen} ms (heartbeat timeout ${hb} ms)`);
+      const limit = hb - 2 * this.tickMs;
+      this.close('MPC_ERR_TIMEOUT', `${peerName(this.peer)} silent for ${t - this.lastSeen} ms (a link closes after ${limit} ms without data, ping or pong: heartbeatTimeoutMs ${hb} less two ${this.tickMs} ms checks)`);
       return;
     }
     if (this.ws.readyState === this.ws.OPEN) this.ws.ping();
