@@ -6,7 +6,8 @@
  * SIGINT/SIGTERM stop it cleanly.
  */
 import { MpcError } from '../src/protocols/errors.js';
-import { checkPartyKey, loadPartiesConfig, partyKeyFile } from '../src/parties/config.js';
+import { checkPartyKey, loadPartiesConfig, partyDataDir, partyKeyFile } from '../src/parties/config.js';
+import { sharesOf } from '../src/parties/generate-program.js';
 import { readKeyFile, toHex } from '../src/parties/keys.js';
 import { createLogger, errInfo } from '../src/parties/log.js';
 import { PartyServer } from '../src/parties/server.js';
@@ -17,6 +18,7 @@ interface Opts {
   config: string;
   key?: string;
   dataDir?: string;
+  preload?: string;
   logLevel: LogLevel;
   pretty?: boolean;
   json?: boolean;
@@ -28,6 +30,7 @@ const values = parse<Opts>(
     .addOption(configOption())
     .option('--key <file>', "this party's private key (default: parties[N].keyFile of the config)")
     .option('--data-dir <dir>', 'where model shares are stored (default: parties[N].dataDir)')
+    .option('--preload <id>', 'load this stored model at start (kept for later sessions), so the first session starts at once')
     .addOption(logLevelOption('info'))
     .option('--pretty', 'human-readable logs (default on a terminal)')
     .option('--json', 'JSON log lines even on a terminal'),
@@ -44,6 +47,11 @@ async function main(): Promise<void> {
   if (identity.insecureMode) log.warn({ keyFile: keyPath }, 'private key file is readable by others (chmod 600 it)');
   const server = new PartyServer({ config, id, identity, log, ...(values.dataDir ? { dataDir: values.dataDir } : {}) });
   await server.start();
+  if (values.preload) {
+    const t0 = performance.now();
+    const m = await sharesOf(values.dataDir ?? partyDataDir(config, id), values.preload, log);
+    log.info({ modelId: values.preload, tensors: m.tensors.size, ms: Math.round(performance.now() - t0) }, `model '${values.preload}' preloaded`);
+  }
   let stopping = false;
   const stop = (sig: string) => {
     if (stopping) return;
