@@ -118,6 +118,14 @@ function swallowedByNpm(cmd: Command): string[] {
     .filter((n): n is string => !!n && !NPM_OWN.has(n) && process.env[`npm_config_${n.replace(/-/g, '_')}`] !== undefined);
 }
 
+/** This script's flags that are also npm's own (json, force), set on npm's command line but not after `--`. */
+function npmOwnFlags(cmd: Command): string[] {
+  if (!process.env.npm_lifecycle_event) return [];
+  return cmd.options
+    .map((o) => o.long?.slice(2))
+    .filter((n): n is string => !!n && NPM_OWN.has(n) && n !== 'help' && process.env[`npm_config_${n.replace(/-/g, '_')}`] === 'true');
+}
+
 /** Commander's error message in one line of our own wording. */
 function reword(e: CommanderError, cmd: Command): string {
   const msg = e.message.replace(/^error: /, '');
@@ -166,7 +174,11 @@ export function parse<T extends object>(cmd: Command, argv: string[] = process.a
     usageExit(name, msg);
   }
   if (swallowed.length) usageExit(name, `npm took ${swallowed.map((s) => '--' + s).join(', ')} for itself: put \`--\` before the script's options (npm run ${name} -- --${swallowed[0]} …)`);
-  return cmd.opts<T>();
+  const opts = cmd.opts<T>() as Record<string, unknown>;
+  for (const n of npmOwnFlags(cmd)) {
+    if (opts[n.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())] === undefined) process.stderr.write(`${name}: note: npm took --${n} for itself; for this script's --${n} write \`npm run ${name} -- --${n}\`\n`);
+  }
+  return opts as T;
 }
 
 /** The one-line form of an error for the terminal (no stack for anything with a code). */
