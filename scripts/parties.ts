@@ -7,7 +7,7 @@
 import { resolve } from 'node:path';
 import { loadPartiesConfig } from '../src/parties/config.js';
 import { onLines, spawnParty } from '../src/parties/local-cluster.js';
-import { command, configOption, logLevelOption, parse, type LogLevel } from './cli.js';
+import { command, configOption, displayPath, logLevelOption, parse, type LogLevel } from './cli.js';
 
 interface Opts {
   config: string;
@@ -46,7 +46,7 @@ const children = [0, 1, 2].map((i) => {
   }
   child.on('exit', (code, signal) => {
     alive--;
-    if (!stopping) process.stderr.write(`${prefix(i)}exited (${signal ?? `code ${code}`})\n`);
+    if (!stopping) process.stderr.write(`${prefix(i)}exited (${signal ?? `code ${code}`}); the others keep running: restart it with \`npm run party -- --id ${i} --config ${displayPath(configPath)}\`\n`);
     if (alive === 0) process.exit(stopping ? 0 : 1);
   });
   return child;
