@@ -75,11 +75,13 @@ describe.skipIf(!have)(`get-model${have ? '' : ' [SKIPPED: ../shared/models not 
     expect(err).toBeInstanceOf(FetchError);
     expect(err.message).toMatch(/run again to resume/);
     const part = join(dir, 'stories260K.bin.part');
-    expect(statSync(part).size).toBe(300_000);
+    const kept = statSync(part).size; // what arrived before the drop (all 300000 bytes unless the reset overtook some)
+    expect(kept).toBeGreaterThan(0);
+    expect(kept).toBeLessThanOrEqual(300_000);
     mode = { kind: 'ok' };
     ranges.length = 0;
     const files = await fetchModel('stories260K', { dir, baseUrl: base });
-    expect(ranges).toContain('bytes=300000-');
+    expect(ranges).toContain(`bytes=${kept}-`);
     expect(files[0].how).toBe('resumed');
     expect(files[0].sha256).toBe(m.files[0].sha256);
     expect(existsSync(part)).toBe(false);
