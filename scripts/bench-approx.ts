@@ -42,9 +42,14 @@ import {
   TAYLOR4_EXP,
   type ApproxConfig,
 } from '../src/approx/index.js';
+import { command, parse } from './cli.js';
 
-const args = new Set(process.argv.slice(2));
-const JSON_OUT = args.has('--json');
+const opts = parse<{ json?: boolean; docs: boolean }>(
+  command('bench:approx', 'Error and cost table of the fixed-point approximations (Markdown; rewrites the table in docs/approx.md).')
+    .option('--json', 'one JSON object per function and line on stdout')
+    .option('--no-docs', 'leave docs/approx.md alone'),
+);
+const JSON_OUT = opts.json ?? false;
 const cfgRing = DEFAULT_RING_CONFIG;
 const ULP = 2 ** -cfgRing.fracBits;
 
@@ -261,7 +266,7 @@ async function main(): Promise<void> {
   } else {
     console.log(`${header}\n\n${markdown(rows)}`);
   }
-  if (!args.has('--no-docs')) {
+  if (opts.docs) {
     const doc = join(dirname(fileURLToPath(import.meta.url)), '..', 'docs', 'approx.md');
     const begin = '<!-- bench:approx:begin -->';
     const end = '<!-- bench:approx:end -->';

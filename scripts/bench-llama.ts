@@ -13,7 +13,7 @@
  * times are modelled (compute + rounds·RTT + max party bytes / bandwidth). NOT a full run.
  */
 import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { command, parse } from './cli.js';
 import { approxConfig, DEFAULT_APPROX_CONFIG, describeApproxConfig } from '../src/approx/index.js';
 import { LocalClient } from '../src/model/client-port.js';
 import { clientGenerate, partyGenerate } from '../src/model/secure-generate.js';
@@ -28,24 +28,17 @@ import { countingPort, maxRssMb, rssSampler } from './bench/party-run.js';
 import { machine, type Machine } from './bench/result.js';
 import { syntheticPrompt } from './bench/spec.js';
 
-const { values } = parseArgs({
-  options: {
-    'layers-run': { type: 'string', default: '2' },
-    'prompt-tokens': { type: 'string', default: '8' },
-    'new-tokens': { type: 'string', default: '2' },
-    seed: { type: 'string', default: '1' },
-    out: { type: 'string' },
-    json: { type: 'boolean', default: false },
-    detail: { type: 'boolean', default: false },
-    help: { type: 'boolean', short: 'h', default: false },
-  },
-  strict: true,
-});
-
-if (values.help) {
-  console.error('usage: npm run bench:llama -- [--layers-run N] [--prompt-tokens N] [--new-tokens M] [--seed S] [--out FILE] [--json] [--detail]');
-  process.exit(0);
-}
+const o = parse<{ layersRun: string; promptTokens: string; newTokens: string; seed: string; out?: string; json?: boolean; detail?: boolean }>(
+  command('bench:llama', "PUMA's LLaMA-7B scenario: a few layers at the real shapes plus embedding and LM head, the 32 layers extrapolated exactly.")
+    .option('--layers-run <n>', 'layers actually run (1..32)', '2')
+    .option('--prompt-tokens <n>', 'prompt length', '8')
+    .option('--new-tokens <n>', 'tokens to generate', '2')
+    .option('--seed <n>', 'seed of the synthetic weights', '1')
+    .option('--out <file>', 'also write the result JSON here')
+    .option('--json', 'the last stdout line is the result as one JSON object')
+    .option('--detail', 'per op class tables'),
+);
+const values = { 'layers-run': o.layersRun, 'prompt-tokens': o.promptTokens, 'new-tokens': o.newTokens, seed: o.seed, out: o.out, json: o.json === true, detail: o.detail === true };
 
 export interface LlamaBenchResult {
   model: 'llama-7b';

@@ -10,30 +10,21 @@ import { cpus, loadavg } from 'node:os';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import type { BenchNetResult } from '../src/parties/bench.js';
 import { TriformClient } from '../src/parties/client.js';
 import { loadPartiesConfig } from '../src/parties/config.js';
 import { readKeyFile } from '../src/parties/keys.js';
 import { findFreePorts, PartyProcess, writeLocalSetup } from '../src/parties/local-cluster.js';
+import { command, int, parse, runMain } from './cli.js';
 
-const { values } = parseArgs({
-  options: {
-    config: { type: 'string' },
-    bytes: { type: 'string', default: String(64 * 1024 * 1024) },
-    rounds: { type: 'string', default: '500' },
-    key: { type: 'string' },
-    help: { type: 'boolean', short: 'h', default: false },
-  },
-  strict: true,
-});
-if (values.help) {
-  console.error('usage: npm run bench:net -- [--config DIR/parties.json] [--bytes N] [--rounds R] [--key FILE]');
-  process.exit(0);
-}
-
-const bytes = Number(values.bytes);
-const rounds = Number(values.rounds);
+const values = parse<{ config?: string; bytes: number; rounds: number; key?: string }>(
+  command('bench:net', 'Encrypted-link throughput and small-round latency between the parties; JSON lines.')
+    .option('--config <file>', 'running parties (default: start three here with fresh keys)')
+    .option('--bytes <n>', 'bytes of the bulk frame each way', int({ min: 1 }), 64 * 1024 * 1024)
+    .option('--rounds <n>', 'small rounds to time', int({ min: 1 }), 500)
+    .option('--key <file>', 'client identity key (default: client.key beside the config)'),
+);
+const { bytes, rounds } = values;
 const machine = { cpu: cpus()[0]?.model ?? '?', cores: cpus().length, node: process.version, loadavg1m: +loadavg()[0].toFixed(2) };
 const emit = (o: Record<string, unknown>) => console.log(JSON.stringify({ bench: 'net', ...o }));
 
@@ -71,7 +62,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((e: unknown) => {
-  console.error(`bench:net: ${(e as Error).message}`);
-  process.exit(1);
-});
+runMain('bench:net', main);

@@ -17,36 +17,23 @@
  */
 import os from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { TriformClient } from '../src/parties/client.js';
 import { loadPartiesConfig } from '../src/parties/config.js';
 import { readKeyFile } from '../src/parties/keys.js';
-import { NET_USAGE, netTag, parseNet } from '../src/parties/net-shaper.js';
+import { netTag, parseNet } from '../src/parties/net-shaper.js';
 import { makeLocalParties, runOn } from '../src/protocols/local.js';
 import { startBenchParties } from './bench/network.js';
 import { BENCH_OPS_PROGRAM, N, OP_NAMES, opTable, timeOp, type OpName } from './bench/protocol-ops.js';
+import { command, int, list, netOption, parse } from './cli.js';
 
-const { values } = parseArgs({
-  options: {
-    parties: { type: 'boolean', default: false },
-    net: { type: 'string' },
-    only: { type: 'string' },
-    elements: { type: 'string', default: String(N) },
-    help: { type: 'boolean', short: 'h', default: false },
-  },
-  strict: true,
-});
-
-if (values.help) {
-  console.error(`usage: npm run bench:protocols -- [--parties] [${NET_USAGE}] [--only ${OP_NAMES.join(',')}] [--elements N]`);
-  process.exit(0);
-}
-
-const elements = Number(values.elements);
-if (!Number.isInteger(elements) || elements < 1 || elements > 1 << 24) {
-  console.error(`bench:protocols: --elements must be an integer in [1, ${1 << 24}], got '${values.elements}'`);
-  process.exit(2);
-}
+const values = parse<{ parties?: boolean; net?: string; only?: string[]; elements: number }>(
+  command('bench:protocols', 'Wall time, bytes per party and rounds of the core protocol ops at 1M elements; JSON lines.')
+    .option('--parties', 'three party processes on loopback over encrypted WebSocket links (default: in this process)')
+    .addOption(netOption())
+    .option('--only <ops>', `comma-separated subset of ${OP_NAMES.join(',')}`, list)
+    .option('--elements <n>', 'elements per op (fMatmul: 128×768·768×768 regardless)', int({ min: 1, max: 1 << 24 }), N),
+);
+const elements = values.elements;
 const table = opTable(elements);
 
 const emit = (op: OpName, ms: number, bytesTotal: number, rounds: number, transport: string) =>
@@ -82,7 +69,7 @@ async function overParties(ops: OpName[], net: ReturnType<typeof parseNet>): Pro
 async function main(): Promise<void> {
   const net = parseNet(values.net);
   if (net && !values.parties) throw new RangeError('--net shapes the links between party processes: add --parties');
-  const ops = values.only ? (values.only.split(',') as OpName[]) : [...OP_NAMES];
+  const ops = values.only ? (values.only as OpName[]) : [...OP_NAMES];
   for (const op of ops) if (!(OP_NAMES as readonly string[]).includes(op)) throw new RangeError(`unknown op '${op}' (known: ${OP_NAMES.join(', ')})`);
   const where = values.parties ? `three party processes, encrypted WebSocket links ${net ? netTag(net) : 'unshaped'}` : 'in-memory channel';
   console.error(`# bench:protocols on ${os.cpus()[0]?.model ?? 'unknown CPU'} × ${os.cpus().length}, node ${process.version}, ${where}`);

@@ -17,11 +17,19 @@ import { cpus } from 'node:os';
 import { jsKernels, type RingKernels } from '../src/ring/kernels.js';
 import { wasmKernels } from '../src/ring/wasm-kernels.js';
 import { MatmulPool } from '../src/ring/matmul-pool.js';
+import { InvalidArgumentError } from 'commander';
+import { command, list, parse } from './cli.js';
 
-const quick = process.argv.includes('--quick');
-const threadsArg = process.argv.indexOf('--threads');
-const THREADS = threadsArg < 0 ? [] : (process.argv[threadsArg + 1] ?? '').split(',').map(Number);
-if (THREADS.some((t) => !Number.isInteger(t) || t < 1 || t > 256)) throw new RangeError(`--threads wants a list like 1,2, got '${process.argv[threadsArg + 1]}'`);
+const threadList = (v: string): number[] => {
+  const ts = list(v).map(Number);
+  if (ts.some((t) => !Number.isInteger(t) || t < 1 || t > 256)) throw new InvalidArgumentError('must be a list of thread counts in [1, 256] like 1,2');
+  return ts;
+};
+const { quick = false, threads: THREADS = [] } = parse<{ quick?: boolean; threads?: number[] }>(
+  command('bench:ring', 'Ring kernel throughput (wasm and the BigInt reference), one JSON object per line.')
+    .option('--quick', 'shorter timings (200 ms per kernel)')
+    .option('--threads <list>', 'also the matmuls on 1, 2, … worker threads (e.g. 1,2): G MAC/s per thread count', threadList),
+);
 const MIN_MS = quick ? 200 : 1000;
 const JS_MACS = quick ? 2e6 : 8e6; // multiply-adds per timed JS matmul sample
 

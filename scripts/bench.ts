@@ -25,82 +25,85 @@
  * JSON object.
  */
 import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { describeApproxConfig } from '../src/approx/index.js';
 import { describeRingConfig } from '../src/ring/config.js';
 import { MODEL_SHAPE_NAMES } from '../src/model/model-shapes.js';
-import { parseThreads, setRingThreads, closeRingThreads } from '../src/ring/threads.js';
 import { formatResult } from './bench/format.js';
 import { runInProcess } from './bench/in-process.js';
 import { runNetwork } from './bench/network.js';
 import { buildResult, machine, netLabel } from './bench/result.js';
-import { NET_USAGE, parseNet } from '../src/parties/net-shaper.js';
+import { parseNet } from '../src/parties/net-shaper.js';
+import { parseThreads, setRingThreads, closeRingThreads } from '../src/ring/threads.js';
 import { checkSpec, DEFAULT_SPEC, LAN, specApprox, specRing, specShape, WAN, type BenchSpec } from './bench/spec.js';
+import { command, FRAC_BITS, int, netOption, Option, oneOf, parse, runMain, threadsOption } from './cli.js';
 
-const USAGE = `usage: npm run bench -- --model ${MODEL_SHAPE_NAMES.join('|')} --prompt-tokens N [--new-tokens M]
-         [--in-process] [--config parties.json] [--json] [--profile] [--shares trivial|full]
-         [--output logits|token] [--approx default|puma] [--seed N] [--frac-bits F] [--layers first|all] [--out FILE] [--check-ranges]
-         [${NET_USAGE}] [--detail] [--threads N]`;
-
-const { values } = parseArgs({
-  options: {
-    model: { type: 'string', default: 'gpt2-base' },
-    'prompt-tokens': { type: 'string' },
-    tokens: { type: 'string' },
-    'new-tokens': { type: 'string', default: '1' },
-    'in-process': { type: 'boolean', default: false },
-    config: { type: 'string' },
-    json: { type: 'boolean', default: false },
-    profile: { type: 'boolean', default: false },
-    detail: { type: 'boolean', default: false },
-    net: { type: 'string' },
-    shares: { type: 'string' },
-    output: { type: 'string', default: DEFAULT_SPEC.output },
-    approx: { type: 'string', default: DEFAULT_SPEC.approx },
-    seed: { type: 'string', default: String(DEFAULT_SPEC.seed) },
-    'frac-bits': { type: 'string', default: String(DEFAULT_SPEC.fracBits) },
-    layers: { type: 'string', default: 'first' },
-    out: { type: 'string' },
-    quiet: { type: 'boolean', default: false },
-    'check-ranges': { type: 'boolean', default: false },
-    threads: { type: 'string' },
-    help: { type: 'boolean', short: 'h', default: false },
-  },
-  strict: true,
-});
-
-if (values.help) {
-  console.error(USAGE);
-  process.exit(0);
+interface Opts {
+  model: BenchSpec['model'];
+  promptTokens?: number;
+  tokens?: number;
+  newTokens: number;
+  inProcess?: boolean;
+  config?: string;
+  json?: boolean;
+  profile?: boolean;
+  shares?: BenchSpec['shares'];
+  output: BenchSpec['output'];
+  approx: BenchSpec['approx'];
+  seed: number;
+  fracBits: number;
+  layers: 'first' | 'all';
+  out?: string;
+  quiet?: boolean;
+  detail?: boolean;
+  checkRanges?: boolean;
+  net?: string;
+  threads?: string;
 }
+
+const values = parse<Opts>(
+  command('bench', 'Cost per token at real model shapes with seeded synthetic weights: bytes, rounds, time per phase, layer and op class.')
+    .option('--model <shape>', 'model shape', oneOf(MODEL_SHAPE_NAMES), 'gpt2-base')
+    .option('--prompt-tokens <n>', 'prompt length (BERT: sequence length); default 32', int({ min: 1, max: 4096 }))
+    .addOption(new Option('--tokens <n>', 'alias of --prompt-tokens').argParser(int({ min: 1, max: 4096 })).hideHelp())
+    .option('--new-tokens <n>', 'tokens to generate (1 = prefill only)', int({ min: 0, max: 1024 }), 1)
+    .option('--in-process', 'the three parties in this process (in-memory channel)')
+    .option('--config <file>', "parties already running that serve 'bench/model' (scripts/bench/party-main.ts)")
+    .option('--json', 'the LAST stdout line is the result as one JSON object')
+    .option('--profile', 'also the most expensive ops')
+    .option('--shares <mode>', "how parties hold the weights: trivial (lean) or full (deployment-like); default full, trivial with --in-process", oneOf(['trivial', 'full'] as const))
+    .option('--output <mode>', 'logits, or token (secure argmax)', oneOf(['logits', 'token'] as const), DEFAULT_SPEC.output)
+    .option('--approx <preset>', "approximations: ours (default) or PUMA's (puma)", oneOf(['default', 'puma'] as const), DEFAULT_SPEC.approx)
+    .option('--seed <n>', 'seed of the synthetic weights', int({ min: 0, max: 2 ** 31 }), DEFAULT_SPEC.seed)
+    .option('--frac-bits <f>', `fixed-point fractional bits (${FRAC_BITS.why})`, int(FRAC_BITS), DEFAULT_SPEC.fracBits)
+    .option('--layers <which>', 'per-layer table for the first layer or all', oneOf(['first', 'all'] as const), 'first')
+    .option('--out <file>', 'also write the result JSON here')
+    .option('--quiet', 'no progress on stderr')
+    .option('--detail', 'per layer and per op class tables after the headline')
+    .option('--check-ranges', 'checked mode: one secure range check per layer (its cost is measured too)')
+    .addOption(netOption())
+    .addOption(threadsOption()),
+);
 
 const t0 = performance.now();
 const progress = (msg: string): void => {
   if (!values.quiet) process.stderr.write(`[bench ${((performance.now() - t0) / 1000).toFixed(1).padStart(6)} s] ${msg}\n`);
 };
 
-function num(name: string, v: string | undefined): number {
-  const n = Number(v);
-  if (v === undefined || v === '' || !Number.isInteger(n)) throw new RangeError(`--${name} must be an integer, got '${v}'`);
-  return n;
-}
-
 async function main(): Promise<void> {
-  const shape = (values.model ?? '') as BenchSpec['model'];
   const spec = checkSpec({
-    model: shape,
-    promptTokens: num('prompt-tokens', values['prompt-tokens'] ?? values.tokens ?? '32'),
-    newTokens: num('new-tokens', values['new-tokens']),
-    output: values.output as BenchSpec['output'],
+    model: values.model,
+    promptTokens: values.promptTokens ?? values.tokens ?? 32,
+    newTokens: values.newTokens,
+    output: values.output,
     // deployment-like memory per party process by default; in-process, the lean trivial sharing
-    shares: (values.shares ?? (values['in-process'] ? 'trivial' : 'full')) as BenchSpec['shares'],
-    seed: num('seed', values.seed),
-    approx: values.approx as BenchSpec['approx'],
-    fracBits: num('frac-bits', values['frac-bits']),
-    checkRanges: values['check-ranges'],
+    shares: values.shares ?? (values.inProcess ? 'trivial' : 'full'),
+    seed: values.seed,
+    approx: values.approx,
+    fracBits: values.fracBits,
+    checkRanges: values.checkRanges === true,
   });
   const net = parseNet(values.net);
-  if (net && values['in-process']) throw new RangeError('--net shapes the links between party processes; it does not apply to --in-process');
+  if (net && values.inProcess) throw new RangeError('--net shapes the links between party processes; it does not apply to --in-process');
   const threads = parseThreads(values.threads, 3);
   const m = machine();
   const header = [
@@ -112,8 +115,8 @@ async function main(): Promise<void> {
     `ring threads per party: ${values.config ? "the running parties' own" : threads}`,
   ];
   for (const h of header) progress(h);
-  if (values['in-process']) setRingThreads(threads);
-  const raw = values['in-process'] ? await runInProcess(spec, progress) : await runNetwork(spec, progress, values.config, net, threads);
+  if (values.inProcess) setRingThreads(threads);
+  const raw = values.inProcess ? await runInProcess(spec, progress) : await runNetwork(spec, progress, values.config, net, threads);
   await closeRingThreads();
   const result = buildResult(spec, raw, m, net);
   if (!values.json || !values.quiet) {
@@ -124,10 +127,4 @@ async function main(): Promise<void> {
   if (values.json) console.log(JSON.stringify(result));
 }
 
-main().then(
-  () => process.exit(0),
-  (e: unknown) => {
-    console.error(`bench: ${(e as Error)?.stack ?? String(e)}`);
-    process.exit(1);
-  },
-);
+runMain('bench', main);

@@ -11,7 +11,7 @@
  * synthetic prompt. Exit 0: every bound holds; 1: a bound is exceeded (the secure run would be
  * silently wrong, or abort in checked mode); 2: bad arguments.
  */
-import { parseArgs } from 'node:util';
+import { command, parse } from './cli.js';
 import { approxConfig, DEFAULT_APPROX_CONFIG, describeApproxConfig, PUMA_APPROX_CONFIG } from '../src/approx/index.js';
 import { loadModel } from '../src/model/checkpoint.js';
 import { FixedOps, quantizeWeights } from '../src/model/fixed-ops.js';
@@ -29,22 +29,20 @@ const USAGE = `usage: npm run check-model -- --model PATH [--prompt TEXT] [--max
        npm run check-model -- --synthetic ${MODEL_SHAPE_NAMES.filter((n) => n.startsWith('gpt2')).join('|')} [--prompt-tokens N] [--max-tokens N] [--seed S]
        common: [--frac-bits 18] [--approx default|puma] [--json]`;
 
-const { values: a } = parseArgs({
-  options: {
-    model: { type: 'string' },
-    synthetic: { type: 'string' },
-    prompt: { type: 'string', default: 'Once upon a time' },
-    'prompt-tokens': { type: 'string', default: '32' },
-    'max-tokens': { type: 'string', default: '8' },
-    tokenizer: { type: 'string' },
-    seed: { type: 'string', default: '1' },
-    'frac-bits': { type: 'string', default: '18' },
-    approx: { type: 'string', default: 'default' },
-    json: { type: 'boolean', default: false },
-    help: { type: 'boolean', short: 'h', default: false },
-  },
-  strict: true,
-});
+const o = parse<{ model?: string; synthetic?: string; prompt: string; promptTokens: string; maxTokens: string; tokenizer?: string; seed: string; fracBits: string; approx: string; json?: boolean }>(
+  command('check-model', 'Run a model on the plaintext fixed-point backend and report, per op class, the largest magnitude against its bound (exit 1 if one is exceeded).')
+    .option('--model <path>', 'checkpoint (llama2.c .bin or GPT-2 folder)')
+    .option('--synthetic <name>', `seeded synthetic weights at a GPT-2 shape (${MODEL_SHAPE_NAMES.filter((n) => n.startsWith('gpt2')).join(', ')})`)
+    .option('--prompt <text>', 'prompt (with --model)', 'Once upon a time')
+    .option('--prompt-tokens <n>', 'prompt length (with --synthetic)', '32')
+    .option('--max-tokens <n>', 'tokens to generate', '8')
+    .option('--tokenizer <path>', 'tokenizer file (default: beside the model)')
+    .option('--seed <n>', 'seed of the synthetic weights', '1')
+    .option('--frac-bits <f>', 'fixed-point fractional bits', '18')
+    .option('--approx <preset>', 'default or puma', 'default')
+    .option('--json', 'one JSON object on stdout'),
+);
+const a = { model: o.model, synthetic: o.synthetic, prompt: o.prompt, 'prompt-tokens': o.promptTokens, 'max-tokens': o.maxTokens, tokenizer: o.tokenizer, seed: o.seed, 'frac-bits': o.fracBits, approx: o.approx, json: o.json === true, help: false };
 
 function usage(msg?: string): never {
   if (msg) process.stderr.write(`check-model: ${msg}\n`);

@@ -1,17 +1,17 @@
 /**
- * npm run demo [-- --prompt TEXT] [--max-tokens N] [--model PATH] [--keep] [--net lan|wan|rtt=MS,mbps=N]
+ * npm run demo [-- --prompt TEXT] [--max-tokens N] [--model PATH] [--keep] [--offline] [--net lan|wan|rtt=MS,mbps=N]
  *
  * The whole system on this machine: writes keys for three parties and a client in a temporary
  * folder, starts the three party processes, shares the model with them (model owner), generates
  * from the prompt over encrypted WebSockets (client), and prints the secure text next to the
  * plaintext model's text with a match marker, plus the cost per token. Without a checkpoint on
- * disk it says how to get stories260K and runs a seeded synthetic model instead. --net shapes the
- * links between the parties (e.g. `--net wan` to see a 40 ms RTT, 100 Mbps deployment).
+ * disk it downloads stories260K (1 MB, like `npm run get-model`), and only when that fails (or
+ * with --offline) runs a seeded synthetic model instead, saying why. --net shapes the links between
+ * the parties (e.g. `--net wan` to see a 40 ms RTT, 100 Mbps deployment).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { Presets, SingleBar } from 'cli-progress';
 import { HOW_TO_GET_STORIES260K, loadModel, resolveModelPath, syntheticModel, type LoadedModel } from '../src/model/checkpoint.js';
 import { generate } from '../src/model/generate.js';
@@ -25,50 +25,56 @@ import { findFreePorts, PartyProcess, writeLocalSetup } from '../src/parties/loc
 import { createLogger } from '../src/parties/log.js';
 import { generateRemote } from '../src/parties/remote-generate.js';
 import { uploadModel } from '../src/parties/upload.js';
-import { describeNet, NET_USAGE, netTag, parseNet } from '../src/parties/net-shaper.js';
+import { describeNet, netTag, parseNet } from '../src/parties/net-shaper.js';
+import { command, int, netOption, parse, runMain } from './cli.js';
+import { fetchModel } from './fetch-model.js';
+import { printable, StatusLine, style } from './term.js';
 
-const { values: a } = parseArgs({
-  options: {
-    prompt: { type: 'string', default: 'Once upon a time' },
-    'max-tokens': { type: 'string', default: '40' },
-    model: { type: 'string' },
-    keep: { type: 'boolean', default: false },
-    net: { type: 'string' },
-    help: { type: 'boolean', short: 'h', default: false },
-  },
-});
-if (a.help) {
-  console.log(`usage: npm run demo [-- --prompt TEXT] [--max-tokens N] [--model PATH] [--keep] [${NET_USAGE}]`);
-  process.exit(0);
-}
-const maxTokens = Number(a['max-tokens']);
-if (!Number.isInteger(maxTokens) || maxTokens < 1) {
-  console.error(`demo: --max-tokens must be a positive integer, got '${a['max-tokens']}'`);
-  process.exit(2);
+interface Opts {
+  prompt: string;
+  maxTokens: number;
+  model?: string;
+  keep?: boolean;
+  offline?: boolean;
+  net?: string;
 }
 
-let net: ReturnType<typeof parseNet>;
-try {
-  net = parseNet(a.net);
-} catch (e) {
-  console.error(`demo: ${(e as Error).message}`);
-  process.exit(2);
-}
+const a = parse<Opts>(
+  command('demo', 'The whole system on this machine: three party processes, the model owner, a client; secure text next to plaintext.')
+    .option('--prompt <text>', 'the prompt', 'Once upon a time')
+    .option('--max-tokens <n>', 'tokens to generate', int({ min: 1, max: 4096 }), 40)
+    .option('--model <path>', 'checkpoint (default: $TRIFORM_MODEL, else stories260K in the models cache, downloaded if missing)')
+    .option('--offline', 'never download: without a checkpoint on disk, use the synthetic model')
+    .option('--keep', 'keep the temporary keys and party data')
+    .addOption(netOption()),
+);
+const maxTokens = a.maxTokens;
+const net = parseNet(a.net);
 
-const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
-const dim = (s: string) => (process.stdout.isTTY ? `\x1b[2m${s}\x1b[0m` : s);
-const green = (s: string) => (process.stdout.isTTY ? `\x1b[32m${s}\x1b[0m` : s);
-const red = (s: string) => (process.stdout.isTTY ? `\x1b[31m${s}\x1b[0m` : s);
+const { bold, dim, green, red } = style(process.stdout);
 const step = (s: string) => console.log(`${bold('▸')} ${s}`);
 
-async function main(): Promise<number> {
+/** The model to run: on disk, else stories260K downloaded now, else (offline) the synthetic one, saying why. */
+async function pickModel(): Promise<LoadedModel> {
   const path = resolveModelPath(a.model);
-  let m: LoadedModel;
-  if (path) m = loadModel(path);
-  else {
-    console.log(dim(HOW_TO_GET_STORIES260K));
-    m = syntheticModel(1);
+  if (path) return loadModel(path);
+  if (a.offline) {
+    console.log(dim(`--offline: no checkpoint on disk, so a synthetic model (meaningless text, real costs)\n${HOW_TO_GET_STORIES260K}`));
+    return syntheticModel(1);
   }
+  step('no checkpoint on disk: downloading stories260K (1 MB, karpathy/tinyllamas; same as `npm run get-model`)');
+  try {
+    const files = await fetchModel('stories260K', { idleTimeoutMs: 15_000, log: (s) => console.log(dim(`  ${s}`)) });
+    return loadModel(files[0].path);
+  } catch (e) {
+    console.log(dim(`  could not download it: ${(e as Error).message}`));
+    console.log(dim('  so running a seeded synthetic model instead: its text is meaningless, its costs are real (`npm run get-model` retries)'));
+    return syntheticModel(1);
+  }
+}
+
+async function main(): Promise<number> {
+  const m = await pickModel();
   step(`model: ${m.summary}`);
   step(describeRingConfig(DEFAULT_RING_CONFIG));
 
@@ -101,10 +107,11 @@ async function main(): Promise<number> {
     // --- the client generates ---
     const prompt = m.tokenizer.encode(a.prompt);
     const c = m.weights.config as { vocabSize: number; seqLen?: number; nPositions?: number };
-    step(`client: "${a.prompt}" → ${prompt.length} tokens, secret-shared as one-hot rows; generating ${maxTokens} tokens\n`);
+    step(`client: "${printable(a.prompt)}" → ${prompt.length} tokens, secret-shared as one-hot rows; generating ${maxTokens} tokens\n`);
     const client = await TriformClient.connect({ config, identity, log, net });
     const printed: number[] = [];
-    process.stdout.write(`  ${bold('secure')}    ${a.prompt}`);
+    process.stdout.write(`  ${bold('secure')}    ${printable(a.prompt, { newlines: false })}`);
+    const status = new StatusLine(process.stderr);
     const t0 = performance.now();
     let last = t0;
     const r = await generateRemote(client, 'demo', prompt, {
@@ -117,18 +124,19 @@ async function main(): Promise<number> {
         const before = m.tokenizer.decode(printed);
         printed.push(t);
         const now = performance.now();
-        if (process.stderr.isTTY) process.stderr.write(`\x1b7\x1b[999;1H${dim(`  token ${i + 1}/${maxTokens}, ${(now - last).toFixed(0)} ms`)}\x1b[K\x1b8`);
+        status.set(`  token ${i + 1}/${maxTokens}, ${(now - last).toFixed(0)} ms`);
         last = now;
-        process.stdout.write(m.tokenizer.decode(printed).slice(before.length).replace(/\n/g, ' '));
+        process.stdout.write(printable(m.tokenizer.decode(printed).slice(before.length), { newlines: false }));
       },
     });
     const wall = performance.now() - t0;
+    status.clear();
     client.close();
     process.stdout.write('\n');
 
     // --- plaintext reference (what the model owner would get in the clear) ---
     const plain = await generate(m.create(new PlainOps(), m.weights), prompt, { maxNewTokens: maxTokens, stopTokens: m.stopTokens });
-    console.log(`  ${bold('plaintext')} ${a.prompt}${m.tokenizer.decode(plain.tokens).replace(/\n/g, ' ')}`);
+    console.log(`  ${bold('plaintext')} ${printable(a.prompt + m.tokenizer.decode(plain.tokens), { newlines: false })}`);
     const secureIds = r.local.tokens;
     const k = secureIds.findIndex((t, i) => t !== plain.tokens[i]);
     if (k < 0 && secureIds.length === plain.tokens.length) console.log(`\n  ${green('✔ identical')}: all ${secureIds.length} secure tokens equal the plaintext model's`);
@@ -151,11 +159,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (e: unknown) => {
-    const err = e as { code?: string; message?: string };
-    console.error(`demo: ${err.code ? err.code + ': ' : ''}${err.message ?? String(e)}`);
-    process.exit(1);
-  },
-);
+runMain('demo', main);

@@ -1,6 +1,6 @@
 /**
  * Offline fits of the improved GeLU and SiLU pieces (src/approx/gelu.ts, silu.ts):
- * `npx tsx scripts/fit-approx.ts`. Prints the coefficients (in x, ascending) and the max error
+ * `npm run fit-approx`. Prints the coefficients (in x, ascending) and the max error
  * of the whole piecewise function on a 1e-3 grid.
  *
  * Method: discrete minimax (Chebyshev) fits by Lawson's algorithm — iteratively reweighted
@@ -15,6 +15,9 @@
  */
 import { geluRef, siluRef } from '../src/approx/reference.js';
 import { polyAt } from '../src/approx/piecewise.js';
+import { command, parse } from './cli.js';
+
+parse(command('fit-approx', 'Offline minimax fits of the GeLU and SiLU pieces; prints coefficients and max errors.'));
 
 /** Solve A x = b (dense, partial pivoting). */
 function solve(A: number[][], b: number[]): number[] {

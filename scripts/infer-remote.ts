@@ -1,6 +1,7 @@
 /** The networked half of `npm run infer`: the client talks to the three running parties. */
+import { existsSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
-import { loadTokenizer, resolveModelPath, type TextTokenizer } from '../src/model/checkpoint.js';
+import { byteTokenizer, loadTokenizer, resolveModelPath, type TextTokenizer } from '../src/model/checkpoint.js';
 import type { GenerateResult } from '../src/model/generate.js';
 import type { MergedCost } from '../src/protocols/meter.js';
 import { MpcError } from '../src/protocols/errors.js';
@@ -34,6 +35,8 @@ export interface RemoteInferOptions extends InferOptions {
   keyPath?: string;
   /** The link shaping the parties are expected to use (checked by each party). */
   net?: NetShape | null;
+  /** How long a party may take to answer the handshake. */
+  handshakeTimeoutMs?: number;
 }
 
 export interface InferOutcome {
@@ -47,19 +50,22 @@ export interface InferOutcome {
 }
 
 export async function inferRemote(o: RemoteInferOptions): Promise<InferOutcome> {
+  const modelPath = resolveModelPath(o.modelPath);
+  // the client reads the checkpoint only for its tokenizer, but a wrong path is a mistake to report as such
+  if (modelPath && !existsSync(modelPath)) throw new MpcError('MPC_ERR_INPUT', `model not found: ${modelPath} does not exist`);
   const configPath = resolve(o.configPath ?? defaultConfigPath());
   const config = loadPartiesConfig(configPath);
   const identity = readKeyFile(o.keyPath ?? resolve(config.dir, 'client.key'));
-  const modelPath = resolveModelPath(o.modelPath);
   const modelId = o.modelId ?? (modelPath ? basename(modelPath).replace(/\.bin$/, '').replace(/[^A-Za-z0-9._-]/g, '_') : undefined);
   if (!modelId) throw new MpcError('MPC_ERR_INPUT', 'which model? pass --model-id ID (as shared with npm run share-model) or --model PATH');
-  const client = await TriformClient.connect({ config, identity, log: createLogger({ level: 'warn', destination: process.stderr }), ...(o.net === undefined ? {} : { net: o.net }) });
+  const client = await TriformClient.connect({ config, identity, log: createLogger({ level: 'warn', destination: process.stderr }), ...(o.net === undefined ? {} : { net: o.net }), ...(o.handshakeTimeoutMs ? { handshakeTimeoutMs: o.handshakeTimeoutMs } : {}) });
   try {
     const { meta, fracBits } = await remoteModelMeta(client, modelId);
     const c = meta.config as { vocabSize: number; seqLen?: number; nPositions?: number };
     const contextLength = c.seqLen ?? c.nPositions ?? 0;
-    if (!modelPath && !o.tokenizerPath) throw new MpcError('MPC_ERR_INPUT', `the client needs the tokenizer of '${modelId}': pass --model PATH (the checkpoint, for its tokenizer) or --tokenizer PATH`);
-    const tokenizer = loadTokenizer(meta.arch, modelPath ?? (o.tokenizerPath as string), c.vocabSize, o.tokenizerPath);
+    const synthetic = meta.tokenizer === 'bytes';
+    if (!synthetic && !modelPath && !o.tokenizerPath) throw new MpcError('MPC_ERR_INPUT', `the client needs the tokenizer of '${modelId}': pass --model PATH (the checkpoint, for its tokenizer) or --tokenizer PATH`);
+    const tokenizer = synthetic ? byteTokenizer : loadTokenizer(meta.arch, modelPath ?? (o.tokenizerPath as string), c.vocabSize, o.tokenizerPath);
     o.log(`model '${modelId}' at the parties of ${configPath}: ${meta.summary ?? meta.arch}`);
     const prompt = tokenizer.encode(o.prompt);
     const t0 = performance.now();
@@ -69,14 +75,14 @@ export async function inferRemote(o: RemoteInferOptions): Promise<InferOutcome> 
       temperature: o.temperature,
       topP: o.topP,
       seed: o.seed,
-      stopTokens: meta.arch === 'gpt2' ? [50256] : [1, 2],
+      stopTokens: synthetic ? [] : meta.arch === 'gpt2' ? [50256] : [1, 2],
       vocabSize: c.vocabSize,
       contextLength,
       ring: ringConfig({ fracBits }),
       checkRanges: o.checkRanges === true,
       onToken: (t) => o.onToken?.(t, tokenizer),
     });
-    return { result: r.local, cost: r.cost, wallMs: performance.now() - t0, tokenizer, promptTokens: prompt.length, source: `${modelId}@${configPath}`, synthetic: false };
+    return { result: r.local, cost: r.cost, wallMs: performance.now() - t0, tokenizer, promptTokens: prompt.length, source: `${modelId}@${configPath}`, synthetic };
   } finally {
     client.close();
   }

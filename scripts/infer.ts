@@ -1,93 +1,84 @@
 /**
- * npm run infer -- --prompt TEXT [--max-tokens N] [--temperature T] [--top-p P] [--seed S]
- *                  [--mode logits|token] [--model PATH] [--tokenizer PATH] [--in-process]
- *                  [--config DIR/parties.json] [--model-id ID] [--json] [--check-ranges] [--net lan|wan|rtt=MS,mbps=N] [--threads N]
+ * npm run infer -- --prompt TEXT [options]      (npm run infer -- --help for all options)
  *
- * --check-ranges: checked mode, one secure range check per layer; an out-of-range value aborts
- * with MPC_ERR_RANGE (costs extra rounds and bytes; reveals one bit per check, see README).
- *
- * --threads: ring threads for the large matmuls with --in-process (default: this machine's
- * cores ÷ 3); networked, the parties use their own --threads.
  * Secure generation. --in-process runs the three parties and the client in this process over the
  * in-memory channel; otherwise the client talks to the running parties of --config (the model
- * must have been shared with `npm run share-model`). --net names the link shaping the running
- * parties were started with (`npm run parties -- --net ...`); each party refuses a mismatch.
+ * must have been shared with `npm run share-model`).
  */
-import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
 import { HOW_TO_GET_STORIES260K, loadModel, resolveModelPath, syntheticModel, type LoadedModel, type TextTokenizer } from '../src/model/checkpoint.js';
 import { formatBytes, generationCost } from '../src/model/generation-cost.js';
 import { generateSecureLocal } from '../src/model/secure-local.js';
 import { describeRingConfig, DEFAULT_RING_CONFIG } from '../src/ring/config.js';
-import { closeRingThreads, parseThreads, setRingThreads } from '../src/ring/threads.js';
+import { command, configOption, connectTimeoutOption, float, int, netOption, oneOf, parse, runMain, threadsOption, usageExit } from './cli.js';
+import { partyHint } from './hints.js';
 import { inferRemote, type InferOptions, type InferOutcome } from './infer-remote.js';
 import { parseNet } from '../src/parties/net-shaper.js';
+import { closeRingThreads, parseThreads, setRingThreads } from '../src/ring/threads.js';
+import { printable } from './term.js';
 
-const { values: a } = parseArgs({
-  options: {
-    prompt: { type: 'string', default: '' },
-    'max-tokens': { type: 'string', default: '32' },
-    temperature: { type: 'string', default: '0' },
-    'top-p': { type: 'string', default: '0.9' },
-    seed: { type: 'string', default: '1' },
-    mode: { type: 'string', default: 'logits' },
-    model: { type: 'string' },
-    tokenizer: { type: 'string' },
-    'in-process': { type: 'boolean', default: false },
-    config: { type: 'string' },
-    'model-id': { type: 'string' },
-    json: { type: 'boolean', default: false },
-    'check-ranges': { type: 'boolean', default: false },
-    net: { type: 'string' },
-    threads: { type: 'string' },
-    help: { type: 'boolean', default: false },
-  },
-});
-
-function fail(msg: string): never {
-  process.stderr.write(`infer: ${msg}\n`);
-  process.exit(2);
+interface Opts {
+  prompt: string;
+  maxTokens: number;
+  temperature: number;
+  topP: number;
+  seed: number;
+  mode: 'logits' | 'token';
+  model?: string;
+  tokenizer?: string;
+  inProcess?: boolean;
+  config: string;
+  modelId?: string;
+  key?: string;
+  connectTimeout: number;
+  json?: boolean;
+  checkRanges?: boolean;
+  net?: string;
+  threads?: string;
 }
 
-function num(name: string, v: string, check: (x: number) => boolean): number {
-  const x = Number(v);
-  if (!Number.isFinite(x) || !check(x)) fail(`bad --${name} '${v}'`);
-  return x;
-}
+const a = parse<Opts>(
+  command('infer', 'Secure text generation: the prompt and the output stay with this client; the parties see only shares.')
+    .option('--prompt <text>', 'the prompt', '')
+    .option('--max-tokens <n>', 'tokens to generate', int({ min: 1 }), 32)
+    .option('--temperature <t>', 'sampling temperature (0 = greedy)', float({ min: 0 }), 0)
+    .option('--top-p <p>', 'nucleus sampling mass', float({ above: 0, max: 1 }), 0.9)
+    .option('--seed <s>', 'sampling seed', int({ min: 1 }), 1)
+    .option('--mode <mode>', 'logits: the client samples; token: secure argmax at the parties, the client gets only the id', oneOf(['logits', 'token'] as const), 'logits')
+    .option('--model <path>', 'checkpoint (llama2.c .bin or GPT-2 folder); default $TRIFORM_MODEL or the models cache')
+    .option('--tokenizer <path>', 'tokenizer file (default: the one beside the model)')
+    .option('--in-process', 'run the three parties in this process (no setup needed)')
+    .addOption(configOption())
+    .option('--model-id <id>', 'the id the model was shared under (default: the checkpoint file name)')
+    .option('--key <file>', 'client identity key (default: client.key beside the config)')
+    .addOption(connectTimeoutOption())
+    .option('--json', 'one JSON line on stdout instead of text')
+    .option('--check-ranges', 'checked mode: one secure range check per layer; an out-of-range value aborts with MPC_ERR_RANGE (extra rounds and bytes; reveals one bit per check)')
+    .addOption(netOption())
+    .addOption(threadsOption())
+    .addHelpText('after', '\nExamples:\n  npm run infer -- --in-process --prompt "Once upon a time"\n  npm run infer -- --model $MODEL --prompt "Once upon a time" --max-tokens 32   (parties running, model shared)'),
+);
+if (a.net !== undefined && a.inProcess) usageExit('infer', '--net shapes the links between party processes; it does not apply to --in-process');
+if (a.mode === 'token' && a.temperature !== 0) usageExit('infer', '--mode token decodes greedily (secure argmax): use --temperature 0 or --mode logits');
 
 async function main(): Promise<void> {
-  if (a.help) {
-    process.stdout.write((await import('node:fs')).readFileSync(new URL(import.meta.url), 'utf8').split('*/')[0] + '*/\n');
-    return;
-  }
-  const maxTokens = num('max-tokens', a['max-tokens'], (x) => Number.isInteger(x) && x >= 1);
-  const temperature = num('temperature', a.temperature, (x) => x >= 0);
-  const topP = num('top-p', a['top-p'], (x) => x > 0 && x <= 1);
-  const seed = num('seed', a.seed, (x) => Number.isInteger(x) && x > 0);
-  const mode = a.mode === 'token' || a.mode === 'logits' ? a.mode : fail(`--mode must be logits or token, got '${a.mode}'`);
-  if (mode === 'token' && temperature !== 0) fail("--mode token decodes greedily (secure argmax): use --temperature 0 or --mode logits");
+  const { maxTokens, temperature, topP, seed, mode } = a;
   const log = (s: string) => {
     if (!a.json) process.stderr.write(s + '\n');
   };
-  const net = a.net === undefined ? undefined : parseNet(a.net);
-  if (net && a['in-process']) fail('--net shapes the links between party processes; it does not apply to --in-process');
   let printed: number[] = [];
   const stream = (t: number, tok: TextTokenizer) => {
     if (a.json) return;
-    if (printed.length === 0) process.stdout.write(a.prompt);
+    if (printed.length === 0) process.stdout.write(printable(a.prompt));
     const before = tok.decode(printed);
     printed = [...printed, t];
-    process.stdout.write(tok.decode(printed).slice(before.length));
+    process.stdout.write(printable(tok.decode(printed).slice(before.length)));
   };
-  if (a['in-process']) {
-    try {
-      setRingThreads(parseThreads(a.threads, 3));
-    } catch (e) {
-      fail((e as Error).message);
-    }
-  }
-  const out = a['in-process']
-    ? await inferInProcess({ modelPath: a.model, tokenizerPath: a.tokenizer, prompt: a.prompt, maxTokens, temperature, topP, seed, mode, checkRanges: a['check-ranges'], onToken: stream, log })
-    : await inferRemote({ configPath: a.config, modelId: a['model-id'], modelPath: a.model, tokenizerPath: a.tokenizer, prompt: a.prompt, maxTokens, temperature, topP, seed, mode, checkRanges: a['check-ranges'], onToken: stream, log, ...(net === undefined ? {} : { net }) });
+  const checkRanges = a.checkRanges === true;
+  if (a.inProcess) setRingThreads(parseThreads(a.threads, 3));
+  const out = a.inProcess
+    ? await inferInProcess({ ...(a.model ? { modelPath: a.model } : {}), ...(a.tokenizer ? { tokenizerPath: a.tokenizer } : {}), prompt: a.prompt, maxTokens, temperature, topP, seed, mode, checkRanges, onToken: stream, log })
+    : await inferRemote({ configPath: a.config, modelId: a.modelId, keyPath: a.key, handshakeTimeoutMs: a.connectTimeout * 1000, ...(a.model ? { modelPath: a.model } : {}), ...(a.tokenizer ? { tokenizerPath: a.tokenizer } : {}), prompt: a.prompt, maxTokens, temperature, topP, seed, mode, checkRanges, onToken: stream, log, ...(a.net === undefined ? {} : { net: parseNet(a.net) }) });
   await closeRingThreads();
   const cost = generationCost(out.cost, out.wallMs);
   const per = cost.decodePerToken ?? cost.prefill;
@@ -97,9 +88,9 @@ async function main(): Promise<void> {
       tokens: out.result.tokens,
       promptTokens: out.promptTokens,
       newTokens: out.result.tokens.length,
-      costPerToken: { bytesPerParty: Math.round(per.bytesPerParty), rounds: Math.round(per.rounds), ms: Math.round(per.ms) },
-      prefill: { bytesPerParty: Math.round(cost.prefill.bytesPerParty), rounds: Math.round(cost.prefill.rounds), ms: Math.round(cost.prefill.ms) },
-      total: { bytesPerParty: Math.round(cost.total.bytesPerParty), rounds: Math.round(cost.total.rounds), ms: Math.round(out.wallMs) },
+      costPerToken: { bytesPerParty: Math.round(per.bytesPerParty), rounds: per.rounds, ms: Math.round(per.ms) },
+      prefill: { bytesPerParty: Math.round(cost.prefill.bytesPerParty), rounds: cost.prefill.rounds, ms: Math.round(cost.prefill.ms) },
+      total: { bytesPerParty: Math.round(cost.total.bytesPerParty), rounds: cost.total.rounds, ms: Math.round(out.wallMs) },
       model: out.source,
       synthetic: out.synthetic,
     }));
@@ -137,14 +128,4 @@ async function inferInProcess(o: InferOptions): Promise<InferOutcome> {
   return { result: run.result, cost: run.cost, wallMs: performance.now() - t0, tokenizer: m.tokenizer, promptTokens: prompt.length, source: m.source, synthetic: m.synthetic };
 }
 
-main().catch((e: unknown) => {
-  const err = e as { code?: string; message?: string };
-  if (a.json) console.log(JSON.stringify({ error: { code: err.code ?? 'ERROR', message: err.message ?? String(e) } }));
-  else {
-    process.stderr.write(`\ninfer: ${err.code ? err.code + ': ' : ''}${err.message ?? String(e)}\n`);
-    if (err.code === 'MPC_ERR_CONFIG' || err.code === 'MPC_ERR_PEER_CLOSED') {
-      process.stderr.write('hint: start parties with `npm run keys && npm run parties` (and share the model with `npm run share-model -- --model PATH`), or add --in-process\n');
-    }
-  }
-  process.exit(1);
-});
+runMain('infer', main, { json: a.json ?? false, hint: (e) => (a.inProcess ? undefined : partyHint(e, resolve(a.config))) });

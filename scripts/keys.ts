@@ -1,41 +1,48 @@
 /**
- * npm run keys -- [--out DIR (default .triform)] [--host 127.0.0.1] [--base-port 7100] [--clients client,owner]
- *                  [--heartbeat-ms 5000] [--force]
+ * npm run keys -- [--out DIR] [--host H] [--base-port P] [--clients a,b] [--heartbeat-ms MS] [--force] [--json]
  *
  * Writes Ed25519 identity keys p0.key, p1.key, p2.key and <client>.key (mode 0600, one private
  * key per file) and DIR/parties.json (ids, hosts, ports, public keys, allowed clients, data
  * folders, heartbeat timeout). To run a party on another host, copy parties.json and only that
  * party's key file there, and edit its host.
  */
-import { parseArgs } from 'node:util';
 import { writeLocalSetup } from '../src/parties/local-cluster.js';
+import { command, displayPath as rel, int, list, parse, runMain } from './cli.js';
 
-const { values } = parseArgs({
-  options: {
-    out: { type: 'string', default: '.triform' },
-    host: { type: 'string', default: '127.0.0.1' },
-    'base-port': { type: 'string', default: '7100' },
-    clients: { type: 'string', default: 'client' },
-    'heartbeat-ms': { type: 'string', default: '5000' },
-    force: { type: 'boolean', default: false },
-    help: { type: 'boolean', short: 'h', default: false },
+interface Opts {
+  out: string;
+  host: string;
+  basePort: number;
+  clients: string[];
+  heartbeatMs: number;
+  force?: boolean;
+  json?: boolean;
+}
+
+const o = parse<Opts>(
+  command('keys', 'Create identity keys for P0, P1, P2 and the clients, and the parties.json that lists them.')
+    .option('--out <dir>', 'output folder', '.triform')
+    .option('--host <host>', 'host every party listens on and is dialled at', '127.0.0.1')
+    .option('--base-port <port>', 'P0 listens on this port, P1 on +1, P2 on +2', int({ min: 1, max: 65533 }), 7100)
+    .option('--clients <names>', 'comma-separated client names (one key each)', list, ['client'])
+    .option('--heartbeat-ms <ms>', 'a silent link is closed after this long', int({ min: 200, max: 600_000 }), 5000)
+    .option('--force', 'overwrite existing keys and parties.json')
+    .option('--json', 'one JSON line on stdout instead of text'),
+);
+
+runMain(
+  'keys',
+  async () => {
+    const s = writeLocalSetup({ out: o.out, host: o.host, basePort: o.basePort, clients: o.clients, heartbeatTimeoutMs: o.heartbeatMs, force: o.force ?? false });
+    const parties = s.config.parties.map((p) => `P${p.id} ${p.host}:${p.port}`);
+    if (o.json) {
+      console.log(JSON.stringify({ ok: true, config: s.configPath, keyFiles: s.keyFiles, parties }));
+      return;
+    }
+    console.log(`wrote ${rel(s.configPath)} (${parties.join(', ')}) and ${s.keyFiles.length} private keys (mode 0600):`);
+    for (const k of s.keyFiles) console.log(`  ${rel(k)}`);
+    const cfg = o.out === '.triform' ? '' : ` -- --config ${rel(s.configPath)}`;
+    console.log(`\nnext: \`npm run parties${cfg}\` starts the three parties here; then \`npm run selftest${cfg}\``);
   },
-  strict: true,
-});
-
-if (values.help) {
-  console.error('usage: npm run keys -- [--out DIR] [--host H] [--base-port P] [--clients a,b] [--heartbeat-ms MS] [--force]');
-  process.exit(values.help ? 0 : 2);
-}
-
-try {
-  const basePort = Number(values['base-port']);
-  const heartbeatTimeoutMs = Number(values['heartbeat-ms']);
-  if (!Number.isInteger(basePort) || basePort < 1 || basePort > 65533) throw new Error(`--base-port must be a port number, got '${values['base-port']}'`);
-  if (!Number.isInteger(heartbeatTimeoutMs) || heartbeatTimeoutMs < 200) throw new Error(`--heartbeat-ms must be an integer ≥ 200, got '${values['heartbeat-ms']}'`);
-  const s = writeLocalSetup({ out: values.out, host: values.host, basePort, clients: values.clients.split(',').filter(Boolean), heartbeatTimeoutMs, force: values.force });
-  console.log(JSON.stringify({ ok: true, config: s.configPath, keyFiles: s.keyFiles, parties: s.config.parties.map((p) => `P${p.id} ${p.host}:${p.port}`) }));
-} catch (e) {
-  console.error(`keys: ${(e as Error).message}`);
-  process.exit(1);
-}
+  { json: o.json ?? false },
+);

@@ -1,65 +1,73 @@
 /**
- * npm run party -- --id N --config DIR/parties.json [--key FILE] [--data-dir DIR]
- *                   [--log-level info] [--pretty | --json] [--insecure-permissions] [--net off|lan|wan|rtt=MS,mbps=N] [--threads N]
+ * npm run party -- --id N [--config DIR/parties.json] [--key FILE] [--data-dir DIR]
+ *                   [--log-level info] [--pretty | --json] [--insecure-permissions]
+ *                   [--net off|lan|wan|rtt=MS,mbps=N] [--threads N]
  *
- * --threads: ring threads for the large matmuls (default: this machine's cores ÷ the parties of the
- * config on this party's host; TRIFORM_THREADS sets the default, as `npm run parties` does).
  * Starts one computing party. It reads only its own private key (parties[N].keyFile, or --key).
- * It refuses to start when the key file or the share folder is accessible to group or others
- * (MPC_ERR_CONFIG naming the path and the chmod fix) unless --insecure-permissions is given.
- * SIGINT/SIGTERM stop it cleanly. --net shapes its links to the other parties (off by default;
- * all three parties must use the same setting, see src/parties/net-shaper.ts).
+ * SIGINT/SIGTERM stop it cleanly.
  */
-import { defaultConfigPath } from '../src/parties/config.js';
-import { parseArgs } from 'node:util';
 import { MpcError } from '../src/protocols/errors.js';
-import { asPartyId, loadPartiesConfig, partyDataDir, partyKeyFile } from '../src/parties/config.js';
-import { checkPartyPermissions } from '../src/parties/permissions.js';
-import { readKeyFile } from '../src/parties/keys.js';
+import { checkPartyKey, loadPartiesConfig, partyDataDir, partyKeyFile } from '../src/parties/config.js';
+import { sharesOf } from '../src/parties/generate-program.js';
+import { readKeyFile, toHex } from '../src/parties/keys.js';
 import { createLogger, errInfo } from '../src/parties/log.js';
 import { PartyServer } from '../src/parties/server.js';
-import { NET_USAGE, parseNet } from '../src/parties/net-shaper.js';
+import { checkPartyPermissions } from '../src/parties/permissions.js';
+import { parseNet } from '../src/parties/net-shaper.js';
 import { parseThreads, setRingThreads } from '../src/ring/threads.js';
+import { command, configOption, logLevelOption, netOption, oneOf, parse, threadsOption, type LogLevel } from './cli.js';
 
-const { values } = parseArgs({
-  options: {
-    id: { type: 'string' },
-    config: { type: 'string' },
-    key: { type: 'string' },
-    'data-dir': { type: 'string' },
-    'log-level': { type: 'string', default: 'info' },
-    pretty: { type: 'boolean' },
-    json: { type: 'boolean' },
-    'insecure-permissions': { type: 'boolean', default: false },
-    net: { type: 'string' },
-    threads: { type: 'string' },
-    help: { type: 'boolean', short: 'h', default: false },
-  },
-  strict: true,
-});
-
-values.config ??= defaultConfigPath();
-if (values.help || values.id === undefined || !values.config) {
-  console.error(`usage: npm run party -- --id 0|1|2 --config DIR/parties.json [--key FILE] [--data-dir DIR] [--log-level L] [--pretty|--json] [--insecure-permissions] [${NET_USAGE}] [--threads N]`);
-  process.exit(values.help ? 0 : 2);
+interface Opts {
+  id: '0' | '1' | '2';
+  config: string;
+  key?: string;
+  dataDir?: string;
+  preload?: string;
+  logLevel: LogLevel;
+  pretty?: boolean;
+  json?: boolean;
+  insecurePermissions?: boolean;
+  net?: string;
+  threads?: string;
 }
 
-const log = createLogger({ level: values['log-level'], ...(values.pretty ? { pretty: true } : values.json ? { pretty: false } : {}) });
+const values = parse<Opts>(
+  command('party', 'Run one computing party (P0, P1 or P2) until SIGINT/SIGTERM.')
+    .requiredOption('--id <n>', 'which party: 0, 1 or 2', oneOf(['0', '1', '2'] as const))
+    .addOption(configOption())
+    .option('--key <file>', "this party's private key (default: parties[N].keyFile of the config)")
+    .option('--data-dir <dir>', 'where model shares are stored (default: parties[N].dataDir)')
+    .option('--preload <id>', 'load this stored model at start (kept for later sessions), so the first session starts at once')
+    .addOption(logLevelOption('info'))
+    .option('--pretty', 'human-readable logs (default on a terminal)')
+    .option('--json', 'JSON log lines even on a terminal')
+    .option('--insecure-permissions', 'start even if the key file or share folder is readable by group/others (logged as a warning)')
+    .addOption(netOption())
+    .addOption(threadsOption()),
+);
+
+const log = createLogger({ level: values.logLevel, ...(values.pretty ? { pretty: true } : values.json ? { pretty: false } : {}) });
 
 async function main(): Promise<void> {
-  const id = asPartyId(Number(values.id), '--id');
-  const config = loadPartiesConfig(values.config as string);
+  const id = Number(values.id) as 0 | 1 | 2;
+  const config = loadPartiesConfig(values.config);
+  const keyPath = values.key ?? partyKeyFile(config, id);
+  const dataDir = values.dataDir ?? partyDataDir(config, id);
+  const perms = checkPartyPermissions({ keyFile: keyPath, dataDir, insecure: values.insecurePermissions === true });
+  for (const p of perms.problems) log.warn({ code: 'MPC_ERR_CONFIG' }, `--insecure-permissions: ${p}`);
   const onHost = config.parties.filter((p) => p.host === config.parties[id].host).length;
   const threads = parseThreads(values.threads ?? process.env.TRIFORM_THREADS, onHost);
   setRingThreads(threads);
-  const keyPath = values.key ?? partyKeyFile(config, id);
-  const dataDir = values['data-dir'] ?? partyDataDir(config, id);
-  const perms = checkPartyPermissions({ keyFile: keyPath, dataDir, insecure: values['insecure-permissions'] === true });
-  for (const p of perms.problems) log.warn({ code: 'MPC_ERR_CONFIG' }, `--insecure-permissions: ${p}`);
   const identity = readKeyFile(keyPath);
+  checkPartyKey(config, id, toHex(identity.publicKey), keyPath);
   const server = new PartyServer({ config, id, identity, log, dataDir, net: parseNet(values.net) });
   await server.start();
   log.info({ threads }, 'ring threads');
+  if (values.preload) {
+    const t0 = performance.now();
+    const m = await sharesOf(dataDir, values.preload, log);
+    log.info({ modelId: values.preload, tensors: m.tensors.size, ms: Math.round(performance.now() - t0) }, `model '${values.preload}' preloaded`);
+  }
   let stopping = false;
   const stop = (sig: string) => {
     if (stopping) return;

@@ -1,10 +1,9 @@
 /**
- * npm run selftest -- --config DIR/parties.json [--size N] [--key FILE] [--compare]
- *                      [--log-level warn] [--pretty]
+ * npm run selftest -- [--config DIR/parties.json] [--size N] [--key FILE] [--compare] [--json]
  *
  * Connects as a client to running parties, secret-shares random inputs, runs the self-test
  * workload (N×N fMatmul, msb on N² elements, maxLast over N rows), checks the revealed results
- * against plaintext and prints one JSON line:
+ * against plaintext and prints a summary; --json prints one JSON line instead:
  *
  *   {"ok":true,"ms":…,"bytesPerParty":[…],"rounds":…,"size":N,"sealedBytesPerParty":[…],
  *    "framingOverheadPerParty":[…],"error":null}
@@ -13,50 +12,54 @@
  * parties); sealedBytesPerParty adds the link framing (headers, AEAD tags, control messages).
  * --compare also runs the same workload in memory and reports its cost. Exit code 0 iff ok.
  */
-import { defaultConfigPath } from '../src/parties/config.js';
-import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
-import { MpcError } from '../src/protocols/errors.js';
+import { formatBytes } from '../src/model/generation-cost.js';
 import { TriformClient } from '../src/parties/client.js';
 import { loadPartiesConfig } from '../src/parties/config.js';
 import { readKeyFile } from '../src/parties/keys.js';
 import { createLogger } from '../src/parties/log.js';
 import { checkSelftest, selftestClient, selftestInputs, selftestLocal } from '../src/parties/selftest.js';
+import { command, configOption, connectTimeoutOption, displayPath, int, logLevelOption, parse, patience, runMain, type LogLevel } from './cli.js';
+import { partyHint } from './hints.js';
 
-const { values } = parseArgs({
-  options: {
-    config: { type: 'string' },
-    size: { type: 'string', default: '16' },
-    key: { type: 'string' },
-    compare: { type: 'boolean', default: false },
-    'log-level': { type: 'string', default: 'warn' },
-    pretty: { type: 'boolean' },
-    help: { type: 'boolean', short: 'h', default: false },
-  },
-  strict: true,
-});
-
-values.config ??= defaultConfigPath();
-if (values.help || !values.config) {
-  console.error('usage: npm run selftest -- --config DIR/parties.json [--size N] [--key FILE] [--compare] [--log-level L]');
-  process.exit(values.help ? 0 : 2);
+interface Opts {
+  config: string;
+  size: number;
+  key?: string;
+  compare?: boolean;
+  logLevel: LogLevel;
+  connectTimeout: number;
+  pretty?: boolean;
+  json?: boolean;
 }
 
-const log = createLogger({ level: values['log-level'], pretty: values.pretty ?? false, destination: process.stderr });
+const o = parse<Opts>(
+  command('selftest', 'Check the running parties: a secret-shared fMatmul + msb + max workload against plaintext.')
+    .addOption(configOption())
+    .option('--size <n>', 'workload size N (N×N matrices)', int({ min: 1, max: 1024 }), 16)
+    .option('--key <file>', 'client identity key (default: client.key beside the config)')
+    .option('--compare', 'also run the workload in memory and require the same cost')
+    .addOption(connectTimeoutOption())
+    .addOption(logLevelOption('warn'))
+    .option('--pretty', 'human-readable logs')
+    .option('--json', 'one JSON line on stdout instead of text'),
+);
+
+const log = createLogger({ level: o.logLevel, pretty: o.pretty ?? false, destination: process.stderr });
 const t0 = performance.now();
 
-async function main(): Promise<Record<string, unknown>> {
-  const N = Number(values.size);
-  if (!Number.isInteger(N) || N < 1 || N > 1024) throw new MpcError('MPC_ERR_INPUT', `--size must be an integer in [1, 1024], got '${values.size}'`);
-  const config = loadPartiesConfig(values.config as string);
-  const identity = readKeyFile(values.key ?? resolve(config.dir, 'client.key'));
-  const client = await TriformClient.connect({ config, identity, log });
+async function main(): Promise<number> {
+  const N = o.size;
+  const config = loadPartiesConfig(resolve(o.config));
+  const identity = readKeyFile(o.key ?? resolve(config.dir, 'client.key'));
+  const client = await TriformClient.connect({ config, identity, log, ...patience(o.connectTimeout) });
+  let out: Record<string, unknown>;
   try {
     const inp = selftestInputs(N);
     const r = await client.run('selftest', { size: N }, (s) => selftestClient(s, N, inp));
     const bad = checkSelftest(N, inp, r.local);
     const sealed = r.stats.map((st) => st.wire.reduce((t, w) => t + w.sealedBytesSent, 0));
-    const out: Record<string, unknown> = {
+    out = {
       ok: bad.length === 0,
       ms: Math.round(performance.now() - t0),
       sessionMs: Math.round(r.ms),
@@ -67,26 +70,26 @@ async function main(): Promise<Record<string, unknown>> {
       framingOverheadPerParty: sealed.map((b, j) => b - r.cost.bytesSent[j]),
       error: bad.length ? { code: 'MPC_ERR_PROTOCOL', message: `wrong results: ${bad.slice(0, 3).join('; ')}` } : null,
     };
-    if (values.compare) {
+    if (o.compare) {
       const local = await selftestLocal(N, inp);
       out.local = { bytesPerParty: local.cost.bytesSent, rounds: local.cost.rounds };
       out.costMatchesLocal = local.cost.rounds === r.cost.rounds && local.cost.bytesSent.every((b, j) => b === r.cost.bytesSent[j]);
       if (!out.costMatchesLocal) out.ok = false;
     }
-    return out;
   } finally {
     client.close();
   }
+  if (o.json) console.log(JSON.stringify(out));
+  else {
+    const bytes = (out.bytesPerParty as number[]).map(formatBytes).join(' / ');
+    if (out.ok) console.log(`selftest ok: ${N}×${N} fMatmul, msb on ${N * N} elements, max over ${N} rows, all equal to plaintext`);
+    else console.log(`selftest FAILED: ${(out.error as { message?: string } | null)?.message ?? 'the cost differs from the in-memory run'}`);
+    console.log(`  ${out.rounds} rounds; sent per party ${bytes}; session ${out.sessionMs} ms`);
+    if (o.compare) console.log(`  cost ${out.costMatchesLocal ? 'equals' : 'DIFFERS from'} the in-memory run`);
+    const cfg = displayPath(resolve(o.config));
+    if (out.ok) console.log(`\nnext: share a model with \`npm run share-model -- --config ${cfg} --model $MODEL\` (or \`--synthetic llama-tiny\`)`);
+  }
+  return out.ok ? 0 : 1;
 }
 
-main().then(
-  (out) => {
-    console.log(JSON.stringify(out));
-    process.exit(out.ok ? 0 : 1);
-  },
-  (e: unknown) => {
-    const err = e instanceof MpcError ? e : new MpcError('MPC_ERR_PROTOCOL', (e as Error).message);
-    console.log(JSON.stringify({ ok: false, ms: Math.round(performance.now() - t0), bytesPerParty: null, rounds: null, error: err.toJSON() }));
-    process.exit(1);
-  },
-);
+runMain('selftest', main, { json: o.json ?? false, hint: (e) => partyHint(e, resolve(o.config)) });

@@ -1,67 +1,85 @@
 /**
  * npm run share-model -- --model PATH [--config DIR/parties.json] [--model-id ID]
- * npm run share-model -- --config DIR/parties.json --model-id ID
- *                        (--safetensors FILE | --llama2c FILE | --random NAME=DxD[,NAME=D...] [--seed S])
- *                        [--frac-bits 18] [--overwrite] [--key FILE] [--chunk N] [--log-level warn]
+ * npm run share-model -- --synthetic llama-tiny|gpt2-tiny|gpt2-base        (nothing to download)
+ * npm run share-model -- --model-id ID (--safetensors FILE | --llama2c FILE | --random NAME=DxD[,NAME=D...] [--seed S])
+ *                        [--frac-bits 18] [--overwrite] [--key FILE] [--chunk N] [--log-level warn] [--json]
  *
  * The model owner's upload: fixed-point encodes named float tensors, secret-shares them to the
  * three parties and has each party store its two share arrays under <dataDir>/models/ID (with a
  * manifest), so later sessions load them without re-sharing. This is the generic part; the
- * checkpoint loaders (--model: a llama2.c .bin or a Hugging Face GPT-2 directory) feed
- * `uploadModel` the same Map of tensors and record the architecture in the public meta, which
- * the parties' 'generate' program needs. --config defaults to $TRIFORM_CONFIG or
- * .triform/parties.json; --model-id to the checkpoint's file or folder name.
+ * checkpoint loaders (--model: a llama2.c .bin or a Hugging Face GPT-2 directory; --synthetic:
+ * seeded weights at a named shape) feed `uploadModel` the same Map of tensors and record the
+ * architecture in the public meta, which the parties' 'generate' program needs. --model-id
+ * defaults to the checkpoint's file or folder name (or the synthetic name).
  * Weights beyond the fixed-point weight limit (|w| > 1024, src/model/weight-range.ts) or NaN/Inf are
- * rejected before anything is sent: {"ok":false,"error":{"code":"MODEL_ERR_RANGE",…}} naming the
- * tensor and element, exit 1.
- * Progress goes to stderr; one JSON summary line to stdout.
+ * rejected before anything is sent: MODEL_ERR_RANGE (or MODEL_ERR_NONFINITE) naming the tensor and
+ * element, exit 1.
+ * Progress goes to stderr; a summary (or with --json one JSON line) to stdout.
  */
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
+import { Presets, SingleBar } from 'cli-progress';
 import { loadCheckpointWeights } from '../src/model/checkpoint.js';
-import { defaultConfigPath } from '../src/parties/config.js';
-import { parseArgs } from 'node:util';
-import { SingleBar, Presets } from 'cli-progress';
-import { MpcError } from '../src/protocols/errors.js';
+import { loadLlama2c } from '../src/model/llama2c.js';
+import { readSafetensors } from '../src/model/safetensors.js';
+import { SYNTHETIC_MODEL_NAMES, syntheticCheckpoint, type SyntheticModelName } from '../src/model/synthetic-models.js';
+import { TriformClient } from '../src/parties/client.js';
 import { loadPartiesConfig } from '../src/parties/config.js';
 import { readKeyFile } from '../src/parties/keys.js';
 import { createLogger } from '../src/parties/log.js';
 import { uploadModel, type FloatTensor } from '../src/parties/upload.js';
-import { readSafetensors } from '../src/model/safetensors.js';
-import { loadLlama2c } from '../src/model/llama2c.js';
+import { MpcError } from '../src/protocols/errors.js';
 import { checkWeightsRange } from '../src/model/weight-range.js';
 import { Prg } from '../src/ring/prg.js';
-import { createHash } from 'node:crypto';
+import { command, configOption, connectTimeoutOption, displayPath, FRAC_BITS, int, logLevelOption, oneOf, parse, patience, runMain, usageExit, type LogLevel } from './cli.js';
+import { partyHint } from './hints.js';
 
-const { values } = parseArgs({
-  options: {
-    config: { type: 'string' },
-    'model-id': { type: 'string' },
-    model: { type: 'string' },
-    safetensors: { type: 'string' },
-    llama2c: { type: 'string' },
-    random: { type: 'string' },
-    seed: { type: 'string', default: '1' },
-    'frac-bits': { type: 'string' },
-    overwrite: { type: 'boolean', default: false },
-    key: { type: 'string' },
-    chunk: { type: 'string' },
-    'log-level': { type: 'string', default: 'warn' },
-    help: { type: 'boolean', short: 'h', default: false },
-  },
-  strict: true,
-});
-
-const sources = [values.model, values.safetensors, values.llama2c, values.random].filter((v) => v !== undefined).length;
-values.config ??= defaultConfigPath();
-if (values.model && !values['model-id']) values['model-id'] = basename(values.model).replace(/\.bin$/, '').replace(/[^A-Za-z0-9._-]/g, '_');
-if (values.help || !values['model-id'] || sources !== 1) {
-  console.error('usage: npm run share-model -- --model PATH [--config DIR/parties.json] [--model-id ID] [--frac-bits F] [--overwrite] [--key FILE]');
-  console.error('       npm run share-model -- --config DIR/parties.json --model-id ID (--safetensors FILE | --llama2c FILE | --random name=4x8,b=8 [--seed S])');
-  process.exit(values.help ? 0 : 2);
+interface Opts {
+  config: string;
+  modelId?: string;
+  model?: string;
+  synthetic?: SyntheticModelName;
+  safetensors?: string;
+  llama2c?: string;
+  random?: string;
+  seed: number;
+  fracBits?: number;
+  overwrite?: boolean;
+  key?: string;
+  chunk?: number;
+  logLevel: LogLevel;
+  connectTimeout: number;
+  json?: boolean;
 }
 
+const o = parse<Opts>(
+  command('share-model', "The model owner's upload: secret-share a checkpoint to the three parties, which store their shares.")
+    .option('--model <path>', 'checkpoint: a llama2.c .bin (tokenizer beside it) or a Hugging Face GPT-2 folder')
+    .option('--synthetic <name>', `seeded synthetic weights, no download: ${SYNTHETIC_MODEL_NAMES.join(', ')}`, oneOf(SYNTHETIC_MODEL_NAMES))
+    .option('--safetensors <file>', 'raw tensors of a .safetensors file (needs --model-id)')
+    .option('--llama2c <file>', 'raw tensors of a llama2.c .bin (needs --model-id)')
+    .option('--random <spec>', 'seeded uniform tensors NAME=DxD[,NAME=D…] (tests; needs --model-id)')
+    .option('--model-id <id>', 'store under this id (default: the file or folder name, or the synthetic name)')
+    .addOption(configOption())
+    .option('--seed <s>', 'seed of --random and --synthetic', int({ min: 0 }), 1)
+    .option('--frac-bits <f>', `fixed-point fractional bits (${FRAC_BITS.why})`, int(FRAC_BITS))
+    .option('--overwrite', 'replace a model already stored under the id')
+    .option('--key <file>', "owner's identity key (default: client.key beside the config)")
+    .option('--chunk <n>', 'elements per upload chunk', int({ min: 1024 }))
+    .addOption(connectTimeoutOption())
+    .addOption(logLevelOption('warn'))
+    .option('--json', 'one JSON line on stdout instead of text'),
+);
+
+const sources = [o.model, o.synthetic, o.safetensors, o.llama2c, o.random].filter((v) => v !== undefined).length;
+if (sources !== 1) usageExit('share-model', sources === 0 ? 'what to share? pass --model PATH (or --synthetic llama-tiny to try without a download)' : 'pass only one of --model, --synthetic, --safetensors, --llama2c, --random');
+const modelId = o.modelId ?? (o.model ? basename(o.model).replace(/\.bin$/, '').replace(/[^A-Za-z0-9._-]/g, '_') : o.synthetic);
+if (!modelId) usageExit('share-model', '--model-id is required with --safetensors, --llama2c and --random');
+for (const f of [o.model, o.safetensors, o.llama2c]) if (f !== undefined && !existsSync(f)) usageExit('share-model', `${f} does not exist`);
+
 /** `--random w=4x8,b=8`: seeded uniform [-1, 1) tensors (tests and demos). */
-function randomTensors(spec: string, seed: string): Map<string, FloatTensor> {
+function randomTensors(spec: string, seed: number): Map<string, FloatTensor> {
   const prg = new Prg(createHash('sha256').update(`share-model-${seed}`).digest().subarray(0, 16));
   const out = new Map<string, FloatTensor>();
   for (const item of spec.split(',').filter(Boolean)) {
@@ -77,58 +95,70 @@ function randomTensors(spec: string, seed: string): Map<string, FloatTensor> {
   return out;
 }
 
-async function main(): Promise<Record<string, unknown>> {
+const say = (s: string) => {
+  if (!o.json) process.stderr.write(s + '\n');
+};
+
+async function main(): Promise<void> {
+  const configPath = resolve(o.config);
+  const config = loadPartiesConfig(configPath);
+  const identity = readKeyFile(o.key ?? resolve(config.dir, 'client.key'));
   let meta: Record<string, unknown> | undefined;
   let tensors: Map<string, FloatTensor>;
-  if (values.model) {
-    const ck = loadCheckpointWeights(values.model);
+  let summary = '';
+  if (o.model) {
+    const ck = loadCheckpointWeights(o.model);
     tensors = new Map([...ck.weights.tensors].map(([k, t]) => [k, { shape: [...t.shape], data: t.data }]));
     meta = { arch: ck.arch, config: { ...(ck.weights.config as object) }, summary: ck.summary };
-    console.error(`sharing ${ck.summary} as '${values['model-id']}'`);
-  } else if (values.safetensors) {
-    const f = readSafetensors(values.safetensors);
+    summary = ck.summary;
+  } else if (o.synthetic) {
+    const s = syntheticCheckpoint(o.synthetic, o.seed);
+    tensors = s.tensors;
+    meta = { arch: s.arch, config: s.config, summary: s.summary, tokenizer: s.tokenizer, synthetic: o.synthetic };
+    summary = s.summary;
+  } else if (o.safetensors) {
+    const f = readSafetensors(o.safetensors);
     tensors = new Map([...f.tensors].map(([k, t]) => [k, { shape: [...t.shape], data: t.data }]));
     meta = { source: 'safetensors', metadata: f.metadata };
-  } else if (values.llama2c) {
-    const w = loadLlama2c(values.llama2c);
+  } else if (o.llama2c) {
+    const w = loadLlama2c(o.llama2c);
     tensors = new Map([...w.tensors].map(([k, t]) => [k, { shape: [...t.shape], data: t.data }]));
     meta = { source: 'llama2c', config: { ...w.config } };
-  } else tensors = randomTensors(values.random as string, values.seed);
-  const source = values.model ?? values.safetensors ?? values.llama2c ?? '--random';
+  } else tensors = randomTensors(o.random as string, o.seed);
+  const source = o.model ?? o.safetensors ?? o.llama2c ?? (o.synthetic ? `--synthetic ${o.synthetic}` : '--random');
   // reject weights fixed point cannot carry (NaN/Inf, |w| > WEIGHT_LIMIT) before connecting: MODEL_ERR_RANGE names tensor and element
-  checkWeightsRange(source, tensors);
-  const config = loadPartiesConfig(values.config as string);
-  const identity = readKeyFile(values.key ?? resolve(config.dir, 'client.key'));
-  const total = [...tensors.values()].reduce((t, x) => t + x.data.length, 0);
-  const bar = process.stderr.isTTY ? new SingleBar({ format: 'sharing {bar} {percentage}% | {value}/{total} elements | {tensor}', stream: process.stderr }, Presets.shades_classic) : null;
+  checkWeightsRange(source, [...tensors].filter((e): e is [string, { shape: number[]; data: Float64Array | Float32Array }] => typeof e[1].data !== 'function'));
+  const total = [...tensors.values()].reduce((t, x) => t + x.shape.reduce((a, b) => a * b, 1), 0);
+  say(`sharing ${summary || `${tensors.size} tensors`} as '${modelId}' with the parties of ${displayPath(configPath)}`);
+  const bar = process.stderr.isTTY && !o.json ? new SingleBar({ format: 'sharing {bar} {percentage}% | {value}/{total} elements | {tensor}', stream: process.stderr }, Presets.shades_classic) : null;
   bar?.start(total, 0, { tensor: '' });
   const t0 = performance.now();
+  const log = createLogger({ level: o.logLevel, destination: process.stderr });
+  const client = await TriformClient.connect({ config, identity, log, ...patience(o.connectTimeout) });
   try {
-    const r = await uploadModel(config, values['model-id'] as string, tensors, (p) => bar?.update(p.elementsDone, { tensor: p.tensor }), {
-      identity,
-      overwrite: values.overwrite,
+    const r = await uploadModel(config, modelId as string, tensors, (p) => bar?.update(p.elementsDone, { tensor: p.tensor }), {
+      client,
+      overwrite: o.overwrite ?? false,
       ...(meta ? { meta } : {}),
       source,
-      log: createLogger({ level: values['log-level'], destination: process.stderr }),
-      ...(values['frac-bits'] ? { fracBits: Number(values['frac-bits']) } : {}),
-      ...(values.chunk ? { chunkElements: Number(values.chunk) } : {}),
+      log,
+      ...(o.fracBits !== undefined ? { fracBits: o.fracBits } : {}),
+      ...(o.chunk !== undefined ? { chunkElements: o.chunk } : {}),
     });
     bar?.stop();
-    return { ok: true, modelId: values['model-id'], tensors: tensors.size, elements: total, ms: Math.round(performance.now() - t0), stored: r.results, error: null };
+    const ms = Math.round(performance.now() - t0);
+    if (o.json) {
+      console.log(JSON.stringify({ ok: true, modelId, tensors: tensors.size, elements: total, ms, stored: r.results, error: null }));
+      return;
+    }
+    console.log(`stored '${modelId}' at P0, P1, P2: ${tensors.size} tensors, ${total.toLocaleString('en-US')} parameters, ${(ms / 1000).toFixed(1)} s; each party holds two of the three shares`);
+    const cfg = configPath === resolve('.triform/parties.json') ? '' : ` --config ${displayPath(configPath)}`;
+    const how = o.model ? `--model ${displayPath(resolve(o.model))}` : `--model-id ${modelId}`;
+    console.log(`\nnext: \`npm run infer -- ${how}${cfg} --prompt "Once upon a time"\``);
   } finally {
     bar?.stop();
+    client.close();
   }
 }
 
-main().then(
-  (out) => {
-    console.log(JSON.stringify(out));
-    process.exit(0);
-  },
-  (e: unknown) => {
-    const code = (e as { code?: unknown }).code;
-    const error = e instanceof MpcError ? e.toJSON() : { code: typeof code === 'string' && code.startsWith('MODEL_ERR_') ? code : 'MPC_ERR_INPUT', message: (e as Error).message };
-    console.log(JSON.stringify({ ok: false, error }));
-    process.exit(1);
-  },
-);
+runMain('share-model', main, { json: o.json ?? false, hint: (e) => partyHint(e, resolve(o.config)) });

@@ -7,41 +7,36 @@
  * `npm run bench` starts three of these on loopback; to bench parties on other hosts, start this
  * script there with the same parties.json and pass `--config` to the bench.
  */
-import { parseArgs } from 'node:util';
-import { asPartyId, loadPartiesConfig, partyKeyFile } from '../../src/parties/config.js';
-import { readKeyFile } from '../../src/parties/keys.js';
+import { asPartyId, checkPartyKey, loadPartiesConfig, partyKeyFile } from '../../src/parties/config.js';
+import { readKeyFile, toHex } from '../../src/parties/keys.js';
 import { createLogger, errInfo } from '../../src/parties/log.js';
 import { builtinPrograms } from '../../src/parties/builtin-programs.js';
 import { PartyServer } from '../../src/parties/server.js';
+import { parseNet } from '../../src/parties/net-shaper.js';
 import { parseThreads, setRingThreads } from '../../src/ring/threads.js';
+import { command, configOption, int, logLevelOption, netOption, parse, threadsOption, type LogLevel } from '../cli.js';
 import { benchModelProgram } from './program.js';
 import { benchOpsProgram } from './protocol-ops.js';
-import { parseNet } from '../../src/parties/net-shaper.js';
 
-const { values } = parseArgs({
-  options: {
-    id: { type: 'string' },
-    config: { type: 'string' },
-    key: { type: 'string' },
-    'log-level': { type: 'string', default: 'warn' },
-    net: { type: 'string' },
-    threads: { type: 'string' },
-  },
-  strict: true,
-});
+const values = parse<{ id: number; config: string; key?: string; logLevel: LogLevel; net?: string; threads?: string }>(
+  command('bench', "A bench party (tsx scripts/bench/party-main.ts): the built-in programs plus 'bench/model'.")
+    .requiredOption('--id <n>', 'which party: 0, 1 or 2', int({ min: 0, max: 2 }))
+    .addOption(configOption())
+    .option('--key <file>', "this party's private key")
+    .addOption(logLevelOption('warn'))
+    .addOption(netOption())
+    .addOption(threadsOption()),
+);
 
-if (values.id === undefined || !values.config) {
-  console.error('usage: tsx scripts/bench/party-main.ts --id 0|1|2 --config DIR/parties.json [--key FILE] [--log-level L]');
-  process.exit(2);
-}
-
-const log = createLogger({ level: values['log-level'], pretty: false });
+const log = createLogger({ level: values.logLevel, pretty: false });
 
 async function main(): Promise<void> {
-  const id = asPartyId(Number(values.id), '--id');
-  const config = loadPartiesConfig(values.config as string);
+  const id = asPartyId(values.id, '--id');
+  const config = loadPartiesConfig(values.config);
   setRingThreads(parseThreads(values.threads, config.parties.filter((p) => p.host === config.parties[id].host).length));
-  const identity = readKeyFile(values.key ?? partyKeyFile(config, id));
+  const keyPath = values.key ?? partyKeyFile(config, id);
+  const identity = readKeyFile(keyPath);
+  checkPartyKey(config, id, toHex(identity.publicKey), keyPath);
   const progress = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
   const server = new PartyServer({ config, id, identity, log, net: parseNet(values.net), programs: builtinPrograms().register(benchModelProgram(progress)).register(benchOpsProgram) });
   await server.start();

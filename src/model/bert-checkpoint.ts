@@ -60,7 +60,8 @@ export function bertTensorShapes(c: BertConfig): Map<string, Shape> {
 
 /** Validates an HF BERT config.json object. */
 export function parseBertConfig(json: unknown, file: string): BertConfig {
-  const { o, int } = configFields(json, file);
+  const { o, int, modelType } = configFields(json, file);
+  modelType(['bert'], 'BERT');
   const hiddenSize = int('hidden_size');
   const numAttentionHeads = int('num_attention_heads');
   if (hiddenSize % numAttentionHeads !== 0) {

@@ -53,8 +53,7 @@ export function resolveModelPath(cli?: string): string | undefined {
 }
 
 export const HOW_TO_GET_STORIES260K = [
-  'No checkpoint found. To use a real model, download stories260K (karpathy/tinyllamas on Hugging Face,',
-  'files stories260K/stories260K.bin and stories260K/tok512.bin, MIT) into',
+  'No checkpoint found. `npm run get-model` downloads stories260K (karpathy/tinyllamas, 1 MB, MIT) into',
   `  ${join(modelsCacheDir(), 'stories260K')}/`,
   'or pass --model PATH (a llama2.c .bin or a Hugging Face GPT-2 directory), or set TRIFORM_MODEL.',
 ].join('\n');
@@ -73,7 +72,7 @@ export interface CheckpointWeights {
 
 /** Weights of a llama2.c `.bin` or a Hugging Face GPT-2 directory (format by path). */
 export function loadCheckpointWeights(path: string): CheckpointWeights {
-  if (!existsSync(path)) throw new Error(`model not found: ${path}`);
+  if (!existsSync(path)) throw new Error(`model not found: ${path} does not exist`);
   if (statSync(path).isDirectory()) {
     const w = loadGpt2Checkpoint(path);
     const c = w.config;
@@ -125,7 +124,7 @@ export function loadModel(path: string, tokenizerPath?: string): LoadedModel {
 }
 
 /** Byte tokenizer for the synthetic model: ids 3.. are bytes, 1 = BOS. */
-const byteTokenizer: TextTokenizer = {
+export const byteTokenizer: TextTokenizer = {
   encode: (text) => [1, ...Array.from(new TextEncoder().encode(text), (b) => b + 3)],
   decode: (ids) => new TextDecoder('utf-8', { fatal: false }).decode(Uint8Array.from(ids.filter((t) => t >= 3), (t) => t - 3)),
 };

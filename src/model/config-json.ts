@@ -7,6 +7,8 @@ export interface ConfigFields {
   readonly o: Record<string, unknown>;
   /** A positive integer field (or the fallback when absent). */
   int(key: string, fallback?: unknown): number;
+  /** Rejects a config whose `model_type` is present and not one of `types` (this loader reads `what`). */
+  modelType(types: readonly string[], what: string): void;
 }
 
 export function configFields(json: unknown, file: string): ConfigFields {
@@ -21,6 +23,12 @@ export function configFields(json: unknown, file: string): ConfigFields {
         throw new ModelFileError('MODEL_ERR_HEADER', file, `config field ${key} = ${JSON.stringify(v)} must be a positive integer`);
       }
       return v;
+    },
+    modelType(types, what) {
+      const t = o.model_type;
+      if (t === undefined || (typeof t === 'string' && types.includes(t))) return;
+      const hint = t === 'llama' ? ' (LLaMA models load from llama2.c .bin files)' : '';
+      throw new ModelFileError('MODEL_ERR_HEADER', file, `model_type ${JSON.stringify(t)} is not ${what}: this loader reads model_type ${types.map((x) => `"${x}"`).join(' or ')}${hint}`);
     },
   };
 }

@@ -49,7 +49,8 @@ export function gpt2TensorShapes(c: Gpt2Config): Map<string, Shape> {
 
 /** Validates an HF GPT-2 config.json object. */
 export function parseGpt2Config(json: unknown, file: string): Gpt2Config {
-  const { o, int } = configFields(json, file);
+  const { o, int, modelType } = configFields(json, file);
+  modelType(['gpt2'], 'GPT-2');
   const nEmbd = int('n_embd');
   const nHead = int('n_head');
   if (nEmbd % nHead !== 0) throw new ModelFileError('MODEL_ERR_HEADER', file, `n_embd ${nEmbd} is not a multiple of n_head ${nHead}`);

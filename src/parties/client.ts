@@ -32,6 +32,8 @@ export interface ClientOptions {
   connectTimeoutMs?: number;
   /** Default RunOptions.net of every session (the shaping the client expects the parties to use). */
   net?: NetShape | null;
+  /** One handshake attempt may take this long (default: the config's limits.handshakeTimeoutMs); raise it for busy parties. */
+  handshakeTimeoutMs?: number;
 }
 
 export interface PartyWireStats {
@@ -105,11 +107,12 @@ export class TriformClient {
 
   private async dial(j: PartyId): Promise<SecureLink> {
     const cfg = this.opts.config;
+    const handshakeTimeoutMs = this.opts.handshakeTimeoutMs ?? cfg.limits.handshakeTimeoutMs;
     const deadline = Date.now() + (this.opts.connectTimeoutMs ?? cfg.limits.handshakeTimeoutMs);
     const target = { url: partyUrl(cfg, j), to: j, publicKey: fromHex(cfg.parties[j].publicKey, `parties[${j}].publicKey`, 32) };
     for (let attempt = 0; ; attempt++) {
       try {
-        const link = await dialLink(this.opts.identity, 'client', null, target, linkOptions(cfg, this.log));
+        const link = await dialLink(this.opts.identity, 'client', null, target, { ...linkOptions(cfg, this.log), handshakeTimeoutMs });
         this.attach(j, link);
         return link;
       } catch (e) {
@@ -192,6 +195,6 @@ export class TriformClient {
 
   close(): void {
     this.closed = true;
-    for (const l of this.links) if (l && !l.closed) l.close('MPC_ERR_PEER_CLOSED', 'client done');
+    for (const l of this.links) if (l && !l.closed) l.end('client done');
   }
 }

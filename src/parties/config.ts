@@ -112,6 +112,13 @@ export const partiesConfigSchema = z
     c.parties.forEach((p, i) => {
       if (p.id !== i) ctx.addIssue({ code: 'custom', path: ['parties', i, 'id'], message: `must be ${i} (parties are listed in id order)` });
     });
+    const addrs = new Map<string, number>();
+    c.parties.forEach((p, i) => {
+      const addr = `${p.host.toLowerCase()}:${p.port}`;
+      const prev = addrs.get(addr);
+      if (prev !== undefined) ctx.addIssue({ code: 'custom', path: ['parties', i, 'port'], message: `P${i} and P${prev} both use ${p.host}:${p.port}; every party needs its own address` });
+      else addrs.set(addr, i);
+    });
     const keys = new Map<string, string>();
     const note = (key: string, where: string, path: (string | number)[]) => {
       const prev = keys.get(key);
@@ -187,6 +194,13 @@ export function partyDataDir(cfg: PartiesConfig, id: PartyId): string {
 export function partyUrl(cfg: PartiesConfig, id: PartyId): string {
   const { host, port } = cfg.parties[id];
   return `ws://${host.includes(':') ? `[${host}]` : host}:${port}/`;
+}
+
+/** A party's private key must be the one its config lists for it (a stale key file or config is caught at start). */
+export function checkPartyKey(cfg: PartiesConfig, id: PartyId, publicKeyHex: string, keyFile: string): void {
+  if (cfg.parties[id].publicKey !== publicKeyHex.toLowerCase()) {
+    throw new MpcError('MPC_ERR_CONFIG', `the key in ${keyFile} is not P${id}'s key in the parties config (parties[${id}].publicKey): the key file and parties.json come from different \`npm run keys\` runs`);
+  }
 }
 
 export function asPartyId(n: number, label = 'party id'): PartyId {

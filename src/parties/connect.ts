@@ -10,6 +10,7 @@ import type { PeerIdentity, Hello } from './handshake.js';
 import { initiatorFinish, initiatorHello, parseHello, responderAccept, responderVerify } from './handshake.js';
 import type { Identity } from './keys.js';
 import type { Logger } from './log.js';
+import { logRepeated } from './log-repeat.js';
 import { closeCodeOf, closeReason, codeOfClose } from './close-codes.js';
 import { SecureLink, type LinkLimits } from './secure-link.js';
 
@@ -148,7 +149,7 @@ export async function acceptLink(ws: WebSocket, me: Identity, myId: number, auth
   } catch (e) {
     inbox.detach();
     const err = e instanceof MpcError ? e : new MpcError('MPC_ERR_AUTH', `handshake failed: ${(e as Error).message}`);
-    opts.log.warn({ code: err.code, reason: err.message, remote }, 'rejected link');
+    logRepeated(opts.log, 'warn', `rejected:${err.code}:${err.message.replace(remote, '')}`, { code: err.code, reason: err.message, remote }, 'rejected link');
     ws.on('error', () => undefined);
     if (ws.readyState === ws.OPEN) ws.close(closeCodeOf(err.code), closeReason(`${err.code}: ${err.message}`));
     setTimeout(() => ws.terminate(), 1000).unref();

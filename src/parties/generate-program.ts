@@ -14,7 +14,8 @@ import { Llama } from '../model/llama.js';
 import type { LlamaConfig } from '../model/llama2c.js';
 import { SecureOps } from '../model/secure-ops.js';
 import { partyGenerate } from '../model/secure-generate.js';
-import { loadModelShares, modelIdSchema, type ModelShares } from './model-store.js';
+import { loadModelSharesAsync, modelIdSchema, readManifest, type ModelShares } from './model-store.js';
+import type { Logger } from './log.js';
 import type { ClientIO, ProgramDef } from './programs.js';
 
 /** What share-model stores as the public `meta` of a model. */
@@ -22,6 +23,8 @@ export const modelMetaSchema = z.object({
   arch: z.enum(['llama', 'gpt2']),
   config: z.record(z.string(), z.unknown()),
   summary: z.string().optional(),
+  /** 'bytes': a synthetic model (share-model --synthetic) whose clients use the byte tokenizer. */
+  tokenizer: z.literal('bytes').optional(),
 });
 export type ModelMeta = z.infer<typeof modelMetaSchema>;
 
@@ -46,14 +49,29 @@ export function clientPortOf(io: ClientIO): ClientPort {
   };
 }
 
-// The last model loaded, kept between sessions (a party usually serves one model).
-let cached: { key: string; shares: ModelShares } | null = null;
+// The last model loaded (or being loaded), kept between sessions (a party usually serves one model).
+let cached: { key: string; shares: Promise<ModelShares> } | null = null;
 
-function sharesOf(dataDir: string, modelId: string): ModelShares {
-  const key = `${dataDir}\0${modelId}`;
+/**
+ * This party's shares of a stored model, loaded without blocking the event loop (links stay
+ * alive) and kept for later sessions; `log` gets progress about every 10 % of the bytes.
+ */
+export function sharesOf(dataDir: string, modelId: string, log?: Logger): Promise<ModelShares> {
+  const key = `${dataDir}\0${modelId}\0${readManifest(dataDir, modelId).createdAt}`; // a re-upload (--overwrite) is a new model
   if (cached?.key !== key) {
     cached = null; // let the previous model be collected before loading the next
-    cached = { key, shares: loadModelShares(dataDir, modelId) };
+    const t0 = performance.now();
+    let next = 0;
+    const shares = loadModelSharesAsync(dataDir, modelId, (p) => {
+      if (p.bytesDone < next && p.done < p.tensors) return;
+      next = p.bytesDone + p.bytesTotal / 10;
+      log?.info({ modelId, tensors: `${p.done}/${p.tensors}`, mb: Math.round(p.bytesDone / 1e6), ms: Math.round(performance.now() - t0) }, `loading model '${modelId}': ${p.done}/${p.tensors} tensors`);
+    });
+    const entry = { key, shares };
+    cached = entry;
+    shares.catch(() => {
+      if (cached === entry) cached = null; // a failed load is retried by the next session
+    });
   }
   return cached.shares;
 }
@@ -72,7 +90,7 @@ export const generateProgram: ProgramDef<GenerateParams, { steps: number }> = {
   description: 'secure generation on a stored model; the client sends one-hot shares and receives logits or token shares',
   params: generateParams,
   async run(party, io, params) {
-    const shares = sharesOf(io.dataDir, params.modelId);
+    const shares = await sharesOf(io.dataDir, params.modelId, io.log);
     if (shares.manifest.ring.fracBits !== party.cfg.fracBits) {
       throw new MpcError('MPC_ERR_CONFIG', `model '${params.modelId}' was shared with f=${shares.manifest.ring.fracBits}, session uses f=${party.cfg.fracBits}`);
     }

@@ -9,7 +9,7 @@
  * folder and renames it, so a crash never leaves a half-written model behind.
  */
 import { createWriteStream, existsSync, readFileSync, statSync } from 'node:fs';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { MpcError } from '../protocols/errors.js';
@@ -73,6 +73,60 @@ export function loadModelShares(dataDir: string, modelId: string): ModelShares {
       return out;
     };
     tensors.set(t.name, aShare(t.shape, read('s0'), read('s1')));
+  }
+  return { manifest, tensors };
+}
+
+export interface LoadProgress {
+  modelId: string;
+  tensor: string;
+  /** Tensors loaded so far and in all. */
+  done: number;
+  tensors: number;
+  bytesDone: number;
+  bytesTotal: number;
+}
+
+/** Bytes read per await: the event loop (heartbeats, other links) runs between chunks. */
+const READ_CHUNK = 16 << 20;
+
+async function readShareFile(path: string, n: number, label: string): Promise<BigUint64Array> {
+  const fh = await open(path, 'r');
+  try {
+    const { size } = await fh.stat();
+    if (size !== 8 * n) throw new MpcError('MPC_ERR_SHAPE', `${label}: ${path} has ${size} bytes, the shape needs ${8 * n}`);
+    const out = new BigUint64Array(n);
+    const bytes = new Uint8Array(out.buffer);
+    for (let off = 0; off < bytes.length; ) {
+      const { bytesRead } = await fh.read(bytes, off, Math.min(READ_CHUNK, bytes.length - off), off);
+      if (bytesRead === 0) throw new MpcError('MPC_ERR_SHAPE', `${label}: ${path} ended at byte ${off} of ${bytes.length}`);
+      off += bytesRead;
+    }
+    return out;
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * `loadModelShares` without blocking the event loop: files are read asynchronously in chunks
+ * straight into the share arrays, so a party keeps its links alive (heartbeats) while it loads
+ * a model of gigabytes; `onProgress` after every tensor.
+ */
+export async function loadModelSharesAsync(dataDir: string, modelId: string, onProgress?: (p: LoadProgress) => void): Promise<ModelShares> {
+  const manifest = readManifest(dataDir, modelId);
+  const dir = modelDir(dataDir, modelId);
+  const tensors = new Map<string, AShare>();
+  const bytesTotal = manifest.tensors.reduce((t, x) => t + 16 * sizeOf(x.shape), 0);
+  let bytesDone = 0;
+  for (const [i, t] of manifest.tensors.entries()) {
+    const n = sizeOf(t.shape);
+    const label = `model '${modelId}' tensor '${t.name}'`;
+    const s0 = await readShareFile(join(dir, `${t.file}.s0`), n, label);
+    const s1 = await readShareFile(join(dir, `${t.file}.s1`), n, label);
+    tensors.set(t.name, aShare(t.shape, s0, s1));
+    bytesDone += 16 * n;
+    onProgress?.({ modelId, tensor: t.name, done: i + 1, tensors: manifest.tensors.length, bytesDone, bytesTotal });
   }
   return { manifest, tensors };
 }

@@ -359,7 +359,8 @@ export class SecureLink {
     if (t - this.lastTick > 3 * this.tickMs) this.lastSeen = t; // we were blocked: give the peer a fresh window
     this.lastTick = t;
     if (t - this.lastSeen > hb - 2 * this.tickMs) {
-      this.close('MPC_ERR_TIMEOUT', `${peerName(this.peer)} silent for ${t - this.lastSeen} ms (heartbeat timeout ${hb} ms)`);
+      const limit = hb - 2 * this.tickMs;
+      this.close('MPC_ERR_TIMEOUT', `${peerName(this.peer)} silent for ${t - this.lastSeen} ms (a link closes after ${limit} ms without data, ping or pong: heartbeatTimeoutMs ${hb} less two ${this.tickMs} ms checks)`);
       return;
     }
     if (this.ws.readyState === this.ws.OPEN) this.ws.ping();
@@ -380,8 +381,26 @@ export class SecureLink {
     this.finish(err);
   }
 
+  /** A normal end (the client is done): WebSocket code 1000, logged as a normal close, not an error. */
+  end(reason: string): void {
+    if (this.closedWith) return;
+    this.log.debug({ link: this.linkId, reason }, `closing link to ${peerName(this.peer)} (done)`);
+    try {
+      this.ws.close(1000, closeReason(reason));
+    } catch {
+      this.ws.terminate();
+    }
+    setTimeout(() => this.ws.terminate(), 1000).unref();
+    this.finish(new MpcError('MPC_ERR_PEER_CLOSED', `link closed (${reason})`, this.partyOpt()));
+  }
+
   private onWsClose(code: number, reason: string): void {
     if (this.closedWith) return;
+    if (code === 1000) {
+      this.log.info({ link: this.linkId, reason }, `${peerName(this.peer)} closed the link normally${reason ? ` (${reason})` : ''}`);
+      this.finish(new MpcError('MPC_ERR_PEER_CLOSED', `${peerName(this.peer)} closed the link${reason ? ` (${reason})` : ''}`, this.partyOpt()));
+      return;
+    }
     const remote = codeOfClose(code);
     const detail = remote ? `closed by ${peerName(this.peer)}: ${reason}` : (this.wsError?.message ?? `${peerName(this.peer)} closed the link (ws code ${code})`);
     const err = this.wsError ?? new MpcError('MPC_ERR_PEER_CLOSED', detail, this.partyOpt());

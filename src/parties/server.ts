@@ -21,6 +21,7 @@ import type { Hello, PeerIdentity } from './handshake.js';
 import type { Identity } from './keys.js';
 import { fromHex, toHex } from './keys.js';
 import { errInfo, silentLogger, type Logger } from './log.js';
+import { logRepeated } from './log-repeat.js';
 import type { ProgramRegistry } from './programs.js';
 import { describeNet, type NetShape } from './net-shaper.js';
 import type { SecureLink } from './secure-link.js';
@@ -202,7 +203,7 @@ export class PartyServer implements SessionHost {
       },
       (e: unknown) => {
         const err = e as MpcError;
-        if (err.code === 'MPC_ERR_AUTH' || err.code === 'MPC_ERR_CONFIG') this.log.warn(errInfo(err), `link to P${j} refused`);
+        if (err.code === 'MPC_ERR_AUTH' || err.code === 'MPC_ERR_CONFIG') logRepeated(this.log, 'warn', `refused:${j}:${err.message}`, errInfo(err), `link to P${j} refused (do both parties use the same parties.json and their own key files?)`);
         else if (attempt === 0 || attempt % 50 === 0) this.log.info({ url: target.url }, `waiting for P${j}`);
         this.later(Math.min(500, 50 * 2 ** Math.min(attempt, 4)), () => this.dial(j, attempt + 1));
       },

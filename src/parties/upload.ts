@@ -25,7 +25,8 @@ import { ModelFileError } from '../model/errors.js';
 
 export interface FloatTensor {
   shape: number[];
-  data: Float64Array | Float32Array;
+  /** The values, or a function that makes them when the tensor's turn comes (large synthetic models). */
+  data: Float64Array | Float32Array | (() => Float64Array | Float32Array);
 }
 
 export interface UploadProgress {
@@ -55,6 +56,11 @@ export interface UploadOptions {
   source?: string;
 }
 
+function checkLength(name: string, shape: number[], length: number): void {
+  const n = sizeOf(shape);
+  if (length !== n) throw new MpcError('MPC_ERR_INPUT', `tensor '${name}': ${length} values for shape [${shape.join(',')}] (${n})`);
+}
+
 /** Secret-share `tensors` to the three parties under `modelId`. Resolves with the session result. */
 export async function uploadModel(
   config: PartiesConfig,
@@ -69,12 +75,14 @@ export async function uploadModel(
   let elementsTotal = 0;
   for (const [name, t] of list) {
     const n = sizeOf(t.shape);
-    if (t.data.length !== n) throw new MpcError('MPC_ERR_INPUT', `tensor '${name}': ${t.data.length} values for shape [${t.shape.join(',')}] (${n})`);
-    try {
-      checkWeightRange(opts.source ?? modelId, name, t.data, opts.weightLimit); // before anything is sent
-    } catch (e) {
-      // MODEL_ERR_RANGE / MODEL_ERR_NONFINITE, reported as a bad input of this API
-      throw e instanceof ModelFileError ? new MpcError('MPC_ERR_INPUT', `${e.code}: ${e.message}`, { cause: e }) : e;
+    if (typeof t.data !== 'function') {
+      checkLength(name, t.shape, t.data.length);
+      try {
+        checkWeightRange(opts.source ?? modelId, name, t.data, opts.weightLimit); // before anything is sent
+      } catch (e) {
+        // MODEL_ERR_RANGE / MODEL_ERR_NONFINITE, reported as a bad input of this API
+        throw e instanceof ModelFileError ? new MpcError('MPC_ERR_INPUT', `${e.code}: ${e.message}`, { cause: e }) : e;
+      }
     }
     elementsTotal += n;
   }
@@ -91,9 +99,11 @@ export async function uploadModel(
     };
     for (const [index, [name, t]] of list.entries()) {
       const n = sizeOf(t.shape);
+      const data = typeof t.data === 'function' ? t.data() : t.data;
+      checkLength(name, t.shape, data.length);
       for (let o = 0; o < n || (n === 0 && o === 0); o += chunkElements) {
         const len = Math.min(chunkElements, n - o);
-        const src = t.data.subarray(o, o + len);
+        const src = data.subarray(o, o + len);
         const enc = encodeFixed(src instanceof Float64Array ? src : Float64Array.from(src), cfg, name);
         const shares = splitShares(enc, prg);
         while (sent - acked >= UPLOAD_WINDOW) await awaitAck();

@@ -18,7 +18,7 @@ export const MODELS_DIR = process.env.TRIFORM_MODELS_DIR ?? resolve(REPO_ROOT, '
 export function sharedModelFile(rel: string): string | undefined {
   const p = join(MODELS_DIR, rel);
   if (existsSync(p)) return p;
-  console.warn(`[tests/model] SKIPPING tests that need ${p}: file not found (see shared/models/README.md)`);
+  console.warn(`[tests/model] SKIPPING tests that need ${p}: file not found (see README.md, "Models for tests")`);
   return undefined;
 }
 

@@ -302,6 +302,7 @@ describe('BERT checkpoint loader rejections (messages name file and tensor)', ()
     fail(writeCheckpoint('cfg1', w, { config: { ...cfg, num_attention_heads: 5 } }), 'MODEL_ERR_HEADER', /hidden_size 32 is not a multiple of num_attention_heads 5/, 'config.json');
     fail(writeCheckpoint('cfg2', w, { config: { ...cfg, intermediate_size: undefined } }), 'MODEL_ERR_MISSING', /intermediate_size is missing/, 'config.json');
     fail(writeCheckpoint('cfg3', w, { config: { ...cfg, hidden_act: 'relu' } }), 'MODEL_ERR_HEADER', /unsupported hidden_act relu/, 'config.json');
+    fail(writeCheckpoint('cfg4', w, { config: { ...cfg, model_type: 'gpt2' } }), 'MODEL_ERR_HEADER', /model_type "gpt2" is not BERT/, 'config.json');
   });
 });
 

@@ -202,5 +202,7 @@ describe('GPT-2 checkpoint loader rejections (messages name file and tensor)', (
     fail(dir, 'MODEL_ERR_TRUNCATED', /header of \d+ bytes/);
     const cdir = writeCheckpoint('cfg', w, { config: { ...gpt2ConfigJson(w.config), n_head: 5 } });
     fail(cdir, 'MODEL_ERR_HEADER', /n_embd 32 is not a multiple of n_head 5/, 'config.json');
+    const ldir = writeCheckpoint('llama', w, { config: { ...gpt2ConfigJson(w.config), model_type: 'llama' } });
+    fail(ldir, 'MODEL_ERR_HEADER', /model_type "llama" is not GPT-2: this loader reads model_type "gpt2" \(LLaMA models load from llama2\.c \.bin files\)/, 'config.json');
   });
 });

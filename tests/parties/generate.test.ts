@@ -18,7 +18,7 @@ const MODELS = process.env.TRIFORM_MODELS_DIR ?? resolve(REPO_ROOT, '..', 'share
 const BIN = join(MODELS, 'stories260K', 'stories260K.bin');
 const REF = join(MODELS, 'stories260K', 'reference.json');
 const have = existsSync(BIN) && existsSync(REF);
-if (!have) console.warn(`[tests/parties] SKIPPING networked generation: ${BIN} not found (see shared/models/README.md)`);
+if (!have) console.warn(`[tests/parties] SKIPPING networked generation: ${BIN} not found (see README.md, "Models for tests")`);
 const title = (t: string) => (have ? t : `${t} [SKIPPED: ../shared/models/stories260K not found]`);
 
 describe.skipIf(!have)(title('secure generation over three real party processes'), () => {

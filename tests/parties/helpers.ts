@@ -11,6 +11,14 @@ import { createLogger, type Logger } from '../../src/parties/log.js';
 import type { ProgramRegistry } from '../../src/parties/programs.js';
 import { PartyServer } from '../../src/parties/server.js';
 
+/**
+ * Test timing under load (a full suite on 2 busy cores): waits for an event are event-driven
+ * with a generous deadline (WAIT_MS), and a bound on how fast something happened gets SLACK_MS
+ * of scheduling slack on top of what the code promises (TRIFORM_TEST_SLACK_MS overrides).
+ */
+export const WAIT_MS = 30_000;
+export const SLACK_MS = Number(process.env.TRIFORM_TEST_SLACK_MS ?? 5000);
+
 /** Log lines captured in memory (JSON objects). */
 export class LogSink {
   readonly lines: Record<string, unknown>[] = [];
@@ -24,7 +32,7 @@ export class LogSink {
     return this.lines.some(pred);
   }
   /** The first line (from index `from` on) matching `pred`, waiting up to `ms`. */
-  async waitFor(pred: (l: Record<string, unknown>) => boolean, ms = 5000, from = 0): Promise<Record<string, unknown>> {
+  async waitFor(pred: (l: Record<string, unknown>) => boolean, ms = WAIT_MS, from = 0): Promise<Record<string, unknown>> {
     const t0 = Date.now();
     for (;;) {
       const l = this.lines.slice(from).find(pred);

@@ -15,7 +15,7 @@ import type { MpcError } from '../../src/protocols/errors.js';
 import { z } from 'zod';
 import { builtinPrograms } from '../../src/parties/builtin-programs.js';
 import type { ProgramDef } from '../../src/parties/programs.js';
-import { startCluster, type Cluster } from './helpers.js';
+import { startCluster, WAIT_MS, type Cluster } from './helpers.js';
 
 /** Client → P0 → P1 → client, through fragmentation on every hop (test only). */
 const relay: ProgramDef<{ n: number }, null> = {
@@ -41,14 +41,14 @@ const dial = (me: Identity, id: 0 | 1 | 2 = 0) => dialLink(me, 'client', null, t
 async function closedWith(link: SecureLink): Promise<MpcError> {
   const t0 = Date.now();
   while (!link.closed) {
-    if (Date.now() - t0 > 3000) throw new Error('link not closed');
+    if (Date.now() - t0 > WAIT_MS) throw new Error('link not closed');
     await new Promise((r) => setTimeout(r, 5));
   }
   return link.closeError as MpcError;
 }
 
 /** The party logged a link rejection/closure with this code and a reason matching `re`. */
-const logged = (id: number, code: string, re: RegExp) => c.sinks[id].waitFor((l) => l.code === code && re.test(String(l.reason ?? l.msg)), 3000);
+const logged = (id: number, code: string, re: RegExp) => c.sinks[id].waitFor((l) => l.code === code && re.test(String(l.reason ?? l.msg)));
 
 async function stillServes(): Promise<void> {
   const cl = await c.connect();

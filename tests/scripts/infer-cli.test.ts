@@ -11,7 +11,7 @@ import { REPO_ROOT } from '../../src/parties/local-cluster.js';
 const MODELS = process.env.TRIFORM_MODELS_DIR ?? resolve(REPO_ROOT, '..', 'shared', 'models');
 const BIN = join(MODELS, 'stories260K', 'stories260K.bin');
 const have = existsSync(BIN);
-if (!have) console.warn(`[tests/scripts] SKIPPING infer CLI on stories260K: ${BIN} not found`);
+if (!have) console.warn(`[tests/scripts] SKIPPING infer CLI on stories260K: ${BIN} not found (see README.md, "Models for tests")`);
 
 function infer(args: string[], env: Record<string, string> = {}) {
   return spawnSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'scripts/infer.ts'), ...args], { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, ...env }, timeout: 120_000 });
