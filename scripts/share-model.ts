@@ -101,8 +101,6 @@ const say = (s: string) => {
 
 async function main(): Promise<void> {
   const configPath = resolve(o.config);
-  const config = loadPartiesConfig(configPath);
-  const identity = readKeyFile(o.key ?? resolve(config.dir, 'client.key'));
   let meta: Record<string, unknown> | undefined;
   let tensors: Map<string, FloatTensor>;
   let summary = '';
@@ -128,6 +126,8 @@ async function main(): Promise<void> {
   const source = o.model ?? o.safetensors ?? o.llama2c ?? (o.synthetic ? `--synthetic ${o.synthetic}` : '--random');
   // reject weights fixed point cannot carry (NaN/Inf, |w| > WEIGHT_LIMIT) before connecting: MODEL_ERR_RANGE names tensor and element
   checkWeightsRange(source, [...tensors].filter((e): e is [string, { shape: number[]; data: Float64Array | Float32Array }] => typeof e[1].data !== 'function'));
+  const config = loadPartiesConfig(configPath);
+  const identity = readKeyFile(o.key ?? resolve(config.dir, 'client.key'));
   const total = [...tensors.values()].reduce((t, x) => t + x.shape.reduce((a, b) => a * b, 1), 0);
   say(`sharing ${summary || `${tensors.size} tensors`} as '${modelId}' with the parties of ${displayPath(configPath)}`);
   const bar = process.stderr.isTTY && !o.json ? new SingleBar({ format: 'sharing {bar} {percentage}% | {value}/{total} elements | {tensor}', stream: process.stderr }, Presets.shades_classic) : null;

@@ -61,7 +61,7 @@ describe.skipIf(!BIN)(BIN ? 'stories260K with ten weights of 1e30' : 'stories260
       const e = errorOf(() => shareWeightsLocal(w, DEFAULT_RING_CONFIG));
       expect(e?.code).toBe('MODEL_ERR_RANGE');
       expect(e?.message).toMatch(/tensor 'token_embedding_table': element 100 is 1\.00000\d*e\+30.*10 elements of 32768/);
-      const r = spawnSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'scripts/share-model.ts'), '--model', bad, '--config', join(dir, 'none.json')], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 60_000 });
+      const r = spawnSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'scripts/share-model.ts'), '--model', bad, '--config', join(dir, 'none.json'), '--json'], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 60_000 });
       expect(r.status, r.stderr).toBe(1);
       const out = JSON.parse(r.stdout.trim().split('\n').pop() as string) as { ok: boolean; error: { code: string; message: string } };
       expect(out.ok).toBe(false);
