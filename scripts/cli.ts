@@ -96,8 +96,8 @@ export function netOption(): Option {
   return new Option('--net <spec>', 'shape the links between the parties: off, lan (5 Gbps, 1 ms RTT), wan (100 Mbps, 40 ms) or rtt=MS,mbps=N').argParser((v: string) => {
     try {
       parseNet(v);
-    } catch (e) {
-      throw new InvalidArgumentError((e as Error).message);
+    } catch {
+      throw new InvalidArgumentError('must be off, lan, wan or rtt=MS,mbps=N (e.g. rtt=40,mbps=100)');
     }
     return v;
   });
@@ -108,8 +108,8 @@ export function threadsOption(): Option {
   return new Option('--threads <n>', 'ring worker threads per party (default: cores ÷ parties on this host)').argParser((v: string) => {
     try {
       parseThreads(v, 1);
-    } catch (e) {
-      throw new InvalidArgumentError((e as Error).message);
+    } catch {
+      throw new InvalidArgumentError('must be an integer in [1, 256]');
     }
     return v;
   });
