@@ -26,7 +26,7 @@ import { fileURLToPath } from 'node:url';
 import { command, oneOf, parse } from './cli.js';
 import type { BenchResult } from './bench/result.js';
 import type { LlamaBenchResult } from './bench-llama.js';
-import { costMarkdown, pickBert, pickGpt2, type ScenarioOutcome } from './bench/report-md.js';
+import { costMarkdown, pickBert, pickGpt2, pumaBars, type ScenarioOutcome } from './bench/report-md.js';
 import { costSvg } from './bench/svg.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -150,7 +150,7 @@ function writeDocs(outcomes: ScenarioOutcome[], startedAt: string, totalMs: numb
   }
   const m = outcomes.find((o) => o.result)?.result?.machine;
   const sub = m ? `${m.cores} × ${m.cpu}, node ${m.node}, ${m.date.slice(0, 10)}; ${outcomes.find((o) => o.result)?.result?.mode}; time = slowest party, noisy (shared machine)` : '';
-  if (panels.length) writeFileSync(join(dir, 'cost.svg'), costSvg(panels, sub));
+  if (panels.length) writeFileSync(join(dir, 'cost.svg'), costSvg(panels, sub, pumaBars(outcomes)));
   say(`wrote ${join(dir, 'cost.md')}${panels.length ? ` and ${join(dir, 'cost.svg')}` : ''}`);
 }
 

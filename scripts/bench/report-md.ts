@@ -18,6 +18,37 @@ export const PUMA: Record<string, PumaFigure> = {
   'llama-7b/8': { label: 'LLaMA-7B, 8 tokens → 1', seconds: 200.5, gb: 1.794 },
 };
 
+/** One scenario of PUMA's table for the chart: ours (LAN measured if run, else LAN model) and PUMA's. */
+export interface PumaBar {
+  label: string;
+  oursGb: number;
+  pumaGb: number;
+  oursS: number;
+  pumaS: number;
+  /** How our time was obtained. */
+  timeKind: 'LAN measured' | 'LAN model' | 'extrapolated, LAN model';
+}
+
+/** The scenarios of PUMA's table that ran, for the chart (docs/cost.svg). */
+export function pumaBars(outcomes: ScenarioOutcome[]): PumaBar[] {
+  const out: PumaBar[] = [];
+  for (const [key, fig] of Object.entries(PUMA)) {
+    const [model, tok] = key.split('/');
+    const ll = model === 'llama-7b' ? outcomes.find((q) => q.llama && q.llama.promptTokens === Number(tok))?.llama : undefined;
+    if (ll) {
+      const p = ll.phases[0];
+      out.push({ label: `${fig.label} (extrapolated)`, oursGb: p.bytesTotal / 1e9, pumaGb: fig.gb, oursS: p.lanModelMs / 1000, pumaS: fig.seconds, timeKind: 'extrapolated, LAN model' });
+      continue;
+    }
+    const o = outcomes.find((d) => d.result && d.result.model === model && d.result.promptTokens === Number(tok) && !d.args.includes('--net'));
+    if (!o?.result) continue;
+    const p = firstPhase(o.result);
+    const meas = measuredPhase(outcomes, model, Number(tok), 'lan');
+    out.push({ label: fig.label, oursGb: p.bytesTotal / 1e9, pumaGb: fig.gb, oursS: (meas ? meas.ms : p.lanModelMs) / 1000, pumaS: fig.seconds, timeKind: meas ? 'LAN measured' : 'LAN model' });
+  }
+  return out;
+}
+
 export interface ScenarioOutcome {
   id: string;
   args: string[];

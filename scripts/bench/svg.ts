@@ -1,9 +1,11 @@
 /**
- * docs/cost.svg, hand-written (no dependencies): for each charted phase, two panels of horizontal
+ * docs/cost.svg, hand-written (no dependencies): first, PUMA's published figures beside ours
+ * (communication and time per scenario); then, for each charted phase, two panels of horizontal
  * bars — bytes (all parties) and wall time per layer — each bar stacked by op class.
  */
 import type { PhaseReport } from './analyze.js';
 import { CLASS_ORDER } from './analyze.js';
+import type { PumaBar } from './report-md.js';
 
 export interface ChartPanel {
   title: string;
@@ -40,7 +42,37 @@ function niceMax(x: number): number {
 const fmtBytes = (b: number): string => (b >= 1e9 ? `${+(b / 1e9).toFixed(2)} GB` : b >= 1e6 ? `${+(b / 1e6).toFixed(1)} MB` : b >= 1e3 ? `${+(b / 1e3).toFixed(1)} kB` : `${b} B`);
 const fmtMs = (ms: number): string => (ms >= 1000 ? `${+(ms / 1000).toFixed(2)} s` : `${+ms.toFixed(0)} ms`);
 
-export function costSvg(panels: ChartPanel[], subtitle: string): string {
+/** Paired bars per scenario (ours, PUMA) for GB and seconds; returns the SVG parts and the new y. */
+function pumaPanel(bars: PumaBar[], y0: number, W: number): { parts: string[]; y: number } {
+  const parts: string[] = [];
+  let y = y0;
+  parts.push(`<text x="10" y="${y}" font-size="13" font-weight="bold">Side by side with PUMA (Dong et al. 2023: 3 × 32 vCPU, 5 Gbps, 1 ms)</text>`);
+  y += 8;
+  const labelW = 250;
+  const panelW = (W - labelW - 60) / 2;
+  const x0s = [labelW, labelW + panelW + 40];
+  const maxGb = niceMax(Math.max(...bars.flatMap((b) => [b.oursGb, b.pumaGb])));
+  const maxS = niceMax(Math.max(...bars.flatMap((b) => [b.oursS, b.pumaS])));
+  ['communication, GB (all parties)', 'time, s (ours: LAN measured, else LAN model)'].forEach((h, k) => parts.push(`<text x="${x0s[k]}" y="${y + 10}" font-size="11" fill="#333">${esc(h)}</text>`));
+  y += 16;
+  for (const b of bars) {
+    parts.push(`<text x="${labelW - 6}" y="${y + 12}" font-size="10" text-anchor="end">${esc(b.label)}</text>`);
+    [0, 1].forEach((k) => {
+      const [ours, puma, max] = k === 0 ? [b.oursGb, b.pumaGb, maxGb] : [b.oursS, b.pumaS, maxS];
+      const fmt = (v: number): string => (k === 0 ? `${+v.toFixed(2)} GB` : `${+v.toFixed(1)} s`);
+      const wO = (panelW * ours) / max;
+      const wP = (panelW * puma) / max;
+      parts.push(`<rect x="${x0s[k]}" y="${y + 1}" width="${wO.toFixed(1)}" height="8" fill="#1f77b4"><title>${esc(`Triform: ${fmt(ours)}${k === 1 ? ` (${b.timeKind})` : ''}`)}</title></rect><text x="${(x0s[k] + wO + 3).toFixed(1)}" y="${y + 8}" font-size="8">${esc(fmt(ours))}</text>`);
+      parts.push(`<rect x="${x0s[k]}" y="${y + 10}" width="${wP.toFixed(1)}" height="8" fill="#bbbbbb"><title>${esc(`PUMA: ${fmt(puma)}`)}</title></rect><text x="${(x0s[k] + wP + 3).toFixed(1)}" y="${y + 17}" font-size="8">${esc(fmt(puma))}</text>`);
+    });
+    y += 22;
+  }
+  parts.push(`<rect x="${labelW}" y="${y}" width="10" height="8" fill="#1f77b4"/><text x="${labelW + 14}" y="${y + 8}" font-size="10">Triform (this 2-core machine; time: 3 parties sharing 2 cores)</text>`);
+  parts.push(`<rect x="${labelW + 360}" y="${y}" width="10" height="8" fill="#bbbbbb"/><text x="${labelW + 374}" y="${y + 8}" font-size="10">PUMA (published)</text>`);
+  return { parts, y: y + 30 };
+}
+
+export function costSvg(panels: ChartPanel[], subtitle: string, puma: PumaBar[] = []): string {
   const W = 980;
   const labelW = 70;
   const gap = 40;
@@ -63,6 +95,11 @@ export function costSvg(panels: ChartPanel[], subtitle: string): string {
     lx += 24 + c.length * 6.5;
   }
   y += 24;
+  if (puma.length) {
+    const pp = pumaPanel(puma, y + 6, W);
+    parts.push(...pp.parts);
+    y = pp.y;
+  }
   for (const panel of panels) {
     const rows = panel.phase.layerClasses;
     const maxBytes = niceMax(Math.max(...rows.map((r) => r.classes.reduce((t, c) => t + c.bytesTotal, 0))));
