@@ -1,6 +1,5 @@
-/** WebSocket close codes and reasons for MpcErrors, and how peers are named in messages. */
+/** WebSocket close codes and reasons for MpcErrors, and bounded printing of untrusted values. */
 import { MPC_ERROR_CODES, type MpcErrorCode } from '../protocols/errors.js';
-import type { PeerIdentity } from './handshake.js';
 
 /** ws close code for an MpcError code: 4000 + its index in MPC_ERROR_CODES. */
 export const closeCodeOf = (c: MpcErrorCode): number => 4000 + MPC_ERROR_CODES.indexOf(c);
@@ -24,8 +23,4 @@ export function brief(v: unknown, max = 24): string {
   if (typeof v === 'number' || typeof v === 'boolean' || v === null || v === undefined) return String(v).slice(0, max);
   if (v instanceof Uint8Array) return `<${v.length} bytes>`;
   return Array.isArray(v) ? `<array of ${v.length}>` : `<${typeof v}>`;
-}
-
-export function peerName(p: PeerIdentity): string {
-  return p.role === 'party' ? `P${p.id}` : `client '${p.name}'`;
 }

@@ -30,6 +30,11 @@ export const MAX_HANDSHAKE_MESSAGE = 1024;
 /** Who is at the other end of an authenticated link. */
 export type PeerIdentity = { role: 'party'; id: 0 | 1 | 2; publicKey: Uint8Array } | { role: 'client'; name: string; publicKey: Uint8Array };
 
+/** How a peer is named in messages: 'P1' or "client 'alice'". */
+export function peerName(p: PeerIdentity): string {
+  return p.role === 'party' ? `P${p.id}` : `client '${p.name}'`;
+}
+
 export interface LinkKeys {
   sendKey: Uint8Array; // [32]
   recvKey: Uint8Array; // [32]
