@@ -13,7 +13,6 @@
  *   not count against the peer.
  */
 import type { WebSocket } from 'ws';
-import type { DType } from '../protocols/channel.js';
 import { dtypeSize } from '../protocols/channel.js';
 import { MpcError, type MpcErrorCode } from '../protocols/errors.js';
 import { closeCodeOf, codeOfClose, closeReason } from './close-codes.js';
@@ -21,7 +20,8 @@ import { SealedCounter } from './sealed-counter.js';
 import { peerName, type LinkKeys, type PeerIdentity } from './handshake.js';
 import type { Logger } from './log.js';
 import { LinkShaper, type NetShape } from './net-shaper.js';
-import { decodeControl, decodeFrameHeader, encodeControl, MAX_HEADER_BYTES, MSG_CONT, MSG_CONTROL, MSG_FRAME, packr, type ControlMessage, type FrameHeader } from './wire.js';
+import { decodeControl, encodeControl, MAX_HEADER_BYTES, MSG_CONT, MSG_CONTROL, MSG_FRAME, packr, type ControlMessage, type FrameHeader } from './wire.js';
+import { FrameAssembler } from './frame-assembler.js';
 
 export interface LinkLimits {
   heartbeatTimeoutMs: number;
@@ -60,13 +60,6 @@ export interface LinkStats {
  * A frame being reassembled. Its chunks are kept as they arrive and joined when the last one
  * is in: memory follows the bytes received, never the length a header claims.
  */
-interface Pending {
-  h: FrameHeader;
-  total: number;
-  chunks: Uint8Array[];
-  filled: number;
-}
-
 export class SecureLink {
   readonly stats: LinkStats = { wireBytesSent: 0, wireBytesRecv: 0, payloadBytesSent: 0, payloadBytesRecv: 0, framesSent: 0, framesRecv: 0 };
   /** Short public id of this link instance (from the handshake transcript) for logs. */
@@ -83,7 +76,7 @@ export class SecureLink {
   private queuedBytes = 0;
   private readonly maxBuffer: number;
   private drainWaiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
-  private pending: Pending | null = null;
+  private readonly assembler: FrameAssembler;
   private readonly chunk: number;
   private readonly hwm: number;
   private readonly shaper: LinkShaper | null;
@@ -111,6 +104,7 @@ export class SecureLink {
     this.linkId = Buffer.from(keys.transcript.subarray(0, 4)).toString('hex');
     this.chunk = Math.max(1024, limits.maxPayloadBytes - 8192);
     this.hwm = 2 * limits.maxPayloadBytes;
+    this.assembler = new FrameAssembler(limits.maxFrameBytes);
     this.maxBuffer = !initiator && peer.role === 'client' ? (limits.maxLinkBufferBytes ?? Number.MAX_SAFE_INTEGER) : Number.MAX_SAFE_INTEGER;
     this.shaper = limits.net && peer.role === 'party' ? new LinkShaper(limits.net) : null;
     this.ready = new Promise<void>((res, rej) => {
@@ -192,7 +186,7 @@ export class SecureLink {
       return;
     }
     const bytes = parts.reduce((t, p) => t + p.byteLength, 0);
-    if (this.queuedBytes + (this.pending?.filled ?? 0) + bytes > this.maxBuffer) {
+    if (this.queuedBytes + this.assembler.filled + bytes > this.maxBuffer) {
       const err = new MpcError('MPC_ERR_LIMIT', `${peerName(this.peer)} does not read: more than ${this.maxBuffer} bytes queued for it (limits.maxLinkBufferBytes)`, this.partyOpt());
       this.close(err.code, err.message);
       throw err;
@@ -292,49 +286,18 @@ export class SecureLink {
   private dispatch(plain: Buffer): void {
     const kind = plain[0];
     if (kind === MSG_CONTROL) {
-      if (this.pending) throw new MpcError('MPC_ERR_FRAME', 'control message inside a fragmented frame');
+      if (this.assembler.busy) throw new MpcError('MPC_ERR_FRAME', 'control message inside a fragmented frame');
       const m = decodeControl(plain.subarray(1));
       if (this.handlers) this.handlers.onControl(m);
       else this.early.push({ kind: 'control', m });
       return;
     }
-    if (kind === MSG_FRAME) {
-      if (this.pending) throw new MpcError('MPC_ERR_FRAME', 'new frame before the previous one was complete');
-      if (plain.length < 4) throw new MpcError('MPC_ERR_FRAME', 'malformed frame prefix');
-      const pad = plain[1];
-      const hl = plain.readUInt16LE(2);
-      const start = 4 + hl + pad;
-      if (pad > 7 || hl > MAX_HEADER_BYTES || start > plain.length) throw new MpcError('MPC_ERR_FRAME', 'malformed frame prefix');
-      const h = decodeFrameHeader(plain.subarray(4, 4 + hl), this.limits.maxFrameBytes);
-      const total = h.n * dtypeSize(h.y as DType);
-      const chunk = plain.subarray(start);
-      if (chunk.length > total) throw new MpcError('MPC_ERR_SHAPE', `frame '${h.t}': ${chunk.length} bytes for ${h.n}×${h.y}`, { tag: h.t });
-      if (chunk.length === total) {
-        this.deliver(h, chunk.byteOffset % 8 === 0 ? chunk : Uint8Array.from(chunk));
-        return;
-      }
-      if (this.queuedBytes + total > this.maxBuffer) throw new MpcError('MPC_ERR_LIMIT', `frame '${h.t}' of ${total} bytes would exceed limits.maxLinkBufferBytes (${this.maxBuffer}) with ${this.queuedBytes} bytes queued`, { tag: h.t });
-      this.pending = { h, total, chunks: [chunk], filled: chunk.length }; // `plain` is fresh per message: kept, not copied
-      return;
-    }
-    if (kind === MSG_CONT) {
-      const p = this.pending;
-      if (!p) throw new MpcError('MPC_ERR_FRAME', 'continuation without a frame');
-      const chunk = plain.subarray(1);
-      if (p.filled + chunk.length > p.total) throw new MpcError('MPC_ERR_SHAPE', `frame '${p.h.t}': more bytes than ${p.h.n}×${p.h.y}`, { tag: p.h.t });
-      p.chunks.push(chunk);
-      p.filled += chunk.length;
-      if (p.filled === p.total) {
-        this.pending = null;
-        const buf = new Uint8Array(Buffer.allocUnsafeSlow(p.total).buffer, 0, p.total); // fresh, 8-aligned, filled below
-        let o = 0;
-        for (const c of p.chunks) {
-          buf.set(c, o);
-          o += c.length;
-        }
-        p.chunks.length = 0;
-        this.deliver(p.h, buf);
-      }
+    if (kind === MSG_FRAME || kind === MSG_CONT) {
+      const f =
+        kind === MSG_FRAME
+          ? this.assembler.start(plain, this.maxBuffer - this.queuedBytes, (h, total) => `frame '${h.t}' of ${total} bytes would exceed limits.maxLinkBufferBytes (${this.maxBuffer}) with ${this.queuedBytes} bytes queued`)
+          : this.assembler.cont(plain);
+      if (f) this.deliver(f.h, f.body);
       return;
     }
     throw new MpcError('MPC_ERR_FRAME', `unknown message kind ${kind}`);
@@ -419,7 +382,7 @@ export class SecureLink {
     this.shaper?.stop();
     this.queue.length = 0;
     this.queuedBytes = 0;
-    this.pending = null;
+    this.assembler.reset();
     for (const w of this.drainWaiters.splice(0)) w.reject(err);
     this.readyReject(err);
     this.handlers?.onClose(err);
