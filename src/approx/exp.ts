@@ -26,7 +26,7 @@ import type { AShare } from '../protocols/share.js';
 import { aShare } from '../protocols/share.js';
 import type { ExpConfig } from './config.js';
 import { DEFAULT_APPROX_CONFIG, validateExp } from './config.js';
-import { Acc, addCosts, dealNextTruncToP0, fixedInt, NO_COST, parCosts, pow2, truncMany, truncManyCost } from './fused-products.js';
+import { Acc, addCosts, fixedInt, NO_COST, parCosts, pow2, truncMany, truncManyCost } from './fused-products.js';
 import type { PolyPlan } from './poly.js';
 import { evalPolys, planPolys, polysCost } from './poly.js';
 
@@ -75,10 +75,10 @@ export function expCore(p: Party, x: AShare, e: ExpConfig, lastDealerP0: boolean
       ['base', async (q) => (pl ? (await withoutRangeCheck(q, () => evalPolys(q, flatX, pl)))[0] : addAPScalar(q, flatX, pow2(bs)))],
     ]);
     const kept = subAA(p, base, await mulA1B(p, below, base));
-    if (lastDealerP0 && e.t === 1) dealNextTruncToP0(p);
+    if (lastDealerP0 && e.t === 1) p.dealNextToP0();
     let y = (await truncMany(p, [new Acc(p, n).product(kept, kept).done()], 2 * bs - f, 'exp/sq'))[0];
     for (let i = 1; i < e.t; i++) {
-      if (lastDealerP0 && i === e.t - 1) dealNextTruncToP0(p);
+      if (lastDealerP0 && i === e.t - 1) p.dealNextToP0();
       y = (await truncMany(p, [new Acc(p, n).product(y, y).done()], f, 'exp/sq'))[0];
     }
     return aShare(x.shape, y.s0, y.s1);

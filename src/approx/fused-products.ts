@@ -144,16 +144,5 @@ export function tileCols(v: AShare, rows: number): AShare {
   return aShare([rows * cols], s0, s1);
 }
 
-/**
- * Make the next truncation's dealer P0 (the dealer rotation is a public lock-step counter, so
- * all parties skip to the same value). Used before a truncation whose result feeds an msb:
- * the dealer is idle in the truncation's second round and msb's first round is P0 → P1 alone,
- * so with P0 as dealer that round overlaps and the pair costs one round less (declared as
- * MSB_AFTER_P0_TRUNC in the cost functions).
- */
-export function dealNextTruncToP0(p: Party): void {
-  p.dealNextToP0();
-}
-
-/** Rounds saved by dealNextTruncToP0 + msb. */
+/** Rounds saved by Party.dealNextToP0 before a truncation whose result feeds an msb. */
 export const MSB_AFTER_P0_TRUNC = 1;

@@ -8,7 +8,7 @@
  *   RMSNorm:   V = Σx² + D·eps and G = x·γ, one truncation                    2 rounds
  *              y = G·√D/√V                                                    18 rounds
  *   minus 1: V's truncation is dealt by P0, whose idle second round hides the msb's first
- *   (fused-products.ts, dealNextTruncToP0): LayerNorm 21 rounds, RMSNorm 19.
+ *   (Party.dealNextToP0): LayerNorm 21 rounds, RMSNorm 19.
  *
  * The variance is a sum of 3-of-3 products truncated once per row (not once per element), and
  * 1/D is folded into the rsqrt's public table (√D/√(Σ…) = 1/√(mean …)), so no division by D
@@ -28,7 +28,7 @@ import type { AShare } from '../protocols/share.js';
 import { aShare } from '../protocols/share.js';
 import type { ApproxConfig } from './config.js';
 import { DEFAULT_APPROX_CONFIG } from './config.js';
-import { Acc, addCosts, dealNextTruncToP0, fixedInt, MSB_AFTER_P0_TRUNC, repeatRows, tileCols, truncMany, truncManyCost } from './fused-products.js';
+import { Acc, addCosts, fixedInt, MSB_AFTER_P0_TRUNC, repeatRows, tileCols, truncMany, truncManyCost } from './fused-products.js';
 import type { RsqrtPlan } from './rsqrt.js';
 import { planRsqrt, rsqrtTimes, rsqrtTimesCost } from './rsqrt.js';
 
@@ -71,7 +71,7 @@ export function fLayerNorm(p: Party, x: AShare, gamma: AShare, beta: AShare, eps
     const T = 61 - f - Math.ceil(Math.log2(cfg.norm.inputBound)) - 1;
     const mean = await truncA(p, mulAPScalar(p, sumLastA(p, aShare([M, D], x.s0, x.s1)), fixedInt(1 / D, T)), T);
     const xc = subAA(p, flatX, repeatRows(mean, new Array<number>(M).fill(D)));
-    dealNextTruncToP0(p); // V feeds the rsqrt's msb
+    p.dealNextToP0(); // V feeds the rsqrt's msb
     const [V, G] = await truncMany(p, varianceAndScale(p, xc, gamma, M, D, eps), f, 'layerNorm/var');
     checkBelow(p, 'layerNorm/variance', V, varianceBound(f));
     const y = addAA(p, await rsqrtTimes(p, V, G, D, plan), tileCols(beta, M));
@@ -89,7 +89,7 @@ export function fRmsNorm(p: Party, x: AShare, gamma: AShare, eps: number): Promi
     const f = p.cfg.fracBits;
     const { M, D } = dims(x, gamma, 'rmsNorm');
     const plan = normPlan(f, D, eps);
-    dealNextTruncToP0(p); // V feeds the rsqrt's msb
+    p.dealNextToP0(); // V feeds the rsqrt's msb
     const [V, G] = await truncMany(p, varianceAndScale(p, aShare([M * D], x.s0, x.s1), gamma, M, D, eps), f, 'rmsNorm/var');
     checkBelow(p, 'rmsNorm/variance', V, varianceBound(f));
     const y = await rsqrtTimes(p, V, G, D, plan);

@@ -70,7 +70,13 @@ export class Party {
     return (this.dealerCalls++ % 3) as PartyId;
   }
 
-  /** Make P0 the dealer of the next truncation (skips ahead in the rotation). */
+  /**
+   * Make P0 the dealer of the next truncation (the rotation is a public lock-step counter, so all
+   * parties skip to the same value). Used before a truncation whose result feeds an msb: the
+   * dealer is idle in the truncation's second round and msb's first round is P0 → P1 alone, so
+   * with P0 as dealer that round overlaps and the pair costs one round less (MSB_AFTER_P0_TRUNC
+   * in src/approx's cost functions).
+   */
   dealNextToP0(): void {
     this.dealerCalls += (3 - (this.dealerCalls % 3)) % 3;
   }
