@@ -12,10 +12,10 @@
 import type { Party } from '../../src/protocols/context.js';
 import type { AShare } from '../../src/protocols/share.js';
 import type { ClientEnd, ClientPort } from '../../src/model/client-port.js';
-import { Gpt2 } from '../../src/model/gpt2.js';
-import { Bert } from '../../src/model/bert.js';
-import type { Gpt2Weights } from '../../src/model/gpt2-checkpoint.js';
-import type { BertWeights } from '../../src/model/bert-checkpoint.js';
+import { Gpt2 } from '../../src/model/arch/gpt2.js';
+import { Bert } from '../../src/model/arch/bert.js';
+import type { Gpt2Weights } from '../../src/model/formats/gpt2-checkpoint.js';
+import type { BertWeights } from '../../src/model/formats/bert-checkpoint.js';
 import { clientGenerate, oneHot, partyGenerate } from '../../src/model/secure-generate.js';
 import { BenchOps } from './bench-ops.js';
 import { specApprox, specRing, specShape, syntheticPrompt, type BenchSpec } from './spec.js';

@@ -10,10 +10,10 @@
 import type { AShare } from '../protocols/share.js';
 import type { RingConfig } from '../ring/config.js';
 import { decode } from '../ring/fixed-point.js';
-import { newSession, type CausalLM } from './causal-lm.js';
+import { newSession, type CausalLM } from './arch/causal-lm.js';
 import type { ClientEnd, ClientPort } from './client-port.js';
 import { Sampler, type GenerateOptions, type GenerateResult, type OutputMode } from './generate.js';
-import { checkTokens } from './ops.js';
+import { checkTokens } from './arch/ops.js';
 
 export interface SecureGenerateParams {
   readonly promptTokens: number;

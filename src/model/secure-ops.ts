@@ -19,8 +19,8 @@ import { encode } from '../ring/fixed-point.js';
 import { gelu, silu, softmax, layerNorm, rmsNorm, type ApproxConfig, approxConfig } from '../approx/index.js';
 import { raggedArgmax } from '../protocols/max.js';
 import type { ClientPort } from './client-port.js';
-import { checkMask, maskedRowLength, type Ops, type SoftmaxMask } from './ops.js';
-import { fmtShape, isSuffixShape, numel, type Shape } from './_shape.js';
+import { checkMask, maskedRowLength, type Ops, type SoftmaxMask } from './arch/ops.js';
+import { fmtShape, isSuffixShape, numel, type Shape } from './arch/shape.js';
 import { gather, takeColsMap, tile, tileF64, transposeMap } from './layout.js';
 
 /**

@@ -23,9 +23,9 @@
  * shape (a bias [N] over [M,N]). For a public Float64Array `c` this means c.length is 1 (scalar) or
  * the element count of a trailing suffix of x's shape; element i of x meets c[i % c.length].
  */
-import type { Shape } from './_shape.js';
+import type { Shape } from './shape.js';
 
-export type { Shape } from './_shape.js';
+export type { Shape } from './shape.js';
 
 /**
  * Public causal mask for `softmax(x [R,C], mask)`.

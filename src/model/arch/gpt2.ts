@@ -10,7 +10,7 @@
  * (attention.ts); only the last position reaches ln_f and the LM head.
  */
 import { KVCache, type CausalLM } from './causal-lm.js';
-import { gpt2GeluForm, type Gpt2Config, type Gpt2Weights } from './gpt2-checkpoint.js';
+import { gpt2GeluForm, type Gpt2Config, type Gpt2Weights } from '../formats/gpt2-checkpoint.js';
 import { causalMask, range, type Ops } from './ops.js';
 import { attention } from './attention.js';
 import { tensorOf } from './weights.js';

@@ -6,11 +6,11 @@
  * GPT-2 uses ("gelu_new"); `{ gelu: 'erf' }` selects the exact 0.5x(1 + erf(x/sqrt2)) (BERT).
  * Tensors are immutable by convention: ops never write to their inputs, and `reshape` shares data.
  */
-import { geluErf, geluTanh, silu } from './_math.js';
+import { geluErf, geluTanh, silu } from './activations.js';
 import {
   assertPermutation, assertRank, fmtShape, isSuffixLength, isSuffixShape, numel, sameShape, stridesOf,
   type Shape,
-} from './_shape.js';
+} from './shape.js';
 import { checkMask, checkTokens, maskedRowLength, type Ops, type SoftmaxMask } from './ops.js';
 
 export interface PlainTensor {

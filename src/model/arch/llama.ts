@@ -13,7 +13,7 @@
  * - Only the last position goes through the final norm and the LM head.
  */
 import { KVCache, type CausalLM } from './causal-lm.js';
-import type { LlamaConfig, LlamaWeights } from './llama2c.js';
+import type { LlamaConfig, LlamaWeights } from '../formats/llama2c.js';
 import { causalMask, range, type Ops } from './ops.js';
 import { attention } from './attention.js';
 import { tensorOf } from './weights.js';

@@ -20,7 +20,7 @@
  * - GeLU: HF BERT uses the erf form ("gelu"); the backend's `ops.gelu` picks the form (PlainOps:
  *   `new PlainOps({ gelu: bertGeluForm(config) })`; SecureOps: PUMA's GeLU approximation).
  */
-import { bertGeluForm, type BertConfig, type BertWeights } from './bert-checkpoint.js';
+import { bertGeluForm, type BertConfig, type BertWeights } from '../formats/bert-checkpoint.js';
 import { range, type Ops } from './ops.js';
 import { attention } from './attention.js';
 import { tensorOf } from './weights.js';
