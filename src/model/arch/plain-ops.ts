@@ -11,7 +11,7 @@ import {
   assertPermutation, assertRank, fmtShape, isSuffixLength, isSuffixShape, numel, sameShape, stridesOf,
   type Shape,
 } from './shape.js';
-import { checkMask, checkTokens, maskedRowLength, type Ops, type SoftmaxMask } from './ops.js';
+import { checkMask, checkTokens, maskedRowLength, tokenIds, type Ops, type SoftmaxMask, type TokenInput } from './ops.js';
 
 export interface PlainTensor {
   readonly data: Float64Array; // [prod(shape)], row-major
@@ -260,7 +260,8 @@ export class PlainOps implements Ops<PlainTensor> {
     return { data: out, shape: [r] };
   }
 
-  async embedding(tokens: readonly number[], table: PlainTensor): Promise<PlainTensor> {
+  async embedding(input: TokenInput, table: PlainTensor): Promise<PlainTensor> {
+    const tokens = tokenIds('embedding', input);
     assertRank('embedding table', table.shape, 2);
     const [vocab, d] = table.shape;
     checkTokens(tokens, vocab);
