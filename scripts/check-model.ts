@@ -3,7 +3,7 @@
  * npm run check-model -- --synthetic gpt2-base [--prompt-tokens 32] [--max-tokens N] [--seed 1]
  *                        [--frac-bits 18] [--approx default|puma] [--json]
  *
- * Runs a model on the plaintext fixed-point backend (src/model/fixed-ops.ts: SecureOps' arithmetic
+ * Runs a model on the plaintext fixed-point backend (src/model/arch/fixed-ops.ts: SecureOps' arithmetic
  * and approximations without secret sharing) on a real prompt, greedy, and prints per op class
  * the largest magnitude seen against its fixed-point bound (src/approx/bounds.ts, README "Range
  * limits") with the headroom. --synthetic runs the bench's seeded synthetic weights at a named
