@@ -7,7 +7,7 @@
 import { cpus, freemem, loadavg, platform, release, totalmem } from 'node:os';
 import { describeApproxConfig, type ApproxConfig } from '../../src/approx/index.js';
 import { describeRingConfig, type RingConfig } from '../../src/ring/config.js';
-import { parameterCount } from '../../src/model/model-shapes.js';
+import { parameterCount } from '../../src/model/arch/model-shapes.js';
 import { analyze, top, type Analysis, type CostRow, type NamedRow, type PhaseReport, type ProfileRow } from './analyze.js';
 import type { RawRun } from './raw.js';
 import { netTag, NET_PRESETS, type NetShape } from '../../src/parties/net-shaper.js';

@@ -6,12 +6,12 @@
 import { z } from 'zod';
 import { MpcError } from '../protocols/errors.js';
 import type { AShare } from '../protocols/share.js';
-import type { CausalLM } from '../model/causal-lm.js';
+import type { CausalLM } from '../model/arch/causal-lm.js';
 import type { ClientPort } from '../model/client-port.js';
-import { Gpt2 } from '../model/gpt2.js';
-import type { Gpt2Config } from '../model/gpt2-checkpoint.js';
-import { Llama } from '../model/llama.js';
-import type { LlamaConfig } from '../model/llama2c.js';
+import { Gpt2 } from '../model/arch/gpt2.js';
+import type { Gpt2Config } from '../model/formats/gpt2-checkpoint.js';
+import { Llama } from '../model/arch/llama.js';
+import type { LlamaConfig } from '../model/formats/llama2c.js';
 import { SecureOps } from '../model/secure-ops.js';
 import { partyGenerate } from '../model/secure-generate.js';
 import { loadModelSharesAsync, modelIdSchema, readManifest, type ModelShares } from './model-store.js';

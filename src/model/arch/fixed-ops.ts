@@ -12,11 +12,11 @@
  * (src/approx/bounds.ts): sums of products before truncation, softmax row spreads, norm inputs,
  * variances and outputs, nonlinearity inputs, residual values. `npm run check-model` prints it.
  */
-import { expApprox, geluApprox, reciprocalApprox, rsqrtApprox, siluApprox, DEFAULT_APPROX_CONFIG, type ApproxConfig } from '../approx/index.js';
-import { maskedRowLength, type Ops, type SoftmaxMask } from './ops.js';
+import { expApprox, geluApprox, reciprocalApprox, rsqrtApprox, siluApprox, DEFAULT_APPROX_CONFIG, type ApproxConfig } from '../../approx/index.js';
+import { maskedRowLength, type Ops, type SoftmaxMask, type TokenInput } from './ops.js';
 import { PlainOps, type PlainTensor } from './plain-ops.js';
 import type { RangeMonitor } from './range-monitor.js';
-import type { Shape } from './_shape.js';
+import type { Shape } from './shape.js';
 import type { ModelWeights } from './weights.js';
 
 /** round(x·2^f)/2^f elementwise (a new array). */
@@ -220,7 +220,7 @@ export class FixedOps implements Ops<PlainTensor> {
     return this.plain.argmax(x);
   }
 
-  async embedding(tokens: readonly number[], table: PlainTensor): Promise<PlainTensor> {
+  async embedding(tokens: TokenInput, table: PlainTensor): Promise<PlainTensor> {
     this.tables.add(table);
     const y = await this.plain.embedding(tokens, table);
     this.monitor.seeAll('embedding |x|', y.data, this.where('embedding'));

@@ -10,8 +10,8 @@
  * (attention.ts); only the last position reaches ln_f and the LM head.
  */
 import { KVCache, type CausalLM } from './causal-lm.js';
-import { gpt2GeluForm, type Gpt2Config, type Gpt2Weights } from './gpt2-checkpoint.js';
-import { causalMask, range, type Ops } from './ops.js';
+import { gpt2GeluForm, type Gpt2Config, type Gpt2Weights } from '../formats/gpt2-checkpoint.js';
+import { causalMask, countOf, range, type Ops, type TokenInput } from './ops.js';
 import { attention } from './attention.js';
 import { tensorOf } from './weights.js';
 
@@ -67,12 +67,12 @@ export class Gpt2<T> implements CausalLM<T> {
     this.lnfB = get('ln_f.bias');
   }
 
-  async forward(tokens: readonly number[], cache: KVCache<T>): Promise<T> {
+  async forward(tokens: TokenInput, cache: KVCache<T>): Promise<T> {
     const { ops, config: c } = this;
     const d = c.nEmbd;
     const nh = c.nHead;
     const hs = d / nh;
-    const n = tokens.length;
+    const n = countOf(tokens);
     const pos = cache.length;
     const t = pos + n; // keys after this call
     const eps = c.layerNormEps;

@@ -1,7 +1,7 @@
 /**
- * `Ops<T>`: the tensor operations the transformer is written against, once. Two backends:
- * `PlainOps` (float64 reference, `plain-ops.ts`) and `SecureOps` (replicated shares, added in
- * `src/model` by the secure-backend implementer on top of `src/approx`).
+ * `Ops<T>`: the tensor operations the transformer is written against, once. Backends: `PlainOps`
+ * (float64 reference, `plain-ops.ts`), `FixedOps` (plaintext fixed point, `fixed-ops.ts`) and
+ * `SecureOps` (replicated shares, `../secure-ops.ts`, on top of `src/approx`).
  *
  * Rules the model code follows so that the secure backend is efficient:
  * - Layout ops (shape, reshape, transpose, sliceRows, concatRows, takeCols) are synchronous and
@@ -23,9 +23,9 @@
  * shape (a bias [N] over [M,N]). For a public Float64Array `c` this means c.length is 1 (scalar) or
  * the element count of a trailing suffix of x's shape; element i of x meets c[i % c.length].
  */
-import type { Shape } from './_shape.js';
+import type { Shape } from './shape.js';
 
-export type { Shape } from './_shape.js';
+export type { Shape } from './shape.js';
 
 /**
  * Public causal mask for `softmax(x [R,C], mask)`.
@@ -65,6 +65,39 @@ export function checkMask(mask: SoftmaxMask, rows: number, cols: number): void {
   if (mask.offset + mask.queryLen > cols) {
     throw new RangeError(`softmax: causal mask offset ${mask.offset} + queryLen ${mask.queryLen} exceeds ${cols} columns`);
   }
+}
+
+/**
+ * The tokens of one forward call, as a backend receives them. The plaintext backends get the ids.
+ * The computing parties never know them: the client one-hot encodes its tokens and shares [n, V],
+ * so a party gets only the count n, which is public like every shape.
+ */
+export type TokenInput = readonly number[] | TokenCount;
+
+/** n tokens whose ids only the client knows. */
+export interface TokenCount {
+  readonly count: number;
+}
+
+/** A token count for the parties' side of a forward call; throws RangeError unless n is an integer ≥ 0. */
+export function tokenCount(n: number): TokenCount {
+  if (!Number.isInteger(n) || n < 0) throw new RangeError(`token count must be a non-negative integer, got ${n}`);
+  return Object.freeze({ count: n });
+}
+
+export function isTokenCount(tokens: TokenInput): tokens is TokenCount {
+  return !Array.isArray(tokens);
+}
+
+/** Number of tokens (positions) of a forward call, ids or count. */
+export function countOf(tokens: TokenInput): number {
+  return isTokenCount(tokens) ? tokens.count : tokens.length;
+}
+
+/** The ids of a plaintext backend's input; throws TypeError when it got only a count. */
+export function tokenIds(label: string, tokens: TokenInput): readonly number[] {
+  if (isTokenCount(tokens)) throw new TypeError(`${label}: this backend needs token ids, got only a count (${tokens.count})`);
+  return tokens;
 }
 
 export interface Ops<T> {
@@ -128,11 +161,13 @@ export interface Ops<T> {
   /** x [R,V] -> [R]: index of the row maximum (first on ties), as a value handle. */
   argmax(x: T): Promise<T>;
   /**
-   * tokens (public to the client only) and table [V,D] -> [n,D], row i = table[tokens[i]].
-   * Secure side: the client one-hot encodes and shares [n,V]; parties compute onehot·table.
-   * Throws RangeError naming the token and the vocabulary size when a token is out of range.
+   * n tokens and table [V,D] -> [n,D], row i = table[token i].
+   * Plaintext backends take the ids (TypeError on a bare count) and throw RangeError naming the
+   * token and the vocabulary size when one is out of range. SecureOps takes the count only
+   * (TypeError on ids: a party never holds them): the client one-hot encodes and shares [n,V],
+   * the parties compute onehot·table.
    */
-  embedding(tokens: readonly number[], table: T): Promise<T>;
+  embedding(tokens: TokenInput, table: T): Promise<T>;
   /** Open x to the client: its values as float64, row-major. */
   reveal(x: T): Promise<Float64Array>;
 }

@@ -9,11 +9,11 @@
  * be finite. Errors are ModelFileError naming the file and the tensor.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { bf16ToNumber, f16ToNumber, numberToF16 } from './_f16.js';
-import { ModelFileError } from './errors.js';
-import { plainTensor, type PlainTensor } from './plain-ops.js';
-import { assertFiniteWeights } from './weights.js';
-import type { Shape } from './_shape.js';
+import { bf16ToNumber, f16ToNumber, numberToF16 } from './f16.js';
+import { ModelFileError } from '../errors.js';
+import { plainTensor, type PlainTensor } from '../arch/plain-ops.js';
+import { assertFiniteWeights } from '../arch/weights.js';
+import type { Shape } from '../arch/shape.js';
 
 export type SafetensorsDtype = 'F64' | 'F32' | 'F16' | 'BF16';
 

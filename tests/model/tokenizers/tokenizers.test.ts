@@ -7,11 +7,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Llama2cTokenizer } from '../../src/model/llama2c-tokenizer.js';
-import { readGgufVocab } from '../../src/model/gguf-vocab.js';
-import { Gpt2Tokenizer } from '../../src/model/gpt2-tokenizer.js';
-import { WordPieceTokenizer } from '../../src/model/wordpiece-tokenizer.js';
-import { sharedModelFile } from './_helpers.js';
+import { Llama2cTokenizer } from '../../../src/model/tokenizers/llama2c-tokenizer.js';
+import { readGgufVocab } from '../../../src/model/formats/gguf-vocab.js';
+import { Gpt2Tokenizer } from '../../../src/model/tokenizers/gpt2-tokenizer.js';
+import { WordPieceTokenizer } from '../../../src/model/tokenizers/wordpiece-tokenizer.js';
+import { sharedModelFile } from '../_helpers.js';
 
 /** llama.cpp's test-tokenizer-0 format: strings separated by "\n__ggml_vocab_test__\n". */
 function readVectors(inp: string, out: string): { text: string; ids: number[] }[] {
@@ -136,7 +136,7 @@ describe('llama2.c tokenizer.bin reader rejects malformed files', () => {
 
 describe('GGUF reader rejects malformed files', () => {
   it('bad magic and truncation are named with the file', async () => {
-    const { parseGgufMetadata } = await import('../../src/model/gguf-vocab.js');
+    const { parseGgufMetadata } = await import('../../../src/model/formats/gguf-vocab.js');
     expect(() => parseGgufMetadata(new TextEncoder().encode('GGML....'), 'x.gguf')).toThrow(/x\.gguf: not a GGUF file/);
     const b = new Uint8Array(24);
     b.set(new TextEncoder().encode('GGUF'));

@@ -3,8 +3,8 @@
  * src/approx/bounds.ts and the weight limit), collected by FixedOps (fixed-ops.ts) while a model
  * runs on real inputs, and printed by `npm run check-model` as a table.
  */
-import { rangeBounds, type ApproxConfig } from '../approx/index.js';
-import { WEIGHT_LIMIT } from './weight-range.js';
+import { rangeBounds, type ApproxConfig } from '../../approx/index.js';
+import { WEIGHT_LIMIT } from '../weight-range.js';
 
 export interface RangeRow {
   /** Op class and quantity ('matmul |Σ a·b|', 'layerNorm variance', …). */

@@ -12,10 +12,10 @@
  * keep llama2.c's [out,in] layout, used with `matmulT`.
  */
 import { readFileSync } from 'node:fs';
-import { ModelFileError } from './errors.js';
-import { plainTensor, type PlainTensor } from './plain-ops.js';
-import type { Shape } from './_shape.js';
-import { assertFiniteWeights, type ModelWeights } from './weights.js';
+import { ModelFileError } from '../errors.js';
+import { plainTensor, type PlainTensor } from '../arch/plain-ops.js';
+import type { Shape } from '../arch/shape.js';
+import { assertFiniteWeights, type ModelWeights } from '../arch/weights.js';
 
 export interface LlamaConfig {
   readonly dim: number; // D, model width

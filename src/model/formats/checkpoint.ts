@@ -7,16 +7,16 @@
 import { existsSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
-import type { CausalLM } from './causal-lm.js';
+import type { CausalLM } from '../arch/causal-lm.js';
 import { loadGpt2Checkpoint, type Gpt2Config } from './gpt2-checkpoint.js';
-import { Gpt2 } from './gpt2.js';
-import { Gpt2Tokenizer } from './gpt2-tokenizer.js';
-import { Llama } from './llama.js';
+import { Gpt2 } from '../arch/gpt2.js';
+import { Gpt2Tokenizer } from '../tokenizers/gpt2-tokenizer.js';
+import { Llama } from '../arch/llama.js';
 import { loadLlama2c, type LlamaConfig } from './llama2c.js';
-import { Llama2cTokenizer } from './llama2c-tokenizer.js';
-import type { Ops } from './ops.js';
-import { plainTensor, type PlainTensor } from './plain-ops.js';
-import type { ModelWeights } from './weights.js';
+import { Llama2cTokenizer } from '../tokenizers/llama2c-tokenizer.js';
+import type { Ops } from '../arch/ops.js';
+import { plainTensor, type PlainTensor } from '../arch/plain-ops.js';
+import type { ModelWeights } from '../arch/weights.js';
 
 export interface TextTokenizer {
   encode(text: string): number[];

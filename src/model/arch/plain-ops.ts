@@ -6,12 +6,12 @@
  * GPT-2 uses ("gelu_new"); `{ gelu: 'erf' }` selects the exact 0.5x(1 + erf(x/sqrt2)) (BERT).
  * Tensors are immutable by convention: ops never write to their inputs, and `reshape` shares data.
  */
-import { geluErf, geluTanh, silu } from './_math.js';
+import { geluErf, geluTanh, silu } from './activations.js';
 import {
   assertPermutation, assertRank, fmtShape, isSuffixLength, isSuffixShape, numel, sameShape, stridesOf,
   type Shape,
-} from './_shape.js';
-import { checkMask, checkTokens, maskedRowLength, type Ops, type SoftmaxMask } from './ops.js';
+} from './shape.js';
+import { checkMask, checkTokens, maskedRowLength, tokenIds, type Ops, type SoftmaxMask, type TokenInput } from './ops.js';
 
 export interface PlainTensor {
   readonly data: Float64Array; // [prod(shape)], row-major
@@ -260,7 +260,8 @@ export class PlainOps implements Ops<PlainTensor> {
     return { data: out, shape: [r] };
   }
 
-  async embedding(tokens: readonly number[], table: PlainTensor): Promise<PlainTensor> {
+  async embedding(input: TokenInput, table: PlainTensor): Promise<PlainTensor> {
+    const tokens = tokenIds('embedding', input);
     assertRank('embedding table', table.shape, 2);
     const [vocab, d] = table.shape;
     checkTokens(tokens, vocab);

@@ -14,11 +14,11 @@
 import { configFields, readConfigJson } from './config-json.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ModelFileError } from './errors.js';
-import type { PlainTensor } from './plain-ops.js';
+import { ModelFileError } from '../errors.js';
+import type { PlainTensor } from '../arch/plain-ops.js';
 import { parseSafetensors, type TensorToWrite } from './safetensors.js';
-import { fmtShape, sameShape, type Shape } from './_shape.js';
-import type { ModelWeights } from './weights.js';
+import { fmtShape, sameShape, type Shape } from '../arch/shape.js';
+import type { ModelWeights } from '../arch/weights.js';
 
 export interface BertConfig {
   readonly hiddenSize: number; // D

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { erf, geluErf, geluTanh, silu } from '../../src/model/_math.js';
-import { causalMask, sliceCols } from '../../src/model/ops.js';
-import { PlainOps, plainTensor } from '../../src/model/plain-ops.js';
-import { randTensor, rng } from './_helpers.js';
+import { erf, geluErf, geluTanh, silu } from '../../../src/model/arch/activations.js';
+import { causalMask, sliceCols } from '../../../src/model/arch/ops.js';
+import { PlainOps, plainTensor } from '../../../src/model/arch/plain-ops.js';
+import { randTensor, rng } from '../_helpers.js';
 
 const ops = new PlainOps();
 

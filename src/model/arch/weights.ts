@@ -3,7 +3,7 @@
  * ModelWeights<C, PlainTensor>; the model owner turns them into shares with `mapWeights`, and the
  * architectures read tensors by their checkpoint names (`h.0.attn.c_attn.weight`, `layers.0.wq`).
  */
-import { ModelFileError } from './errors.js';
+import { ModelFileError } from '../errors.js';
 
 export interface ModelWeights<C, T> {
   readonly config: C; // public hyper-parameters

@@ -7,10 +7,10 @@
  * Memory: as float64 PlainTensors GPT-2 base needs ~1.0 GB, GPT-2 medium ~2.8 GB, BERT-base
  * ~0.9 GB; generate and share tensor by tensor when that matters.
  */
-import { bertTensorShapes, type BertConfig } from './bert-checkpoint.js';
-import { gpt2TensorShapes, type Gpt2Config } from './gpt2-checkpoint.js';
+import { bertTensorShapes, type BertConfig } from '../formats/bert-checkpoint.js';
+import { gpt2TensorShapes, type Gpt2Config } from '../formats/gpt2-checkpoint.js';
 import { plainTensor, type PlainTensor } from './plain-ops.js';
-import { numel, type Shape } from './_shape.js';
+import { numel, type Shape } from './shape.js';
 import type { ModelWeights } from './weights.js';
 
 export type ModelShape =

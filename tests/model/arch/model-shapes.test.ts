@@ -1,10 +1,10 @@
 /** Named benchmark shapes: parameter counts of the published models, seeded synthetic weights. */
 import { describe, expect, it } from 'vitest';
-import { Bert } from '../../src/model/bert.js';
-import { newSession } from '../../src/model/causal-lm.js';
-import { Gpt2 } from '../../src/model/gpt2.js';
-import { MODEL_SHAPES, MODEL_SHAPE_NAMES, modelShape, modelTensorShapes, parameterCount, syntheticTensor, syntheticWeights } from '../../src/model/model-shapes.js';
-import { PlainOps } from '../../src/model/plain-ops.js';
+import { Bert } from '../../../src/model/arch/bert.js';
+import { newSession } from '../../../src/model/arch/causal-lm.js';
+import { Gpt2 } from '../../../src/model/arch/gpt2.js';
+import { MODEL_SHAPES, MODEL_SHAPE_NAMES, modelShape, modelTensorShapes, parameterCount, syntheticTensor, syntheticWeights } from '../../../src/model/arch/model-shapes.js';
+import { PlainOps } from '../../../src/model/arch/plain-ops.js';
 
 describe('model shapes', () => {
   it('parameter counts match the published models (GPT-2 tied head; BERT encoder without pooler)', () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { f16ToNumber, numberToF16 } from '../../src/model/_f16.js';
-import { ModelFileError } from '../../src/model/errors.js';
-import { argmaxOf, Sampler, XorShiftRng } from '../../src/model/generate.js';
-import { encodeSafetensors, parseSafetensors } from '../../src/model/safetensors.js';
+import { f16ToNumber, numberToF16 } from '../../../src/model/formats/f16.js';
+import { ModelFileError } from '../../../src/model/errors.js';
+import { argmaxOf, Sampler, XorShiftRng } from '../../../src/model/generate.js';
+import { encodeSafetensors, parseSafetensors } from '../../../src/model/formats/safetensors.js';
 
 function header(json: object, data: number): Uint8Array {
   const h = new TextEncoder().encode(JSON.stringify(json));

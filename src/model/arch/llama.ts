@@ -13,8 +13,8 @@
  * - Only the last position goes through the final norm and the LM head.
  */
 import { KVCache, type CausalLM } from './causal-lm.js';
-import type { LlamaConfig, LlamaWeights } from './llama2c.js';
-import { causalMask, range, type Ops } from './ops.js';
+import type { LlamaConfig, LlamaWeights } from '../formats/llama2c.js';
+import { causalMask, countOf, range, type Ops, type TokenInput } from './ops.js';
 import { attention } from './attention.js';
 import { tensorOf } from './weights.js';
 
@@ -65,10 +65,10 @@ export class Llama<T> implements CausalLM<T> {
     this.wcls = c.sharedClassifier ? this.tokEmb : get('wcls');
   }
 
-  async forward(tokens: readonly number[], cache: KVCache<T>): Promise<T> {
+  async forward(tokens: TokenInput, cache: KVCache<T>): Promise<T> {
     const { ops, config: c, headSize: hs, kvDim: kvd } = this;
     const d = c.dim;
-    const n = tokens.length;
+    const n = countOf(tokens);
     const pos = cache.length;
     const kvh = c.nKvHeads;
     const g = c.nHeads / c.nKvHeads; // query heads per KV head

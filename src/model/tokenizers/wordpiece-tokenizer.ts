@@ -14,8 +14,8 @@
  * pieces, bare text for continuations, [X] for specials) is mapped back to "word" / "##text".
  */
 import { readFileSync } from 'node:fs';
-import { ModelFileError } from './errors.js';
-import type { GgufVocab } from './gguf-vocab.js';
+import { ModelFileError } from '../errors.js';
+import type { GgufVocab } from '../formats/gguf-vocab.js';
 
 export interface WordPieceOptions {
   readonly lowercase?: boolean; // default true (uncased vocabularies such as bge)

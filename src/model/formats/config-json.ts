@@ -1,7 +1,7 @@
 /** Reading a Hugging Face config.json and its fields, with errors that name the file and the field. */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ModelFileError } from './errors.js';
+import { ModelFileError } from '../errors.js';
 
 export interface ConfigFields {
   readonly o: Record<string, unknown>;

@@ -9,17 +9,17 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { newSession } from '../../src/model/causal-lm.js';
-import { FixedOps, quantizeWeights } from '../../src/model/fixed-ops.js';
-import { generate } from '../../src/model/generate.js';
-import { Gpt2 } from '../../src/model/gpt2.js';
-import { Llama } from '../../src/model/llama.js';
-import { loadLlama2c } from '../../src/model/llama2c.js';
-import { PlainOps } from '../../src/model/plain-ops.js';
-import { RangeMonitor } from '../../src/model/range-monitor.js';
-import { generateSecureLocal } from '../../src/model/secure-local.js';
-import { DEFAULT_APPROX_CONFIG } from '../../src/approx/index.js';
-import { maxAbsDiff, REPO_ROOT, sharedModelFile, syntheticGpt2, TINY_GPT2 } from './_helpers.js';
+import { newSession } from '../../../src/model/arch/causal-lm.js';
+import { FixedOps, quantizeWeights } from '../../../src/model/arch/fixed-ops.js';
+import { generate } from '../../../src/model/generate.js';
+import { Gpt2 } from '../../../src/model/arch/gpt2.js';
+import { Llama } from '../../../src/model/arch/llama.js';
+import { loadLlama2c } from '../../../src/model/formats/llama2c.js';
+import { PlainOps } from '../../../src/model/arch/plain-ops.js';
+import { RangeMonitor } from '../../../src/model/arch/range-monitor.js';
+import { generateSecureLocal } from '../../../src/model/secure-local.js';
+import { DEFAULT_APPROX_CONFIG } from '../../../src/approx/index.js';
+import { maxAbsDiff, REPO_ROOT, sharedModelFile, syntheticGpt2, TINY_GPT2 } from '../_helpers.js';
 
 const F = 18;
 

@@ -5,7 +5,7 @@
  * shape [t, KVD], appended with the free `concatRows`. A decode step therefore runs the network on
  * ONE new position: cost per token does not grow with a recomputation of the prefix.
  */
-import type { Ops } from './ops.js';
+import { countOf, type Ops, type TokenInput } from './ops.js';
 
 export class KVCache<T> {
   readonly keys: (T | undefined)[]; // per layer: [t, KVD]
@@ -39,8 +39,9 @@ export interface CausalLM<T> {
   /**
    * Runs tokens at positions cache.length.. through the network, appends their keys/values to the
    * cache and returns the logits of the LAST position, [1,V]. Does not advance cache.length.
+   * Ids on the plaintext backends, a count at the parties (see `TokenInput`).
    */
-  forward(tokens: readonly number[], cache: KVCache<T>): Promise<T>;
+  forward(tokens: TokenInput, cache: KVCache<T>): Promise<T>;
 }
 
 /** One generation: prefill the prompt once, then one `step` per new token. */
@@ -57,11 +58,12 @@ export class DecodeSession<T> {
     return this.cache.length;
   }
 
-  /** Processes tokens (at least one) and returns the logits of the last one, [1,V]. */
-  async prefill(tokens: readonly number[]): Promise<T> {
+  /** Processes tokens (at least one: ids, or a count at the parties) and returns the logits of the last one, [1,V]. */
+  async prefill(tokens: TokenInput): Promise<T> {
     if (this.failed !== undefined) throw new Error('decode session is unusable after a failed forward pass', { cause: this.failed });
-    if (tokens.length === 0) throw new RangeError('prefill: empty token list');
-    const end = this.cache.length + tokens.length;
+    const n = countOf(tokens);
+    if (n === 0) throw new RangeError('prefill: empty token list');
+    const end = this.cache.length + n;
     if (end > this.model.contextLength) {
       throw new RangeError(`prefill: position ${end - 1} exceeds the context length ${this.model.contextLength}`);
     }

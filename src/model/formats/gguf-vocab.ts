@@ -6,7 +6,7 @@
  * (string key, u32 type, value) with string = u64 length + UTF-8 bytes, little-endian throughout.
  */
 import { readFileSync } from 'node:fs';
-import { ModelFileError } from './errors.js';
+import { ModelFileError } from '../errors.js';
 
 export type GgufValue = number | bigint | boolean | string | GgufValue[];
 

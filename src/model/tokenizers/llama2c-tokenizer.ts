@@ -9,7 +9,7 @@
  * Pieces are handled as byte strings (one JS char per byte, 0..255) so lookups are byte-exact.
  */
 import { readFileSync } from 'node:fs';
-import { ModelFileError } from './errors.js';
+import { ModelFileError } from '../errors.js';
 
 export const LLAMA2C_BOS = 1;
 export const LLAMA2C_EOS = 2;

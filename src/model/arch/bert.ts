@@ -20,8 +20,8 @@
  * - GeLU: HF BERT uses the erf form ("gelu"); the backend's `ops.gelu` picks the form (PlainOps:
  *   `new PlainOps({ gelu: bertGeluForm(config) })`; SecureOps: PUMA's GeLU approximation).
  */
-import { bertGeluForm, type BertConfig, type BertWeights } from './bert-checkpoint.js';
-import { range, type Ops } from './ops.js';
+import { bertGeluForm, type BertConfig, type BertWeights } from '../formats/bert-checkpoint.js';
+import { countOf, range, type Ops, type TokenInput } from './ops.js';
 import { attention } from './attention.js';
 import { tensorOf } from './weights.js';
 
@@ -83,12 +83,12 @@ export class Bert<T> {
   }
 
   /** Last hidden states [n, D] of tokens at positions 0..n-1 (token type 0, no padding). */
-  async encode(tokens: readonly number[]): Promise<T> {
+  async encode(tokens: TokenInput): Promise<T> {
     const { ops, config: c } = this;
     const d = c.hiddenSize;
     const nh = c.numAttentionHeads;
     const hs = d / nh;
-    const n = tokens.length;
+    const n = countOf(tokens);
     const eps = c.layerNormEps;
     if (n > c.maxPositionEmbeddings) throw new RangeError(`BERT: ${n} tokens exceed max_position_embeddings ${c.maxPositionEmbeddings}`);
     const scale = 1 / Math.sqrt(hs); // inside the softmax: free when a power of two (hs = 64: 2^−3)

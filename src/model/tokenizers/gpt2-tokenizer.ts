@@ -15,8 +15,8 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ModelFileError } from './errors.js';
-import type { GgufVocab } from './gguf-vocab.js';
+import { ModelFileError } from '../errors.js';
+import type { GgufVocab } from '../formats/gguf-vocab.js';
 
 /** GPT-2's pre-tokenizer: contractions, letters, numbers, other symbols, whitespace runs. */
 export const GPT2_SPLIT_REGEX = /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+/gu;
