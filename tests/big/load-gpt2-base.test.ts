@@ -9,11 +9,13 @@
  * party measured while loading). Prints times, peak RSS and the progress lines. Skips, saying
  * why, when the machine lacks the free memory.
  *
- * The heartbeat timeout is 30 s here, not the 5 s default: after loading, the first products at
- * this size hold a party's event loop for seconds (copying a weight into the wasm arena,
- * makeResident: 3.3 s for wte; the embedding's [3,50257]·[50257,768] matmulAA ≈ 2.5 s per party,
- * measured on 2 busy cores), and a 5 s heartbeat then times out in the compute, not the load
- * (TRIFORM_BIG_HEARTBEAT_MS=5000 shows it). The load itself is held to MAX_LOAD_DELAY_MS.
+ * KNOWN FAILURE (open): the load passes its checks, but the session then fails with
+ * `MPC_ERR_TIMEOUT: P… silent`: after loading, the first products at this size hold a party's
+ * event loop for seconds (makeResident copying a weight into the wasm arena: 3.3 s for wte; the
+ * embedding's [3,50257]·[50257,768] matmulAA ≈ 2.5 s per party; measured on 2 busy cores), and
+ * with the machine loaded a party fell silent for 4.4 s under the default 5 s heartbeat and for
+ * 25.5 s under a 30 s one. So the load-phase checks run first, whatever the session's outcome;
+ * the session's own success is asserted last. TRIFORM_BIG_HEARTBEAT_MS changes the heartbeat.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -28,6 +30,7 @@ import type { PartyId } from '../../src/protocols/channel.js';
 import { TriformClient } from '../../src/parties/client.js';
 import { describeProgress, PROGRESS_INTERVAL_MS, type LoadStatus } from '../../src/parties/load-progress.js';
 import { PartyProcess, REPO_ROOT } from '../../src/parties/local-cluster.js';
+import { Deferred } from '../../src/parties/mailbox.js';
 import { generateRemote } from '../../src/parties/remote-generate.js';
 import { DEFAULT_RING_CONFIG } from '../../src/ring/config.js';
 import { makeSetup, WAIT_MS, type Setup } from '../parties/helpers.js';
@@ -40,7 +43,8 @@ const enough = freeGb >= NEED_GB;
 const why = `needs ${NEED_GB} GiB of free memory, ${freeGb.toFixed(1)} GiB free (TRIFORM_BIG_MIN_FREE_GB overrides)`;
 if (!enough) console.warn(`[tests/big] SKIPPING gpt2-base load test: ${why}`);
 
-const HB = Number(process.env.TRIFORM_BIG_HEARTBEAT_MS ?? 30_000);
+/** The heartbeat timeout users get (parties.json default): the one the issue's first infer hit. */
+const HB = Number(process.env.TRIFORM_BIG_HEARTBEAT_MS ?? 5000);
 /** Longest event-loop delay allowed while a party loads (issue #14 aims at ~100 ms; 2 shared cores). */
 const MAX_LOAD_DELAY_MS = 1000;
 const TIMEOUT_RE = /MPC_ERR_TIMEOUT|silent for \d+ ms|did not complete within/;
@@ -103,31 +107,32 @@ describe.skipIf(!enough)(enough ? 'gpt2-base: share, then a session that loads 1
     const tSession = performance.now();
     client = await TriformClient.connect({ config: setup.config, identity: setup.client });
     const got: LoadStatus[][] = [[], [], []];
-    const shown: string[] = [];
+    const finished = [0, 1, 2].map(() => new Deferred<void>());
     const onProgress = (j: PartyId, p: LoadStatus) => {
       got[j].push(p);
-      const line = `[big +${((performance.now() - tSession) / 1000).toFixed(1)} s] ${describeProgress(j, p)}`;
-      shown.push(line);
-      if (got[j].length % 20 === 1 || p.done === p.total) console.log(line);
+      if (got[j].length % 20 === 1 || p.done === p.total) console.log(`[big +${((performance.now() - tSession) / 1000).toFixed(1)} s] ${describeProgress(j, p)}`);
+      if (p.done === p.total) finished[j].resolve();
     };
     let logits: Float64Array | null = null;
-    const r = await generateRemote(client, 'gpt2-base', PROMPT, {
+    const run = generateRemote(client, 'gpt2-base', PROMPT, {
       maxNewTokens: 1,
       vocabSize: shape.config.vocabSize,
       contextLength: shape.config.nPositions,
       ring: DEFAULT_RING_CONFIG,
       onProgress,
       onLogits: (l) => (logits = Float64Array.from(l)),
-    });
-    const sessionS = (performance.now() - tSession) / 1000;
-    expect(r.local.tokens).toHaveLength(1);
-    expect(logits).not.toBeNull();
-    const secure = logits as unknown as Float64Array;
-    expect(secure.length).toBe(shape.config.vocabSize);
-    expect(secure.every(Number.isFinite)).toBe(true);
+    }).then(
+      (r) => ({ r, err: null }),
+      (err: unknown) => ({ r: null, err: err as Error }),
+    );
+    // the load phase first (every party's last progress message, or the session's end): a session
+    // failure after it must not hide what the load did
+    await Promise.race([Promise.all(finished.map((d) => d.promise)), run]);
+    const loaded = await Promise.all(procs.map((p) => p.waitFor(/model 'gpt2-base' loaded/, WAIT_MS)));
+    const loadLines = procs.map((p, j) => p.lines.slice(0, p.lines.indexOf(loaded[j])));
 
     // progress: from every party, monotone, rate-limited, ending in a full load (not cached)
-    const rss = procs.map((p) => peakRssGb(p.child.pid));
+    const rss = () => procs.map((p) => peakRssGb(p.child.pid));
     for (const [j, msgs] of got.entries()) {
       expect(msgs.length, `progress messages from P${j}`).toBeGreaterThanOrEqual(2);
       for (let k = 1; k < msgs.length; k++) {
@@ -144,14 +149,26 @@ describe.skipIf(!enough)(enough ? 'gpt2-base: share, then a session that loads 1
       expect(last.maxDelayMs).toBeLessThan(MAX_LOAD_DELAY_MS);
     }
 
-    // no heartbeat or handshake timeout at the parties, the share-model CLI or here
-    for (const p of procs) expect(p.lines.filter((l) => TIMEOUT_RE.test(l)), `P${p.id} log`).toEqual([]);
+    // no heartbeat or handshake timeout at the parties while they loaded, nor in share-model
+    for (const [j, lines] of loadLines.entries()) expect(lines.filter((l) => TIMEOUT_RE.test(l)), `P${j} log until loaded`).toEqual([]);
     expect(shared.stderr).not.toMatch(TIMEOUT_RE);
 
+    const { r, err } = await run;
+    const sessionS = (performance.now() - tSession) / 1000;
     const finals = got.map((m) => m.at(-1) as LoadStatus);
     console.log(`[big] session (load + prefill of ${PROMPT.length} tokens + 1 token): ${sessionS.toFixed(1)} s; progress messages per party: ${got.map((m) => m.length).join(', ')}`);
     console.log(`[big] load per party: ${finals.map((f, j) => `P${j} ${(f.ms / 1000).toFixed(1)} s, event loop delay ≤ ${f.maxDelayMs} ms`).join('; ')}`);
-    console.log(`[big] peak RSS per party: ${rss.map((g, j) => `P${j} ${g?.toFixed(2) ?? '?'} GiB`).join(', ')}`);
+    console.log(`[big] peak RSS per party: ${rss().map((g, j) => `P${j} ${g?.toFixed(2) ?? '?'} GiB`).join(', ')}`);
+    if (err) console.log(`[big] session failed after the load: ${err.message}`);
+
+    // the session itself: no timeout anywhere, logits of the vocabulary's size
+    expect(err?.message ?? null).toBeNull();
+    for (const p of procs) expect(p.lines.filter((l) => TIMEOUT_RE.test(l)), `P${p.id} log`).toEqual([]);
+    expect(r?.local.tokens).toHaveLength(1);
+    expect(logits).not.toBeNull();
+    const secure = logits as unknown as Float64Array;
+    expect(secure.length).toBe(shape.config.vocabSize);
+    expect(secure.every(Number.isFinite)).toBe(true);
 
     // the same synthetic weights in plaintext (float64): the secure logits follow them
     const ops = new PlainOps();
