@@ -99,7 +99,7 @@ describe.skipIf(!enough)(enough ? 'gpt2-base: share, then a session that loads 1
 
   it('the session right after share-model succeeds; progress arrives, monotone; no timeouts; the event loop stays responsive', async () => {
     const shared = await shareModel(setup.configPath);
-    if (shared.code !== 0) throw new Error(`share-model exited ${shared.code}:\n${shared.stderr.slice(-2000)}`);
+    if (shared.code !== 0) throw new Error(`share-model exited ${shared.code}:\n${shared.stdout.slice(-1000)}\n${shared.stderr.slice(-2000)}`);
     const stored = JSON.parse(shared.stdout.trim().split('\n').at(-1) as string) as { ok: boolean; elements: number; ms: number };
     expect(stored.ok).toBe(true);
     console.log(`[big] share-model --synthetic gpt2-base: ${stored.elements.toLocaleString('en-US')} parameters in ${(stored.ms / 1000).toFixed(1)} s, peak RSS ${shared.peakGb?.toFixed(2) ?? '?'} GiB (t = ${secs()} s)`);
