@@ -10,10 +10,10 @@
 import type { AShare } from '../protocols/share.js';
 import type { RingConfig } from '../ring/config.js';
 import { decode } from '../ring/fixed-point.js';
-import { newSession, type CausalLM } from './causal-lm.js';
+import { newSession, type CausalLM } from './arch/causal-lm.js';
 import type { ClientEnd, ClientPort } from './client-port.js';
 import { Sampler, type GenerateOptions, type GenerateResult, type OutputMode } from './generate.js';
-import { checkTokens } from './ops.js';
+import { checkTokens, tokenCount } from './arch/ops.js';
 
 export interface SecureGenerateParams {
   readonly promptTokens: number;
@@ -31,10 +31,10 @@ export async function partyGenerate(model: CausalLM<AShare>, client: ClientPort,
     if (params.mode === 'token') await ops.reveal(await ops.argmax(logits));
     else await ops.reveal(logits);
   };
-  await run('prefill', async () => emit(await session.prefill(new Array<number>(params.promptTokens).fill(0))));
+  await run('prefill', async () => emit(await session.prefill(tokenCount(params.promptTokens))));
   for (let i = 1; i < params.maxNewTokens && session.position < model.contextLength; i++) {
     if (!(await client.proceed())) return;
-    await run('decode', async () => emit(await session.step(0)));
+    await run('decode', async () => emit(await session.prefill(tokenCount(1))));
   }
 }
 

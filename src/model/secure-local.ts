@@ -8,15 +8,15 @@ import { mergeMeters, type MergedCost, type Meter } from '../protocols/meter.js'
 import type { RingConfig } from '../ring/config.js';
 import { DEFAULT_RING_CONFIG } from '../ring/config.js';
 import type { ApproxConfig } from '../approx/index.js';
-import type { CausalLM } from './causal-lm.js';
+import type { CausalLM } from './arch/causal-lm.js';
 import { LocalClient } from './client-port.js';
 import type { GenerateResult } from './generate.js';
-import type { Ops } from './ops.js';
-import type { PlainTensor } from './plain-ops.js';
+import type { Ops } from './arch/ops.js';
+import type { PlainTensor } from './arch/plain-ops.js';
 import { SecureOps, type CheckRanges } from './secure-ops.js';
 import { clientGenerate, partyGenerate, type ClientGenerateOptions } from './secure-generate.js';
 import { shareWeightsLocal } from './secure-weights.js';
-import type { ModelWeights } from './weights.js';
+import type { ModelWeights } from './arch/weights.js';
 
 export type ModelFactory<C> = (ops: Ops<AShare>, weights: ModelWeights<C, AShare>) => CausalLM<AShare>;
 
