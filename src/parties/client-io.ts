@@ -9,6 +9,7 @@ import type { AShare, BitShare } from '../protocols/share.js';
 import { aShare } from '../protocols/share.js';
 import type { Shape } from '../ring/tensor.js';
 import { sizeOf } from '../ring/tensor.js';
+import { progressMessage, ProgressThrottle, type LoadStatus } from './load-progress.js';
 import type { Logger } from './log.js';
 import { timeout } from './mailbox.js';
 import type { ClientIO, IoStats } from './programs.js';
@@ -97,5 +98,12 @@ export class PartyClientIO implements ClientIO {
 
   flush(): Promise<void> {
     return this.link.drained();
+  }
+
+  private readonly throttle = new ProgressThrottle((p) => this.link.sendControl(progressMessage(this.s.id, this.self, p)));
+
+  progress(p: LoadStatus): void {
+    if (!this.s.open?.progress || this.s.failure || this.link.closed) return;
+    this.throttle.update(p);
   }
 }

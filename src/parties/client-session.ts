@@ -14,6 +14,7 @@ import { Prg } from '../ring/prg.js';
 import type { Shape } from '../ring/tensor.js';
 import { sizeOf } from '../ring/tensor.js';
 import type { PartySessionStats } from './client.js';
+import type { LoadStatus } from './load-progress.js';
 import { Deferred, Mailbox } from './mailbox.js';
 import type { SecureLink } from './secure-link.js';
 import type { FrameHeader } from './wire.js';
@@ -33,6 +34,8 @@ export class ClientSessionState {
   private readonly values: (PartyOutcome | undefined)[] = [undefined, undefined, undefined];
   private readonly firstError = new Deferred<void>();
   failure: MpcError | null = null;
+  /** RunOptions.onProgress of this session. */
+  onProgress: ((from: PartyId, p: LoadStatus) => void) | null = null;
 
   constructor(
     readonly id: string,

@@ -15,6 +15,7 @@ import type { Party } from '../protocols/context.js';
 import { MpcError } from '../protocols/errors.js';
 import type { AShare, BitShare } from '../protocols/share.js';
 import type { Shape } from '../ring/tensor.js';
+import type { LoadStatus } from './load-progress.js';
 import type { Logger } from './log.js';
 
 export interface IoStats {
@@ -45,6 +46,8 @@ export interface ClientIO {
   sendBits(tag: string, b: BitShare): void;
   /** Wait until everything sent so far has left the process (bulk transfers). */
   flush(): Promise<void>;
+  /** Model-loading status for the client (rate-limited; dropped unless the client asked for it). */
+  progress?(p: LoadStatus): void;
 }
 
 export type Program<P = unknown, R = unknown> = (party: Party, io: ClientIO, params: P) => Promise<R>;

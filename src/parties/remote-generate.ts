@@ -7,7 +7,7 @@ import type { GenerateResult } from '../model/generate.js';
 import { clientGenerate, type ClientGenerateOptions } from '../model/secure-generate.js';
 import { PARTIES } from '../protocols/channel.js';
 import { MpcError } from '../protocols/errors.js';
-import type { TriformClient, SessionResult } from './client.js';
+import type { RunOptions, SessionResult, TriformClient } from './client.js';
 import type { ClientSession } from './client-session.js';
 import { modelMetaSchema, type ModelMeta } from './generate-program.js';
 
@@ -34,8 +34,8 @@ export async function generateRemote(
   client: TriformClient,
   modelId: string,
   prompt: readonly number[],
-  opts: ClientGenerateOptions & { checkRanges?: boolean },
+  opts: ClientGenerateOptions & { checkRanges?: boolean; onProgress?: RunOptions['onProgress'] },
 ): Promise<SessionResult<GenerateResult>> {
   const params = { modelId, promptTokens: prompt.length, maxNewTokens: opts.maxNewTokens, mode: opts.mode ?? 'logits', ...(opts.checkRanges ? { checkRanges: true } : {}) };
-  return client.run('generate', params, (s) => clientGenerate(clientEndOf(s), prompt, opts), { fracBits: opts.ring.fracBits });
+  return client.run('generate', params, (s) => clientGenerate(clientEndOf(s), prompt, opts), { fracBits: opts.ring.fracBits, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
 }
