@@ -120,6 +120,7 @@ export async function runNetwork(spec: BenchSpec, progress?: Progress, configPat
         rssScope: 'party',
         clientBytesIn: r.stats.map((s) => s.io.bytesIn) as Triple,
         clientBytesOut: r.stats.map((s) => s.io.bytesOut) as Triple,
+        maxLoopDelayMs: tri((x) => x.maxLoopDelayMs),
         sealedBytesSent: r.stats.map((s) => s.wire.reduce((t, w) => t + w.sealedBytesSent, 0)) as Triple,
       };
     } finally {

@@ -9,6 +9,7 @@
  *
  * Both are used by the in-process runner (LocalClient) and by the 'bench/model' party program.
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Party } from '../../src/protocols/context.js';
 import type { AShare } from '../../src/protocols/share.js';
 import type { ClientEnd, ClientPort } from '../../src/model/client-port.js';
@@ -102,6 +103,18 @@ export function rssSampler(everyMs = 50): { stop(): number } {
     stop() {
       clearInterval(t);
       return Math.max(peak, process.memoryUsage.rss()) / 2 ** 20;
+    },
+  };
+}
+
+/** Event-loop delay from now to stop(): the longest wait (ms) beyond the 10 ms sampling interval. */
+export function loopDelaySampler(resolutionMs = 10): { stop(): number } {
+  const h = monitorEventLoopDelay({ resolution: resolutionMs });
+  h.enable();
+  return {
+    stop() {
+      h.disable();
+      return Math.max(0, h.max / 1e6 - resolutionMs);
     },
   };
 }

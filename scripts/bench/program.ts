@@ -12,7 +12,7 @@ import { clientEndOf } from '../../src/parties/remote-generate.js';
 import { PARTIES, type PartyId } from '../../src/protocols/channel.js';
 import type { ClientSession } from '../../src/parties/client-session.js';
 import type { ProgramDef } from '../../src/parties/programs.js';
-import { maxRssMb, rssSampler, runClientPhases, runPartyPhases, type Progress } from './party-run.js';
+import { loopDelaySampler, maxRssMb, rssSampler, runClientPhases, runPartyPhases, type Progress } from './party-run.js';
 import { benchSpecSchema, checkSpec, specShape, type BenchSpec } from './spec.js';
 import { buildPartyWeights, type BenchWeights } from './weights.js';
 
@@ -26,6 +26,8 @@ export interface PartyBenchResult {
   rssAfterSetupMb: number;
   peakRssRunMb: number;
   peakRssMb: number;
+  /** Longest event-loop delay (ms) at this party during the run: how long heartbeats could wait. */
+  maxLoopDelayMs: number;
 }
 
 let cache: { key: string; weights: BenchWeights } | null = null;
@@ -62,10 +64,11 @@ export function benchModelProgram(progress?: Progress): ProgramDef<BenchSpec, Pa
       io.sendBytes('bench/ready', Uint8Array.of(1));
       await io.recvBytes('bench/go', 1);
       const sampler = rssSampler();
+      const delay = loopDelaySampler();
       const t1 = performance.now();
       await runPartyPhases(p, clientPortOf(io), spec, (cache as { weights: BenchWeights }).weights, p.id === 0 ? progress : undefined);
       const runMs = performance.now() - t1;
-      return { party: p.id, setupMs, reusedWeights: reused, runMs, rssAfterSetupMb, peakRssRunMb: sampler.stop(), peakRssMb: maxRssMb() };
+      return { party: p.id, setupMs, reusedWeights: reused, runMs, rssAfterSetupMb, peakRssRunMb: sampler.stop(), peakRssMb: maxRssMb(), maxLoopDelayMs: delay.stop() };
     },
   };
 }

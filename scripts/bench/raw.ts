@@ -25,4 +25,6 @@ export interface RawRun {
   clientBytesOut: [number, number, number];
   /** Networked: bytes each party put on its two peer links incl. framing and AEAD tags. */
   sealedBytesSent?: [number, number, number];
+  /** Networked: each party's longest event-loop delay (ms) during the inference. */
+  maxLoopDelayMs?: [number, number, number];
 }

@@ -77,6 +77,8 @@ export interface BenchResult {
   clientBytesInPerParty: number[];
   clientBytesOutPerParty: number[];
   sealedBytesSentPerParty?: number[];
+  /** Networked: each party's longest event-loop delay (ms) during the inference. */
+  maxLoopDelayMsPerParty?: number[];
   networks: { lan: NetworkModel; wan: NetworkModel; bytes: string; compute: string };
   phases: PhaseReport[];
   classes: NamedRow[];
@@ -147,6 +149,7 @@ export function buildResult(spec: BenchSpec, raw: RawRun, m: Machine, net: NetSh
     clientBytesInPerParty: [...raw.clientBytesIn],
     clientBytesOutPerParty: [...raw.clientBytesOut],
     ...(raw.sealedBytesSent ? { sealedBytesSentPerParty: [...raw.sealedBytesSent] } : {}),
+    ...(raw.maxLoopDelayMs ? { maxLoopDelayMsPerParty: raw.maxLoopDelayMs.map(Math.round) } : {}),
     networks: {
       lan: LAN,
       wan: WAN,
