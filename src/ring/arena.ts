@@ -8,13 +8,16 @@
  * place: no per-call copy of the weights (for the M = 1 products of a decode step that copy cost
  * about as much as the multiply-adds). A shared memory never detaches its buffer on growth, so the
  * views stay valid for the life of the process. Residents are never freed; `adopt` returns null
- * once the budget (default RESIDENT_BUDGET) is used up (the caller keeps its ordinary arrays and pays the copy).
+ * once the budget (default RESIDENT_BUDGET) is used up (the caller keeps its ordinary arrays and
+ * pays the copy). Copies in and products on this thread run in slices that yield to the event
+ * loop (_slices.ts), so a party's links stay alive meanwhile.
  *
  * Memory layout: [heap base, top) residents, bump-allocated; [top, …) per-call scratch (operands
  * that are not resident, packing scratch, c). `serial` orders everything that touches the scratch
  * or moves `top` when calls can interleave (the thread pool awaits its workers).
  */
 import { RING_WASM_SHARED_BASE64 } from './_wasm.generated.js';
+import { columnSlices, COPY_CHUNK, copyInSteps, SLICE_MACS, yieldToLoop } from './_slices.js';
 
 type Ptr = number;
 
@@ -51,6 +54,9 @@ export class RingArena {
   /** Every buffer object this memory has handed out (one per growth): residency is b.buffer ∈ this set. */
   private readonly buffers = new WeakSet<object>();
   private queue: Promise<unknown> = Promise.resolve();
+  /** Multiply-adds per slice of a product on this thread, elements per step of `adopt` (tests make them small). */
+  sliceMacs = SLICE_MACS;
+  copyChunk = COPY_CHUNK;
 
   constructor(readonly budget: number = RESIDENT_BUDGET) {
     this.module = new WASM.Module(Buffer.from(RING_WASM_SHARED_BASE64, 'base64'));
@@ -65,14 +71,17 @@ export class RingArena {
     return this.top - ((this.ex.heapBase() + 15) & ~15);
   }
 
-  /** A resident copy of `src` (a view of the arena), or null when the budget is used up. */
-  adopt(src: BigUint64Array): BigUint64Array | null {
+  /**
+   * A resident copy of `src` (a view of the arena), or null when the budget is used up. The copy
+   * runs in steps that yield to the event loop (_slices.ts); call it inside `serial`.
+   */
+  async adopt(src: BigUint64Array): Promise<BigUint64Array | null> {
     const bytes = bytesOf(src.length);
     if (this.residentBytes + bytes > this.budget) return null;
     const ptr = this.top;
     this.grow(ptr + bytes);
-    this.top = ptr + bytes;
-    this.u64.set(src, ptr / 8);
+    this.top = ptr + bytes; // reserved before the first yield: later scratch starts above it
+    await copyInSteps(() => this.u64, src, ptr / 8, this.copyChunk);
     return new BigUint64Array(this.u64.buffer, ptr, src.length);
   }
 
@@ -100,10 +109,10 @@ export class RingArena {
 
   /**
    * One product on this thread: resident operands are read in place, the others copied into the
-   * scratch; same contract as the RingKernels matmuls. Synchronous: call it inside `serial` when
-   * a pool may be using the scratch.
+   * scratch; same contract as the RingKernels matmuls. Runs in column slices that yield to the
+   * event loop (colsInSlices), so call it inside `serial`.
    */
-  matmul(tb: boolean, acc: boolean, out: BigUint64Array, a: BigUint64Array, b: BigUint64Array, M: number, K: number, N: number): void {
+  async matmul(tb: boolean, acc: boolean, out: BigUint64Array, a: BigUint64Array, b: BigUint64Array, M: number, K: number, N: number): Promise<void> {
     const ra = this.isResident(a), rb = this.isResident(b);
     const packBytes = bytesOf(8 * Math.min(Math.max(K, 1), 4096));
     const need = (ra ? 0 : bytesOf(M * K)) + (rb ? 0 : bytesOf(K * N)) + bytesOf(M * N) + packBytes;
@@ -118,9 +127,21 @@ export class RingArena {
     };
     const pa = place(a, ra), pb = place(b, rb), pc = p, ps = pc + bytesOf(M * N);
     if (acc) u64.set(out, pc / 8);
-    if (tb) this.ex.mmTBCols(pc, pa, pb, M, K, N, acc ? 1 : 0, 0, N);
-    else this.ex.mmCols(pc, pa, pb, M, K, N, acc ? 1 : 0, ps, 0, N);
-    out.set(u64.subarray(pc / 8, pc / 8 + M * N));
+    await this.colsInSlices(tb, pc, pa, pb, M, K, N, acc ? 1 : 0, ps, 0, N);
+    out.set(this.u64.subarray(pc / 8, pc / 8 + M * N));
+  }
+
+  /**
+   * Columns [j0, j1) of c (+)= a·b or a·bᵀ (pointers into the arena) on this thread, in slices of
+   * about SLICE_MACS with a yield to the event loop between them; bit-identical to one call.
+   */
+  async colsInSlices(tb: boolean, c: Ptr, a: Ptr, b: Ptr, M: number, K: number, N: number, acc: number, scratch: Ptr, j0: number, j1: number): Promise<void> {
+    const slices = columnSlices(M, K, j0, j1, this.sliceMacs);
+    for (const [i, [s0, s1]] of slices.entries()) {
+      if (i > 0) await yieldToLoop();
+      if (tb) this.ex.mmTBCols(c, a, b, M, K, N, acc, s0, s1);
+      else this.ex.mmCols(c, a, b, M, K, N, acc, scratch, s0, s1);
+    }
   }
 
   private grow(end: number): void {

@@ -8,7 +8,8 @@
  * changes).
  *
  * Calls are asynchronous and run one at a time (the arena's queue): the main thread posts the slices,
- * computes its own slice, then awaits the workers. Workers are unref'd while idle, so an open pool
+ * computes its own slice (in sub-slices that yield to the event loop, so links stay served), then
+ * awaits the workers. Workers are unref'd while idle, so an open pool
  * never keeps a process alive; `close()` terminates them. A worker that dies or throws fails the
  * current call and every later one with a RingWorkerError naming the worker, never a hang.
  */
@@ -125,9 +126,8 @@ export class MatmulPool {
     if (slices.length === 0) slices.push({ tb, c: pc, a: pa, b: pb, M, K, N, acc, s: ps, j0: 0, j1: 0 });
     const done = slices.length > 1 ? this.dispatch(slices.slice(1)) : Promise.resolve();
     try {
-      const s = slices[0];
-      if (tb) arena.ex.mmTBCols(s.c, s.a, s.b, M, K, N, acc, s.j0, s.j1);
-      else arena.ex.mmCols(s.c, s.a, s.b, M, K, N, acc, s.s, s.j0, s.j1);
+      const s = slices[0]; // this thread's share, in slices that yield to the event loop
+      await arena.colsInSlices(tb, s.c, s.a, s.b, M, K, N, acc, s.s, s.j0, s.j1);
     } finally {
       await done; // never leave workers writing into memory the next call reuses
     }

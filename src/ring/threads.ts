@@ -84,11 +84,10 @@ export const threadedKernels: RingKernels = {
     const resident = arena !== null && (arena.isResident(b) || arena.isResident(a));
     if (pool !== null && M * K * N >= POOL_MIN_MACS && (M >= POOL_MIN_ROWS || resident)) return pool.run(op, out, a, b, M, K, N);
     if (resident && arena !== null) {
+      // sliced, yielding to the event loop: other callers (in-process parties) queue behind it
       const ar = arena;
       const tb = op === 'matmulTB' || op === 'matmulTBAcc', acc = op === 'matmulAcc' || op === 'matmulTBAcc';
-      if (pool !== null) return ar.serial(() => ar.matmul(tb, acc, out, a, b, M, K, N));
-      ar.matmul(tb, acc, out, a, b, M, K, N); // nothing else uses the arena's scratch meanwhile
-      return Promise.resolve();
+      return ar.serial(() => ar.matmul(tb, acc, out, a, b, M, K, N));
     }
     wasmKernels[op](out, a, b, M, K, N);
     return Promise.resolve();

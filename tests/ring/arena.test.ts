@@ -30,9 +30,9 @@ describe('RingArena', () => {
   const pool = new MatmulPool(2, arena);
   afterAll(() => pool.close());
 
-  it('resident copies equal their source, stay valid across growth, and are recognised', () => {
+  it('resident copies equal their source, stay valid across growth, and are recognised', async () => {
     const src = sample(1000);
-    const r = arena.adopt(src)!;
+    const r = (await arena.adopt(src))!;
     expect(arena.isResident(r)).toBe(true);
     expect(arena.isResident(src)).toBe(false);
     arena.scratch(8 * 2 ** 20); // grows the memory: r keeps its values
@@ -47,7 +47,7 @@ describe('RingArena', () => {
     [20, 4200, 8],
   ])('[%i,%i]·[%i] with resident b (and a): all four products equal one thread and BigInt, here and on 2 threads', async (M, K, N) => {
     const a = sample(M * K), b = sample(K * N), init = sample(M * N);
-    const rb = arena.adopt(b)!, ra = arena.adopt(a)!;
+    const rb = (await arena.adopt(b))!, ra = (await arena.adopt(a))!;
     for (const op of OPS) {
       const ref = init.slice(), one = init.slice();
       jsKernels[op](ref, a, b, M, K, N);
@@ -55,7 +55,7 @@ describe('RingArena', () => {
       expect(same(one, ref)).toBe(true);
       for (const [x, y] of [[a, rb], [ra, rb], [ra, b]] as const) {
         const here = init.slice(), threaded = init.slice();
-        arena.matmul(isTB(op), isAcc(op), here, x, y, M, K, N);
+        await arena.matmul(isTB(op), isAcc(op), here, x, y, M, K, N);
         await pool.run(op, threaded, x, y, M, K, N);
         expect(same(here, ref), `${op} on this thread`).toBe(true);
         expect(same(threaded, ref), `${op} on 2 threads`).toBe(true);
@@ -63,10 +63,10 @@ describe('RingArena', () => {
     }
   });
 
-  it('adopt returns null past the budget', () => {
+  it('adopt returns null past the budget', async () => {
     const small = new RingArena(12 * 1024);
-    expect(small.adopt(new BigUint64Array(1024))).not.toBeNull();
-    expect(small.adopt(new BigUint64Array(1024))).toBeNull();
+    expect(await small.adopt(new BigUint64Array(1024))).not.toBeNull();
+    expect(await small.adopt(new BigUint64Array(1024))).toBeNull();
   });
 });
 
