@@ -1,20 +1,24 @@
 /**
  * Named synthetic checkpoints for a model owner with nothing downloaded (`share-model --synthetic
  * NAME`): seeded weights at a real shape, generated one tensor at a time when the upload reaches
- * it (GPT-2 base is 1 GB as float64, so never all at once), with the byte tokenizer (ids 3..258
+ * it (GPT-2 base is 1 GB as float64, so never all at once), the gpt2 shapes one upload chunk at
+ * a time, with the byte tokenizer (ids 3..258
  * are bytes). The text they generate is meaningless; shapes, costs and the whole party flow are
  * real.
  */
 import { syntheticModel } from './formats/checkpoint.js';
-import { MODEL_SHAPES, modelTensorShapes, syntheticTensor } from './arch/model-shapes.js';
+import { MODEL_SHAPES, modelTensorShapes, syntheticStream } from './arch/model-shapes.js';
 
 export const SYNTHETIC_MODEL_NAMES = ['llama-tiny', 'gpt2-tiny', 'gpt2-base'] as const;
 export type SyntheticModelName = (typeof SYNTHETIC_MODEL_NAMES)[number];
 
 export interface LazyTensor {
   readonly shape: number[];
-  /** Makes the values (call once, when needed). */
-  readonly data: () => Float64Array;
+  /**
+   * Makes the values (call once, when needed), or `stream()` makes a filler that writes them in
+   * order, chunk by chunk (the gpt2 shapes: no long call for a 38 M-value table).
+   */
+  readonly data: (() => Float64Array) | { readonly stream: () => (out: Float64Array) => void };
 }
 
 export interface SyntheticCheckpoint {
@@ -34,6 +38,6 @@ export function syntheticCheckpoint(name: SyntheticModelName, seed = 1): Synthet
   }
   const shape = MODEL_SHAPES[name];
   const tensors = new Map<string, LazyTensor>();
-  for (const [k, sh] of modelTensorShapes(shape)) tensors.set(k, { shape: [...sh], data: () => syntheticTensor(k, sh, seed).data });
+  for (const [k, sh] of modelTensorShapes(shape)) tensors.set(k, { shape: [...sh], data: { stream: () => syntheticStream(k, sh, seed) } });
   return { arch: 'gpt2', config: { ...shape.config }, tensors, summary: `${name} (synthetic, seed ${seed}, byte tokenizer): ${shape.description}`, tokenizer: 'bytes' };
 }

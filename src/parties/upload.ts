@@ -11,6 +11,7 @@ import { MpcError } from '../protocols/errors.js';
 import { splitShares } from '../protocols/io.js';
 import { DEFAULT_RING_CONFIG, ringConfig } from '../ring/config.js';
 import { Prg } from '../ring/prg.js';
+import { yieldToLoop } from '../ring/_slices.js';
 import { sizeOf } from '../ring/tensor.js';
 import { encodeFixed } from './_fixed.js';
 import { TriformClient, type SessionResult } from './client.js';
@@ -25,9 +26,15 @@ import { ModelFileError } from '../model/errors.js';
 
 export interface FloatTensor {
   shape: number[];
-  /** The values, or a function that makes them when the tensor's turn comes (large synthetic models). */
-  data: Float64Array | Float32Array | (() => Float64Array | Float32Array);
+  /**
+   * The values; or a function that makes them when the tensor's turn comes; or `stream()`, a
+   * filler that writes them in order one upload chunk at a time (large synthetic models: no long
+   * call that would silence the owner's links).
+   */
+  data: Float64Array | Float32Array | (() => Float64Array | Float32Array) | { readonly stream: () => (out: Float64Array) => void };
 }
+
+const isArray = (d: FloatTensor['data']): d is Float64Array | Float32Array => ArrayBuffer.isView(d);
 
 export interface UploadProgress {
   tensor: string;
@@ -75,7 +82,7 @@ export async function uploadModel(
   let elementsTotal = 0;
   for (const [name, t] of list) {
     const n = sizeOf(t.shape);
-    if (typeof t.data !== 'function') {
+    if (isArray(t.data)) {
       checkLength(name, t.shape, t.data.length);
       try {
         checkWeightRange(opts.source ?? modelId, name, t.data, opts.weightLimit); // before anything is sent
@@ -99,15 +106,22 @@ export async function uploadModel(
     };
     for (const [index, [name, t]] of list.entries()) {
       const n = sizeOf(t.shape);
-      const data = typeof t.data === 'function' ? t.data() : t.data;
-      checkLength(name, t.shape, data.length);
+      const d = t.data;
+      const data = isArray(d) ? d : typeof d === 'function' ? d() : null;
+      const fill = isArray(d) || typeof d === 'function' ? null : { next: d.stream(), buf: new Float64Array(Math.min(chunkElements, n)) };
+      if (data) checkLength(name, t.shape, data.length);
       for (let o = 0; o < n || (n === 0 && o === 0); o += chunkElements) {
         const len = Math.min(chunkElements, n - o);
-        const src = data.subarray(o, o + len);
+        let src: Float64Array | Float32Array;
+        if (fill) {
+          src = fill.buf.subarray(0, len);
+          fill.next(src);
+        } else src = (data as Float64Array | Float32Array).subarray(o, o + len);
         const enc = encodeFixed(src instanceof Float64Array ? src : Float64Array.from(src), cfg, name);
         const shares = splitShares(enc, prg);
         while (sent - acked >= UPLOAD_WINDOW) await awaitAck();
         for (const j of PARTIES) {
+          await yieldToLoop(); // macrotasks between the steps of a chunk: the links' timers and frames run
           const both = new BigUint64Array(2 * len);
           both.set(shares[j][0], 0);
           both.set(shares[j][1], len);
@@ -115,6 +129,7 @@ export async function uploadModel(
         }
         sent++;
         await s.flush();
+        await yieldToLoop();
         done += len;
         onProgress?.({ tensor: name, index, tensors: list.length, elementsDone: done, elementsTotal });
         if (n === 0) break;

@@ -2,6 +2,7 @@
  * Getting values in and out of the replicated sharing: input by a party, splitting by an
  * external client, reveal to all or to one party.
  */
+import { defaultKernels } from '../ring/default-kernels.js';
 import type { Prg } from '../ring/prg.js';
 import type { Shape } from '../ring/tensor.js';
 import { sizeOf } from '../ring/tensor.js';
@@ -46,7 +47,9 @@ export function splitShares(x: BigUint64Array, prg: Prg): [[BigUint64Array, BigU
   const x0 = prg.ring(n);
   const x1 = prg.ring(n);
   const x2 = new BigUint64Array(n);
-  for (let j = 0; j < n; j++) x2[j] = x[j] - x0[j] - x1[j];
+  const k = defaultKernels(); // x2 = x − x0 − x1 in the ring (a BigInt loop held a 1 Mi-element upload chunk ~0.3 s)
+  k.sub(x2, x, x0);
+  k.sub(x2, x2, x1);
   return [
     [x0, x1],
     [x1, x2],

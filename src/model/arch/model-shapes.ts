@@ -62,6 +62,17 @@ export function parameterCount(s: ModelShape): number {
  * so activations stay in a realistic range at any depth. Values are float32-representable.
  */
 export function syntheticTensor(name: string, shape: Shape, seed: number): PlainTensor {
+  const t = plainTensor(shape);
+  syntheticStream(name, shape, seed)(t.data);
+  return t;
+}
+
+/**
+ * The values of `syntheticTensor(name, shape, seed)` in order, made chunk by chunk: each call of
+ * the returned function fills `out` with the next out.length values (a model owner sharing a
+ * 38 M-value table makes it one upload chunk at a time instead of in one long call).
+ */
+export function syntheticStream(name: string, shape: Shape, seed: number): (out: Float64Array) => void {
   const r = mulberry32(hashName(name, seed));
   const isNormGain = /(ln_[12f]|LayerNorm)\.weight$/.test(name);
   const isBias = name.endsWith('.bias');
@@ -69,9 +80,9 @@ export function syntheticTensor(name: string, shape: Shape, seed: number): Plain
   const fanIn = shape.length === 2 ? (name.includes('.c_') ? shape[0] : shape[1]) : 1; // Conv1D [in,out] vs Linear [out,in]
   const scale = isNormGain ? 0.1 : isBias ? 0.02 : isTable ? 0.1 : 0.5 / Math.sqrt(fanIn);
   const center = isNormGain ? 1 : 0;
-  const t = plainTensor(shape);
-  for (let i = 0; i < t.data.length; i++) t.data[i] = Math.fround(center + scale * (2 * r() - 1));
-  return t;
+  return (out) => {
+    for (let i = 0; i < out.length; i++) out[i] = Math.fround(center + scale * (2 * r() - 1));
+  };
 }
 
 /** All tensors of a shape filled by `syntheticTensor` (see the memory note at the top). */

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { Bert } from '../../../src/model/arch/bert.js';
 import { newSession } from '../../../src/model/arch/causal-lm.js';
 import { Gpt2 } from '../../../src/model/arch/gpt2.js';
-import { MODEL_SHAPES, MODEL_SHAPE_NAMES, modelShape, modelTensorShapes, parameterCount, syntheticTensor, syntheticWeights } from '../../../src/model/arch/model-shapes.js';
+import { MODEL_SHAPES, MODEL_SHAPE_NAMES, modelShape, modelTensorShapes, parameterCount, syntheticStream, syntheticTensor, syntheticWeights } from '../../../src/model/arch/model-shapes.js';
 import { PlainOps } from '../../../src/model/arch/plain-ops.js';
 
 describe('model shapes', () => {
@@ -18,6 +18,16 @@ describe('model shapes', () => {
   it('lists the names and rejects unknown ones', () => {
     expect(MODEL_SHAPE_NAMES).toEqual(['gpt2-base', 'gpt2-medium', 'gpt2-tiny', 'bert-base', 'bert-tiny']);
     expect(() => modelShape('gpt3')).toThrow(/unknown model shape 'gpt3' \(known: gpt2-base, gpt2-medium/);
+  });
+
+  it('a synthetic stream filled in odd chunks gives the values of the whole tensor, bit for bit', () => {
+    for (const [name, shape] of [['transformer.wte.weight', [301, 7]], ['h.0.ln_1.weight', [64]], ['h.3.mlp.c_fc.bias', [33]]] as const) {
+      const whole = syntheticTensor(name, shape, 5).data;
+      const next = syntheticStream(name, shape, 5);
+      const got = new Float64Array(whole.length);
+      for (let o = 0, step = 1; o < got.length; o += step, step = 2 * step + 1) next(got.subarray(o, Math.min(got.length, o + step)));
+      expect(Buffer.from(got.buffer).equals(Buffer.from(whole.buffer))).toBe(true);
+    }
   });
 
   it('synthetic tensors are deterministic per (seed, name) and differ across names and seeds', () => {
