@@ -10,7 +10,7 @@ import { argmaxOf } from '../../src/model/generate.js';
 import { Llama } from '../../src/model/llama.js';
 import { loadLlama2c } from '../../src/model/llama2c.js';
 import { PlainOps } from '../../src/model/plain-ops.js';
-import { generateSecureLocal } from '../../src/model/secure-local.js';
+import { generateSecureLocal } from '../../src/programs/generate.js';
 import { maxAbsDiff, sharedModelFile } from './_helpers.js';
 
 const BIN = sharedModelFile('stories260K/stories260K.bin');

@@ -7,11 +7,11 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { builtinPrograms } from '../../src/parties/builtin-programs.js';
+import { builtinPrograms } from '../../src/programs/index.js';
 import { TriformClient } from '../../src/parties/client.js';
 import { readKeyFile } from '../../src/parties/keys.js';
 import { describeNet, NET_PRESETS, netTag, parseNet, type NetShape } from '../../src/parties/net-shaper.js';
-import type { ProgramDef } from '../../src/parties/programs.js';
+import type { ProgramDef } from '../../src/parties/program-table.js';
 import { PartyServer } from '../../src/parties/server.js';
 import type { PartyId } from '../../src/protocols/channel.js';
 import { makeSetup, type Setup } from './helpers.js';
