@@ -6,7 +6,7 @@
  */
 import type { PartyId } from '../protocols/channel.js';
 import { PARTIES } from '../protocols/channel.js';
-import type { ClientLinks } from '../protocols/client-link.js';
+import type { ClientLink, ClientLinks } from '../protocols/client-link.js';
 import { MpcError } from '../protocols/errors.js';
 import type { MeterSnapshot } from '../protocols/meter.js';
 import { Deferred, Mailbox } from './mailbox.js';
@@ -37,8 +37,8 @@ export class ClientSessionState {
     readonly links: [SecureLink, SecureLink, SecureLink],
   ) {
     this.ends = PARTIES.map(
-      (j) => new WsClientLink({ session: id, link: links[j], box: this.boxes[j], nextSeq: () => this.outSeq[j]++, failure: () => this.failure, label: { me: 'client', from: `P${j}`, party: j } }),
-    ) as unknown as ClientLinks;
+      (j): ClientLink => new WsClientLink({ session: id, link: links[j], box: this.boxes[j], nextSeq: () => this.outSeq[j]++, failure: () => this.failure, label: { me: 'client', from: `P${j}`, party: j } }),
+    ) as [ClientLink, ClientLink, ClientLink];
   }
 
   putFrame(j: PartyId, h: FrameHeader, body: Uint8Array): void {

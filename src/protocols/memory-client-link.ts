@@ -4,7 +4,7 @@
  */
 import type { Shape } from '../ring/tensor.js';
 import { AsyncQueue } from './async-queue.js';
-import type { DType, Frame, PartyId } from './channel.js';
+import type { DType, Frame } from './channel.js';
 import { PARTIES } from './channel.js';
 import { clientFrame, frameMismatch, type ClientLink, type ClientLinks, type IoStats, type LinkLabel } from './client-link.js';
 
@@ -47,13 +47,9 @@ export interface MemoryClientLinks {
 export function memoryClientLinks(): MemoryClientLinks {
   const toParty = PARTIES.map(() => new AsyncQueue<Frame>());
   const toClient = PARTIES.map(() => new AsyncQueue<Frame>());
-  const end = (j: PartyId, party: boolean): ClientLink =>
-    party
-      ? new MemoryClientLink(toParty[j], toClient[j], { me: `party ${j}`, from: 'the client' })
-      : new MemoryClientLink(toClient[j], toParty[j], { me: 'client', from: `P${j}`, party: j });
   return {
-    parties: PARTIES.map((j) => end(j, true)) as unknown as ClientLinks,
-    client: PARTIES.map((j) => end(j, false)) as unknown as ClientLinks,
+    parties: PARTIES.map((j): ClientLink => new MemoryClientLink(toParty[j], toClient[j], { me: `party ${j}`, from: 'the client' })) as [ClientLink, ClientLink, ClientLink],
+    client: PARTIES.map((j): ClientLink => new MemoryClientLink(toClient[j], toParty[j], { me: 'client', from: `P${j}`, party: j })) as [ClientLink, ClientLink, ClientLink],
     abort(e) {
       for (const q of [...toParty, ...toClient]) q.fail(e);
     },
