@@ -10,7 +10,7 @@
  */
 import { Prg } from '../ring/prg.js';
 import type { Shape } from '../ring/tensor.js';
-import { sizeOf } from '../ring/tensor.js';
+import { sizeOf, u64View } from '../ring/tensor.js';
 import type { DType, Frame, PartyId } from './channel.js';
 import { dtypeSize, PARTIES } from './channel.js';
 import { MpcError } from './errors.js';
@@ -60,14 +60,6 @@ export function frameMismatch(f: Frame, tag: string, dtype: DType, n: number, l:
 /** The frame a send becomes (depth 0: client traffic has no rounds). */
 export function clientFrame(tag: string, dtype: DType, bytes: Uint8Array): Frame {
   return { tag, depth: 0, dtype, length: bytes.byteLength / dtypeSize(dtype), bytes };
-}
-
-/** n u64 elements over `bytes`: a view when 8-aligned, else a copy. */
-export function u64View(bytes: Uint8Array, n: number): BigUint64Array {
-  if (bytes.byteOffset % 8 === 0) return new BigUint64Array(bytes.buffer, bytes.byteOffset, n);
-  const out = new BigUint64Array(n);
-  new Uint8Array(out.buffer).set(bytes.subarray(0, 8 * n));
-  return out;
 }
 
 export function sendU64(link: ClientLink, tag: string, x: BigUint64Array, shape?: Shape): void {
