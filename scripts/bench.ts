@@ -27,7 +27,7 @@
 import { writeFileSync } from 'node:fs';
 import { describeApproxConfig } from '../src/approx/index.js';
 import { describeRingConfig } from '../src/ring/config.js';
-import { MODEL_SHAPE_NAMES } from '../src/model/model-shapes.js';
+import { MODEL_SHAPE_NAMES } from '../src/model/arch/model-shapes.js';
 import { formatResult } from './bench/format.js';
 import { runInProcess } from './bench/in-process.js';
 import { runNetwork } from './bench/network.js';

@@ -3,7 +3,7 @@
  * npm run check-model -- --synthetic gpt2-base [--prompt-tokens 32] [--max-tokens N] [--seed 1]
  *                        [--frac-bits 18] [--approx default|puma] [--json]
  *
- * Runs a model on the plaintext fixed-point backend (src/model/fixed-ops.ts: SecureOps' arithmetic
+ * Runs a model on the plaintext fixed-point backend (src/model/arch/fixed-ops.ts: SecureOps' arithmetic
  * and approximations without secret sharing) on a real prompt, greedy, and prints per op class
  * the largest magnitude seen against its fixed-point bound (src/approx/bounds.ts, README "Range
  * limits") with the headroom. --synthetic runs the bench's seeded synthetic weights at a named
@@ -13,15 +13,15 @@
  */
 import { command, parse } from './cli.js';
 import { approxConfig, DEFAULT_APPROX_CONFIG, describeApproxConfig, PUMA_APPROX_CONFIG } from '../src/approx/index.js';
-import { loadModel } from '../src/model/checkpoint.js';
-import { FixedOps, quantizeWeights } from '../src/model/fixed-ops.js';
+import { loadModel } from '../src/model/formats/checkpoint.js';
+import { FixedOps, quantizeWeights } from '../src/model/arch/fixed-ops.js';
 import { generate } from '../src/model/generate.js';
-import { Gpt2 } from '../src/model/gpt2.js';
-import type { Gpt2Config } from '../src/model/gpt2-checkpoint.js';
-import { MODEL_SHAPE_NAMES, modelShape, syntheticWeights } from '../src/model/model-shapes.js';
-import { RangeMonitor } from '../src/model/range-monitor.js';
-import type { CausalLM } from '../src/model/causal-lm.js';
-import type { PlainTensor } from '../src/model/plain-ops.js';
+import { Gpt2 } from '../src/model/arch/gpt2.js';
+import type { Gpt2Config } from '../src/model/formats/gpt2-checkpoint.js';
+import { MODEL_SHAPE_NAMES, modelShape, syntheticWeights } from '../src/model/arch/model-shapes.js';
+import { RangeMonitor } from '../src/model/arch/range-monitor.js';
+import type { CausalLM } from '../src/model/arch/causal-lm.js';
+import type { PlainTensor } from '../src/model/arch/plain-ops.js';
 import { describeRingConfig, ringConfig } from '../src/ring/config.js';
 import { syntheticPrompt } from './bench/spec.js';
 

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { modelsCacheDir } from '../src/model/checkpoint.js';
+import { modelsCacheDir } from '../src/model/formats/checkpoint.js';
 
 export interface RemoteFile {
   /** Path under the base URL, and (its last part) the file name on disk. */

@@ -6,7 +6,7 @@
  * interrupted download, and prints the path to use as $MODEL.
  */
 import { join } from 'node:path';
-import { modelsCacheDir } from '../src/model/checkpoint.js';
+import { modelsCacheDir } from '../src/model/formats/checkpoint.js';
 import { command, displayPath, oneOf, parse, runMain } from './cli.js';
 import { fetchModel, KNOWN_MODEL_NAMES, KNOWN_MODELS } from './fetch-model.js';
 

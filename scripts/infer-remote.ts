@@ -1,7 +1,7 @@
 /** The networked half of `npm run infer`: the client talks to the three running parties. */
 import { existsSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
-import { byteTokenizer, loadTokenizer, resolveModelPath, type TextTokenizer } from '../src/model/checkpoint.js';
+import { byteTokenizer, loadTokenizer, resolveModelPath, type TextTokenizer } from '../src/model/formats/checkpoint.js';
 import type { GenerateResult } from '../src/model/generate.js';
 import type { MergedCost } from '../src/protocols/meter.js';
 import { MpcError } from '../src/protocols/errors.js';

@@ -6,7 +6,7 @@
  * must have been shared with `npm run share-model`).
  */
 import { resolve } from 'node:path';
-import { HOW_TO_GET_STORIES260K, loadModel, resolveModelPath, syntheticModel, type LoadedModel, type TextTokenizer } from '../src/model/checkpoint.js';
+import { HOW_TO_GET_STORIES260K, loadModel, resolveModelPath, syntheticModel, type LoadedModel, type TextTokenizer } from '../src/model/formats/checkpoint.js';
 import { formatBytes, generationCost } from '../src/model/generation-cost.js';
 import { generateSecureLocal } from '../src/programs/generate.js';
 import { describeRingConfig, DEFAULT_RING_CONFIG } from '../src/ring/config.js';

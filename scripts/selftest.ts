@@ -64,16 +64,20 @@ async function main(): Promise<number> {
       ms: Math.round(performance.now() - t0),
       sessionMs: Math.round(r.ms),
       bytesPerParty: r.cost.bytesSent,
+      offlineBytesPerParty: r.cost.offlineBytesSent,
       rounds: r.cost.rounds,
       size: N,
       sealedBytesPerParty: sealed,
-      framingOverheadPerParty: sealed.map((b, j) => b - r.cost.bytesSent[j]),
+      framingOverheadPerParty: sealed.map((b, j) => b - r.cost.bytesSent[j] - r.cost.offlineBytesSent[j]),
       error: bad.length ? { code: 'MPC_ERR_PROTOCOL', message: `wrong results: ${bad.slice(0, 3).join('; ')}` } : null,
     };
     if (o.compare) {
       const local = await selftestLocal(N, inp);
-      out.local = { bytesPerParty: local.cost.bytesSent, rounds: local.cost.rounds };
-      out.costMatchesLocal = local.cost.rounds === r.cost.rounds && local.cost.bytesSent.every((b, j) => b === r.cost.bytesSent[j]);
+      out.local = { bytesPerParty: local.cost.bytesSent, offlineBytesPerParty: local.cost.offlineBytesSent, rounds: local.cost.rounds };
+      out.costMatchesLocal =
+        local.cost.rounds === r.cost.rounds &&
+        local.cost.bytesSent.every((b, j) => b === r.cost.bytesSent[j]) &&
+        local.cost.offlineBytesSent.every((b, j) => b === r.cost.offlineBytesSent[j]);
       if (!out.costMatchesLocal) out.ok = false;
     }
   } finally {

@@ -16,8 +16,12 @@ export type Triple = [number, number, number];
 
 export interface CostRow {
   calls: number;
+  /** Online bytes (Meter.bytesSent) per party and summed. */
   bytesSent: Triple;
   bytesTotal: number;
+  /** Offline (dealer) bytes summed over the parties: material that depends on no data. */
+  offlineBytesTotal: number;
+  /** Online rounds (offline frames never add to the depth). */
   rounds: number;
   /** Wall ms (slowest party, summed over calls; includes waiting for peers). */
   ms: number;
@@ -30,6 +34,8 @@ export interface NamedRow extends CostRow {
 }
 
 export interface PhaseReport extends NamedRow {
+  /** = rounds (JSON consumers ask for it by this name; offline frames never add to the depth). */
+  onlineRounds?: number;
   /** Positions processed in this phase. */
   tokens: number;
   /** Keys attended by the last position (context length after this phase). */
@@ -61,13 +67,14 @@ export interface ProfileRow {
 
 const ZERO: Triple = [0, 0, 0];
 
-function row(c: { calls?: number; bytesSent: Triple | readonly number[]; rounds: number; ms: number }): CostRow {
+function row(c: { calls?: number; bytesSent: Triple | readonly number[]; offlineBytesTotal?: number; rounds: number; ms: number }): CostRow {
   const b = [c.bytesSent[0], c.bytesSent[1], c.bytesSent[2]] as Triple;
   const max = Math.max(...b);
   return {
     calls: c.calls ?? 1,
     bytesSent: b,
     bytesTotal: b[0] + b[1] + b[2],
+    offlineBytesTotal: c.offlineBytesTotal ?? 0,
     rounds: c.rounds,
     ms: c.ms,
     lanModelMs: modelMs(LAN, c.ms, c.rounds, max),
@@ -77,11 +84,11 @@ function row(c: { calls?: number; bytesSent: Triple | readonly number[]; rounds:
 
 function add(a: CostRow | null, b: OpCostMeasured | CostRow): CostRow {
   if (!a) return row(b);
-  return row({ calls: a.calls + b.calls, bytesSent: a.bytesSent.map((x, i) => x + b.bytesSent[i]), rounds: a.rounds + b.rounds, ms: a.ms + b.ms });
+  return row({ calls: a.calls + b.calls, bytesSent: a.bytesSent.map((x, i) => x + b.bytesSent[i]), offlineBytesTotal: a.offlineBytesTotal + b.offlineBytesTotal, rounds: a.rounds + b.rounds, ms: a.ms + b.ms });
 }
 
 function sub(a: CostRow, b: CostRow): CostRow {
-  return row({ calls: a.calls, bytesSent: a.bytesSent.map((x, i) => x - b.bytesSent[i]), rounds: Math.max(0, a.rounds - b.rounds), ms: Math.max(0, a.ms - b.ms) });
+  return row({ calls: a.calls, bytesSent: a.bytesSent.map((x, i) => x - b.bytesSent[i]), offlineBytesTotal: a.offlineBytesTotal - b.offlineBytesTotal, rounds: Math.max(0, a.rounds - b.rounds), ms: Math.max(0, a.ms - b.ms) });
 }
 
 const EMPTY = (): CostRow => row({ calls: 0, bytesSent: ZERO, rounds: 0, ms: 0 });
@@ -210,6 +217,6 @@ export function analyze(spec: BenchSpec, raw: RawRun): Analysis {
     phaseSum = add(phaseSum, p);
     trunc = add(trunc, p.trunc);
   }
-  const total = row({ calls: 1, bytesSent: raw.cost.bytesSent, rounds: raw.cost.rounds, ms: raw.wallMs });
+  const total = row({ calls: 1, bytesSent: raw.cost.bytesSent, offlineBytesTotal: raw.cost.offlineBytesTotal ?? 0, rounds: raw.cost.rounds, ms: raw.wallMs });
   return { phases, classes: sumByName(phases.map((p) => p.classes)), trunc, total, phaseSum, profile: profile(raw.cost) };
 }

@@ -18,10 +18,10 @@ export function table(head: string[], rows: string[][]): string {
 
 let shapedRun = false; // a shaped run's wall time already is the network time: no model columns
 
-const costHead = (): string[] => ['P0 MB', 'P1 MB', 'P2 MB', 'total MB', 'rounds', shapedRun ? 'measured s' : 'wall s', ...(shapedRun ? [] : ['LAN s', 'WAN s'])];
+const costHead = (): string[] => ['P0 MB', 'P1 MB', 'P2 MB', 'total MB', 'offline MB', 'rounds', shapedRun ? 'measured s' : 'wall s', ...(shapedRun ? [] : ['LAN s', 'WAN s'])];
 
 function costCells(r: CostRow): string[] {
-  return [mb(r.bytesSent[0]), mb(r.bytesSent[1]), mb(r.bytesSent[2]), mb(r.bytesTotal), String(r.rounds), sec(r.ms), ...(shapedRun ? [] : [sec(r.lanModelMs), sec(r.wanModelMs)])];
+  return [mb(r.bytesSent[0]), mb(r.bytesSent[1]), mb(r.bytesSent[2]), mb(r.bytesTotal), mb(r.offlineBytesTotal), String(r.rounds), sec(r.ms), ...(shapedRun ? [] : [sec(r.lanModelMs), sec(r.wanModelMs)])];
 }
 
 /** One sentence on how the parties held the synthetic weights. */
@@ -53,14 +53,14 @@ export function formatResult(r: BenchResult, opts: { detail?: boolean; profile?:
   out.push(`   ${r.promptTokens} ${r.newTokens ? `prompt tokens → ${r.newTokens} new token(s)` : 'tokens (encoder)'}; mode ${r.mode}; links ${r.netDescription}; output ${r.output}; approx preset ${r.approxPreset}${r.checkRanges ? "; checked mode (range check per layer)" : ""}`);
   out.push(`   ${sharesNote(r.shares)}`);
   out.push('');
-  out.push(`Phases (bytes: party-to-party payload sent by each party; ${shapedRun ? 'measured: slowest party on the shaped links' : 'wall: slowest party; LAN/WAN: modelled'})`);
+  out.push(`Phases (bytes: online party-to-party payload sent by each party, and the offline dealer material; rounds: online; ${shapedRun ? 'measured: slowest party on the shaped links' : 'wall: slowest party; LAN/WAN: modelled'})`);
   const phaseRows = r.phases.map((p) => [p.name, String(p.tokens), String(p.context), ...costCells(p), sec(p.clientMs)]);
-  const tot: CostRow = { calls: 1, bytesSent: r.bytesSentPerParty as [number, number, number], bytesTotal: r.totalBytes, rounds: r.rounds, ms: r.wallMs, lanModelMs: r.lanModelMs, wanModelMs: r.wanModelMs };
+  const tot: CostRow = { calls: 1, bytesSent: r.bytesSentPerParty as [number, number, number], bytesTotal: r.totalBytes, offlineBytesTotal: r.offlineBytesTotal, rounds: r.rounds, ms: r.wallMs, lanModelMs: r.lanModelMs, wanModelMs: r.wanModelMs };
   phaseRows.push(['TOTAL', '', '', ...costCells(tot), sec(r.wallMs)]);
   out.push(table(['phase', 'tokens', 'ctx', ...COST_HEAD, 'client s'], phaseRows));
   out.push('');
   if (!opts.detail) {
-    out.push(`Totals: ${fmtBytes(r.totalBytes)} over the three parties (max one party ${fmtBytes(maxParty)}), ${r.rounds} rounds, ${shapedRun ? 'measured' : 'wall'} ${sec(r.wallMs)} s; peak RSS per party ${r.peakRssMbPerParty.map((x) => x.toFixed(0)).join(' / ')} MB${r.rssScope === 'process' ? ' (one process)' : ''}.`);
+    out.push(`Totals: ${fmtBytes(r.totalBytes)} online over the three parties (max one party ${fmtBytes(maxParty)}) + ${fmtBytes(r.offlineBytesTotal)} offline, ${r.rounds} online rounds, ${shapedRun ? 'measured' : 'wall'} ${sec(r.wallMs)} s; peak RSS per party ${r.peakRssMbPerParty.map((x) => x.toFixed(0)).join(' / ')} MB${r.rssScope === 'process' ? ' (one process)' : ''}.`);
     out.push('Per layer, per op class and the client traffic: add --detail (and --profile for the most expensive ops).');
     return out.join('\n');
   }

@@ -45,6 +45,7 @@ export function meanDecode(r: BenchResult): CostRow | null {
     calls: d.length,
     bytesSent: [0, 1, 2].map((i) => mean((p) => p.bytesSent[i])) as [number, number, number],
     bytesTotal: mean((p) => p.bytesTotal),
+    offlineBytesTotal: mean((p) => p.offlineBytesTotal),
     rounds: Math.round(mean((p) => p.rounds)),
     ms: mean((p) => p.ms),
     lanModelMs: mean((p) => p.lanModelMs),
@@ -54,7 +55,8 @@ export function meanDecode(r: BenchResult): CostRow | null {
 
 function part(c: CostRow, shaped: boolean, what: string): string {
   const time = shaped ? `${fmtSec(c.ms)} measured` : `${fmtSec(c.ms)} here; LAN ${fmtSec(c.lanModelMs)}, WAN ${fmtSec(c.wanModelMs)} (modelled)`;
-  return `${fmtBytes(c.bytesTotal)} ${what}, ${c.rounds} rounds, ${time}`;
+  const offline = c.offlineBytesTotal ? ` (+ ${fmtBytes(c.offlineBytesTotal)} offline)` : '';
+  return `${fmtBytes(c.bytesTotal)} ${what}${offline}, ${c.rounds} online rounds, ${time}`;
 }
 
 /** The headline of one run (first line of `npm run bench`). */

@@ -13,10 +13,11 @@
 import type { Party } from '../../src/protocols/context.js';
 import type { AShare } from '../../src/protocols/share.js';
 import { reconstruct, sendShares, type ClientLink, type ClientLinks } from '../../src/protocols/client-link.js';
-import { Gpt2 } from '../../src/model/gpt2.js';
-import { Bert } from '../../src/model/bert.js';
-import type { Gpt2Weights } from '../../src/model/gpt2-checkpoint.js';
-import type { BertWeights } from '../../src/model/bert-checkpoint.js';
+import { Gpt2 } from '../../src/model/arch/gpt2.js';
+import { Bert } from '../../src/model/arch/bert.js';
+import { tokenCount } from '../../src/model/arch/ops.js';
+import type { Gpt2Weights } from '../../src/model/formats/gpt2-checkpoint.js';
+import type { BertWeights } from '../../src/model/formats/bert-checkpoint.js';
 import { clientGenerate, oneHot, partyGenerate } from '../../src/programs/generate.js';
 import { BenchOps } from './bench-ops.js';
 import { specApprox, specRing, specShape, syntheticPrompt, type BenchSpec } from './spec.js';
@@ -47,7 +48,7 @@ export async function runPartyPhases(party: Party, client: ClientLink, spec: Ben
   const model = new Bert(ops, weights as BertWeights<AShare>);
   progress?.('encode: start');
   await party.meter.scope('encode', async () => {
-    const h = await model.encode(new Array<number>(spec.promptTokens).fill(0)); // [n, D]; token values are the client's
+    const h = await model.encode(tokenCount(spec.promptTokens)); // [n, D]; token values are the client's
     await ops.reveal(ops.sliceRows(h, 0, 1)); // the [CLS] row, what a classification head reads
   });
 }

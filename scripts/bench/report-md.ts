@@ -179,12 +179,12 @@ export function costMarkdown(outcomes: ScenarioOutcome[], meta: { command: strin
   for (const o of outcomes) {
     if (o.llama || (o.result && isShaped(o.result))) continue; // own sections below
     if (!o.result) {
-      rows.push([o.id, 'FAILED', o.error?.split('\n')[0]?.slice(0, 120) ?? '', '', '', '', '', '', '', '']);
+      rows.push([o.id, 'FAILED', o.error?.split('\n')[0]?.slice(0, 120) ?? '', '', '', '', '', '', '', '', '']);
       continue;
     }
-    for (const p of o.result.phases) rows.push([o.id, p.name, String(p.tokens), String(p.context), ...costCells(p)]);
+    for (const p of o.result.phases) rows.push([o.id, p.name, String(p.tokens), String(p.context), ...costCells(p), mb(p.offlineBytesTotal ?? 0)]);
   }
-  out.push(mdTable(['scenario', 'phase', 'tokens', 'context', 'total MB', 'max party MB', 'rounds', 'wall s', 'LAN s', 'WAN s'], rows));
+  out.push(mdTable(['scenario', 'phase', 'tokens', 'context', 'online MB', 'max party MB', 'online rounds', 'wall s', 'LAN s', 'WAN s', 'offline MB'], rows));
   out.push('');
   out.push('Per run:');
   out.push('');

@@ -7,7 +7,7 @@
 import { cpus, freemem, loadavg, platform, release, totalmem } from 'node:os';
 import { describeApproxConfig, type ApproxConfig } from '../../src/approx/index.js';
 import { describeRingConfig, type RingConfig } from '../../src/ring/config.js';
-import { parameterCount } from '../../src/model/model-shapes.js';
+import { parameterCount } from '../../src/model/arch/model-shapes.js';
 import { analyze, top, type Analysis, type CostRow, type NamedRow, type PhaseReport, type ProfileRow } from './analyze.js';
 import type { RawRun } from './raw.js';
 import { netTag, NET_PRESETS, type NetShape } from '../../src/parties/net-shaper.js';
@@ -41,7 +41,12 @@ export interface BenchResult {
   model: string;
   promptTokens: number;
   newTokens: number;
+  /** Online bytes (party to party, summed over the parties). */
   totalBytes: number;
+  /** Offline (dealer) bytes: correlated randomness that depends on no data. */
+  offlineBytesTotal: number;
+  /** Online rounds (= rounds; offline frames never add to the depth). */
+  onlineRounds: number;
   rounds: number;
   wallMs: number;
   peakRssMbPerParty: number[];
@@ -116,6 +121,8 @@ export function buildResult(spec: BenchSpec, raw: RawRun, m: Machine, net: NetSh
     promptTokens: spec.promptTokens,
     newTokens: spec.newTokens,
     totalBytes: raw.cost.bytesTotal,
+    offlineBytesTotal: raw.cost.offlineBytesTotal ?? 0,
+    onlineRounds: raw.cost.rounds,
     rounds: raw.cost.rounds,
     wallMs: r1(raw.wallMs),
     peakRssMbPerParty: raw.peakRssMb.map(r1),
@@ -146,7 +153,7 @@ export function buildResult(spec: BenchSpec, raw: RawRun, m: Machine, net: NetSh
       bytes: 'the most bytes sent by one party (its two outgoing links share its uplink)',
       compute: raw.mode === 'in-process' ? 'measured wall time in-process (three parties on one thread, no network)' : 'measured wall time over loopback (three processes on this machine)',
     },
-    phases: a.phases,
+    phases: a.phases.map((ph) => ({ ...ph, onlineRounds: ph.rounds })),
     classes: a.classes,
     trunc: a.trunc,
     profile: { byMs: top(a.profile, (r) => r.selfMs), byBytes: top(a.profile, (r) => r.selfBytes), byRounds: top(a.profile, (r) => r.selfRounds) },

@@ -3,7 +3,7 @@
  * 'bench/model' party program) and the network models used to turn measured cost into time.
  */
 import { z } from 'zod';
-import { MODEL_SHAPE_NAMES, modelShape, type ModelShape, type ModelShapeName } from '../../src/model/model-shapes.js';
+import { MODEL_SHAPE_NAMES, modelShape, type ModelShape, type ModelShapeName } from '../../src/model/arch/model-shapes.js';
 import { approxConfig, DEFAULT_APPROX_CONFIG, PUMA_APPROX_CONFIG, type ApproxConfig } from '../../src/approx/index.js';
 import { ringConfig, type RingConfig } from '../../src/ring/config.js';
 

@@ -27,8 +27,8 @@ import { encode } from '../../src/ring/fixed-point.js';
 import type { RingKernels } from '../../src/ring/kernels.js';
 import { Prg } from '../../src/ring/prg.js';
 import { defaultKernels } from '../../src/ring/default-kernels.js';
-import { modelTensorShapes, syntheticTensor, type ModelShape } from '../../src/model/model-shapes.js';
-import type { ModelWeights } from '../../src/model/weights.js';
+import { modelTensorShapes, syntheticTensor, type ModelShape } from '../../src/model/arch/model-shapes.js';
+import type { ModelWeights } from '../../src/model/arch/weights.js';
 
 export type ShareMode = 'trivial' | 'full';
 export const SHARE_MODES: readonly ShareMode[] = ['trivial', 'full'];

@@ -26,7 +26,8 @@ import type { AShare } from '../protocols/share.js';
 import { aShare } from '../protocols/share.js';
 import type { ExpConfig } from './config.js';
 import { DEFAULT_APPROX_CONFIG, validateExp } from './config.js';
-import { Acc, addCosts, fixedInt, NO_COST, parCosts, pow2, truncMany, truncManyCost } from './fused-products.js';
+import { Acc, fixedInt, pow2, truncMany, truncManyCost } from './fused-products.js';
+import { addCosts, NO_COST, parCosts } from '../protocols/context.js';
 import type { PolyPlan } from './poly.js';
 import { evalPolys, planPolys, polysCost } from './poly.js';
 

@@ -105,18 +105,6 @@ export async function truncMany(p: Party, zs: readonly BigUint64Array[], bits: n
 }
 export const truncManyCost = (elements: number): OpCost => truncAdditiveCost(elements);
 
-/** Sum of costs (sequential composition). */
-export function addCosts(...cs: OpCost[]): OpCost {
-  return cs.reduce((a, c) => ({ rounds: a.rounds + c.rounds, bytesTotal: a.bytesTotal + c.bytesTotal }), { rounds: 0, bytesTotal: 0 });
-}
-
-/** Cost of branches run concurrently (Party.fork): rounds are the longest branch, bytes add. */
-export function parCosts(...cs: OpCost[]): OpCost {
-  return { rounds: Math.max(0, ...cs.map((c) => c.rounds)), bytesTotal: cs.reduce((t, c) => t + c.bytesTotal, 0) };
-}
-
-export const NO_COST: OpCost = Object.freeze({ rounds: 0, bytesTotal: 0 });
-
 /** x [rows] repeated `counts[r]` times per row → [Σ counts] (local). */
 export function repeatRows(x: AShare, counts: ArrayLike<number>): AShare {
   let n = 0;

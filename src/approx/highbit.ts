@@ -25,7 +25,8 @@ import { msb, msbCost } from '../protocols/msb.js';
 import { b2a, mulA1BCost } from '../protocols/bitmul.js';
 import type { AShare } from '../protocols/share.js';
 import { aShare } from '../protocols/share.js';
-import { addCosts, pow2 } from './fused-products.js';
+import { pow2 } from './fused-products.js';
+import { addCosts } from '../protocols/context.js';
 
 export interface HighBitPlan {
   /** Thresholds 2^j for j ∈ [lo, hi), as ring integers (x at its own scale). */

@@ -28,7 +28,8 @@ import type { AShare } from '../protocols/share.js';
 import { aShare } from '../protocols/share.js';
 import type { ApproxConfig } from './config.js';
 import { DEFAULT_APPROX_CONFIG } from './config.js';
-import { Acc, addCosts, fixedInt, MSB_AFTER_P0_TRUNC, repeatRows, tileCols, truncMany, truncManyCost } from './fused-products.js';
+import { Acc, fixedInt, MSB_AFTER_P0_TRUNC, repeatRows, tileCols, truncMany, truncManyCost } from './fused-products.js';
+import { addCosts } from '../protocols/context.js';
 import type { RsqrtPlan } from './rsqrt.js';
 import { planRsqrt, rsqrtTimes, rsqrtTimesCost } from './rsqrt.js';
 

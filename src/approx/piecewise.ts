@@ -22,7 +22,8 @@ import { withoutRangeCheck } from '../protocols/range-check.js';
 import { addAA, subAA, negA } from '../protocols/arith.js';
 import type { AShare } from '../protocols/share.js';
 import { aShare, concatA, splitA } from '../protocols/share.js';
-import { addCosts, fixedInt, NO_COST, parCosts } from './fused-products.js';
+import { fixedInt } from './fused-products.js';
+import { addCosts, NO_COST, parCosts } from '../protocols/context.js';
 import type { PolyPlan } from './poly.js';
 import { evalPolys, planPolys, polysCost } from './poly.js';
 

@@ -22,7 +22,8 @@
 import type { OpCost, Party } from '../protocols/context.js';
 import { scoped } from '../protocols/context.js';
 import type { AShare } from '../protocols/share.js';
-import { Acc, fixedInt, pow2, truncMany, truncManyCost, addCosts, NO_COST } from './fused-products.js';
+import { Acc, fixedInt, pow2, truncMany, truncManyCost } from './fused-products.js';
+import { addCosts, NO_COST } from '../protocols/context.js';
 
 export interface PolySpec {
   /** c_0 … c_d (reals, in x). */

@@ -26,7 +26,8 @@ import type { AShare } from '../protocols/share.js';
 import { aShare } from '../protocols/share.js';
 import type { ApproxConfig } from './config.js';
 import { DEFAULT_APPROX_CONFIG } from './config.js';
-import { Acc, addCosts, fixedInt, pow2, truncMany, truncManyCost } from './fused-products.js';
+import { Acc, fixedInt, pow2, truncMany, truncManyCost } from './fused-products.js';
+import { addCosts } from '../protocols/context.js';
 import type { HighBitPlan } from './highbit.js';
 import { highBits, highBitsCost, weigh } from './highbit.js';
 

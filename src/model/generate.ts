@@ -9,7 +9,7 @@
  * - 'token': the parties run `ops.argmax` and the client receives only the token id (greedy only;
  *   the model owner's logits stay hidden).
  */
-import { newSession, type CausalLM } from './causal-lm.js';
+import { newSession, type CausalLM } from './arch/causal-lm.js';
 
 export type OutputMode = 'logits' | 'token';
 

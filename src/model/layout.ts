@@ -3,7 +3,7 @@
  * map to both of its components, so transpose / gather / slicing cost nothing. Maps are cached:
  * a model reuses the same few shapes every layer.
  */
-import { assertPermutation, numel, stridesOf, type Shape } from './_shape.js';
+import { assertPermutation, numel, stridesOf, type Shape } from './arch/shape.js';
 
 const cache = new Map<string, Int32Array>();
 const MAX_CACHED = 256;

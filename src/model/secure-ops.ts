@@ -19,8 +19,8 @@ import { makeResident } from '../protocols/resident.js';
 import { encode } from '../ring/fixed-point.js';
 import { gelu, silu, softmax, layerNorm, rmsNorm, type ApproxConfig, approxConfig } from '../approx/index.js';
 import { raggedArgmax } from '../protocols/max.js';
-import { checkMask, maskedRowLength, type Ops, type SoftmaxMask } from './ops.js';
-import { fmtShape, isSuffixShape, numel, type Shape } from './_shape.js';
+import { checkMask, isTokenCount, maskedRowLength, type Ops, type SoftmaxMask, type TokenInput } from './arch/ops.js';
+import { fmtShape, isSuffixShape, numel, type Shape } from './arch/shape.js';
 import { gather, takeColsMap, tile, tileF64, transposeMap } from './layout.js';
 
 /**
@@ -224,11 +224,12 @@ export class SecureOps implements Ops<AShare> {
    * The client one-hot encodes its tokens and shares the rows; onehot [n,V] · table [V,D] needs no
    * truncation (the one-hot is an integer matrix). Token values are not known here, only n.
    */
-  async embedding(tokens: readonly number[], table: AShare): Promise<AShare> {
+  async embedding(tokens: TokenInput, table: AShare): Promise<AShare> {
+    if (!isTokenCount(tokens)) throw new TypeError('SecureOps.embedding: a computing party gets a token count (tokenCount(n)), never token ids');
     this.tables.add(table);
     await makeResident(table);
     return this.scope('embedding', async () => {
-      const onehot = await recvShare(this.client, 'onehot', [tokens.length, table.shape[0]]);
+      const onehot = await recvShare(this.client, 'onehot', [tokens.count, table.shape[0]]);
       return matmulAA(this.party, onehot, table);
     });
   }

@@ -10,8 +10,8 @@ import { splitShares } from '../protocols/io.js';
 import type { RingConfig } from '../ring/config.js';
 import { encode } from '../ring/fixed-point.js';
 import { Prg } from '../ring/prg.js';
-import type { PlainTensor } from './plain-ops.js';
-import type { ModelWeights } from './weights.js';
+import type { PlainTensor } from './arch/plain-ops.js';
+import type { ModelWeights } from './arch/weights.js';
 import { checkWeightsRange, WEIGHT_LIMIT } from './weight-range.js';
 
 /** Three parties' share views of the same weights (each checked against the weight limit first). */

@@ -5,8 +5,8 @@
  * are bytes). The text they generate is meaningless; shapes, costs and the whole party flow are
  * real.
  */
-import { syntheticModel } from './checkpoint.js';
-import { MODEL_SHAPES, modelTensorShapes, syntheticTensor } from './model-shapes.js';
+import { syntheticModel } from './formats/checkpoint.js';
+import { MODEL_SHAPES, modelTensorShapes, syntheticTensor } from './arch/model-shapes.js';
 
 export const SYNTHETIC_MODEL_NAMES = ['llama-tiny', 'gpt2-tiny', 'gpt2-base'] as const;
 export type SyntheticModelName = (typeof SYNTHETIC_MODEL_NAMES)[number];

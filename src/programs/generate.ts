@@ -14,17 +14,17 @@
  */
 import { z } from 'zod';
 import type { ApproxConfig } from '../approx/index.js';
-import { newSession, type CausalLM } from '../model/causal-lm.js';
+import { newSession, type CausalLM } from '../model/arch/causal-lm.js';
 import { Sampler, type GenerateOptions, type GenerateResult, type OutputMode } from '../model/generate.js';
-import { Gpt2 } from '../model/gpt2.js';
-import type { Gpt2Config } from '../model/gpt2-checkpoint.js';
-import { Llama } from '../model/llama.js';
-import type { LlamaConfig } from '../model/llama2c.js';
-import { checkTokens, type Ops } from '../model/ops.js';
-import type { PlainTensor } from '../model/plain-ops.js';
+import { Gpt2 } from '../model/arch/gpt2.js';
+import { Llama } from '../model/arch/llama.js';
+import { checkTokens, tokenCount, type Ops } from '../model/arch/ops.js';
+import type { PlainTensor } from '../model/arch/plain-ops.js';
+import type { ModelWeights } from '../model/arch/weights.js';
+import type { Gpt2Config } from '../model/formats/gpt2-checkpoint.js';
+import type { LlamaConfig } from '../model/formats/llama2c.js';
 import { SecureOps, type CheckRanges } from '../model/secure-ops.js';
 import { shareWeightsLocal } from '../model/secure-weights.js';
-import type { ModelWeights } from '../model/weights.js';
 import { reconstruct, sendAll, sendShares, type ClientLink, type ClientLinks } from '../protocols/client-link.js';
 import { MpcError } from '../protocols/errors.js';
 import type { MergedCost, Meter } from '../protocols/meter.js';
@@ -69,10 +69,10 @@ export async function partyGenerate(model: CausalLM<AShare>, client: ClientLink,
     if (params.mode === 'token') await ops.reveal(await ops.argmax(logits));
     else await ops.reveal(logits);
   };
-  await run('prefill', async () => emit(await session.prefill(new Array<number>(params.promptTokens).fill(0))));
+  await run('prefill', async () => emit(await session.prefill(tokenCount(params.promptTokens))));
   for (let i = 1; i < params.maxNewTokens && session.position < model.contextLength; i++) {
     if ((await client.recv('proceed', 'u8', 1))[0] !== 1) return;
-    await run('decode', async () => emit(await session.step(0)));
+    await run('decode', async () => emit(await session.prefill(tokenCount(1))));
   }
 }
 

@@ -25,12 +25,13 @@ export class Comm {
     this.prev = prevParty(this.self);
   }
 
-  private sendFrame(to: PartyId, tag: string, dtype: DType, length: number, bytes: Uint8Array): void {
-    this.meter.onSend(bytes.byteLength);
+  private sendFrame(to: PartyId, tag: string, dtype: DType, length: number, bytes: Uint8Array, offline = false): void {
+    if (offline) this.meter.onSendOffline(bytes.byteLength);
+    else this.meter.onSend(bytes.byteLength);
     this.channel.send(to, { tag, depth: this.meter.depth, dtype, length, bytes, stream: this.stream });
   }
 
-  private async recvFrame(from: PartyId, tag: string, dtype: DType, length: number): Promise<Frame> {
+  private async recvFrame(from: PartyId, tag: string, dtype: DType, length: number, offline = false): Promise<Frame> {
     const f = await this.channel.recv(from, this.stream);
     if (f.tag !== tag) {
       const where = this.stream ? ` on stream ${this.stream}` : '';
@@ -43,7 +44,8 @@ export class Comm {
         { party: from, tag },
       );
     }
-    this.meter.onRecv(f.bytes.byteLength, f.depth);
+    if (offline) this.meter.onRecvOffline(f.bytes.byteLength);
+    else this.meter.onRecv(f.bytes.byteLength, f.depth);
     return f;
   }
 
@@ -53,6 +55,19 @@ export class Comm {
 
   async recvU64(from: PartyId, tag: string, n: number): Promise<BigUint64Array> {
     const f = await this.recvFrame(from, tag, 'u64', n);
+    return u64View(f.bytes, n);
+  }
+
+  /**
+   * Offline (dealer) material: the content must be a function of the sender's PRSS seeds alone,
+   * never of data (see Meter). Metered apart; receiving it does not raise the receiver's depth.
+   */
+  sendU64Offline(to: PartyId, tag: string, data: BigUint64Array): void {
+    this.sendFrame(to, tag, 'u64', data.length, new Uint8Array(data.buffer, data.byteOffset, data.byteLength), true);
+  }
+
+  async recvU64Offline(from: PartyId, tag: string, n: number): Promise<BigUint64Array> {
+    const f = await this.recvFrame(from, tag, 'u64', n, true);
     return u64View(f.bytes, n);
   }
 

@@ -144,8 +144,36 @@ export function branches<T extends readonly unknown[]>(p: Party, fns: { [K in ke
   ) as unknown as Promise<T>;
 }
 
-/** Declared cost of an op as a function of its element count: rounds and bytes summed over the three parties. */
+/**
+ * Declared cost of an op as a function of its element count: online rounds, online bytes summed
+ * over the three parties, and offline (dealer) bytes (absent = 0; see Meter for the split).
+ */
 export interface OpCost {
   rounds: number;
   bytesTotal: number;
+  offlineBytesTotal?: number;
 }
+
+/** Cost of ops run one after the other: rounds and bytes add. */
+export function addCosts(...cs: OpCost[]): OpCost {
+  return withOffline(
+    cs.reduce((t, c) => t + c.rounds, 0),
+    cs.reduce((t, c) => t + c.bytesTotal, 0),
+    cs.reduce((t, c) => t + (c.offlineBytesTotal ?? 0), 0),
+  );
+}
+
+/** Cost of branches run concurrently (Party.fork): rounds are the longest branch, bytes add. */
+export function parCosts(...cs: OpCost[]): OpCost {
+  return withOffline(
+    Math.max(0, ...cs.map((c) => c.rounds)),
+    cs.reduce((t, c) => t + c.bytesTotal, 0),
+    cs.reduce((t, c) => t + (c.offlineBytesTotal ?? 0), 0),
+  );
+}
+
+function withOffline(rounds: number, bytesTotal: number, offlineBytesTotal: number): OpCost {
+  return offlineBytesTotal ? { rounds, bytesTotal, offlineBytesTotal } : { rounds, bytesTotal };
+}
+
+export const NO_COST: OpCost = Object.freeze({ rounds: 0, bytesTotal: 0 });

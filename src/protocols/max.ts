@@ -20,7 +20,7 @@
  * the selftest all use it).
  */
 import type { OpCost, Party } from './context.js';
-import { scoped } from './context.js';
+import { addCosts, scoped } from './context.js';
 import { msb, msbCost } from './msb.js';
 import { mulA1B, mulA1BCost } from './bitmul.js';
 import { subAA } from './arith.js';
@@ -278,17 +278,18 @@ async function tournament(p: Party, x: AShare, lens: ArrayLike<number>, maxArity
   }
 }
 
+/**
+ * Declared cost: the levels' steps added up. The rounds are an upper bound: msb leaves the parties
+ * at staggered depths (P0 never waits in it, P2 skips its input round), so a level's msb can
+ * overlap the previous level's mux by up to one round; the Lamport depth measures the real
+ * critical path, at most one round per level boundary below this sum (tests hold both ends).
+ */
 export function raggedMaxCost(lens: ArrayLike<number>, maxArity = 2, withIndex = false): OpCost {
-  let rounds = 0;
-  let bytesTotal = 0;
+  const parts: OpCost[] = [];
   for (const l of planRaggedMax(lens, maxArity)) {
-    const parts = [msbCost(l.comparisons), ...l.ands.map((a) => ({ rounds: 1, bytesTotal: 3 * 8 * Math.ceil(a / 64) })), mulA1BCost(withIndex ? 2 * l.selections : l.selections)];
-    for (const c of parts) {
-      rounds += c.rounds;
-      bytesTotal += c.bytesTotal;
-    }
+    parts.push(msbCost(l.comparisons), ...l.ands.map((a) => ({ rounds: 1, bytesTotal: 3 * 8 * Math.ceil(a / 64) })), mulA1BCost(withIndex ? 2 * l.selections : l.selections));
   }
-  return { rounds, bytesTotal };
+  return addCosts(...parts);
 }
 
 /** Max along the last axis: [..., C] → [...] (maxArity 2: PUMA's binary tree). */

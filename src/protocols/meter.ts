@@ -5,6 +5,13 @@
  * Rounds are measured with a Lamport-style depth: a frame carries its sender's depth d and a
  * receiver's depth becomes max(own, d + 1). An op's rounds are the growth of the largest depth
  * across the three parties between its start and its end (see `mergeMeters`).
+ *
+ * Online and offline. A frame is *offline* when its content is a function of the sender's PRSS
+ * seeds alone (dealer material: correlated randomness for a later online step, never a function
+ * of any party's data). Its bytes are counted apart (`offlineBytesSent`), and receiving it does
+ * not raise the receiver's depth: the dealer can produce and send it before the data it serves
+ * exists (it does not wait for anything to do so), so it is never on the online critical path.
+ * `bytesSent`/`bytesRecv` and the depth are the online figures.
  */
 export interface MeterRecord {
   calls: number;
@@ -12,6 +19,9 @@ export interface MeterRecord {
   ms: number;
   bytesSent: number;
   bytesRecv: number;
+  /** Offline (dealer) bytes, not in bytesSent/bytesRecv. */
+  offlineBytesSent: number;
+  offlineBytesRecv: number;
   /** Depth at the start and end of each call (aligned by call index across parties). */
   starts: number[];
   ends: number[];
@@ -22,6 +32,8 @@ interface OpenScope {
   t0: number;
   bytesSent: number;
   bytesRecv: number;
+  offlineBytesSent: number;
+  offlineBytesRecv: number;
   start: number;
 }
 
@@ -30,6 +42,8 @@ export class Meter {
   private readonly stack: OpenScope[] = [];
   bytesSent = 0;
   bytesRecv = 0;
+  offlineBytesSent = 0;
+  offlineBytesRecv = 0;
   /** Communication depth of this party (rounds on its critical path so far). */
   private d = 0;
 
@@ -74,7 +88,7 @@ export class Meter {
 
   enter(label: string): void {
     const parent = this.path;
-    this.stack.push({ path: parent ? `${parent}/${label}` : label, t0: performance.now(), bytesSent: 0, bytesRecv: 0, start: this.depth });
+    this.stack.push({ path: parent ? `${parent}/${label}` : label, t0: performance.now(), bytesSent: 0, bytesRecv: 0, offlineBytesSent: 0, offlineBytesRecv: 0, start: this.depth });
   }
 
   exit(): void {
@@ -82,13 +96,15 @@ export class Meter {
     if (!s) throw new Error('Meter.exit without enter');
     let r = this.records.get(s.path);
     if (!r) {
-      r = { calls: 0, ms: 0, bytesSent: 0, bytesRecv: 0, starts: [], ends: [] };
+      r = { calls: 0, ms: 0, bytesSent: 0, bytesRecv: 0, offlineBytesSent: 0, offlineBytesRecv: 0, starts: [], ends: [] };
       this.records.set(s.path, r);
     }
     r.calls++;
     r.ms += performance.now() - s.t0;
     r.bytesSent += s.bytesSent;
     r.bytesRecv += s.bytesRecv;
+    r.offlineBytesSent += s.offlineBytesSent;
+    r.offlineBytesRecv += s.offlineBytesRecv;
     r.starts.push(s.start);
     r.ends.push(this.depth);
   }
@@ -121,23 +137,42 @@ export class Meter {
     this.parent?.onRecvBytes(bytes);
   }
 
+  /** An offline (dealer) frame sent: its bytes only, the depth is not carried (file comment). */
+  onSendOffline(bytes: number): void {
+    this.offlineBytesSent += bytes;
+    for (const s of this.stack) s.offlineBytesSent += bytes;
+    this.parent?.onSendOffline(bytes);
+  }
+
+  /** An offline frame received: bytes only, the receiver's depth does not move. */
+  onRecvOffline(bytes: number): void {
+    this.offlineBytesRecv += bytes;
+    for (const s of this.stack) s.offlineBytesRecv += bytes;
+    this.parent?.onRecvOffline(bytes);
+  }
+
   /** A plain-object snapshot (what a party reports to the client). */
   snapshot(): MeterSnapshot {
     const records: Record<string, MeterRecord> = {};
     for (const [k, v] of this.records) records[k] = { ...v, starts: [...v.starts], ends: [...v.ends] };
-    return { bytesSent: this.bytesSent, bytesRecv: this.bytesRecv, depth: this.depth, records };
+    return { bytesSent: this.bytesSent, bytesRecv: this.bytesRecv, offlineBytesSent: this.offlineBytesSent, offlineBytesRecv: this.offlineBytesRecv, depth: this.depth, records };
   }
 
   reset(): void {
     this.records.clear();
     this.bytesSent = 0;
     this.bytesRecv = 0;
+    this.offlineBytesSent = 0;
+    this.offlineBytesRecv = 0;
   }
 }
 
 export interface MeterSnapshot {
   bytesSent: number;
   bytesRecv: number;
+  /** Absent in snapshots from parties that predate the online/offline split (read as 0). */
+  offlineBytesSent?: number;
+  offlineBytesRecv?: number;
   depth: number;
   records: Record<string, MeterRecord>;
 }
@@ -150,12 +185,17 @@ export interface OpCostMeasured {
   bytesSent: [number, number, number];
   /** Sum over the three parties. */
   bytesTotal: number;
+  /** Offline (dealer) bytes summed over the parties, not in bytesTotal. */
+  offlineBytesTotal: number;
   rounds: number;
 }
 
 export interface MergedCost {
+  /** Online bytes sent by each party. */
   bytesSent: [number, number, number];
   bytesTotal: number;
+  offlineBytesSent: [number, number, number];
+  offlineBytesTotal: number;
   rounds: number;
   ops: Record<string, OpCostMeasured>;
 }
@@ -182,13 +222,17 @@ export function mergeMeters(meters: readonly (Meter | MeterSnapshot)[]): MergedC
       rounds += Math.max(0, end - start);
     }
     const bytesSent = recs.map((r) => r?.bytesSent ?? 0) as [number, number, number];
+    const offlineBytesTotal = recs.reduce((t, r) => t + (r?.offlineBytesSent ?? 0), 0);
     const ms = Math.max(...recs.map((r) => r?.ms ?? 0));
-    ops[label] = { calls, ms, bytesSent, bytesTotal: bytesSent[0] + bytesSent[1] + bytesSent[2], rounds };
+    ops[label] = { calls, ms, bytesSent, bytesTotal: bytesSent[0] + bytesSent[1] + bytesSent[2], offlineBytesTotal, rounds };
   }
   const bytesSent = snaps.map((s) => s.bytesSent) as [number, number, number];
+  const offlineBytesSent = snaps.map((s) => s.offlineBytesSent ?? 0) as [number, number, number];
   return {
     bytesSent,
     bytesTotal: bytesSent[0] + bytesSent[1] + bytesSent[2],
+    offlineBytesSent,
+    offlineBytesTotal: offlineBytesSent[0] + offlineBytesSent[1] + offlineBytesSent[2],
     rounds: Math.max(...snaps.map((s) => s.depth)),
     ops,
   };

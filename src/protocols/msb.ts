@@ -1,63 +1,67 @@
 /**
- * MSB of arithmetic shares (the sign bit, the core of every comparison), ≤ 8 rounds.
+ * MSB of arithmetic shares (the sign bit, the core of every comparison): 5 online rounds.
  *
- * x = a + b with a = x_0 + x_1 (known to P0, input as a boolean sharing: 1 round, P0 sends 64
- * bits) and b = x_2 (known to P1 and P2: a free boolean sharing). msb(x) = a_63 ⊕ b_63 ⊕ c_63,
- * where the carry into bit 63 comes from a log-depth (generate, propagate) tree over bits 0..62:
- * one AND round for g = a ∧ b, then 6 levels. The values are bit-sliced (64 bit-planes of n bits),
- * so every AND is a word-wise AND of dense planes and nothing is sent for padding; only the
- * carry of the whole group [0, 62] is computed, and the lowest group never needs its propagate.
+ * x = a + b with a = x_0 + x_1 (known to P0) and b = x_2 (known to P1 and P2). msb(x) = a_63 ⊕ b_63 ⊕
+ * c_63, c_63 the carry into bit 63 of a + b. P1 and P2 evaluate the carry on a 2-of-2 XOR sharing
+ * with P0 as the dealer (dealt-and.ts):
+ *   round 1   P0 sends P1 a ⊕ m, m from seed(P0,P2) (so P1 sees a uniform word; P2 takes m):
+ *             a = (a ⊕ m) ⊕ m is 2-of-2 between P1 and P2, and b is known to both, so every
+ *             generate g_j = a_j ∧ b_j and propagate p_j = a_j ⊕ b_j is a local 2-of-2 share;
+ *   rounds 2–4 a radix-4 (generate, propagate) tree over bits 0..62 (63 → 16 → 4 → 1 nodes), each
+ *             level one dealt many-input AND round: G = g₃ ⊕ p₃g₂ ⊕ p₃p₂g₁ ⊕ p₃p₂p₁g₀, P = p₃p₂p₁p₀
+ *             (the group holding bit 0 never needs its propagate);
+ *   round 5   the 2-of-2 sign bit becomes a replicated bit share (pairToReplicated).
+ * The values are bit-sliced (64 bit-planes of n bits), so every gate works on dense words.
+ * (PUMA's and ABY3's msb: a binary carry tree on replicated shares, 1 + 1 + 6 = 8 rounds; this
+ * one trades offline dealer bytes for 3 online rounds and fewer online bytes.)
  */
 import type { OpCost, Party } from './context.js';
 import { scoped } from './context.js';
 import type { WordShare } from './bool.js';
-import { andWords } from './bool.js';
 import type { AShare, BitShare } from './share.js';
 import { bitShare } from './share.js';
+import type { AndCircuit } from './dealt-and.js';
+import { dealtAnd, dealtAndBytes, pairToReplicated } from './dealt-and.js';
+
+/** Radix of the carry tree: 4 reaches 63 bits in 3 levels with at most 11 dealt sets per product. */
+const RADIX = 4;
+/** The tree's inputs: g_0..g_62 are wires 0..62, p_1..p_62 wires 63..124. */
+const G_WIRES = 63;
 
 interface Node {
-  g: WordShare;
-  p: WordShare | null; // null for the group that contains bit 0 (its propagate is never needed)
+  g: number;
+  /** -1 for the node that holds bit 0 (its propagate is never needed). */
+  p: number;
 }
 
-function plane(x: WordShare, j: number, W: number): WordShare {
-  return { s0: x.s0.subarray(j * W, (j + 1) * W), s1: x.s1.subarray(j * W, (j + 1) * W) };
-}
-
-function xorInto(p: Party, out: WordShare, a: WordShare, b: WordShare): void {
-  p.k.xor(out.s0, a.s0, b.s0);
-  p.k.xor(out.s1, a.s1, b.s1);
-}
-
-function gather(parts: readonly WordShare[], W: number): WordShare {
-  const s0 = new BigUint64Array(parts.length * W);
-  const s1 = new BigUint64Array(parts.length * W);
-  parts.forEach((q, i) => {
-    s0.set(q.s0, i * W);
-    s1.set(q.s1, i * W);
-  });
-  return { s0, s1 };
-}
-
-/** Number of AND planes of one tree level, and the node count after it. */
-function levelAnds(nodes: number): { ands: number; next: number } {
-  const pairs = Math.floor(nodes / 2);
-  return { ands: pairs + (pairs - 1), next: nodes - pairs };
-}
-
-/** AND planes of the whole tree for bits 0..62 (plus the 63 planes of g). */
-export function msbAndPlanes(): { planes: number; levels: number } {
-  let planes = 63;
-  let nodes = 63;
-  let levels = 0;
-  while (nodes > 1) {
-    const l = levelAnds(nodes);
-    planes += l.ands;
-    nodes = l.next;
-    levels++;
+/** The dealt-AND circuits of the carry tree's levels (public structure, identical at every party). */
+function carryLevels(): AndCircuit[] {
+  let nodes: Node[] = Array.from({ length: G_WIRES }, (_, j) => ({ g: j, p: j === 0 ? -1 : G_WIRES + j - 1 }));
+  const levels: AndCircuit[] = [];
+  while (nodes.length > 1) {
+    const circuit: (readonly (readonly number[])[])[] = [];
+    const next: Node[] = [];
+    for (let lo = 0; lo < nodes.length; lo += RADIX) {
+      const grp = nodes.slice(lo, lo + RADIX);
+      const top = grp.length - 1;
+      const gProducts: number[][] = [];
+      for (let j = top; j >= 0; j--) {
+        // g_j ∧ p_{j+1} ∧ … ∧ p_top
+        const prod = [grp[j].g];
+        for (let h = j + 1; h <= top; h++) prod.push(grp[h].p);
+        gProducts.push(prod);
+      }
+      const g = circuit.push(gProducts) - 1;
+      let pOut = -1;
+      if (grp[0].p >= 0) pOut = circuit.push([grp.map((q) => q.p)]) - 1;
+      next.push({ g, p: pOut });
+    }
+    levels.push(circuit);
+    nodes = next;
   }
-  return { planes, levels };
+  return levels;
 }
+const LEVELS = carryLevels();
 
 /** Boolean sharings of a = x_0 + x_1 (input by P0) and b = x_2, as word arrays [n]. */
 export async function splitSum(p: Party, x: AShare, tag: string): Promise<{ a: WordShare; b: WordShare }> {
@@ -81,60 +85,21 @@ export async function splitSum(p: Party, x: AShare, tag: string): Promise<{ a: W
   return { a: { s0: zero(), s1: g0 }, b: { s0: x.s0, s1: zero() } };
 }
 
-function planes(p: Party, w: WordShare, n: number): WordShare {
-  const W = Math.ceil(n / 64);
-  const s0 = new BigUint64Array(64 * W);
-  const s1 = new BigUint64Array(64 * W);
-  p.k.bitPlanes(s0, w.s0, n);
-  p.k.bitPlanes(s1, w.s1, n);
-  return { s0, s1 };
+function planes(p: Party, w: BigUint64Array, n: number): BigUint64Array {
+  const out = new BigUint64Array(64 * Math.ceil(n / 64));
+  p.k.bitPlanes(out, w, n);
+  return out;
 }
 
-/** Carry into bit 63 of a + b given their bit-planes. */
-async function carry63(p: Party, A: WordShare, B: WordShare, W: number): Promise<WordShare> {
-  const low = (x: WordShare): WordShare => ({ s0: x.s0.subarray(0, 63 * W), s1: x.s1.subarray(0, 63 * W) });
-  const g = await andWords(p, low(A), low(B), 'msb/g');
-  let nodes: Node[] = [];
-  for (let j = 0; j < 63; j++) {
-    let pj: WordShare | null = null;
-    if (j > 0) {
-      pj = { s0: new BigUint64Array(W), s1: new BigUint64Array(W) };
-      xorInto(p, pj, plane(A, j, W), plane(B, j, W));
-    }
-    nodes.push({ g: plane(g, j, W), p: pj });
-  }
-  while (nodes.length > 1) {
-    const pairs = Math.floor(nodes.length / 2);
-    const left: WordShare[] = [];
-    const right: WordShare[] = [];
-    for (let m = 0; m < pairs; m++) {
-      const lo = nodes[2 * m];
-      const hi = nodes[2 * m + 1];
-      left.push(hi.p as WordShare);
-      right.push(lo.g);
-    }
-    for (let m = 0; m < pairs; m++) {
-      const lo = nodes[2 * m];
-      const hi = nodes[2 * m + 1];
-      if (lo.p) {
-        left.push(hi.p as WordShare);
-        right.push(lo.p);
-      }
-    }
-    const prod = await andWords(p, gather(left, W), gather(right, W), 'msb/carry');
-    const next: Node[] = [];
-    let pi = pairs;
-    for (let m = 0; m < pairs; m++) {
-      const lo = nodes[2 * m];
-      const hi = nodes[2 * m + 1];
-      const gm = { s0: new BigUint64Array(W), s1: new BigUint64Array(W) };
-      xorInto(p, gm, hi.g, plane(prod, m, W));
-      next.push({ g: gm, p: lo.p ? plane(prod, pi++, W) : null });
-    }
-    if (nodes.length % 2) next.push(nodes[nodes.length - 1]);
-    nodes = next;
-  }
-  return nodes[0].g;
+/** The evaluators' level-1 wires: g_j = a_j ∧ b_j and p_j = a_j ⊕ b_j on their halves of a (b is known to both). */
+function treeInputs(p: Party, A: BigUint64Array, B: BigUint64Array, W: number): BigUint64Array {
+  const { k } = p;
+  const wires = new BigUint64Array((2 * G_WIRES - 1) * W);
+  k.and(wires.subarray(0, G_WIRES * W), A.subarray(0, G_WIRES * W), B.subarray(0, G_WIRES * W));
+  const pw = wires.subarray(G_WIRES * W);
+  if (p.id === 1) k.xor(pw, A.subarray(W, G_WIRES * W), B.subarray(W, G_WIRES * W));
+  else pw.set(A.subarray(W, G_WIRES * W)); // P2's half of p_j is its half of a_j (b goes to P1's)
+  return wires;
 }
 
 /** Shared sign bits of x (1 where x, read as a signed 64-bit integer, is negative). */
@@ -142,18 +107,38 @@ export function msb(p: Party, x: AShare): Promise<BitShare> {
   return scoped(p, 'msb', async () => {
     const n = x.s0.length;
     const W = Math.ceil(n / 64);
-    const { a, b } = await splitSum(p, x, 'msb/input');
-    const A = planes(p, a, n);
-    const B = planes(p, b, n);
-    const c = await carry63(p, A, B, W);
-    const out = { s0: new BigUint64Array(W), s1: new BigUint64Array(W) };
-    xorInto(p, out, plane(A, 63, W), plane(B, 63, W));
-    xorInto(p, out, out, c);
+    const { comm, k, prss } = p;
+    let sign: BigUint64Array | null = null;
+    if (p.id === 0) {
+      const a = new BigUint64Array(n);
+      k.add(a, x.s0, x.s1);
+      k.xor(a, a, prss.prev.ring(n)); // m from seed(P0,P2)
+      comm.sendU64(1, 'msb/input', a);
+      for (const [i, circuit] of LEVELS.entries()) await dealtAnd(p, null, W, circuit, `msb/l${i}`);
+    } else {
+      const aHalf = p.id === 1 ? await comm.recvU64(0, 'msb/input', n) : prss.next.ring(n);
+      const A = planes(p, aHalf, n);
+      const B = planes(p, p.id === 1 ? x.s1 : x.s0, n); // b = x_2
+      let wires: BigUint64Array | null = treeInputs(p, A, B, W);
+      for (const [i, circuit] of LEVELS.entries()) wires = await dealtAnd(p, wires, W, circuit, `msb/l${i}`);
+      sign = wires as BigUint64Array; // the carry c_63
+      k.xor(sign, sign, A.subarray(63 * W, 64 * W));
+      if (p.id === 1) k.xor(sign, sign, B.subarray(63 * W, 64 * W));
+    }
+    const out = await pairToReplicated(p, sign, W, 'msb/out');
     return bitShare(n, out.s0, out.s1);
   });
 }
 
+/** Online: P0's input word, the tree's openings and the final exchange; offline: the dealt sets. */
 export const msbCost = (n: number): OpCost => {
-  const { planes: andPlanes, levels } = msbAndPlanes();
-  return { rounds: 2 + levels, bytesTotal: 8 * n + 3 * 8 * andPlanes * Math.ceil(n / 64) };
+  const W = Math.ceil(n / 64);
+  let online = 8 * n + 2 * 8 * W;
+  let offline = 0;
+  for (const c of LEVELS) {
+    const b = dealtAndBytes(c, W);
+    online += b.online;
+    offline += b.offline;
+  }
+  return { rounds: 2 + LEVELS.length, bytesTotal: online, offlineBytesTotal: offline };
 };

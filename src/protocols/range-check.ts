@@ -33,7 +33,7 @@
  * `withoutRangeCheck`.
  */
 import type { OpCost, Party, RangeSink } from './context.js';
-import { scoped } from './context.js';
+import { addCosts, scoped } from './context.js';
 import { MpcError } from './errors.js';
 import { msb, msbCost } from './msb.js';
 import { anyBit, anyBitCost } from './any-bit.js';
@@ -169,9 +169,7 @@ function labelOf(p: Party, tag: string): string {
 /** Declared cost of one flush over N recorded elements (rounds, bytes summed over the parties). */
 export function rangeCheckCost(N: number): OpCost {
   if (N === 0) return { rounds: 0, bytesTotal: 0 };
-  const m = msbCost(N);
-  const a = anyBitCost(N);
-  return { rounds: m.rounds + a.rounds + 1, bytesTotal: m.bytesTotal + a.bytesTotal + 3 * 8 };
+  return addCosts(msbCost(N), anyBitCost(N), { rounds: 1, bytesTotal: 3 * 8 });
 }
 
 /** Turn checked mode on for this party (idempotent); returns the checker. */

@@ -38,8 +38,8 @@ const noClient = {} as ClientLink; // argmax never talks to the client
 
 const CASES: ViewCase[] = [
   { name: 'exp (mask x > bound, then power)', inputs: [NEG], program: (p, xs) => fExp(p, a(xs, 0)) },
-  { name: 'reciprocal', inputs: [POS], program: (p, xs) => fReciprocal(p, a(xs, 0)) },
-  { name: 'reciprocal (signed)', inputs: [A([4], [1.5, -3, 10, -0.7], [-0.6, 25, -2, 5.5])], program: (p, xs) => fReciprocal(p, a(xs, 0)) },
+  { name: 'reciprocal', inputs: [POS], program: (p, xs) => fReciprocal(p, a(xs, 0)), trials: 20 },
+  { name: 'reciprocal (signed)', inputs: [A([4], [1.5, -3, 10, -0.7], [-0.6, 25, -2, 5.5])], program: (p, xs) => fReciprocal(p, a(xs, 0)), trials: 20 },
   { name: 'rsqrt', inputs: [POS], program: (p, xs) => fRsqrt(p, a(xs, 0)) },
   { name: 'GeLU (refit)', inputs: [WIDE], program: (p, xs) => fGelu(p, a(xs, 0)) },
   { name: 'GeLU (PUMA)', inputs: [WIDE], program: (p, xs) => fGelu(p, a(xs, 0), PUMA) },

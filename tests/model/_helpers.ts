@@ -1,14 +1,14 @@
 /** Shared test helpers: the ../shared/models location and seeded synthetic checkpoints. */
-import { mulberry32 } from '../../src/model/model-shapes.js';
+import { mulberry32 } from '../../src/model/arch/model-shapes.js';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bertTensorShapes, type BertConfig, type BertWeights } from '../../src/model/bert-checkpoint.js';
-import type { Gpt2Config, Gpt2Weights } from '../../src/model/gpt2-checkpoint.js';
-import { gpt2TensorShapes } from '../../src/model/gpt2-checkpoint.js';
-import type { LlamaConfig, LlamaWeights } from '../../src/model/llama2c.js';
-import { plainTensor, type PlainTensor } from '../../src/model/plain-ops.js';
-import type { Shape } from '../../src/model/_shape.js';
+import { bertTensorShapes, type BertConfig, type BertWeights } from '../../src/model/formats/bert-checkpoint.js';
+import type { Gpt2Config, Gpt2Weights } from '../../src/model/formats/gpt2-checkpoint.js';
+import { gpt2TensorShapes } from '../../src/model/formats/gpt2-checkpoint.js';
+import type { LlamaConfig, LlamaWeights } from '../../src/model/formats/llama2c.js';
+import { plainTensor, type PlainTensor } from '../../src/model/arch/plain-ops.js';
+import type { Shape } from '../../src/model/arch/shape.js';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** ../shared/models beside the repo; TRIFORM_MODELS_DIR overrides it (e.g. to test the skip path). */
@@ -113,8 +113,8 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
  * Wraps an Ops backend, recording the name of every async op and failing if two ops are ever in
  * flight at once (the model must await each op before issuing the next).
  */
-export function recordingOps<T>(inner: import('../../src/model/ops.js').Ops<T>): {
-  ops: import('../../src/model/ops.js').Ops<T>;
+export function recordingOps<T>(inner: import('../../src/model/arch/ops.js').Ops<T>): {
+  ops: import('../../src/model/arch/ops.js').Ops<T>;
   calls: string[];
 } {
   const calls: string[] = [];

@@ -5,11 +5,11 @@
  * the layer / op, where the unchecked run silently returns wrong logits.
  */
 import { describe, expect, it } from 'vitest';
-import { newSession } from '../../src/model/causal-lm.js';
-import { Gpt2 } from '../../src/model/gpt2.js';
-import { Llama } from '../../src/model/llama.js';
-import { loadLlama2c } from '../../src/model/llama2c.js';
-import { PlainOps, plainTensor } from '../../src/model/plain-ops.js';
+import { newSession } from '../../src/model/arch/causal-lm.js';
+import { Gpt2 } from '../../src/model/arch/gpt2.js';
+import { Llama } from '../../src/model/arch/llama.js';
+import { loadLlama2c } from '../../src/model/formats/llama2c.js';
+import { PlainOps, plainTensor } from '../../src/model/arch/plain-ops.js';
 import { generateSecureLocal } from '../../src/programs/generate.js';
 import type { SecureOps } from '../../src/model/secure-ops.js';
 import { rangeCheckCost, type RangeChecker } from '../../src/protocols/range-check.js';

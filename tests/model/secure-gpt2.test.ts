@@ -6,12 +6,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { newSession } from '../../src/model/causal-lm.js';
+import { newSession } from '../../src/model/arch/causal-lm.js';
 import { argmaxOf } from '../../src/model/generate.js';
-import { Gpt2 } from '../../src/model/gpt2.js';
-import { gpt2ConfigJson, gpt2TensorsToWrite, loadGpt2Checkpoint } from '../../src/model/gpt2-checkpoint.js';
-import { PlainOps } from '../../src/model/plain-ops.js';
-import { encodeSafetensors } from '../../src/model/safetensors.js';
+import { Gpt2 } from '../../src/model/arch/gpt2.js';
+import { gpt2ConfigJson, gpt2TensorsToWrite, loadGpt2Checkpoint } from '../../src/model/formats/gpt2-checkpoint.js';
+import { PlainOps } from '../../src/model/arch/plain-ops.js';
+import { encodeSafetensors } from '../../src/model/formats/safetensors.js';
 import { generateSecureLocal } from '../../src/programs/generate.js';
 import { maxAbsDiff, syntheticGpt2, TINY_GPT2 } from './_helpers.js';
 

@@ -5,11 +5,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { newSession } from '../../src/model/causal-lm.js';
+import { newSession } from '../../src/model/arch/causal-lm.js';
 import { argmaxOf } from '../../src/model/generate.js';
-import { Llama } from '../../src/model/llama.js';
-import { loadLlama2c } from '../../src/model/llama2c.js';
-import { PlainOps } from '../../src/model/plain-ops.js';
+import { Llama } from '../../src/model/arch/llama.js';
+import { loadLlama2c } from '../../src/model/formats/llama2c.js';
+import { PlainOps } from '../../src/model/arch/plain-ops.js';
 import { generateSecureLocal } from '../../src/programs/generate.js';
 import { maxAbsDiff, sharedModelFile } from './_helpers.js';
 

@@ -4,12 +4,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { newSession } from '../../src/model/causal-lm.js';
+import { newSession } from '../../src/model/arch/causal-lm.js';
 import { generate } from '../../src/model/generate.js';
-import { Llama } from '../../src/model/llama.js';
-import { loadLlama2c } from '../../src/model/llama2c.js';
-import { Llama2cTokenizer } from '../../src/model/llama2c-tokenizer.js';
-import { PlainOps } from '../../src/model/plain-ops.js';
+import { Llama } from '../../src/model/arch/llama.js';
+import { loadLlama2c } from '../../src/model/formats/llama2c.js';
+import { Llama2cTokenizer } from '../../src/model/tokenizers/llama2c-tokenizer.js';
+import { PlainOps } from '../../src/model/arch/plain-ops.js';
 import { maxAbsDiff, sharedModelFile } from './_helpers.js';
 
 const BIN = sharedModelFile('stories260K/stories260K.bin');

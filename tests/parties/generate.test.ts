@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadCheckpointWeights } from '../../src/model/checkpoint.js';
+import { loadCheckpointWeights } from '../../src/model/formats/checkpoint.js';
 import { TriformClient } from '../../src/parties/client.js';
 import { PartyProcess, REPO_ROOT } from '../../src/parties/local-cluster.js';
 import { generateRemote } from '../../src/programs/generate.js';

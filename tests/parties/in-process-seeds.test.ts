@@ -21,7 +21,7 @@ vi.mock('../../src/protocols/local.js', async (importOriginal) => {
 });
 
 const { generateSecureLocal } = await import('../../src/programs/generate.js');
-const { syntheticModel } = await import('../../src/model/checkpoint.js');
+const { syntheticModel } = await import('../../src/model/formats/checkpoint.js');
 
 describe('in-process runs', () => {
   it('two runs with the same --seed use different PRSS seeds and sample the same tokens', async () => {

@@ -147,7 +147,7 @@ describe('sessions over WebSockets', () => {
       console.log(`skipped: ${stories} not found (shared models folder absent)`);
       ctx.skip();
     }
-    const { loadLlama2c } = await import('../../src/model/llama2c.js');
+    const { loadLlama2c } = await import('../../src/model/formats/llama2c.js');
     const w = loadLlama2c(stories);
     const tensors = new Map([...w.tensors].map(([k, t]) => [k, { shape: [...t.shape], data: t.data }]));
     const client = await c.connect();

@@ -3,6 +3,7 @@ import { runLocal } from '../../src/protocols/local.js';
 import { andBB, xorBB, notB } from '../../src/protocols/bool.js';
 import { a2b } from '../../src/protocols/a2b.js';
 import { msb } from '../../src/protocols/msb.js';
+import { dealtAnd, dealtAndBytes, pairToReplicated } from '../../src/protocols/dealt-and.js';
 import { compareMany, lessThan, greaterThan, lessThanP, greaterThanP } from '../../src/protocols/compare.js';
 import { bShare } from '../../src/protocols/share.js';
 import type { BShare } from '../../src/protocols/share.js';
@@ -88,5 +89,41 @@ describe('msb and comparisons', () => {
     expect(Array.from(r.m1)).toEqual(as.map((v, i) => Number(v < bs[i])));
     expect(Array.from(r.m2)).toEqual(as.map((v) => Number(v > c)));
     expect(Array.from(r.m3)).toEqual(bs.map((v) => Number(v < -c)));
+  });
+});
+
+describe('dealt many-input AND (P0 deals, P1 and P2 evaluate)', () => {
+  it('every output equals the XOR of its products on random planes, for products of 1..6 wires', async () => {
+    const W = 3;
+    const nWires = 9;
+    const plain = randomRing(nWires * W, 41);
+    // P1/P2 halves of each wire from a client split
+    const half1 = randomRing(nWires * W, 42);
+    const half2 = BigUint64Array.from(plain, (v, i) => v ^ half1[i]);
+    const circuit = [
+      [[0], [1, 2], [3, 4, 5]],
+      [[8, 7, 6, 5, 4, 3]],
+      [[2, 4], [4, 2, 6], [0, 1, 2, 3]],
+      [[5]],
+    ];
+    const { results } = await runLocal(async (p) => {
+      const mine = p.id === 0 ? null : p.id === 1 ? half1 : half2;
+      const out = await dealtAnd(p, mine, W, circuit, 't');
+      const r = await pairToReplicated(p, out, circuit.length * W, 't/out');
+      return revealWords(p, bShare([circuit.length * W], r.s0, r.s1));
+    });
+    const plane = (i: number) => plain.subarray(i * W, (i + 1) * W);
+    const want = new BigUint64Array(circuit.length * W);
+    circuit.forEach((products, o) => {
+      for (const prod of products) {
+        for (let e = 0; e < W; e++) want[o * W + e] ^= prod.reduce((acc, i) => acc & plane(i)[e], (1n << 64n) - 1n);
+      }
+    });
+    for (const r of results) expect(r).toEqual(want);
+  });
+
+  it('declares its bytes: 16·W per opened wire online, 8·W per dealt set offline', async () => {
+    const circuit = [[[0, 1, 2, 3]], [[4]]];
+    expect(dealtAndBytes(circuit, 5)).toEqual({ online: 2 * 8 * 5 * 4, offline: 8 * 5 * 11 });
   });
 });

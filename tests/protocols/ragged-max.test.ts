@@ -27,6 +27,7 @@ describe('raggedMax (grouped tournament)', () => {
       const declared = raggedMaxCost(lens, arity);
       const m = r.cost.ops.max;
       expect(m.bytesTotal).toBe(declared.bytesTotal);
+      expect(m.offlineBytesTotal).toBe(declared.offlineBytesTotal);
       // The declaration adds up its steps; a level's msb may start one round early where the
       // previous level's mux left a party idle (the Lamport depth measures the critical path).
       const levels = planRaggedMax(lens, arity).length;
@@ -35,8 +36,8 @@ describe('raggedMax (grouped tournament)', () => {
     });
   }
 
-  it('rounds: 10 per binary level; groups cut the depth (rows up to 100 long)', () => {
-    expect(raggedMaxCost(lens, 2).rounds).toBe(10 * 7);
+  it('rounds: 7 per binary level (msb 5, mux 2); groups cut the depth (rows up to 100 long)', () => {
+    expect(raggedMaxCost(lens, 2).rounds).toBe(7 * 7);
     expect(raggedMaxCost(lens, 16).rounds).toBeLessThan(raggedMaxCost(lens, 2).rounds / 2);
     expect(planRaggedMax([33], 16).map((l) => l.groups[0])).toEqual([[6, 6, 6, 6, 6, 3], [6]]);
     expect(() => planRaggedMax([3], 1)).toThrow(/maxArity/);

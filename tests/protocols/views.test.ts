@@ -13,6 +13,7 @@ import { fMul, fMatmul } from '../../src/protocols/fixed.js';
 import { andBits } from '../../src/protocols/bool.js';
 import { a2b } from '../../src/protocols/a2b.js';
 import { msb } from '../../src/protocols/msb.js';
+import { dealtAnd, pairToReplicated } from '../../src/protocols/dealt-and.js';
 import { compareMany, lessThan } from '../../src/protocols/compare.js';
 import { b2a, mulA1B, mux } from '../../src/protocols/bitmul.js';
 import { argmaxLast, maxLast } from '../../src/protocols/max.js';
@@ -31,6 +32,27 @@ const X4 = A([4], [1.5, -2.25, 3, -0.5], [-7, 0.125, 2, 5.5]);
 const Y4 = A([4], [0.5, 4, -1, 2], [3, -3, 0.75, -6]);
 const B4 = bits([1, 0, 1, 1], [0, 1, 0, 0]);
 
+/**
+ * Replicated bit shares → P1/P2's 2-of-2 halves (P1: c1 ⊕ c2, P2: c0; P0 none), a dealt radix-4
+ * carry group and a 2-input AND in one round, back to replicated shares.
+ */
+async function dealtGroup(p: Party, xs: (AShare | BitShare)[]): Promise<BitShare[]> {
+  const ins = xs.map((x) => x as BitShare);
+  let wires: BigUint64Array | null = null;
+  if (p.id !== 0) {
+    wires = new BigUint64Array(ins.length);
+    ins.forEach((b, i) => (wires![i] = p.id === 1 ? b.s0[0] ^ b.s1[0] : b.s1[0]));
+  }
+  const circuit = [[[3], [2, 3], [1, 2, 3], [0, 1, 2, 3]], [[0, 1]], [[0, 3]]];
+  const out = await dealtAnd(p, wires, 1, circuit, 'dealt');
+  const res: BitShare[] = [];
+  for (let o = 0; o < circuit.length; o++) {
+    const r = await pairToReplicated(p, out ? out.subarray(o, o + 1) : null, 1, `dealt/out${o}`);
+    res.push({ ...ins[0], s0: r.s0, s1: r.s1 });
+  }
+  return res;
+}
+
 const CASES: ViewCase[] = [
   { name: 'mulAA', inputs: [X4, Y4], program: (p, xs) => mulAA(p, a(xs, 0), a(xs, 1)) },
   { name: 'matmulAA [2,2]·[2,2]', inputs: [A([2, 2], [1, 2, 3, 4], [-4, 0.5, 9, -2]), A([2, 2], [0.5, 1, -1, 2], [7, 7, -3, 0])], program: (p, xs) => matmulAA(p, a(xs, 0), a(xs, 1)) },
@@ -41,6 +63,7 @@ const CASES: ViewCase[] = [
   { name: 'andBits', inputs: [B4, bits([1, 1, 0, 1], [0, 0, 1, 1])], program: (p, xs) => andBits(p, bt(xs, 0), bt(xs, 1)) },
   { name: 'a2b', inputs: [X4], program: (p, xs) => a2b(p, a(xs, 0)) },
   { name: 'msb', inputs: [X4], program: (p, xs) => msb(p, a(xs, 0)) },
+  { name: 'dealtAnd (radix-4 carry group) + pairToReplicated', inputs: [B4, bits([1, 1, 0, 1], [0, 0, 1, 1]), bits([0, 1, 1, 0], [1, 1, 0, 1]), bits([1, 0, 0, 1], [0, 1, 1, 1])], program: dealtGroup },
   { name: 'lessThan + compareMany', inputs: [X4, Y4], program: async (p, xs) => { await lessThan(p, a(xs, 0), a(xs, 1)); await compareMany(p, [{ x: a(xs, 0), op: 'gt', y: a(xs, 1) }, { x: a(xs, 1), op: 'lt', y: 3n << 18n }]); } },
   { name: 'mulA1B', inputs: [B4, X4], program: (p, xs) => mulA1B(p, bt(xs, 0), a(xs, 1)) },
   { name: 'mux', inputs: [B4, X4, Y4], program: (p, xs) => mux(p, bt(xs, 0), a(xs, 1), a(xs, 2)) },

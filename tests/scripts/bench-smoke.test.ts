@@ -45,7 +45,11 @@ describe('npm run bench (smoke, in-process)', () => {
     const out = execFileSync(process.execPath, ['--import', 'tsx', 'scripts/bench.ts', '--model', 'gpt2-tiny', '--prompt-tokens', '4', '--new-tokens', '3', '--in-process', '--json', '--quiet', '--profile'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     const lines = out.trim().split('\n');
     const r = JSON.parse(lines[lines.length - 1]) as BenchResult;
-    for (const k of ['model', 'promptTokens', 'newTokens', 'totalBytes', 'rounds', 'wallMs', 'peakRssMbPerParty', 'lanModelMs', 'wanModelMs'] as const) expect(r[k], k).toBeDefined();
+    for (const k of ['model', 'promptTokens', 'newTokens', 'totalBytes', 'offlineBytesTotal', 'onlineRounds', 'rounds', 'wallMs', 'peakRssMbPerParty', 'lanModelMs', 'wanModelMs'] as const) expect(r[k], k).toBeDefined();
+    // online and offline apart: the comparisons' dealt material is offline, the rounds are online
+    expect(r.offlineBytesTotal).toBeGreaterThan(0);
+    expect(r.onlineRounds).toBe(r.rounds);
+    for (const p of r.phases) expect({ on: p.onlineRounds, off: p.offlineBytesTotal > 0 }).toEqual({ on: p.rounds, off: true });
     expect(r).toMatchObject({ model: 'gpt2-tiny', promptTokens: 4, newTokens: 3, mode: 'in-process' });
     expect(r.phases.map((p) => p.name)).toEqual(['prefill', 'decode1', 'decode2']);
     expect(r.phases.map((p) => p.context)).toEqual([4, 5, 6]);
@@ -66,7 +70,7 @@ describe('npm run bench (smoke, in-process)', () => {
     expect(b.rounds).toBe(a.rounds);
     expect(formatResult(a, { detail: true, profile: true })).toMatch(/Per layer — encode/);
     const text = formatResult(a);
-    expect(text.split('\n')[0]).toMatch(/^bert-tiny 8: [\d.]+ (kB|MB) total, \d+ rounds, [\d.]+ s here; LAN [\d.]+ s, WAN [\d.]+ s \(modelled\)$/);
+    expect(text.split("\n")[0]).toMatch(/^bert-tiny 8: [\d.]+ (kB|MB) total \(\+ [\d.]+ (kB|MB) offline\), \d+ online rounds, [\d.]+ s here; LAN [\d.]+ s, WAN [\d.]+ s \(modelled\)$/);
     expect(text).not.toMatch(/Per layer —/); // behind --detail
     expect(text).toMatch(/trivial shares: /);
     expect(Number.isInteger(a.rounds) && a.phases.every((p) => Number.isInteger(p.rounds))).toBe(true);

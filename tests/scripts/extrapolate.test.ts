@@ -8,7 +8,7 @@ import { extrapolatePhase, memoryEstimate } from '../../scripts/bench/extrapolat
 import { fmtBytes, fmtSec } from '../../scripts/bench/headline.js';
 import { LLAMA_7B, llamaParameterCount } from '../../scripts/bench/llama.js';
 
-const row = (b: [number, number, number], rounds: number, ms: number): CostRow => ({ calls: 1, bytesSent: b, bytesTotal: b[0] + b[1] + b[2], rounds, ms, lanModelMs: 0, wanModelMs: 0 });
+const row = (b: [number, number, number], rounds: number, ms: number): CostRow => ({ calls: 1, bytesSent: b, bytesTotal: b[0] + b[1] + b[2], offlineBytesTotal: 0, rounds, ms, lanModelMs: 0, wanModelMs: 0 });
 
 function phase(layers: CostRow[], outside: CostRow): PhaseReport {
   const tot = (f: (r: CostRow) => number) => f(outside) + layers.reduce((t, l) => t + f(l), 0);
