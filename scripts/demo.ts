@@ -28,6 +28,7 @@ import { generateRemote } from '../src/programs/generate.js';
 import { uploadModel } from '../src/programs/model.js';
 import { command, int, netOption, parse, runMain } from './cli.js';
 import { fetchModel } from './fetch-model.js';
+import { LoadProgressView } from './progress-view.js';
 import { printable, StatusLine, style } from './term.js';
 
 interface Opts {
@@ -110,8 +111,10 @@ async function main(): Promise<number> {
     step(`client: "${printable(a.prompt)}" → ${prompt.length} tokens, secret-shared as one-hot rows; generating ${maxTokens} tokens\n`);
     const client = await TriformClient.connect({ config, identity, log, net });
     const printed: number[] = [];
-    process.stdout.write(`  ${bold('secure')}    ${printable(a.prompt, { newlines: false })}`);
+    // the parties load their shares first (progress on stderr), so the text starts with the first token
+    const head = () => process.stdout.write(`  ${bold('secure')}    ${printable(a.prompt, { newlines: false })}`);
     const status = new StatusLine(process.stderr);
+    const loading = new LoadProgressView(process.stderr);
     const t0 = performance.now();
     let last = t0;
     const r = await generateRemote(client, 'demo', prompt, {
@@ -120,7 +123,12 @@ async function main(): Promise<number> {
       vocabSize: c.vocabSize,
       contextLength: c.seqLen ?? c.nPositions ?? 0,
       ring: DEFAULT_RING_CONFIG,
+      onProgress: loading.update,
       onToken: (t, i) => {
+        if (i === 0) {
+          loading.done();
+          head();
+        }
         const before = m.tokenizer.decode(printed);
         printed.push(t);
         const now = performance.now();
@@ -130,7 +138,9 @@ async function main(): Promise<number> {
       },
     });
     const wall = performance.now() - t0;
+    loading.done();
     status.clear();
+    if (printed.length === 0) head();
     client.close();
     process.stdout.write('\n');
 

@@ -6,7 +6,7 @@ import type { GenerateResult } from '../src/model/generate.js';
 import type { MergedCost } from '../src/protocols/meter.js';
 import { MpcError } from '../src/protocols/errors.js';
 import { ringConfig } from '../src/ring/config.js';
-import { TriformClient } from '../src/parties/client.js';
+import { TriformClient, type RunOptions } from '../src/parties/client.js';
 import { defaultConfigPath, loadPartiesConfig } from '../src/parties/config.js';
 import { readKeyFile } from '../src/parties/keys.js';
 import { createLogger } from '../src/parties/log.js';
@@ -38,6 +38,8 @@ export interface RemoteInferOptions extends InferOptions {
   net?: NetShape | null;
   /** How long a party may take to answer the handshake. */
   handshakeTimeoutMs?: number;
+  /** The parties' model-loading progress (scripts/progress-view.ts shows it). */
+  onProgress?: RunOptions['onProgress'];
 }
 
 export interface InferOutcome {
@@ -82,6 +84,7 @@ export async function inferRemote(o: RemoteInferOptions): Promise<InferOutcome> 
       ring: ringConfig({ fracBits }),
       checkRanges: o.checkRanges === true,
       onToken: (t) => o.onToken?.(t, tokenizer),
+      ...(o.onProgress ? { onProgress: o.onProgress } : {}),
     });
     return { result: r.local, cost: r.cost, wallMs: performance.now() - t0, tokenizer, promptTokens: prompt.length, source: `${modelId}@${configPath}`, synthetic };
   } finally {

@@ -15,6 +15,7 @@ import { partyHint } from './hints.js';
 import { inferRemote, type InferOptions, type InferOutcome } from './infer-remote.js';
 import { parseNet } from '../src/parties/net-shaper.js';
 import { closeRingThreads, parseThreads, setRingThreads } from '../src/ring/threads.js';
+import { LoadProgressView } from './progress-view.js';
 import { printable } from './term.js';
 
 interface Opts {
@@ -75,10 +76,12 @@ async function main(): Promise<void> {
     process.stdout.write(printable(tok.decode(printed).slice(before.length)));
   };
   const checkRanges = a.checkRanges === true;
+  // the parties' model-loading progress goes to stderr; --json keeps stderr quiet (as for log())
+  const progress = a.json || a.inProcess ? null : new LoadProgressView(process.stderr);
   if (a.inProcess) setRingThreads(parseThreads(a.threads, 3));
   const out = a.inProcess
     ? await inferInProcess({ ...(a.model ? { modelPath: a.model } : {}), ...(a.tokenizer ? { tokenizerPath: a.tokenizer } : {}), prompt: a.prompt, maxTokens, temperature, topP, seed, mode, checkRanges, onToken: stream, log })
-    : await inferRemote({ configPath: a.config, modelId: a.modelId, keyPath: a.key, handshakeTimeoutMs: a.connectTimeout * 1000, ...(a.model ? { modelPath: a.model } : {}), ...(a.tokenizer ? { tokenizerPath: a.tokenizer } : {}), prompt: a.prompt, maxTokens, temperature, topP, seed, mode, checkRanges, onToken: stream, log, ...(a.net === undefined ? {} : { net: parseNet(a.net) }) });
+    : await inferRemote({ configPath: a.config, modelId: a.modelId, keyPath: a.key, handshakeTimeoutMs: a.connectTimeout * 1000, ...(a.model ? { modelPath: a.model } : {}), ...(a.tokenizer ? { tokenizerPath: a.tokenizer } : {}), prompt: a.prompt, maxTokens, temperature, topP, seed, mode, checkRanges, onToken: stream, log, ...(a.net === undefined ? {} : { net: parseNet(a.net) }), ...(progress ? { onProgress: progress.update } : {}) }).finally(() => progress?.done());
   await closeRingThreads();
   const cost = generationCost(out.cost, out.wallMs);
   const per = cost.decodePerToken ?? cost.prefill;

@@ -42,6 +42,13 @@ export interface ApproxConfig {
      * tree (10 rounds per halving); larger groups trade comparisons for rounds.
      */
     readonly maxArity: number;
+    /**
+     * Rows up to this length are reduced in ONE level, all pairs compared at once (0: off):
+     * fewest rounds where rows are short (decode and prefill attention at short contexts), at
+     * (L − 1)/2 comparisons per entry; longer rows keep the maxArity tournament, whose bytes grow
+     * more slowly.
+     */
+    readonly oneLevelUpTo: number;
   };
   readonly norm: {
     /**
@@ -68,7 +75,7 @@ export const DEFAULT_APPROX_CONFIG: ApproxConfig = freezeDeep({
   reciprocal: { iterations: 2 },
   gelu: { variant: 'improved' },
   silu: { variant: 'improved' },
-  softmax: { exp: { ...TAYLOR4_EXP }, recipExtraBits: 14, maxArity: 16 },
+  softmax: { exp: { ...TAYLOR4_EXP }, recipExtraBits: 14, maxArity: 16, oneLevelUpTo: 64 },
   norm: { inputBound: 4096 },
 } satisfies ApproxConfig);
 
@@ -77,7 +84,7 @@ export const PUMA_APPROX_CONFIG: ApproxConfig = freezeDeep({
   reciprocal: { iterations: 2 },
   gelu: { variant: 'puma' },
   silu: { variant: 'puma' },
-  softmax: { exp: { ...PUMA_EXP }, recipExtraBits: 14, maxArity: 2 },
+  softmax: { exp: { ...PUMA_EXP }, recipExtraBits: 14, maxArity: 2, oneLevelUpTo: 0 },
   norm: { inputBound: 4096 },
 } satisfies ApproxConfig);
 
@@ -87,7 +94,7 @@ export interface ApproxOverrides {
   readonly reciprocal?: Partial<ApproxConfig['reciprocal']>;
   readonly gelu?: Partial<ApproxConfig['gelu']>;
   readonly silu?: Partial<ApproxConfig['silu']>;
-  readonly softmax?: { readonly exp?: Partial<ExpConfig>; readonly recipExtraBits?: number; readonly maxArity?: number };
+  readonly softmax?: { readonly exp?: Partial<ExpConfig>; readonly recipExtraBits?: number; readonly maxArity?: number; readonly oneLevelUpTo?: number };
   readonly norm?: Partial<ApproxConfig['norm']>;
 }
 
@@ -134,6 +141,7 @@ export function validateApproxConfig(c: ApproxConfig): ApproxConfig {
   aOneOf('silu.variant', c.silu.variant, ['puma', 'improved'] as const);
   aInt('softmax.recipExtraBits', c.softmax.recipExtraBits, 0, 20);
   aInt('softmax.maxArity', c.softmax.maxArity, 2, 64);
+  aInt('softmax.oneLevelUpTo', c.softmax.oneLevelUpTo, 0, 128);
   const b = c.norm.inputBound;
   if (typeof b !== 'number' || !Number.isFinite(b) || b < 1 || b > 2 ** 30) throw new RangeError(`norm.inputBound must be in [1, 2^30], got ${String(b)}`);
   return c;
@@ -160,7 +168,7 @@ export function describeApproxConfig(c: ApproxConfig): string {
   const e = (x: ExpConfig) => `deg ${x.degree}, t=${x.t}, mask<${x.maskBelow}`;
   return [
     `exp(${e(c.exp)})`,
-    `softmax.exp(${e(c.softmax.exp)}) recip+${c.softmax.recipExtraBits}b max-groups≤${c.softmax.maxArity}`,
+    `softmax.exp(${e(c.softmax.exp)}) recip+${c.softmax.recipExtraBits}b max-groups≤${c.softmax.maxArity}${c.softmax.oneLevelUpTo ? ` (one level ≤${c.softmax.oneLevelUpTo})` : ''}`,
     `reciprocal Goldschmidt×${c.reciprocal.iterations}`,
     `gelu ${c.gelu.variant}`,
     `silu ${c.silu.variant}`,

@@ -91,7 +91,7 @@ export function fSoftmax(p: Party, x: AShare, opts: SoftmaxOptions = {}, cfg: Ap
       o += len;
     });
     const xp = aShare([N], s0, s1);
-    const m = await raggedMax(p, xp, kept, cfg.softmax.maxArity);
+    const m = await raggedMax(p, xp, kept, rowMaxArity(cfg, kept));
     const e = await expCore(p, subAA(p, xp, repeatRows(m, kept)), cfg.softmax.exp, true, opts.inputShift ?? 0); // its last truncation feeds the reciprocal's msb
     const sum0 = new BigUint64Array(kept.length);
     const sum1 = new BigUint64Array(kept.length);
@@ -114,13 +114,19 @@ export function fSoftmax(p: Party, x: AShare, opts: SoftmaxOptions = {}, cfg: Ap
   });
 }
 
+/** The row-max tournament's group bound: one level for short rows (config oneLevelUpTo), else maxArity. */
+export function rowMaxArity(cfg: ApproxConfig, kept: readonly number[]): number {
+  const L = kept.reduce((a, v) => Math.max(a, v), 0);
+  return L <= cfg.softmax.oneLevelUpTo ? Math.max(2, L, cfg.softmax.maxArity) : cfg.softmax.maxArity;
+}
+
 /** Declared cost of fSoftmax over [rows, cols] (optionally ragged). */
 export function fSoftmaxCost(rows: number, cols: number, rowLengths?: ArrayLike<number>, cfg: ApproxConfig = DEFAULT_APPROX_CONFIG, fracBits = 18, inputShift = 0): OpCost {
   const kept = lengths(rows, cols, rowLengths).filter((v) => v > 0);
   const N = kept.reduce((t, v) => t + v, 0);
   if (N === 0) return { rounds: 0, bytesTotal: 0 };
   return addCosts(
-    raggedMaxCost(kept, cfg.softmax.maxArity),
+    raggedMaxCost(kept, rowMaxArity(cfg, kept)),
     fExpCost(N, cfg.softmax.exp, fracBits, inputShift),
     fReciprocalCost(kept.length, recipOpts(cfg, fracBits, kept.reduce((a, v) => Math.max(a, v), 0)), cfg, fracBits),
     truncManyCost(N),

@@ -9,6 +9,7 @@ import { PARTIES } from '../protocols/channel.js';
 import type { ClientLink, ClientLinks } from '../protocols/client-link.js';
 import { MpcError } from '../protocols/errors.js';
 import type { MeterSnapshot } from '../protocols/meter.js';
+import type { LoadStatus } from './load-progress.js';
 import { Deferred, Mailbox } from './mailbox.js';
 import type { SecureLink } from './secure-link.js';
 import type { FrameHeader, PartySessionStats } from './wire.js';
@@ -31,6 +32,8 @@ export class ClientSessionState {
   failure: MpcError | null = null;
   /** The client's ends of the session's client link, index = party. */
   readonly ends: ClientLinks;
+  /** RunOptions.onProgress of this session. */
+  onProgress: ((from: PartyId, p: LoadStatus) => void) | null = null;
 
   constructor(
     readonly id: string,

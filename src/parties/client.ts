@@ -19,6 +19,7 @@ import { dialLink, linkOptions } from './connect.js';
 import type { Identity } from './keys.js';
 import { fromHex } from './keys.js';
 import { silentLogger, type Logger } from './log.js';
+import { parseProgress, type LoadStatus } from './load-progress.js';
 import { Deferred } from './mailbox.js';
 import type { SecureLink } from './secure-link.js';
 import { errorFromWire, type PartySessionStats } from './wire.js';
@@ -52,6 +53,8 @@ export interface RunOptions {
   fracBits?: number;
   /** The network shaping the client expects the parties to use (checked by each party); omit to not check. */
   net?: NetShape | null;
+  /** Model-loading progress from each party (asks the parties for it; see load-progress.ts). */
+  onProgress?: (from: PartyId, p: LoadStatus) => void;
 }
 
 export class TriformClient {
@@ -119,6 +122,7 @@ export class TriformClient {
         const st = m.s ? this.sessions.get(m.s) : undefined;
         if (m.op === 'done') st?.partyDone(j, { result: m.result, meter: m.meter as MeterSnapshot, stats: m.stats as PartySessionStats });
         else if (m.op === 'error') st?.partyFailed(j, errorFromWire(m.error, `P${j} failed`));
+        else if (m.op === 'progress') this.progress(j, st, m);
         else link.close('MPC_ERR_PROTOCOL', `unknown control op '${m.op}' from P${j}`);
       },
       onClose: (err) => {
@@ -126,6 +130,17 @@ export class TriformClient {
         for (const st of this.sessions.values()) st.partyFailed(j, err.party === undefined ? new MpcError(err.code, err.message, { party: j }) : err);
       },
     });
+  }
+
+  private progress(j: PartyId, st: ClientSessionState | undefined, m: Record<string, unknown>): void {
+    if (!st?.onProgress) return;
+    const p = parseProgress(m);
+    if (!p) return this.log.warn({ party: j, session: st.id }, `malformed progress message from P${j} (ignored)`);
+    try {
+      st.onProgress(j, p);
+    } catch (e) {
+      this.log.warn({ party: j, err: (e as Error).message }, 'progress callback failed'); // a status line must not fail the session
+    }
   }
 
   /**
@@ -139,11 +154,12 @@ export class TriformClient {
     const links = (await Promise.all(PARTIES.map((j) => this.link(j)))) as [SecureLink, SecureLink, SecureLink];
     const sid = randomBytes(12).toString('hex');
     const st = new ClientSessionState(sid, links);
+    if (opts.onProgress) st.onProgress = opts.onProgress;
     this.sessions.set(sid, st);
     const log = this.log.child({ session: sid, program });
     try {
       const pb = Buffer.from(JSON.stringify(params ?? {}), 'utf8');
-      for (const l of links) l.sendControl({ op: 'open', s: sid, program, pb, ...(opts.fracBits === undefined ? {} : { fracBits: opts.fracBits }), ...(net === undefined ? {} : { net: netTag(net) }) });
+      for (const l of links) l.sendControl({ op: 'open', s: sid, program, pb, ...(opts.fracBits === undefined ? {} : { fracBits: opts.fracBits }), ...(net === undefined ? {} : { net: netTag(net) }), ...(opts.onProgress ? { progress: true } : {}) });
       const handlerDone = new Deferred<T>();
       if (handler) {
         handler(st.ends).then(handlerDone.resolve, (e: unknown) => {

@@ -92,8 +92,10 @@ async function readShareFile(path: string, n: number, label: string): Promise<Bi
   try {
     const { size } = await fh.stat();
     if (size !== 8 * n) throw new MpcError('MPC_ERR_SHAPE', `${label}: ${path} has ${size} bytes, the shape needs ${8 * n}`);
-    const out = new BigUint64Array(n);
-    const bytes = new Uint8Array(out.buffer);
+    // not zero-filled (zeroing a 300 MB tensor holds the event loop for a noticeable time): every
+    // byte is read from the file below, or the load fails and the array is dropped
+    const bytes = new Uint8Array(Buffer.allocUnsafeSlow(8 * n).buffer, 0, 8 * n);
+    const out = new BigUint64Array(bytes.buffer, 0, n);
     for (let off = 0; off < bytes.length; ) {
       const { bytesRead } = await fh.read(bytes, off, Math.min(READ_CHUNK, bytes.length - off), off);
       if (bytesRead === 0) throw new MpcError('MPC_ERR_SHAPE', `${label}: ${path} ended at byte ${off} of ${bytes.length}`);

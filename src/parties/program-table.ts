@@ -14,6 +14,7 @@ import type { ZodType } from 'zod';
 import type { ClientLink } from '../protocols/client-link.js';
 import type { Party } from '../protocols/context.js';
 import { MpcError } from '../protocols/errors.js';
+import type { LoadStatus } from './load-progress.js';
 import type { Logger } from './log.js';
 
 /** What a program's party half has of its session besides the Party. */
@@ -25,6 +26,8 @@ export interface ProgramSession {
   readonly dataDir: string;
   /** Session-scoped logger (never log values). */
   readonly log: Logger;
+  /** Model-loading status for the client (rate-limited; dropped unless the client asked for it; load-progress.ts). */
+  progress?(p: LoadStatus): void;
 }
 
 export type Program<P = unknown, R = unknown> = (party: Party, session: ProgramSession, params: P) => Promise<R>;

@@ -15,6 +15,7 @@ import { Prss } from '../protocols/prss.js';
 import { ringConfig, describeRingConfig } from '../ring/config.js';
 import type { RingKernels } from '../ring/kernels.js';
 import { sessionSeed } from './handshake.js';
+import { progressSender } from './load-progress.js';
 import { errInfo, type Logger } from './log.js';
 import { timeout } from './mailbox.js';
 import type { ProgramRegistry } from './program-table.js';
@@ -127,7 +128,8 @@ export async function runSession(host: SessionHost, peers: [PartyId, PartyId], s
     });
     const wire0 = peers.map((j) => ({ ...(s.bound.get(j) as SecureLink).stats }));
     log.info({ program, client: open.clientName, ring: describeRingConfig(cfg), net: netTag(host.net) }, 'session start');
-    const result = await host.programs.get(open.program).run(party, { id: s.id, client, dataDir: host.dataDir, log: log.child({ program }) }, open.params);
+    const session = { id: s.id, client, dataDir: host.dataDir, log: log.child({ program }), progress: progressSender(s, host.id) };
+    const result = await host.programs.get(open.program).run(party, session, open.params);
     if (s.failure) throw s.failure;
     const wire = peers.map((j, k) => {
       const now = (s.bound.get(j) as SecureLink).stats;

@@ -17,6 +17,8 @@ export interface OpenRequest {
   fracBits: number;
   client: SecureLink;
   clientName: string;
+  /** The client asked for `progress` control messages (load-progress.ts). */
+  progress: boolean;
 }
 
 export interface JoinInfo {

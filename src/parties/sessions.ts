@@ -190,7 +190,7 @@ export class SessionTable {
       const cfg = ringConfig(m.fracBits === undefined ? {} : { fracBits: m.fracBits as number });
       checkNetAgreement(this.host.net, m.net, 'the client');
       const s = this.state(sid) as PartySession;
-      s.open = { program: m.program, params, paramsHash: createHash('sha256').update(m.pb).digest('hex'), fracBits: cfg.fracBits, client: link, clientName };
+      s.open = { program: m.program, params, paramsHash: createHash('sha256').update(m.pb).digest('hex'), fracBits: cfg.fracBits, client: link, clientName, progress: m.progress === true };
       s.openArrived.resolve();
       this.host.log.debug({ session: sid, program: m.program, client: clientName }, 'session opened');
       if (this.host.id !== 0) this.sendHave(s);

@@ -12,6 +12,7 @@
  * `generateRemote` runs it at three party processes on stored shares; `generateSecureLocal`
  * runs the same two halves in memory on weights shared in this process.
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { z } from 'zod';
 import type { ApproxConfig } from '../approx/index.js';
 import { newSession, type CausalLM } from '../model/arch/causal-lm.js';
@@ -31,7 +32,9 @@ import type { MergedCost, Meter } from '../protocols/meter.js';
 import type { AShare } from '../protocols/share.js';
 import { DEFAULT_RING_CONFIG, type RingConfig } from '../ring/config.js';
 import { decode } from '../ring/fixed-point.js';
-import type { SessionResult, TriformClient } from '../parties/client.js';
+import { sizeOf } from '../ring/tensor.js';
+import type { RunOptions, SessionResult, TriformClient } from '../parties/client.js';
+import type { LoadStatus } from '../parties/load-progress.js';
 import type { Logger } from '../parties/log.js';
 import { Deferred } from '../parties/mailbox.js';
 import { loadModelSharesAsync, modelIdSchema, readManifest, type ModelShares } from '../parties/model-store.js';
@@ -77,30 +80,91 @@ export async function partyGenerate(model: CausalLM<AShare>, client: ClientLink,
 }
 
 // The last model loaded (or being loaded), kept between sessions (a party usually serves one model).
-let cached: { key: string; shares: Promise<ModelShares> } | null = null;
+interface Loading {
+  key: string;
+  shares: Promise<ModelShares>;
+  /** The latest status (a listener that joins mid-load starts from it); final once loaded. */
+  status: LoadStatus;
+  loaded: boolean;
+  listeners: Set<(p: LoadStatus) => void>;
+}
+let cached: Loading | null = null;
+
+/** Event-loop sampling interval while a model loads (the delay reported is beyond this). */
+const DELAY_RESOLUTION_MS = 10;
+
+function startLoad(key: string, dataDir: string, modelId: string, log?: Logger): Loading {
+  const m = readManifest(dataDir, modelId);
+  const bytesTotal = m.tensors.reduce((t, x) => t + 16 * sizeOf(x.shape), 0);
+  const t0 = performance.now();
+  const delay = monitorEventLoopDelay({ resolution: DELAY_RESOLUTION_MS });
+  delay.enable();
+  const entry: Loading = { key, shares: null as unknown as Promise<ModelShares>, status: { modelId, done: 0, total: m.tensors.length, bytesDone: 0, bytesTotal, ms: 0 }, loaded: false, listeners: new Set() };
+  const emit = (p: LoadStatus) => {
+    entry.status = p;
+    for (const f of entry.listeners) {
+      try {
+        f(p);
+      } catch (e) {
+        log?.warn({ modelId, err: (e as Error).message }, 'load progress listener failed'); // a status line must not fail the load
+      }
+    }
+  };
+  let next = 0;
+  entry.shares = loadModelSharesAsync(dataDir, modelId, (p) => {
+    const ms = performance.now() - t0;
+    if (p.done < p.tensors) {
+      emit({ modelId, done: p.done, total: p.tensors, bytesDone: p.bytesDone, bytesTotal: p.bytesTotal, ms });
+      if (p.bytesDone < next) return;
+      next = p.bytesDone + p.bytesTotal / 10;
+      log?.info({ modelId, tensors: `${p.done}/${p.tensors}`, mb: Math.round(p.bytesDone / 1e6), ms: Math.round(ms) }, `loading model '${modelId}': ${p.done}/${p.tensors} tensors`);
+    }
+  }).then(
+    (shares) => {
+      delay.disable();
+      const ms = performance.now() - t0;
+      const maxDelayMs = Math.max(0, delay.max / 1e6 - DELAY_RESOLUTION_MS);
+      log?.info({ modelId, tensors: m.tensors.length, mb: Math.round(bytesTotal / 1e6), ms: Math.round(ms), maxDelayMs: Math.round(maxDelayMs) }, `model '${modelId}' loaded: ${m.tensors.length} tensors in ${Math.round(ms)} ms, event loop delay ≤ ${Math.round(maxDelayMs)} ms`);
+      entry.loaded = true;
+      emit({ modelId, done: m.tensors.length, total: m.tensors.length, bytesDone: bytesTotal, bytesTotal, ms, maxDelayMs });
+      entry.listeners.clear();
+      return shares;
+    },
+    (e: unknown) => {
+      delay.disable();
+      entry.listeners.clear();
+      throw e;
+    },
+  );
+  return entry;
+}
 
 /**
  * This party's shares of a stored model, loaded without blocking the event loop (links stay
- * alive) and kept for later sessions; `log` gets progress about every 10 % of the bytes.
+ * alive) and kept for later sessions; `log` gets progress about every 10 % of the bytes, and
+ * `onProgress` every tensor (from the current status on, if the load is under way; one
+ * `cached` status if the model is already in memory).
  */
-export function sharesOf(dataDir: string, modelId: string, log?: Logger): Promise<ModelShares> {
+export function sharesOf(dataDir: string, modelId: string, log?: Logger, onProgress?: (p: LoadStatus) => void): Promise<ModelShares> {
   const key = `${dataDir}\0${modelId}\0${readManifest(dataDir, modelId).createdAt}`; // a re-upload (--overwrite) is a new model
   if (cached?.key !== key) {
     cached = null; // let the previous model be collected before loading the next
-    const t0 = performance.now();
-    let next = 0;
-    const shares = loadModelSharesAsync(dataDir, modelId, (p) => {
-      if (p.bytesDone < next && p.done < p.tensors) return;
-      next = p.bytesDone + p.bytesTotal / 10;
-      log?.info({ modelId, tensors: `${p.done}/${p.tensors}`, mb: Math.round(p.bytesDone / 1e6), ms: Math.round(performance.now() - t0) }, `loading model '${modelId}': ${p.done}/${p.tensors} tensors`);
-    });
-    const entry = { key, shares };
+    const entry = startLoad(key, dataDir, modelId, log);
     cached = entry;
-    shares.catch(() => {
+    entry.shares.catch(() => {
       if (cached === entry) cached = null; // a failed load is retried by the next session
     });
   }
-  return cached.shares;
+  const entry = cached;
+  if (onProgress) {
+    const st = entry.status;
+    if (entry.loaded) onProgress({ modelId, done: st.total, total: st.total, bytesDone: st.bytesTotal, bytesTotal: st.bytesTotal, ms: 0, cached: true });
+    else {
+      onProgress(entry.status);
+      entry.listeners.add(onProgress);
+    }
+  }
+  return entry.shares;
 }
 
 export function modelFromShares(shares: ModelShares, ops: SecureOps): CausalLM<AShare> {
@@ -117,7 +181,7 @@ export const generateProgram: ProgramDef<GenerateParams, { steps: number }> = {
   description: 'secure generation on a stored model; the client sends one-hot shares and receives logits or token shares',
   params: generateParams,
   async run(party, session, params) {
-    const shares = await sharesOf(session.dataDir, params.modelId, session.log);
+    const shares = await sharesOf(session.dataDir, params.modelId, session.log, session.progress ? (p) => session.progress?.(p) : undefined);
     if (shares.manifest.ring.fracBits !== party.cfg.fracBits) {
       throw new MpcError('MPC_ERR_CONFIG', `model '${params.modelId}' was shared with f=${shares.manifest.ring.fracBits}, session uses f=${party.cfg.fracBits}`);
     }
@@ -191,10 +255,10 @@ export async function generateRemote(
   client: TriformClient,
   modelId: string,
   prompt: readonly number[],
-  opts: ClientGenerateOptions & { checkRanges?: boolean },
+  opts: ClientGenerateOptions & { checkRanges?: boolean; onProgress?: RunOptions['onProgress'] },
 ): Promise<SessionResult<GenerateResult>> {
   const params: GenerateParams = { modelId, promptTokens: prompt.length, maxNewTokens: opts.maxNewTokens, mode: opts.mode ?? 'logits', ...(opts.checkRanges ? { checkRanges: true } : {}) };
-  return client.run('generate', params, (links) => clientGenerate(links, prompt, opts), { fracBits: opts.ring.fracBits });
+  return client.run('generate', params, (links) => clientGenerate(links, prompt, opts), { fracBits: opts.ring.fracBits, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
 }
 
 // ---- in memory --------------------------------------------------------------------------

@@ -67,16 +67,17 @@ describe('sessions over WebSockets', () => {
     expect(checkSelftest(N, inp, r.local)).toEqual([]);
     const local = await selftestLocal(N, inp);
     expect(r.cost.bytesSent).toEqual(local.cost.bytesSent);
+    expect(r.cost.offlineBytesSent).toEqual(local.cost.offlineBytesSent);
     expect(r.cost.rounds).toBe(local.cost.rounds);
     for (const [label, op] of Object.entries(local.cost.ops)) {
-      const { calls, bytesSent, bytesTotal, rounds } = op;
-      expect(r.cost.ops[label]).toMatchObject({ calls, bytesSent, bytesTotal, rounds });
+      const { calls, bytesSent, bytesTotal, offlineBytesTotal, rounds } = op;
+      expect(r.cost.ops[label]).toMatchObject({ calls, bytesSent, bytesTotal, offlineBytesTotal, rounds });
     }
     // framing overhead is reported separately from the protocol bytes
     r.stats.forEach((st, j) => {
       const sealed = st.wire.reduce((t, w) => t + w.sealedBytesSent, 0);
       const payload = st.wire.reduce((t, w) => t + w.payloadBytesSent, 0);
-      expect(payload).toBe(r.cost.bytesSent[j]);
+      expect(payload).toBe(r.cost.bytesSent[j] + r.cost.offlineBytesSent[j]); // online + offline (dealer) frames
       expect(sealed).toBeGreaterThan(payload);
       expect(st.io.bytesIn).toBe(4 * 2 * N * N * 8);
     });
