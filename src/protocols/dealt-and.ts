@@ -18,7 +18,7 @@
  * Cost per call: 1 online round; online bytes 2·8·W per opened wire (W words per plane); offline
  * bytes 8·W per dealt set S.
  */
-import type { Party } from './context.js';
+import type { OpCost, Party } from './context.js';
 
 /** Output o = XOR of its products; a product is a list of distinct wire indices (length ≥ 1). */
 export type AndCircuit = readonly (readonly (readonly number[])[])[];
@@ -179,6 +179,51 @@ export async function pairToReplicated(p: Party, s: BigUint64Array | null, W: nu
   const c2 = await comm.recvU64(other, tag, W);
   k.xor(c2, c2, t);
   return isP1 ? { s0: c.slice(), s1: c2 } : { s0: c2, s1: c.slice() };
+}
+
+/** One exchange of a plane of `bits` bits between P1 and P2 (16 bytes per 64 bits). */
+export const pairToReplicatedCost = (bits: number): OpCost => ({ rounds: 1, bytesTotal: 2 * 8 * Math.ceil(bits / 64) });
+
+/** Largest fan-in of one dealt AND gate in andTree (2^6 − 7 = 57 dealt sets per gate). */
+const TREE_FAN_IN = 6;
+
+/** Gates per round of an AND tree over m wires: the fewest rounds at fan-in ≤ 6, balanced. */
+function treeRounds(m: number): number[][][] {
+  const out: number[][][] = [];
+  let width = m;
+  let left = 0;
+  while (TREE_FAN_IN ** left < m) left++;
+  for (; width > 1; left--) {
+    const f = Math.max(2, Math.ceil(width ** (1 / left) - 1e-9));
+    const gates: number[][] = [];
+    for (let lo = 0; lo < width; lo += f) gates.push(Array.from({ length: Math.min(f, width - lo) }, (_, j) => lo + j));
+    out.push(gates);
+    width = gates.length;
+  }
+  return out;
+}
+
+/**
+ * AND of m 2-of-2 wires ([m·W] at P1 and P2, plane i = wire i; P0: null) → [W], in
+ * ⌈log_6 m⌉ dealt rounds (a 32-input AND: 2 rounds instead of 5 pairwise levels).
+ */
+export async function andTree(p: Party, wires: BigUint64Array | null, m: number, W: number, tag: string): Promise<BigUint64Array | null> {
+  let cur = wires;
+  for (const [i, gates] of treeRounds(m).entries()) cur = await dealtAnd(p, cur, W, gates.map((g) => [g]), `${tag}/and${i}`);
+  return cur;
+}
+
+export function andTreeCost(m: number, W: number): OpCost {
+  let rounds = 0;
+  let online = 0;
+  let offline = 0;
+  for (const gates of treeRounds(m)) {
+    const b = dealtAndBytes(gates.map((g) => [g]), W);
+    rounds++;
+    online += b.online;
+    offline += b.offline;
+  }
+  return offline ? { rounds, bytesTotal: online, offlineBytesTotal: offline } : { rounds, bytesTotal: online };
 }
 
 function popcount(m: number): number {
