@@ -121,7 +121,8 @@ export async function dealtAnd(p: Party, wires: BigUint64Array | null, W: number
   const Wv = u32(wires);
   const out = new BigUint64Array(circuit.length * W);
   const O = u32(out);
-  const coef = new Uint32Array(w2);
+  // per product: dprod[m] = ∧ of d over the wires of T in mask m (a subset DP: one AND each)
+  const dprod: Uint32Array[] = [];
   circuit.forEach((products, o) => {
     const base = o * w2;
     for (const raw of products) {
@@ -133,13 +134,18 @@ export async function dealtAnd(p: Party, wires: BigUint64Array | null, W: number
       const t = [...raw].sort((a, b) => a - b);
       const full = (1 << t.length) - 1;
       for (let m = 0; m <= full; m++) {
-        // coefficient: AND of d over T∖S (S = the wires in m)
-        coef.fill(0xffffffff);
-        for (let j = 0; j < t.length; j++) {
-          if (m & (1 << j)) continue;
-          const src = (plan.slot.get(t[j]) as number) * w2;
-          for (let e = 0; e < w2; e++) coef[e] &= D[src + e];
+        const cur = (dprod[m] ??= new Uint32Array(w2));
+        if (m === 0) {
+          cur.fill(0xffffffff);
+          continue;
         }
+        const low = 31 - Math.clz32(m & -m);
+        const prev = dprod[m & (m - 1)];
+        const src = (plan.slot.get(t[low]) as number) * w2;
+        for (let e = 0; e < w2; e++) cur[e] = prev[e] & D[src + e];
+      }
+      for (let m = 0; m <= full; m++) {
+        const coef = dprod[full ^ m]; // ∧ of d over T∖S, S = the wires in m
         const size = popcount(m);
         if (size === 0) {
           if (isP1) for (let e = 0; e < w2; e++) O[base + e] ^= coef[e]; // the public term, once

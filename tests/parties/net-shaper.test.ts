@@ -1,7 +1,7 @@
 /**
  * Network shaping (--net) on loopback: a ping-pong of N rounds takes ≈ N·RTT and a transfer
- * ≈ size / bandwidth (loose bounds, ±20%: this is the one timed test the shaping issue asks for;
- * small figures so it stays quick and robust under load), and parties that disagree on the
+ * ≈ size / bandwidth (−20% / +20% plus a fixed CPU allowance: this is the one timed test the
+ * shaping issue asks for; small figures so it stays quick and robust under load), and parties that disagree on the
  * setting refuse the session.
  */
 import { join } from 'node:path';
@@ -103,10 +103,14 @@ describe('shaped links on loopback', () => {
       const pingExpected = ROUNDS * NET.rttMs;
       // sealed size: + 16-byte AEAD tag, 8-byte counter and frame header per message; then the ack's RTT
       const bulkExpected = (BYTES * 8) / (NET.mbps * 1e3) + NET.rttMs;
+      // Shaping never makes a link faster: the lower bounds are tight. The upper bounds add a
+      // fixed allowance for the parties' own work (sealing, parsing 2 MB, event-loop hops), which
+      // a loaded 2-core machine stretches: 1500 ms against 1.2·1200 ms was seen in a full run.
+      const CPU_ALLOWANCE_MS = 400;
       expect(pingMs).toBeGreaterThan(0.8 * pingExpected);
-      expect(pingMs).toBeLessThan(1.2 * pingExpected);
+      expect(pingMs).toBeLessThan(1.2 * pingExpected + CPU_ALLOWANCE_MS);
       expect(bulkMs).toBeGreaterThan(0.8 * bulkExpected);
-      expect(bulkMs).toBeLessThan(1.2 * bulkExpected);
+      expect(bulkMs).toBeLessThan(1.2 * bulkExpected + CPU_ALLOWANCE_MS);
     } finally {
       client.close();
     }
