@@ -15,16 +15,14 @@
 import { writeFileSync } from 'node:fs';
 import { command, parse } from './cli.js';
 import { approxConfig, DEFAULT_APPROX_CONFIG, describeApproxConfig } from '../src/approx/index.js';
-import { LocalClient } from '../src/model/client-port.js';
-import { clientGenerate, partyGenerate } from '../src/model/secure-generate.js';
-import { makeLocalParties } from '../src/protocols/local.js';
-import { mergeMeters, type Meter } from '../src/protocols/meter.js';
+import { clientGenerate, partyGenerate } from '../src/programs/generate.js';
+import { runInMemory } from '../src/programs/run-in-memory.js';
 import { describeRingConfig, ringConfig } from '../src/ring/config.js';
 import { phaseReport, type PhaseReport } from './bench/analyze.js';
 import { extrapolatePhase, memoryEstimate, type ExtrapolatedPhase, type MemoryEstimate } from './bench/extrapolate.js';
 import { fmtBytes, fmtSec } from './bench/headline.js';
 import { buildLlamaLocalWeights, LLAMA_7B, LLAMA_7B_DESCRIPTION, llamaModel, llamaParameterCount } from './bench/llama.js';
-import { countingPort, maxRssMb, rssSampler } from './bench/party-run.js';
+import { maxRssMb, rssSampler } from './bench/party-run.js';
 import { machine, type Machine } from './bench/result.js';
 import { syntheticPrompt } from './bench/spec.js';
 
@@ -88,35 +86,29 @@ async function main(): Promise<void> {
     last = pct;
   });
   const rssAfterWeightsMb = process.memoryUsage.rss() / 2 ** 20;
-  const { parties, hub } = makeLocalParties({ cfg, seed: `bench-llama-${seed}` });
-  const client = new LocalClient();
-  const ports = client.ports.map((p) => countingPort(p, { bytesIn: 0, bytesOut: 0 }));
-  const fail = (e: unknown): never => {
-    const err = e instanceof Error ? e : new Error(String(e));
-    hub.abort(err);
-    client.abort(err);
-    throw e;
-  };
   const sampler = rssSampler();
   const t1 = performance.now();
-  const runs = parties.map((p, i) => {
-    let phase = 'prefill';
-    let step = 0;
-    const model = llamaModel(p, ports[i], { approx }, weights[i], i === 0 ? (l) => say(`${phase}: layer ${l + 1}/${runLayers}`) : undefined);
-    const meter = {
-      scope<T>(label: string, fn: () => Promise<T>): Promise<T> {
-        phase = label === 'decode' ? `decode${++step}` : label;
-        if (i === 0) say(`${phase}: start`);
-        return p.meter.scope(phase, fn);
-      },
-    };
-    return partyGenerate(model, ports[i], { promptTokens, maxNewTokens: newTokens, mode: 'logits' }, meter).catch(fail);
-  });
-  const clientRun = clientGenerate(client, syntheticPrompt(promptTokens, c.vocabSize), { vocabSize: c.vocabSize, contextLength: c.seqLen, ring: cfg, maxNewTokens: newTokens, mode: 'logits', temperature: 0 }).catch(fail);
-  const [gen] = await Promise.all([clientRun, ...runs]);
+  const run = await runInMemory(
+    (p, session) => {
+      let phase = 'prefill';
+      let step = 0;
+      const model = llamaModel(p, session.client, { approx }, weights[p.id], p.id === 0 ? (l) => say(`${phase}: layer ${l + 1}/${runLayers}`) : undefined);
+      const meter = {
+        scope<T>(label: string, fn: () => Promise<T>): Promise<T> {
+          phase = label === 'decode' ? `decode${++step}` : label;
+          if (p.id === 0) say(`${phase}: start`);
+          return p.meter.scope(phase, fn);
+        },
+      };
+      return partyGenerate(model, session.client, { promptTokens, maxNewTokens: newTokens, mode: 'logits' }, meter);
+    },
+    (links) => clientGenerate(links, syntheticPrompt(promptTokens, c.vocabSize), { vocabSize: c.vocabSize, contextLength: c.seqLen, ring: cfg, maxNewTokens: newTokens, mode: 'logits', temperature: 0 }),
+    { cfg, seed: `bench-llama-${seed}` },
+  );
+  const gen = run.local;
   const wallMsThisRun = performance.now() - t1;
   const peakRun = sampler.stop();
-  const cost = mergeMeters(parties.map((p) => p.meter) as [Meter, Meter, Meter]);
+  const { cost } = run;
   const clientMs = [gen.prefillMs, ...gen.decodeMs];
   const measured = clientMs.map((ms, i) => phaseReport(cost, i === 0 ? 'prefill' : `decode${i}`, i === 0 ? promptTokens : 1, promptTokens + i, ms));
   const phases = measured.map((p) => extrapolatePhase(p, full.nLayers));

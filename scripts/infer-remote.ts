@@ -11,7 +11,8 @@ import { defaultConfigPath, loadPartiesConfig } from '../src/parties/config.js';
 import { readKeyFile } from '../src/parties/keys.js';
 import { createLogger } from '../src/parties/log.js';
 import type { NetShape } from '../src/parties/net-shaper.js';
-import { generateRemote, remoteModelMeta } from '../src/parties/remote-generate.js';
+import { generateRemote } from '../src/programs/generate.js';
+import { modelInfo } from '../src/programs/model.js';
 
 /** What both `infer` paths (in-process and networked) take. */
 export interface InferOptions {
@@ -62,7 +63,7 @@ export async function inferRemote(o: RemoteInferOptions): Promise<InferOutcome> 
   if (!modelId) throw new MpcError('MPC_ERR_INPUT', 'which model? pass --model-id ID (as shared with npm run share-model) or --model PATH');
   const client = await TriformClient.connect({ config, identity, log: createLogger({ level: 'warn', destination: process.stderr }), ...(o.net === undefined ? {} : { net: o.net }), ...(o.handshakeTimeoutMs ? { handshakeTimeoutMs: o.handshakeTimeoutMs } : {}) });
   try {
-    const { meta, fracBits } = await remoteModelMeta(client, modelId);
+    const { meta, fracBits } = await modelInfo(client, modelId);
     const c = meta.config as { vocabSize: number; seqLen?: number; nPositions?: number };
     const contextLength = c.seqLen ?? c.nPositions ?? 0;
     const synthetic = meta.tokenizer === 'bytes';

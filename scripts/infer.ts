@@ -8,7 +8,7 @@
 import { resolve } from 'node:path';
 import { HOW_TO_GET_STORIES260K, loadModel, resolveModelPath, syntheticModel, type LoadedModel, type TextTokenizer } from '../src/model/formats/checkpoint.js';
 import { formatBytes, generationCost } from '../src/model/generation-cost.js';
-import { generateSecureLocal } from '../src/model/secure-local.js';
+import { generateSecureLocal } from '../src/programs/generate.js';
 import { describeRingConfig, DEFAULT_RING_CONFIG } from '../src/ring/config.js';
 import { command, configOption, connectTimeoutOption, float, int, netOption, oneOf, parse, runMain, threadsOption, usageExit } from './cli.js';
 import { partyHint } from './hints.js';

@@ -8,12 +8,13 @@
  */
 import { MpcError } from '../src/protocols/errors.js';
 import { checkPartyKey, loadPartiesConfig, partyDataDir, partyKeyFile } from '../src/parties/config.js';
-import { sharesOf } from '../src/parties/generate-program.js';
 import { readKeyFile, toHex } from '../src/parties/keys.js';
 import { createLogger, errInfo } from '../src/parties/log.js';
 import { PartyServer } from '../src/parties/server.js';
 import { checkPartyPermissions } from '../src/parties/permissions.js';
 import { parseNet } from '../src/parties/net-shaper.js';
+import { sharesOf } from '../src/programs/generate.js';
+import { builtinPrograms } from '../src/programs/index.js';
 import { parseThreads, setRingThreads } from '../src/ring/threads.js';
 import { command, configOption, logLevelOption, netOption, oneOf, parse, threadsOption, type LogLevel } from './cli.js';
 
@@ -60,7 +61,7 @@ async function main(): Promise<void> {
   setRingThreads(threads);
   const identity = readKeyFile(keyPath);
   checkPartyKey(config, id, toHex(identity.publicKey), keyPath);
-  const server = new PartyServer({ config, id, identity, log, dataDir, net: parseNet(values.net) });
+  const server = new PartyServer({ config, id, identity, log, dataDir, net: parseNet(values.net), programs: builtinPrograms() });
   await server.start();
   log.info({ threads }, 'ring threads');
   if (values.preload) {

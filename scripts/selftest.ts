@@ -18,7 +18,7 @@ import { TriformClient } from '../src/parties/client.js';
 import { loadPartiesConfig } from '../src/parties/config.js';
 import { readKeyFile } from '../src/parties/keys.js';
 import { createLogger } from '../src/parties/log.js';
-import { checkSelftest, selftestClient, selftestInputs, selftestLocal } from '../src/parties/selftest.js';
+import { checkSelftest, selftestClient, selftestInputs, selftestLocal } from '../src/programs/selftest.js';
 import { command, configOption, connectTimeoutOption, displayPath, int, logLevelOption, parse, patience, runMain, type LogLevel } from './cli.js';
 import { partyHint } from './hints.js';
 

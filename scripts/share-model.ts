@@ -28,7 +28,7 @@ import { TriformClient } from '../src/parties/client.js';
 import { loadPartiesConfig } from '../src/parties/config.js';
 import { readKeyFile } from '../src/parties/keys.js';
 import { createLogger } from '../src/parties/log.js';
-import { uploadModel, type FloatTensor } from '../src/parties/upload.js';
+import { uploadModel, type FloatTensor } from '../src/programs/model.js';
 import { MpcError } from '../src/protocols/errors.js';
 import { checkWeightsRange } from '../src/model/weight-range.js';
 import { Prg } from '../src/ring/prg.js';

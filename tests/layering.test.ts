@@ -1,6 +1,13 @@
 /**
- * The layers import in one direction only: ring → protocols → approx → model → parties.
+ * The layers import in one direction only: ring → protocols → approx → model → parties → programs.
  * A file may import its own layer and the layers before it, never a later one.
+ *
+ * src/programs sits above src/parties. A program has a party half, which runs on the session API
+ * of src/parties (`ProgramDef`, `ProgramSession`), and a client half, which runs over
+ * `TriformClient` (src/parties/client.ts); both halves talk through the client link of
+ * src/protocols. The party server needs the program table only as a value, passed in by the party
+ * CLI (scripts/party.ts), so src/parties never imports src/programs. Below src/parties, the
+ * client halves could not reach `TriformClient.run` or an owner's upload connection.
  *
  * Inside src/model, the sub-folders are plaintext (arch: `Ops`, its plaintext backends, the
  * models; formats: checkpoint readers; tokenizers): they never import src/protocols, src/ring or
@@ -12,7 +19,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const SRC = resolve(__dirname, '..', 'src');
-const ORDER = ['ring', 'protocols', 'approx', 'model', 'parties'];
+const ORDER = ['ring', 'protocols', 'approx', 'model', 'parties', 'programs'];
 const MODEL_SUBFOLDERS = ['arch', 'formats', 'tokenizers'];
 const MODEL_TOP_LEVEL_ALLOWED_FROM_SUBFOLDERS = ['model/errors.ts', 'model/weight-range.ts'];
 
@@ -30,6 +37,11 @@ function importsOf(file: string): string[] {
 }
 
 describe('one-way layers', () => {
+  it('every folder of src has a place in the order', () => {
+    const folders = readdirSync(SRC, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+    expect(folders.filter((f) => !ORDER.includes(f))).toEqual([]);
+  });
+
   for (const layer of ORDER) {
     it(`src/${layer} imports only ${ORDER.slice(0, ORDER.indexOf(layer) + 1).join(', ')}`, () => {
       const bad: string[] = [];

@@ -3,7 +3,7 @@
  * (LLaMA, GPT-2 and BERT wrap each layer in ops.scope(`layer${l}`)).
  */
 import type { Party } from '../../src/protocols/context.js';
-import type { ClientPort } from '../../src/model/client-port.js';
+import type { ClientLink } from '../../src/protocols/client-link.js';
 import { SecureOps, type SecureOpsOptions } from '../../src/model/secure-ops.js';
 
 export type LayerProgress = (layer: number) => void;
@@ -13,7 +13,7 @@ const LAYER = /^layer(\d+)$/;
 export class BenchOps extends SecureOps {
   constructor(
     party: Party,
-    client: ClientPort,
+    client: ClientLink,
     opts: SecureOpsOptions,
     private readonly onLayer?: LayerProgress,
   ) {

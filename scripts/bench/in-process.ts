@@ -1,12 +1,10 @@
 /**
  * `--in-process`: the three parties and the client in this process over the in-memory channel
- * (like src/model/secure-local.ts). Note: the three parties share ONE JavaScript thread, so the
+ * and client link (runInMemory, src/programs/run-in-memory.ts). Note: the three parties share ONE JavaScript thread, so the
  * wall time is the three parties' compute added up (no network time at all).
  */
-import { makeLocalParties } from '../../src/protocols/local.js';
-import { mergeMeters, type Meter } from '../../src/protocols/meter.js';
-import { LocalClient } from '../../src/model/client-port.js';
-import { countingPort, maxRssMb, rssSampler, runClientPhases, runPartyPhases, type Progress } from './party-run.js';
+import { runInMemory } from '../../src/programs/run-in-memory.js';
+import { maxRssMb, rssSampler, runClientPhases, runPartyPhases, type Progress } from './party-run.js';
 import type { RawRun } from './raw.js';
 import { specRing, specShape, type BenchSpec } from './spec.js';
 import { buildLocalWeights } from './weights.js';
@@ -31,30 +29,20 @@ export async function runInProcess(spec: BenchSpec, progress?: Progress): Promis
   const setupMs = performance.now() - t0;
   const rssAfterSetup = process.memoryUsage.rss() / 2 ** 20;
 
-  const { parties, hub } = makeLocalParties({ cfg, seed: `bench-${spec.seed}` });
-  const client = new LocalClient();
-  const io = parties.map(() => ({ bytesIn: 0, bytesOut: 0 }));
-  const ports = client.ports.map((p, i) => countingPort(p, io[i]));
-  const fail = (e: unknown): never => {
-    const err = e instanceof Error ? e : new Error(String(e));
-    hub.abort(err);
-    client.abort(err);
-    throw e;
-  };
   const sampler = rssSampler();
   const t1 = performance.now();
-  const partyRuns = parties.map((p, i) => runPartyPhases(p, ports[i], spec, weights[i], i === 0 ? progress : undefined).catch(fail));
-  const clientRun = runClientPhases(client, spec).catch(fail);
-  const settled = await Promise.allSettled([clientRun, ...partyRuns]);
+  const run = await runInMemory(
+    (p, session) => runPartyPhases(p, session.client, spec, weights[p.id], p.id === 0 ? progress : undefined),
+    (links) => runClientPhases(links, spec),
+    { cfg, seed: `bench-${spec.seed}` },
+  );
   const wallMs = performance.now() - t1;
   const peakRun = sampler.stop();
-  const failed = settled.find((s) => s.status === 'rejected') as PromiseRejectedResult | undefined;
-  if (failed) throw failed.reason;
-  const meters = parties.map((p) => p.meter) as [Meter, Meter, Meter];
+  const { io } = run;
   return {
     mode: 'in-process',
-    cost: mergeMeters(meters),
-    phaseClientMs: await clientRun,
+    cost: run.cost,
+    phaseClientMs: run.local,
     wallMs,
     setupMs: three(setupMs),
     peakRssRunMb: three(peakRun),

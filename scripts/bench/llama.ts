@@ -15,7 +15,7 @@
 import type { Party } from '../../src/protocols/context.js';
 import type { AShare } from '../../src/protocols/share.js';
 import { aShare } from '../../src/protocols/share.js';
-import type { ClientPort } from '../../src/model/client-port.js';
+import type { ClientLink } from '../../src/protocols/client-link.js';
 import { Llama } from '../../src/model/arch/llama.js';
 import type { LlamaConfig, LlamaWeights } from '../../src/model/formats/llama2c.js';
 import { mulberry32 } from '../../src/model/arch/model-shapes.js';
@@ -111,7 +111,7 @@ export async function buildLlamaLocalWeights(c: LlamaConfig, cfg: RingConfig, se
 
 /** BenchOps whose concatRows passes a block through when the other parts are empty (pre-fused weights). */
 export class LlamaBenchOps extends BenchOps {
-  constructor(party: Party, client: ClientPort, opts: SecureOpsOptions, onLayer?: LayerProgress) {
+  constructor(party: Party, client: ClientLink, opts: SecureOpsOptions, onLayer?: LayerProgress) {
     super(party, client, opts, onLayer);
   }
 
@@ -121,6 +121,6 @@ export class LlamaBenchOps extends BenchOps {
   }
 }
 
-export function llamaModel(party: Party, port: ClientPort, opts: SecureOpsOptions, weights: LlamaWeights<AShare>, onLayer?: LayerProgress): Llama<AShare> {
+export function llamaModel(party: Party, port: ClientLink, opts: SecureOpsOptions, weights: LlamaWeights<AShare>, onLayer?: LayerProgress): Llama<AShare> {
   return new Llama(new LlamaBenchOps(party, port, opts, onLayer), weights);
 }

@@ -105,7 +105,7 @@ export async function runNetwork(spec: BenchSpec, progress?: Progress, configPat
     const log = createLogger({ level: 'warn', pretty: false, destination: process.stderr });
     const client = await TriformClient.connect({ config, identity: readKeyFile(join(config.dir, 'client.key')), log, connectTimeoutMs: 60_000, net });
     try {
-      const r = await client.run(BENCH_PROGRAM, spec, (s) => benchModelClient(s, spec), { fracBits: spec.fracBits });
+      const r = await client.run(BENCH_PROGRAM, spec, (links) => benchModelClient(links, spec), { fracBits: spec.fracBits });
       const res = r.results as [PartyBenchResult, PartyBenchResult, PartyBenchResult];
       const tri = (f: (x: PartyBenchResult) => number) => res.map(f) as Triple;
       return {

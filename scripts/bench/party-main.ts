@@ -10,7 +10,7 @@
 import { asPartyId, checkPartyKey, loadPartiesConfig, partyKeyFile } from '../../src/parties/config.js';
 import { readKeyFile, toHex } from '../../src/parties/keys.js';
 import { createLogger, errInfo } from '../../src/parties/log.js';
-import { builtinPrograms } from '../../src/parties/builtin-programs.js';
+import { builtinPrograms } from '../../src/programs/index.js';
 import { PartyServer } from '../../src/parties/server.js';
 import { parseNet } from '../../src/parties/net-shaper.js';
 import { parseThreads, setRingThreads } from '../../src/ring/threads.js';

@@ -5,20 +5,21 @@
  *   generation loop (partyGenerate: prefill, then one KV-cached decode step per new token), with
  *   each decode step metered under its own label (decode1, decode2, …). BERT runs one encoder
  *   pass under 'encode' and opens the [CLS] row to the client.
- * - `runClientPhases`: the client's side (one-hot inputs, outputs), over any ClientEnd.
+ * - `runClientPhases`: the client's side (one-hot inputs, outputs), on the client's ends of the
+ *   client link.
  *
- * Both are used by the in-process runner (LocalClient) and by the 'bench/model' party program.
+ * Both run in memory (in-process.ts, runInMemory) and as the 'bench/model' party program.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Party } from '../../src/protocols/context.js';
 import type { AShare } from '../../src/protocols/share.js';
-import type { ClientEnd, ClientPort } from '../../src/model/client-port.js';
+import { reconstruct, sendShares, type ClientLink, type ClientLinks } from '../../src/protocols/client-link.js';
 import { Gpt2 } from '../../src/model/arch/gpt2.js';
 import { Bert } from '../../src/model/arch/bert.js';
 import { tokenCount } from '../../src/model/arch/ops.js';
 import type { Gpt2Weights } from '../../src/model/formats/gpt2-checkpoint.js';
 import type { BertWeights } from '../../src/model/formats/bert-checkpoint.js';
-import { clientGenerate, oneHot, partyGenerate } from '../../src/model/secure-generate.js';
+import { clientGenerate, oneHot, partyGenerate } from '../../src/programs/generate.js';
 import { BenchOps } from './bench-ops.js';
 import { specApprox, specRing, specShape, syntheticPrompt, type BenchSpec } from './spec.js';
 import type { BenchWeights } from './weights.js';
@@ -26,12 +27,12 @@ import type { BenchWeights } from './weights.js';
 export type Progress = (msg: string) => void;
 
 /** The party's side of one run; `progress` (give it to one party only) hears phases and layers. */
-export async function runPartyPhases(party: Party, port: ClientPort, spec: BenchSpec, weights: BenchWeights, progress?: Progress): Promise<void> {
+export async function runPartyPhases(party: Party, client: ClientLink, spec: BenchSpec, weights: BenchWeights, progress?: Progress): Promise<void> {
   const shape = specShape(spec);
   const nLayers = shape.arch === 'gpt2' ? shape.config.nLayer : shape.config.numHiddenLayers;
   let phase = shape.arch === 'gpt2' ? 'prefill' : 'encode';
   const onLayer = progress ? (l: number) => progress(`${phase}: layer ${l + 1}/${nLayers}`) : undefined;
-  const ops = new BenchOps(party, port, { approx: specApprox(spec), checkRanges: spec.checkRanges }, onLayer);
+  const ops = new BenchOps(party, client, { approx: specApprox(spec), checkRanges: spec.checkRanges }, onLayer);
   if (shape.arch === 'gpt2') {
     const model = new Gpt2(ops, weights as Gpt2Weights<AShare>);
     let step = 0;
@@ -42,7 +43,7 @@ export async function runPartyPhases(party: Party, port: ClientPort, spec: Bench
         return party.meter.scope(phase, fn);
       },
     };
-    await partyGenerate(model, port, { promptTokens: spec.promptTokens, maxNewTokens: spec.newTokens, mode: spec.output }, meter);
+    await partyGenerate(model, client, { promptTokens: spec.promptTokens, maxNewTokens: spec.newTokens, mode: spec.output }, meter);
     return;
   }
   const model = new Bert(ops, weights as BertWeights<AShare>);
@@ -54,11 +55,11 @@ export async function runPartyPhases(party: Party, port: ClientPort, spec: Bench
 }
 
 /** The client's side; returns the client-observed time of each phase (input sent → output in). */
-export async function runClientPhases(end: ClientEnd, spec: BenchSpec): Promise<number[]> {
+export async function runClientPhases(links: ClientLinks, spec: BenchSpec): Promise<number[]> {
   const shape = specShape(spec);
   if (shape.arch === 'gpt2') {
     const c = shape.config;
-    const r = await clientGenerate(end, syntheticPrompt(spec.promptTokens, c.vocabSize), {
+    const r = await clientGenerate(links, syntheticPrompt(spec.promptTokens, c.vocabSize), {
       vocabSize: c.vocabSize,
       contextLength: c.nPositions,
       ring: specRing(spec),
@@ -70,28 +71,9 @@ export async function runClientPhases(end: ClientEnd, spec: BenchSpec): Promise<
   }
   const c = shape.config;
   const t0 = performance.now();
-  await end.sendInput('onehot', [spec.promptTokens, c.vocabSize], oneHot(syntheticPrompt(spec.promptTokens, c.vocabSize), c.vocabSize));
-  await end.receiveOutput('output', c.hiddenSize);
+  sendShares(links, 'onehot', oneHot(syntheticPrompt(spec.promptTokens, c.vocabSize), c.vocabSize), [spec.promptTokens, c.vocabSize]);
+  await reconstruct(links, 'output', c.hiddenSize);
   return [performance.now() - t0];
-}
-
-/** A ClientPort that counts the client↔party payload bytes of one party. */
-export function countingPort(port: ClientPort, io: { bytesIn: number; bytesOut: number }): ClientPort {
-  return {
-    input: async (tag, shape) => {
-      const x = await port.input(tag, shape);
-      io.bytesIn += 16 * x.s0.length; // both components arrive from the client
-      return x;
-    },
-    output: async (tag, x) => {
-      io.bytesOut += 8 * x.s0.length;
-      return port.output(tag, x);
-    },
-    proceed: async () => {
-      io.bytesIn += 1;
-      return port.proceed();
-    },
-  };
 }
 
 /** Samples this process's RSS (MB) while running; `stop()` returns the peak seen. */

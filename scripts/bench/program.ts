@@ -3,15 +3,12 @@
  *
  * At each party: build (or reuse from the previous session) this party's synthetic weight shares,
  * tell the client 'bench/ready', wait for its 'bench/go' (so no party's first phase includes
- * waiting for a slower party's weight building), then run the phases on the session's Party.
- * ClientPort/ClientEnd adapters map the model's client messages onto the session's client link:
- * inputs arrive as (x_i, x_{i+1}) pairs (ClientSession.sendShares), outputs leave as x_i.
+ * waiting for a slower party's weight building), then run the phases on the session's Party and
+ * its end of the client link.
  */
-import { clientPortOf } from '../../src/parties/generate-program.js';
-import { clientEndOf } from '../../src/parties/remote-generate.js';
-import { PARTIES, type PartyId } from '../../src/protocols/channel.js';
-import type { ClientSession } from '../../src/parties/client-session.js';
-import type { ProgramDef } from '../../src/parties/programs.js';
+import { type PartyId } from '../../src/protocols/channel.js';
+import { sendAll, type ClientLinks } from '../../src/protocols/client-link.js';
+import type { ProgramDef } from '../../src/parties/program-table.js';
 import { loopDelaySampler, maxRssMb, rssSampler, runClientPhases, runPartyPhases, type Progress } from './party-run.js';
 import { benchSpecSchema, checkSpec, specShape, type BenchSpec } from './spec.js';
 import { buildPartyWeights, type BenchWeights } from './weights.js';
@@ -38,7 +35,7 @@ export function benchModelProgram(progress?: Progress): ProgramDef<BenchSpec, Pa
     name: BENCH_PROGRAM,
     description: 'one benchmark inference on seeded synthetic weights at a named model shape',
     params: benchSpecSchema,
-    async run(p, io, params) {
+    async run(p, { client }, params) {
       const spec = checkSpec(params);
       const key = `${spec.model}/${spec.shares}/${spec.seed}/${p.cfg.fracBits}`;
       const t0 = performance.now();
@@ -61,12 +58,12 @@ export function benchModelProgram(progress?: Progress): ProgramDef<BenchSpec, Pa
       }
       const setupMs = performance.now() - t0;
       const rssAfterSetupMb = process.memoryUsage.rss() / 2 ** 20;
-      io.sendBytes('bench/ready', Uint8Array.of(1));
-      await io.recvBytes('bench/go', 1);
+      client.send('bench/ready', 'u8', Uint8Array.of(1));
+      await client.recv('bench/go', 'u8', 1);
       const sampler = rssSampler();
       const delay = loopDelaySampler();
       const t1 = performance.now();
-      await runPartyPhases(p, clientPortOf(io), spec, (cache as { weights: BenchWeights }).weights, p.id === 0 ? progress : undefined);
+      await runPartyPhases(p, client, spec, (cache as { weights: BenchWeights }).weights, p.id === 0 ? progress : undefined);
       const runMs = performance.now() - t1;
       return { party: p.id, setupMs, reusedWeights: reused, runMs, rssAfterSetupMb, peakRssRunMb: sampler.stop(), peakRssMb: maxRssMb(), maxLoopDelayMs: delay.stop() };
     },
@@ -74,10 +71,10 @@ export function benchModelProgram(progress?: Progress): ProgramDef<BenchSpec, Pa
 }
 
 /** The client's side of a 'bench/model' session: wait for three readies, go, run the phases. */
-export async function benchModelClient(s: ClientSession, spec: BenchSpec): Promise<{ wallMs: number; phaseClientMs: number[] }> {
-  await Promise.all(PARTIES.map((j) => s.recvBytes(j, 'bench/ready', 1)));
-  for (const j of PARTIES) s.sendBytes(j, 'bench/go', Uint8Array.of(1));
+export async function benchModelClient(links: ClientLinks, spec: BenchSpec): Promise<{ wallMs: number; phaseClientMs: number[] }> {
+  await Promise.all(links.map((l) => l.recv('bench/ready', 'u8', 1)));
+  sendAll(links, 'bench/go', Uint8Array.of(1));
   const t0 = performance.now();
-  const phaseClientMs = await runClientPhases(clientEndOf(s), spec);
+  const phaseClientMs = await runClientPhases(links, spec);
   return { wallMs: performance.now() - t0, phaseClientMs };
 }

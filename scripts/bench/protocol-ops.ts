@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { fExp, fReciprocal, fRsqrt } from '../../src/approx/index.js';
-import type { ProgramDef } from '../../src/parties/programs.js';
+import type { ProgramDef } from '../../src/parties/program-table.js';
 import { mulAA } from '../../src/protocols/arith.js';
 import { mulA1B } from '../../src/protocols/bitmul.js';
 import type { Party } from '../../src/protocols/context.js';
@@ -102,7 +102,7 @@ export const benchOpsProgram: ProgramDef<{ op: OpName; elements: number }, { par
   name: BENCH_OPS_PROGRAM,
   description: 'time one protocol op of the bench:protocols table at this party',
   params: z.object({ op: z.enum(OP_NAMES), elements: z.number().int().min(1).max(1 << 24) }).strict(),
-  async run(p, _io, { op, elements }) {
+  async run(p, _session, { op, elements }) {
     return { party: p.id, ms: await timeOp(p, op, elements) };
   },
 };

@@ -7,6 +7,7 @@
  * Every op runs under a meter label naming its class (matmul, softmax, gelu, ...), so the cost
  * of a forward pass can be broken down per op class.
  */
+import { recvShare, sendShare, type ClientLink } from '../protocols/client-link.js';
 import type { Party } from '../protocols/context.js';
 import type { AShare } from '../protocols/share.js';
 import { aShare, concatA, reshapeA } from '../protocols/share.js';
@@ -18,7 +19,6 @@ import { makeResident } from '../protocols/resident.js';
 import { encode } from '../ring/fixed-point.js';
 import { gelu, silu, softmax, layerNorm, rmsNorm, type ApproxConfig, approxConfig } from '../approx/index.js';
 import { raggedArgmax } from '../protocols/max.js';
-import type { ClientPort } from './client-port.js';
 import { checkMask, isTokenCount, maskedRowLength, type Ops, type SoftmaxMask, type TokenInput } from './arch/ops.js';
 import { fmtShape, isSuffixShape, numel, type Shape } from './arch/shape.js';
 import { gather, takeColsMap, tile, tileF64, transposeMap } from './layout.js';
@@ -50,7 +50,8 @@ export class SecureOps implements Ops<AShare> {
 
   constructor(
     readonly party: Party,
-    readonly client: ClientPort,
+    /** This party's end of the client link: one-hot inputs in, output shares out. */
+    readonly client: ClientLink,
     opts: SecureOpsOptions = {},
   ) {
     this.approx = approxConfig(opts.approx);
@@ -228,7 +229,7 @@ export class SecureOps implements Ops<AShare> {
     this.tables.add(table);
     await makeResident(table);
     return this.scope('embedding', async () => {
-      const onehot = await this.client.input('onehot', [tokens.count, table.shape[0]]);
+      const onehot = await recvShare(this.client, 'onehot', [tokens.count, table.shape[0]]);
       return matmulAA(this.party, onehot, table);
     });
   }
@@ -237,7 +238,7 @@ export class SecureOps implements Ops<AShare> {
   async reveal(x: AShare): Promise<Float64Array> {
     await this.scope('output', async () => {
       await flushRangeCheck(this.party, this.where()); // nothing unchecked leaves the parties
-      await this.client.output('output', x);
+      sendShare(this.client, 'output', x);
     });
     return new Float64Array(0);
   }

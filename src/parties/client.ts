@@ -8,22 +8,21 @@
 import { netTag, type NetShape } from './net-shaper.js';
 import { randomBytes } from 'node:crypto';
 import type { PartyId } from '../protocols/channel.js';
+import type { ClientLinks } from '../protocols/client-link.js';
 import { PARTIES } from '../protocols/channel.js';
 import { MpcError } from '../protocols/errors.js';
 import { mergeMeters, type MergedCost, type MeterSnapshot } from '../protocols/meter.js';
 import type { PartiesConfig } from './config.js';
 import { partyUrl } from './config.js';
-import { ClientSession, ClientSessionState } from './client-session.js';
-import { dialLink } from './connect.js';
+import { ClientSessionState } from './client-session.js';
+import { dialLink, linkOptions } from './connect.js';
 import type { Identity } from './keys.js';
 import { fromHex } from './keys.js';
 import { silentLogger, type Logger } from './log.js';
 import { parseProgress, type LoadStatus } from './load-progress.js';
 import { Deferred } from './mailbox.js';
-import type { IoStats } from './programs.js';
 import type { SecureLink } from './secure-link.js';
-import { linkOptions } from './server.js';
-import { errorFromWire } from './sessions.js';
+import { errorFromWire, type PartySessionStats } from './wire.js';
 
 export interface ClientOptions {
   config: PartiesConfig;
@@ -35,20 +34,6 @@ export interface ClientOptions {
   net?: NetShape | null;
   /** One handshake attempt may take this long (default: the config's limits.handshakeTimeoutMs); raise it for busy parties. */
   handshakeTimeoutMs?: number;
-}
-
-export interface PartyWireStats {
-  to: number;
-  sealedBytesSent: number;
-  payloadBytesSent: number;
-  framesSent: number;
-}
-
-export interface PartySessionStats {
-  ms: number;
-  /** Per peer link: sealed bytes (header + AEAD + control) vs tensor payload bytes. */
-  wire: PartyWireStats[];
-  io: IoStats;
 }
 
 export interface SessionResult<T = undefined> {
@@ -159,10 +144,11 @@ export class TriformClient {
   }
 
   /**
-   * Run `program` with `params` (JSON) at the three parties. `handler` is the client's side of
-   * the session (send input shares, receive output shares); its return value is `local`.
+   * Run `program` with `params` (JSON) at the three parties. `handler` is the client half of the
+   * session on its three ends of the client link (send input shares, receive output shares); its
+   * return value is `local`.
    */
-  async run<T = undefined>(program: string, params: unknown, handler?: (s: ClientSession) => Promise<T>, opts: RunOptions = {}): Promise<SessionResult<T>> {
+  async run<T = undefined>(program: string, params: unknown, handler?: (links: ClientLinks) => Promise<T>, opts: RunOptions = {}): Promise<SessionResult<T>> {
     const t0 = performance.now();
     const net = opts.net !== undefined ? opts.net : this.opts.net;
     const links = (await Promise.all(PARTIES.map((j) => this.link(j)))) as [SecureLink, SecureLink, SecureLink];
@@ -176,7 +162,7 @@ export class TriformClient {
       for (const l of links) l.sendControl({ op: 'open', s: sid, program, pb, ...(opts.fracBits === undefined ? {} : { fracBits: opts.fracBits }), ...(net === undefined ? {} : { net: netTag(net) }), ...(opts.onProgress ? { progress: true } : {}) });
       const handlerDone = new Deferred<T>();
       if (handler) {
-        handler(new ClientSession(st)).then(handlerDone.resolve, (e: unknown) => {
+        handler(st.ends).then(handlerDone.resolve, (e: unknown) => {
           handlerDone.reject(e as Error);
           st.clientFailed(e);
         });

@@ -6,17 +6,32 @@
  */
 import { WebSocket } from 'ws';
 import { MpcError } from '../protocols/errors.js';
+import type { PartiesConfig } from './config.js';
 import type { PeerIdentity, Hello } from './handshake.js';
 import { initiatorFinish, initiatorHello, parseHello, responderAccept, responderVerify } from './handshake.js';
 import type { Identity } from './keys.js';
 import type { Logger } from './log.js';
 import { logRepeated } from './log-repeat.js';
 import { closeCodeOf, closeReason, codeOfClose } from './close-codes.js';
+import type { NetShape } from './net-shaper.js';
 import { SecureLink, type LinkLimits } from './secure-link.js';
 
 export interface LinkOptions extends LinkLimits {
   handshakeTimeoutMs: number;
   log: Logger;
+}
+
+/** The link options a parties config sets (the server's links, and a client's with net = null). */
+export function linkOptions(cfg: PartiesConfig, log: Logger, net: NetShape | null = null): LinkOptions {
+  return {
+    net,
+    heartbeatTimeoutMs: cfg.heartbeatTimeoutMs,
+    maxPayloadBytes: cfg.limits.maxPayloadBytes,
+    maxFrameBytes: cfg.limits.maxFrameBytes,
+    maxLinkBufferBytes: cfg.limits.maxLinkBufferBytes,
+    handshakeTimeoutMs: cfg.limits.handshakeTimeoutMs,
+    log,
+  };
 }
 
 /** Buffers the raw handshake messages of a socket until a SecureLink takes it over. */

@@ -14,6 +14,7 @@
  * that does not know the flag ignores it, and its client simply sees no progress.
  */
 import type { PartyId } from '../protocols/channel.js';
+import type { PartySession } from './session-state.js';
 import type { ControlMessage } from './wire.js';
 
 /** What a party reports about one model load. */
@@ -81,6 +82,20 @@ export class ProgressThrottle {
     this.finished = isFinal(p);
     this.send(p);
   }
+}
+
+/**
+ * A party's `ProgramSession.progress` for session `s`: rate-limited `progress` control messages
+ * to its client, sent only while the session lives and only if the client's open asked for them.
+ */
+export function progressSender(s: PartySession, from: PartyId): (p: LoadStatus) => void {
+  let throttle: ProgressThrottle | null = null;
+  return (p) => {
+    const open = s.open;
+    if (!open?.progress || s.failure || open.client.closed) return;
+    throttle ??= new ProgressThrottle((q) => open.client.sendControl(progressMessage(s.id, from, q)));
+    throttle.update(p);
+  };
 }
 
 /** One line for humans, e.g. `P0 loading gpt2-base: 37/148 tensors, 0.5/1.9 GB`. */

@@ -1,6 +1,6 @@
 /**
- * Model shares on a party's disk. The model owner uploads once (program 'model/store', see
- * upload.ts); each party keeps its two share arrays (x_i, x_{i+1}) of every tensor under
+ * Model shares on a party's disk. The model owner uploads once (program 'model/store',
+ * src/programs/model.ts); each party keeps its two share arrays (x_i, x_{i+1}) of every tensor under
  *
  *   <dataDir>/models/<modelId>/manifest.json     names, shapes, files, ring config, party id
  *   <dataDir>/models/<modelId>/t<k>.s0|.s1       raw little-endian u64, row-major
@@ -8,21 +8,18 @@
  * and later sessions call `loadModelShares(dataDir, modelId)`. An upload writes a temporary
  * folder and renames it, so a crash never leaves a half-written model behind.
  */
-import { createWriteStream, existsSync, readFileSync, statSync } from 'node:fs';
-import { mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { MpcError } from '../protocols/errors.js';
 import type { AShare } from '../protocols/share.js';
 import { aShare } from '../protocols/share.js';
-import type { RingConfig } from '../ring/config.js';
 import { sizeOf } from '../ring/tensor.js';
-import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from './permissions.js';
-import type { ProgramDef } from './programs.js';
 
 export const MODEL_FORMAT = 'triform-model-shares/1';
 export const modelIdSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'letters, digits, . _ - (at most 64, not starting with . _ -)');
-const shapeSchema = z.array(z.number().int().min(0).max(2 ** 31)).max(8);
+export const shapeSchema = z.array(z.number().int().min(0).max(2 ** 31)).max(8);
 
 export const manifestSchema = z
   .object({
@@ -132,95 +129,3 @@ export async function loadModelSharesAsync(dataDir: string, modelId: string, onP
   }
   return { manifest, tensors };
 }
-
-export const storeParams = z
-  .object({
-    modelId: modelIdSchema,
-    tensors: z.array(z.object({ name: z.string().min(1).max(256), shape: shapeSchema }).strict()).min(1).max(100_000),
-    chunkElements: z.number().int().min(1).max(16 * 1024 * 1024),
-    overwrite: z.boolean().default(false),
-    meta: z.record(z.string(), z.unknown()).optional(),
-  })
-  .strict()
-  .superRefine((p, ctx) => {
-    const seen = new Set<string>();
-    p.tensors.forEach((t, i) => {
-      if (seen.has(t.name)) ctx.addIssue({ code: 'custom', path: ['tensors', i, 'name'], message: `duplicate tensor name '${t.name}'` });
-      seen.add(t.name);
-    });
-  });
-export type StoreParams = z.infer<typeof storeParams>;
-
-/** Credit window: the client waits for the ack of chunk k−WINDOW before sending chunk k. */
-export const UPLOAD_WINDOW = 4;
-
-function writeAll(stream: ReturnType<typeof createWriteStream>, data: Uint8Array): Promise<void> {
-  return new Promise((resolve, reject) => {
-    stream.write(data, (err) => (err ? reject(err) : resolve()));
-  });
-}
-
-function closeStream(stream: ReturnType<typeof createWriteStream>): Promise<void> {
-  return new Promise((resolve, reject) => {
-    stream.once('error', reject);
-    stream.end(() => resolve());
-  });
-}
-
-/** Party side of an upload: receive every tensor's two share arrays in chunks and store them. */
-export const storeProgram: ProgramDef<StoreParams, { modelId: string; tensors: number; elements: number; bytesWritten: number }> = {
-  name: 'model/store',
-  description: "store the model owner's shares of named tensors under the party's data folder",
-  params: storeParams,
-  async run(p, io, params) {
-    const final = modelDir(io.dataDir, params.modelId);
-    if (existsSync(final) && !params.overwrite) throw new MpcError('MPC_ERR_INPUT', `model '${params.modelId}' already exists at P${p.id} (pass overwrite)`);
-    const tmp = `${final}.tmp-${io.session}`;
-    await mkdir(tmp, { recursive: true, mode: PRIVATE_DIR_MODE });
-    let elements = 0;
-    try {
-      const entries: ModelManifest['tensors'] = [];
-      let chunkNo = 0;
-      for (const [k, t] of params.tensors.entries()) {
-        const n = sizeOf(t.shape);
-        const file = `t${k}`;
-        const s0 = createWriteStream(join(tmp, `${file}.s0`), { mode: PRIVATE_FILE_MODE, flags: 'wx' });
-        const s1 = createWriteStream(join(tmp, `${file}.s1`), { mode: PRIVATE_FILE_MODE, flags: 'wx' });
-        for (let o = 0; o < n || (n === 0 && o === 0); o += params.chunkElements) {
-          const len = Math.min(params.chunkElements, n - o);
-          const both = await io.recvU64('model/chunk', 2 * len);
-          const bytes = new Uint8Array(both.buffer, both.byteOffset, both.byteLength);
-          await writeAll(s0, bytes.subarray(0, 8 * len));
-          await writeAll(s1, bytes.subarray(8 * len));
-          io.sendBytes('model/ack', new Uint8Array(0));
-          chunkNo++;
-          if (n === 0) break;
-        }
-        await Promise.all([closeStream(s0), closeStream(s1)]);
-        elements += n;
-        entries.push({ name: t.name, shape: [...t.shape], file });
-      }
-      const ring: RingConfig = p.cfg;
-      const manifest: ModelManifest = { format: MODEL_FORMAT, modelId: params.modelId, party: p.id, ring: { ringBits: 64, fracBits: ring.fracBits }, createdAt: new Date().toISOString(), tensors: entries, ...(params.meta ? { meta: params.meta } : {}) };
-      await writeFile(join(tmp, 'manifest.json'), JSON.stringify(manifest, null, 1) + '\n', { mode: PRIVATE_FILE_MODE, flag: 'wx' });
-      if (existsSync(final)) await rm(final, { recursive: true, force: true });
-      await rename(tmp, final);
-      io.log.info({ modelId: params.modelId, tensors: entries.length, elements, chunks: chunkNo }, 'model shares stored');
-      return { modelId: params.modelId, tensors: entries.length, elements, bytesWritten: 16 * elements };
-    } catch (e) {
-      await rm(tmp, { recursive: true, force: true });
-      throw e;
-    }
-  },
-};
-
-/** Names, shapes and ring config of a stored model (no share values). */
-export const infoProgram: ProgramDef<{ modelId: string }, { modelId: string; ring: ModelManifest['ring']; meta: Record<string, unknown> | null; tensors: { name: string; shape: number[] }[] }> = {
-  name: 'model/info',
-  description: 'names, shapes and ring config of a stored model',
-  params: z.object({ modelId: modelIdSchema }).strict(),
-  async run(_p, io, { modelId }) {
-    const m = readManifest(io.dataDir, modelId);
-    return { modelId, ring: m.ring, meta: m.meta ?? null, tensors: m.tensors.map((t) => ({ name: t.name, shape: t.shape })) };
-  },
-};

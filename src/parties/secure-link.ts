@@ -247,7 +247,7 @@ export class SecureLink {
 
   sendControl(m: ControlMessage): void {
     const b = encodeControl(m);
-    if (b.length > this.chunk) throw new MpcError('MPC_ERR_FRAME', `control message '${m.op}' of ${b.length} bytes exceeds one message (send large results as frames through ClientIO)`);
+    if (b.length > this.chunk) throw new MpcError('MPC_ERR_FRAME', `control message '${m.op}' of ${b.length} bytes exceeds one message (send large results as frames on the client link)`);
     this.push([b], true);
   }
 

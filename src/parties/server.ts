@@ -12,17 +12,16 @@ import { PARTIES } from '../protocols/channel.js';
 import { MpcError } from '../protocols/errors.js';
 import type { RingKernels } from '../ring/kernels.js';
 import { defaultKernels } from '../ring/default-kernels.js';
-import { builtinPrograms } from './builtin-programs.js';
 import type { PartiesConfig } from './config.js';
 import { partyDataDir, partyUrl } from './config.js';
 import { ConnectionGate } from './conn-gate.js';
-import { acceptLink, dialLink, type LinkOptions } from './connect.js';
+import { acceptLink, dialLink, linkOptions, type LinkOptions } from './connect.js';
 import type { Hello, PeerIdentity } from './handshake.js';
 import type { Identity } from './keys.js';
 import { fromHex, toHex } from './keys.js';
 import { errInfo, silentLogger, type Logger } from './log.js';
 import { logRepeated } from './log-repeat.js';
-import type { ProgramRegistry } from './programs.js';
+import type { ProgramRegistry } from './program-table.js';
 import { describeNet, type NetShape } from './net-shaper.js';
 import type { SecureLink } from './secure-link.js';
 import { SessionTable } from './sessions.js';
@@ -34,24 +33,13 @@ export interface PartyServerOptions {
   /** This party's identity (its own private key only). */
   identity: Identity;
   log?: Logger;
-  programs?: ProgramRegistry;
+  /** The programs this party serves (scripts/party.ts passes src/programs' builtinPrograms()). */
+  programs: ProgramRegistry;
   kernels?: RingKernels;
   /** Overrides the config's data folder. */
   dataDir?: string;
   /** Shape the links to the other parties (`--net`, net-shaper.ts); default off. */
   net?: NetShape | null;
-}
-
-export function linkOptions(cfg: PartiesConfig, log: Logger, net: NetShape | null = null): LinkOptions {
-  return {
-    net,
-    heartbeatTimeoutMs: cfg.heartbeatTimeoutMs,
-    maxPayloadBytes: cfg.limits.maxPayloadBytes,
-    maxFrameBytes: cfg.limits.maxFrameBytes,
-    maxLinkBufferBytes: cfg.limits.maxLinkBufferBytes,
-    handshakeTimeoutMs: cfg.limits.handshakeTimeoutMs,
-    log,
-  };
 }
 
 export class PartyServer implements SessionHost {
@@ -86,7 +74,7 @@ export class PartyServer implements SessionHost {
     this.clientInputTimeoutMs = opts.config.limits.clientInputTimeoutMs;
     this.dataDir = opts.dataDir ?? partyDataDir(opts.config, opts.id);
     this.kernels = opts.kernels ?? defaultKernels();
-    this.programs = opts.programs ?? builtinPrograms();
+    this.programs = opts.programs;
     this.net = opts.net ?? null;
     this.linkOpts = linkOptions(opts.config, this.log, this.net);
     this.sessions = new SessionTable(this, opts.config.limits);

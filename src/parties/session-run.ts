@@ -14,14 +14,16 @@ import { Meter } from '../protocols/meter.js';
 import { Prss } from '../protocols/prss.js';
 import { ringConfig, describeRingConfig } from '../ring/config.js';
 import type { RingKernels } from '../ring/kernels.js';
-import { PartyClientIO } from './client-io.js';
 import { sessionSeed } from './handshake.js';
+import { progressSender } from './load-progress.js';
 import { errInfo, type Logger } from './log.js';
 import { timeout } from './mailbox.js';
-import type { ProgramRegistry } from './programs.js';
+import type { ProgramRegistry } from './program-table.js';
 import type { SecureLink } from './secure-link.js';
 import { netTag, type NetShape } from './net-shaper.js';
 import { type PartySession, SessionChannel } from './session-state.js';
+import type { PartySessionStats } from './wire.js';
+import { WsClientLink } from './ws-client-link.js';
 
 export interface SessionHost {
   readonly id: PartyId;
@@ -115,19 +117,28 @@ export async function runSession(host: SessionHost, peers: [PartyId, PartyId], s
     const meter = new Meter();
     const cfg = ringConfig({ fracBits: open.fracBits });
     const party = new Party({ id: host.id, channel: new SessionChannel(host.id, s), prss, cfg, meter, k: host.kernels });
-    const io = new PartyClientIO(host.id, s, open.client, host.dataDir, log.child({ program }), host.clientInputTimeoutMs);
+    const client = new WsClientLink({
+      session: s.id,
+      link: open.client,
+      box: s.clientBox,
+      nextSeq: () => s.clientOutSeq++,
+      failure: () => s.failure,
+      label: { me: `party ${host.id}`, from: 'the client' },
+      strict: { waitMs: host.clientInputTimeoutMs, fail: (e) => s.fail(e) },
+    });
     const wire0 = peers.map((j) => ({ ...(s.bound.get(j) as SecureLink).stats }));
     log.info({ program, client: open.clientName, ring: describeRingConfig(cfg), net: netTag(host.net) }, 'session start');
-    const result = await host.programs.get(open.program).run(party, io, open.params);
+    const session = { id: s.id, client, dataDir: host.dataDir, log: log.child({ program }), progress: progressSender(s, host.id) };
+    const result = await host.programs.get(open.program).run(party, session, open.params);
     if (s.failure) throw s.failure;
     const wire = peers.map((j, k) => {
       const now = (s.bound.get(j) as SecureLink).stats;
       return { to: j, sealedBytesSent: now.wireBytesSent - wire0[k].wireBytesSent, payloadBytesSent: now.payloadBytesSent - wire0[k].payloadBytesSent, framesSent: now.framesSent - wire0[k].framesSent };
     });
     const ms = performance.now() - t0;
-    const stats = { ms, wire, io: io.stats };
+    const stats: PartySessionStats = { ms, wire, io: client.stats };
     open.client.sendControl({ op: 'done', s: s.id, from: host.id, result: result ?? null, meter: meter.snapshot(), stats });
-    log.info({ program, ms: Math.round(ms), bytesSent: meter.bytesSent, depth: meter.depth, ioIn: io.stats.bytesIn, ioOut: io.stats.bytesOut }, 'session done');
+    log.info({ program, ms: Math.round(ms), bytesSent: meter.bytesSent, depth: meter.depth, ioIn: client.stats.bytesIn, ioOut: client.stats.bytesOut }, 'session done');
     return true;
   } catch (e) {
     const err = s.failure ?? toMpcError(e);

@@ -27,22 +27,13 @@ import { checkNetAgreement } from './net-shaper.js';
 import type { SecureLink } from './secure-link.js';
 import { notifyFailure, runSession, toMpcError, type SessionHost } from './session-run.js';
 import { PartySession } from './session-state.js';
-import type { ControlMessage, FrameHeader } from './wire.js';
+import { errorFromWire, type ControlMessage, type FrameHeader } from './wire.js';
 
 export { toMpcError, type SessionHost } from './session-run.js';
 
 const FINISHED_MEMORY = 4096;
 
 export type AdmissionLimits = Pick<PartyLimits, 'maxPendingSessionsPerClient' | 'pendingSessionTimeoutMs' | 'maxSessionBufferBytes' | 'maxQueuedSessions'>;
-
-export function errorFromWire(x: unknown, fallback: string): MpcError {
-  const o = (x ?? {}) as { code?: unknown; message?: unknown; party?: unknown; tag?: unknown };
-  const code = typeof o.code === 'string' && o.code.startsWith('MPC_ERR_') ? (o.code as MpcError['code']) : 'MPC_ERR_PROTOCOL';
-  const opts: { party?: number; tag?: string } = {};
-  if (typeof o.party === 'number') opts.party = o.party;
-  if (typeof o.tag === 'string') opts.tag = o.tag.slice(0, 200);
-  return new MpcError(code, typeof o.message === 'string' ? o.message.slice(0, 2000) : fallback, opts);
-}
 
 export class SessionTable {
   private readonly states = new Map<string, PartySession>();

@@ -14,6 +14,7 @@
 import { Packr } from 'msgpackr';
 import type { DType } from '../protocols/channel.js';
 import { dtypeSize } from '../protocols/channel.js';
+import type { IoStats } from '../protocols/client-link.js';
 import { MpcError } from '../protocols/errors.js';
 
 export const MSG_FRAME = 1;
@@ -52,6 +53,33 @@ export interface ControlMessage {
   op: string;
   s?: string;
   [field: string]: unknown;
+}
+
+/** One peer link's share of a session, in a party's `done` message. */
+export interface PartyWireStats {
+  to: number;
+  sealedBytesSent: number;
+  payloadBytesSent: number;
+  framesSent: number;
+}
+
+/** The `stats` of a party's `done` message. */
+export interface PartySessionStats {
+  ms: number;
+  /** Per peer link: sealed bytes (header + AEAD + control) vs tensor payload bytes. */
+  wire: PartyWireStats[];
+  /** The party's end of the client link. */
+  io: IoStats;
+}
+
+/** The MpcError a control message's `error` field (`MpcError.toJSON()` of the sender) stands for; bounded. */
+export function errorFromWire(x: unknown, fallback: string): MpcError {
+  const o = (x ?? {}) as { code?: unknown; message?: unknown; party?: unknown; tag?: unknown };
+  const code = typeof o.code === 'string' && o.code.startsWith('MPC_ERR_') ? (o.code as MpcError['code']) : 'MPC_ERR_PROTOCOL';
+  const opts: { party?: number; tag?: string } = {};
+  if (typeof o.party === 'number') opts.party = o.party;
+  if (typeof o.tag === 'string') opts.tag = o.tag.slice(0, 200);
+  return new MpcError(code, typeof o.message === 'string' ? o.message.slice(0, 2000) : fallback, opts);
 }
 
 export function encodeControl(m: ControlMessage): Buffer {

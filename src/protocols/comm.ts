@@ -7,13 +7,7 @@ import type { Channel, DType, Frame, PartyId } from './channel.js';
 import { nextParty, prevParty } from './channel.js';
 import { MpcError } from './errors.js';
 import type { Meter } from './meter.js';
-
-function u64View(bytes: Uint8Array, n: number): BigUint64Array {
-  if (bytes.byteOffset % 8 === 0) return new BigUint64Array(bytes.buffer, bytes.byteOffset, n);
-  const out = new BigUint64Array(n);
-  new Uint8Array(out.buffer).set(bytes.subarray(0, 8 * n));
-  return out;
-}
+import { u64View } from '../ring/tensor.js';
 
 export class Comm {
   readonly self: PartyId;

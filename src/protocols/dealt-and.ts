@@ -18,7 +18,7 @@
  * Cost per call: 1 online round; online bytes 2·8·W per opened wire (W words per plane); offline
  * bytes 8·W per dealt set S.
  */
-import type { Party } from './context.js';
+import type { OpCost, Party } from './context.js';
 
 /** Output o = XOR of its products; a product is a list of distinct wire indices (length ≥ 1). */
 export type AndCircuit = readonly (readonly (readonly number[])[])[];
@@ -121,7 +121,8 @@ export async function dealtAnd(p: Party, wires: BigUint64Array | null, W: number
   const Wv = u32(wires);
   const out = new BigUint64Array(circuit.length * W);
   const O = u32(out);
-  const coef = new Uint32Array(w2);
+  // per product: dprod[m] = ∧ of d over the wires of T in mask m (a subset DP: one AND each)
+  const dprod: Uint32Array[] = [];
   circuit.forEach((products, o) => {
     const base = o * w2;
     for (const raw of products) {
@@ -133,13 +134,18 @@ export async function dealtAnd(p: Party, wires: BigUint64Array | null, W: number
       const t = [...raw].sort((a, b) => a - b);
       const full = (1 << t.length) - 1;
       for (let m = 0; m <= full; m++) {
-        // coefficient: AND of d over T∖S (S = the wires in m)
-        coef.fill(0xffffffff);
-        for (let j = 0; j < t.length; j++) {
-          if (m & (1 << j)) continue;
-          const src = (plan.slot.get(t[j]) as number) * w2;
-          for (let e = 0; e < w2; e++) coef[e] &= D[src + e];
+        const cur = (dprod[m] ??= new Uint32Array(w2));
+        if (m === 0) {
+          cur.fill(0xffffffff);
+          continue;
         }
+        const low = 31 - Math.clz32(m & -m);
+        const prev = dprod[m & (m - 1)];
+        const src = (plan.slot.get(t[low]) as number) * w2;
+        for (let e = 0; e < w2; e++) cur[e] = prev[e] & D[src + e];
+      }
+      for (let m = 0; m <= full; m++) {
+        const coef = dprod[full ^ m]; // ∧ of d over T∖S, S = the wires in m
         const size = popcount(m);
         if (size === 0) {
           if (isP1) for (let e = 0; e < w2; e++) O[base + e] ^= coef[e]; // the public term, once
@@ -179,6 +185,51 @@ export async function pairToReplicated(p: Party, s: BigUint64Array | null, W: nu
   const c2 = await comm.recvU64(other, tag, W);
   k.xor(c2, c2, t);
   return isP1 ? { s0: c.slice(), s1: c2 } : { s0: c2, s1: c.slice() };
+}
+
+/** One exchange of a plane of `bits` bits between P1 and P2 (16 bytes per 64 bits). */
+export const pairToReplicatedCost = (bits: number): OpCost => ({ rounds: 1, bytesTotal: 2 * 8 * Math.ceil(bits / 64) });
+
+/** Largest fan-in of one dealt AND gate in andTree (2^6 − 7 = 57 dealt sets per gate). */
+const TREE_FAN_IN = 6;
+
+/** Gates per round of an AND tree over m wires: the fewest rounds at fan-in ≤ 6, balanced. */
+function treeRounds(m: number): number[][][] {
+  const out: number[][][] = [];
+  let width = m;
+  let left = 0;
+  while (TREE_FAN_IN ** left < m) left++;
+  for (; width > 1; left--) {
+    const f = Math.max(2, Math.ceil(width ** (1 / left) - 1e-9));
+    const gates: number[][] = [];
+    for (let lo = 0; lo < width; lo += f) gates.push(Array.from({ length: Math.min(f, width - lo) }, (_, j) => lo + j));
+    out.push(gates);
+    width = gates.length;
+  }
+  return out;
+}
+
+/**
+ * AND of m 2-of-2 wires ([m·W] at P1 and P2, plane i = wire i; P0: null) → [W], in
+ * ⌈log_6 m⌉ dealt rounds (a 32-input AND: 2 rounds instead of 5 pairwise levels).
+ */
+export async function andTree(p: Party, wires: BigUint64Array | null, m: number, W: number, tag: string): Promise<BigUint64Array | null> {
+  let cur = wires;
+  for (const [i, gates] of treeRounds(m).entries()) cur = await dealtAnd(p, cur, W, gates.map((g) => [g]), `${tag}/and${i}`);
+  return cur;
+}
+
+export function andTreeCost(m: number, W: number): OpCost {
+  let rounds = 0;
+  let online = 0;
+  let offline = 0;
+  for (const gates of treeRounds(m)) {
+    const b = dealtAndBytes(gates.map((g) => [g]), W);
+    rounds++;
+    online += b.online;
+    offline += b.offline;
+  }
+  return offline ? { rounds, bytesTotal: online, offlineBytesTotal: offline } : { rounds, bytesTotal: online };
 }
 
 function popcount(m: number): number {

@@ -1,4 +1,5 @@
 export * from './channel.js';
+export * from './client-link.js';
 export * from './errors.js';
 export * from './meter.js';
 export * from './comm.js';
@@ -6,6 +7,7 @@ export * from './prss.js';
 export * from './share.js';
 export * from './context.js';
 export * from './memory-channel.js';
+export * from './memory-client-link.js';
 export * from './local.js';
 export * from './io.js';
 export * from './arith.js';

@@ -5,9 +5,11 @@
  * halving to about 10–14 per g-fold reduction:
  *
  *   per level, for every group (x_0 … x_{s−1}) of every row, all in one batch:
- *   1. one msb over every in-group difference x_i − x_j (i < j): lt_ij = [x_i < x_j]     8 rounds
- *   2. winner bits w_i = ∧_{j>i} ¬lt_ij ∧ ∧_{j<i} lt_ji (the first maximal entry wins),
- *      an AND tree over s − 1 bits, for i < s − 1 only                      ⌈log2(s − 1)⌉ rounds
+ *   1. the sign bits of every in-group difference x_i − x_j (i < j), lt_ij = [x_i < x_j], left
+ *      as P1/P2's 2-of-2 sharing (msbPair)                                              4 rounds
+ *   2. winner bits w_i = ∧_{j>i} ¬lt_ij ∧ ∧_{j<i} lt_ji (the first maximal entry wins), for
+ *      i < s − 1 only: a dealt AND tree of fan-in ≤ 6 on the same 2-of-2 sharing, then one
+ *      exchange to replicated bits                                       ⌈log6(s − 1)⌉ + 1 rounds
  *   3. max = x_{s−1} + Σ_{i<s−1} w_i·(x_i − x_{s−1})  (exactly one w is 1)        2 rounds
  *
  * With g = 2 this is the classic binary tournament (one comparison and one mulA1B per pair, no
@@ -21,12 +23,13 @@
  */
 import type { OpCost, Party } from './context.js';
 import { addCosts, scoped } from './context.js';
-import { msb, msbCost } from './msb.js';
+import { msbPair, msbPairCost } from './msb.js';
+import { andTree, andTreeCost, pairToReplicated, pairToReplicatedCost } from './dealt-and.js';
 import { mulA1B, mulA1BCost } from './bitmul.js';
 import { subAA } from './arith.js';
 import type { AShare, BitShare } from './share.js';
 import { aShare, bitShare, concatA } from './share.js';
-import { andBits, concatBits } from './bool.js';
+import { concatBits } from './bool.js';
 import { publicShare } from './io.js';
 
 /** One level of the tournament: group boundaries and what they cost. */
@@ -35,8 +38,8 @@ interface Level {
   groups: number[][];
   /** In-group comparisons (pairs i < j). */
   comparisons: number;
-  /** ANDs per AND round. */
-  ands: number[];
+  /** Inputs of the widest winner AND (s − 1 for the largest group s; 0 when no group has 2). */
+  andWidth: number;
   /** Selections (mulA1B elements). */
   selections: number;
 }
@@ -49,39 +52,27 @@ function arityFor(L: number, levels: number): number {
   return g;
 }
 
-/** AND counts per round for reducing lists of the given lengths pairwise. */
-function andRounds(lengths: number[]): number[] {
-  const out: number[] = [];
-  let w = lengths.filter((v) => v > 1);
-  while (w.length) {
-    out.push(w.reduce((t, v) => t + Math.floor(v / 2), 0));
-    w = w.map((v) => Math.ceil(v / 2)).filter((v) => v > 1);
-  }
-  return out;
-}
-
 /** The whole tournament for rows of the given lengths (all ≥ 1) with groups of at most maxArity. */
 export function planRaggedMax(lens: ArrayLike<number>, maxArity: number): Level[] {
   if (!Number.isInteger(maxArity) || maxArity < 2) throw new RangeError(`maxArity must be an integer ≥ 2, got ${maxArity}`);
   let w = Array.from(lens);
-  const L = Math.max(1, ...w);
+  const longest = (v: number[]): number => v.reduce((a, x) => Math.max(a, x), 1);
+  const L = longest(w);
   let levels = 0;
   while (maxArity ** levels < L) levels++;
   const levelsOut: Level[] = [];
   for (let left = levels; w.some((v) => v > 1); left--) {
-    const g = arityFor(Math.max(...w), left);
+    const g = arityFor(longest(w), left);
     const groups = w.map((v) => {
       const gs: number[] = [];
       for (let o = 0; o < v; o += g) gs.push(Math.min(g, v - o));
       return gs;
     });
     const sizes = groups.flat().filter((s) => s > 1);
-    const lists: number[] = [];
-    for (const s of sizes) for (let i = 0; i < s - 1; i++) lists.push(s - 1);
     levelsOut.push({
       groups,
       comparisons: sizes.reduce((t, s) => t + (s * (s - 1)) / 2, 0),
-      ands: andRounds(lists),
+      andWidth: sizes.reduce((a, s) => Math.max(a, s - 1), 0),
       selections: sizes.reduce((t, s) => t + s - 1, 0),
     });
     w = groups.map((gs) => gs.length);
@@ -99,72 +90,35 @@ function gather(x: AShare, idx: Int32Array): AShare {
   return aShare([idx.length], s0, s1);
 }
 
-/** Unpacked boolean shares, one byte per bit. */
-interface Bits {
-  s0: Uint8Array;
-  s1: Uint8Array;
-}
-
-function unpack(b: BitShare): Bits {
-  const s0 = new Uint8Array(b.n);
-  const s1 = new Uint8Array(b.n);
-  const a0 = new Uint32Array(b.s0.buffer, b.s0.byteOffset, 2 * b.s0.length);
-  const a1 = new Uint32Array(b.s1.buffer, b.s1.byteOffset, 2 * b.s1.length);
-  for (let e = 0; e < b.n; e++) {
-    s0[e] = (a0[e >>> 5] >>> (e & 31)) & 1;
-    s1[e] = (a1[e >>> 5] >>> (e & 31)) & 1;
-  }
-  return { s0, s1 };
-}
-
-function pack(s0: Uint8Array, s1: Uint8Array): BitShare {
-  const n = s0.length;
-  const W = Math.ceil(n / 64);
-  const a0 = new Uint32Array(2 * W);
-  const a1 = new Uint32Array(2 * W);
-  for (let e = 0; e < n; e++) {
-    a0[e >>> 5] |= s0[e] << (e & 31);
-    a1[e >>> 5] |= s1[e] << (e & 31);
-  }
-  return bitShare(n, new BigUint64Array(a0.buffer), new BigUint64Array(a1.buffer));
-}
-
-/** AND-reduce lists of shared bits (indices into `bits`) pairwise; one round per tree level. */
-async function andReduce(p: Party, bits: Bits, lists: number[][]): Promise<Bits> {
-  const s0 = Array.from(bits.s0);
-  const s1 = Array.from(bits.s1);
-  let cur = lists.map((l) => [...l]);
-  while (cur.some((l) => l.length > 1)) {
-    const l0: number[] = [];
-    const l1: number[] = [];
-    const r0: number[] = [];
-    const r1: number[] = [];
-    for (const l of cur) for (let k = 0; k + 1 < l.length; k += 2) {
-      l0.push(s0[l[k]]);
-      l1.push(s1[l[k]]);
-      r0.push(s0[l[k + 1]]);
-      r1.push(s1[l[k + 1]]);
-    }
-    const prod = unpack(await andBits(p, pack(Uint8Array.from(l0), Uint8Array.from(l1)), pack(Uint8Array.from(r0), Uint8Array.from(r1))));
-    let q = 0;
-    cur = cur.map((l) => {
-      const next: number[] = [];
-      for (let k = 0; k + 1 < l.length; k += 2, q++) {
-        next.push(s0.length);
-        s0.push(prod.s0[q]);
-        s1.push(prod.s1[q]);
+/**
+ * Winner bits from the comparison signs (2-of-2 at P1/P2, packed): instance e ANDs the uses
+ * lists[e] (¬ where `negate`: P1 flips its half), padded with a public 1 to the widest list, in a
+ * dealt AND tree; then one exchange to replicated bits.
+ */
+async function winners(p: Party, lt: BigUint64Array | null, lists: number[][], uses: number[], negate: boolean[]): Promise<BitShare> {
+  const I = lists.length;
+  const W = Math.ceil(I / 64);
+  const m = lists.reduce((a, l) => Math.max(a, l.length), 0);
+  let planes: BigUint64Array | null = null;
+  if (lt) {
+    const src = new Uint32Array(lt.buffer, lt.byteOffset, 2 * lt.length);
+    planes = new BigUint64Array(m * W);
+    const dst = new Uint32Array(planes.buffer);
+    const one = p.id === 1 ? 1 : 0; // a public bit sits in P1's half
+    lists.forEach((l, e) => {
+      for (let k = 0; k < m; k++) {
+        let bit = one;
+        if (k < l.length) {
+          const c = uses[l[k]];
+          bit = ((src[c >>> 5] >>> (c & 31)) & 1) ^ (negate[l[k]] ? one : 0);
+        }
+        dst[2 * k * W + (e >>> 5)] |= bit << (e & 31);
       }
-      if (l.length % 2) next.push(l[l.length - 1]);
-      return next;
     });
   }
-  const out0 = new Uint8Array(cur.length);
-  const out1 = new Uint8Array(cur.length);
-  cur.forEach((l, i) => {
-    out0[i] = s0[l[0]];
-    out1[i] = s1[l[0]];
-  });
-  return { s0: out0, s1: out1 };
+  const win = await andTree(p, planes, m, W, 'max/win');
+  const r = await pairToReplicated(p, win, W, 'max/win/out');
+  return bitShare(I, r.s0, r.s1);
 }
 
 /** x: [Σ lens] packed rows (every length ≥ 1) → [rows] maxima. */
@@ -241,19 +195,12 @@ async function tournament(p: Party, x: AShare, lens: ArrayLike<number>, maxArity
           base += s;
         }
       }
-      const lt = unpack(await msb(p, subAA(p, gather(cur, Int32Array.from(cmpA)), gather(cur, Int32Array.from(cmpB)))));
-      const u0 = new Uint8Array(uses.length);
-      const u1 = new Uint8Array(uses.length);
-      uses.forEach((c, k) => {
-        u0[k] = lt.s0[c] ^ (negate[k] && p.id === 0 ? 1 : 0);
-        u1[k] = lt.s1[c] ^ (negate[k] && p.id === 2 ? 1 : 0);
-      });
-      const win = await andReduce(p, { s0: u0, s1: u1 }, lists);
+      const lt = await msbPair(p, subAA(p, gather(cur, Int32Array.from(cmpA)), gather(cur, Int32Array.from(cmpB))));
+      const bits = await winners(p, lt, lists, uses, negate);
       const members = Int32Array.from(selMember);
       const lasts = Int32Array.from(selLast);
       const diffs = [subAA(p, gather(cur, members), gather(cur, lasts))];
       if (idx) diffs.push(subAA(p, gather(idx, members), gather(idx, lasts)));
-      const bits = pack(win.s0, win.s1);
       const picked = await mulA1B(p, idx ? concatBits([bits, bits]) : bits, idx ? concatA(diffs) : diffs[0]);
       const select = (from: AShare, off: number): AShare => {
         const s0 = new BigUint64Array(outSrc.length);
@@ -287,7 +234,12 @@ async function tournament(p: Party, x: AShare, lens: ArrayLike<number>, maxArity
 export function raggedMaxCost(lens: ArrayLike<number>, maxArity = 2, withIndex = false): OpCost {
   const parts: OpCost[] = [];
   for (const l of planRaggedMax(lens, maxArity)) {
-    parts.push(msbCost(l.comparisons), ...l.ands.map((a) => ({ rounds: 1, bytesTotal: 3 * 8 * Math.ceil(a / 64) })), mulA1BCost(withIndex ? 2 * l.selections : l.selections));
+    parts.push(
+      msbPairCost(l.comparisons),
+      andTreeCost(l.andWidth, Math.ceil(l.selections / 64)),
+      pairToReplicatedCost(l.selections),
+      mulA1BCost(withIndex ? 2 * l.selections : l.selections),
+    );
   }
   return addCosts(...parts);
 }

@@ -16,12 +16,12 @@
  * one trades offline dealer bytes for 3 online rounds and fewer online bytes.)
  */
 import type { OpCost, Party } from './context.js';
-import { scoped } from './context.js';
+import { addCosts, scoped } from './context.js';
 import type { WordShare } from './bool.js';
 import type { AShare, BitShare } from './share.js';
 import { bitShare } from './share.js';
 import type { AndCircuit } from './dealt-and.js';
-import { dealtAnd, dealtAndBytes, pairToReplicated } from './dealt-and.js';
+import { dealtAnd, dealtAndBytes, pairToReplicated, pairToReplicatedCost } from './dealt-and.js';
 
 /** Radix of the carry tree: 4 reaches 63 bits in 3 levels with at most 11 dealt sets per product. */
 const RADIX = 4;
@@ -102,43 +102,62 @@ function treeInputs(p: Party, A: BigUint64Array, B: BigUint64Array, W: number): 
   return wires;
 }
 
-/** Shared sign bits of x (1 where x, read as a signed 64-bit integer, is negative). */
-export function msb(p: Party, x: AShare): Promise<BitShare> {
-  return scoped(p, 'msb', async () => {
+/**
+ * The sign bits of x as a 2-of-2 XOR sharing of P1 and P2 (packed, [⌈n/64⌉] words; P0: null):
+ * rounds 1–4 of msb. Consumers that go on with dealt ANDs (the row max's winner bits) take this
+ * form directly and convert once, after their own gates.
+ */
+export function msbPair(p: Party, x: AShare): Promise<BigUint64Array | null> {
+  return scoped(p, 'msb', () => signPair(p, x));
+}
+
+async function signPair(p: Party, x: AShare): Promise<BigUint64Array | null> {
+  {
     const n = x.s0.length;
     const W = Math.ceil(n / 64);
     const { comm, k, prss } = p;
-    let sign: BigUint64Array | null = null;
     if (p.id === 0) {
       const a = new BigUint64Array(n);
       k.add(a, x.s0, x.s1);
       k.xor(a, a, prss.prev.ring(n)); // m from seed(P0,P2)
       comm.sendU64(1, 'msb/input', a);
       for (const [i, circuit] of LEVELS.entries()) await dealtAnd(p, null, W, circuit, `msb/l${i}`);
-    } else {
-      const aHalf = p.id === 1 ? await comm.recvU64(0, 'msb/input', n) : prss.next.ring(n);
-      const A = planes(p, aHalf, n);
-      const B = planes(p, p.id === 1 ? x.s1 : x.s0, n); // b = x_2
-      let wires: BigUint64Array | null = treeInputs(p, A, B, W);
-      for (const [i, circuit] of LEVELS.entries()) wires = await dealtAnd(p, wires, W, circuit, `msb/l${i}`);
-      sign = wires as BigUint64Array; // the carry c_63
-      k.xor(sign, sign, A.subarray(63 * W, 64 * W));
-      if (p.id === 1) k.xor(sign, sign, B.subarray(63 * W, 64 * W));
+      return null;
     }
-    const out = await pairToReplicated(p, sign, W, 'msb/out');
+    const aHalf = p.id === 1 ? await comm.recvU64(0, 'msb/input', n) : prss.next.ring(n);
+    const A = planes(p, aHalf, n);
+    const B = planes(p, p.id === 1 ? x.s1 : x.s0, n); // b = x_2
+    let wires: BigUint64Array | null = treeInputs(p, A, B, W);
+    for (const [i, circuit] of LEVELS.entries()) wires = await dealtAnd(p, wires, W, circuit, `msb/l${i}`);
+    const sign = wires as BigUint64Array; // the carry c_63
+    k.xor(sign, sign, A.subarray(63 * W, 64 * W));
+    if (p.id === 1) k.xor(sign, sign, B.subarray(63 * W, 64 * W));
+    return sign;
+  }
+}
+
+/** Shared sign bits of x (1 where x, read as a signed 64-bit integer, is negative). */
+export function msb(p: Party, x: AShare): Promise<BitShare> {
+  return scoped(p, 'msb', async () => {
+    const n = x.s0.length;
+    const sign = await signPair(p, x);
+    const out = await pairToReplicated(p, sign, Math.ceil(n / 64), 'msb/out');
     return bitShare(n, out.s0, out.s1);
   });
 }
 
-/** Online: P0's input word, the tree's openings and the final exchange; offline: the dealt sets. */
-export const msbCost = (n: number): OpCost => {
+/** msbPair: P0's input word and the tree's openings online, the dealt sets offline. */
+export const msbPairCost = (n: number): OpCost => {
   const W = Math.ceil(n / 64);
-  let online = 8 * n + 2 * 8 * W;
+  let online = 8 * n;
   let offline = 0;
   for (const c of LEVELS) {
     const b = dealtAndBytes(c, W);
     online += b.online;
     offline += b.offline;
   }
-  return { rounds: 2 + LEVELS.length, bytesTotal: online, offlineBytesTotal: offline };
+  return { rounds: 1 + LEVELS.length, bytesTotal: online, offlineBytesTotal: offline };
 };
+
+/** msb = msbPair + the final exchange (pairToReplicated). */
+export const msbCost = (n: number): OpCost => addCosts(msbPairCost(n), pairToReplicatedCost(n));

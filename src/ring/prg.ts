@@ -4,6 +4,7 @@
  * amounts in the same order (the protocols are deterministic given public shapes).
  */
 import { createCipheriv, createHash, randomBytes, type Cipher } from 'node:crypto';
+import { u64View } from './tensor.js';
 
 const BLOCK = 16;
 
@@ -70,11 +71,7 @@ export class Prg {
 
   /** `n` uniformly random elements of Z_2^64. */
   ring(n: number): BigUint64Array {
-    const b = this.bytes(8 * n);
-    if (b.byteOffset % 8 === 0) return new BigUint64Array(b.buffer, b.byteOffset, n);
-    const out = new BigUint64Array(n);
-    new Uint8Array(out.buffer).set(b);
-    return out;
+    return u64View(this.bytes(8 * n), n);
   }
 
   /** How many 16-byte blocks have been drawn (for lock-step checks in tests). */

@@ -19,6 +19,17 @@ export function sizeOf(shape: Shape): number {
   return n;
 }
 
+/**
+ * The first n u64 elements of little-endian `bytes`: a view when the bytes are 8-aligned, else a
+ * copy (received frames, PRG output). The one place raw bytes become ring elements.
+ */
+export function u64View(bytes: Uint8Array, n: number): BigUint64Array {
+  if (bytes.byteOffset % 8 === 0) return new BigUint64Array(bytes.buffer, bytes.byteOffset, n);
+  const out = new BigUint64Array(n);
+  new Uint8Array(out.buffer).set(bytes.subarray(0, 8 * n));
+  return out;
+}
+
 export function ringZeros(shape: Shape): RingTensor {
   return { data: new BigUint64Array(sizeOf(shape)), shape: [...shape] };
 }

@@ -17,7 +17,7 @@ import { raggedArgmax, raggedMax } from '../../src/protocols/max.js';
 import { highBits } from '../../src/approx/highbit.js';
 import { approxConfig } from '../../src/approx/config.js';
 import { SecureOps } from '../../src/model/secure-ops.js';
-import type { ClientPort } from '../../src/model/client-port.js';
+import type { ClientLink } from '../../src/protocols/client-link.js';
 import { ALPHA, relationPValue, viewTest, type SecretInput, type ViewCase } from '../protocols/_views.js';
 
 const F = 18;
@@ -34,7 +34,7 @@ const LOGITS = A([2, 5], [1, 5, -2, 3, 8, 0, 0.5, 9, -9, 1], [7, -1, 0, 2, 1, 4,
 // a token-mode row: 40 "vocabulary" logits, maximum at different places
 const row = (k: number): number[] => Array.from({ length: 40 }, (_, i) => Math.sin(i * 0.7 + k) * 4);
 
-const noClient = {} as ClientPort; // argmax never talks to the client
+const noClient = {} as ClientLink; // argmax never talks to the client
 
 const CASES: ViewCase[] = [
   { name: 'exp (mask x > bound, then power)', inputs: [NEG], program: (p, xs) => fExp(p, a(xs, 0)) },

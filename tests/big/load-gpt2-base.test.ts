@@ -31,7 +31,7 @@ import { TriformClient } from '../../src/parties/client.js';
 import { describeProgress, PROGRESS_INTERVAL_MS, type LoadStatus } from '../../src/parties/load-progress.js';
 import { PartyProcess, REPO_ROOT } from '../../src/parties/local-cluster.js';
 import { Deferred } from '../../src/parties/mailbox.js';
-import { generateRemote } from '../../src/parties/remote-generate.js';
+import { generateRemote } from '../../src/programs/generate.js';
 import { DEFAULT_RING_CONFIG } from '../../src/ring/config.js';
 import { makeSetup, WAIT_MS, type Setup } from '../parties/helpers.js';
 

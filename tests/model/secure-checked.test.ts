@@ -10,7 +10,7 @@ import { Gpt2 } from '../../src/model/arch/gpt2.js';
 import { Llama } from '../../src/model/arch/llama.js';
 import { loadLlama2c } from '../../src/model/formats/llama2c.js';
 import { PlainOps, plainTensor } from '../../src/model/arch/plain-ops.js';
-import { generateSecureLocal } from '../../src/model/secure-local.js';
+import { generateSecureLocal } from '../../src/programs/generate.js';
 import type { SecureOps } from '../../src/model/secure-ops.js';
 import { rangeCheckCost, type RangeChecker } from '../../src/protocols/range-check.js';
 import { maxAbsDiff, sharedModelFile, syntheticGpt2, TINY_GPT2 } from './_helpers.js';

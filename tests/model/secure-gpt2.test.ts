@@ -12,7 +12,7 @@ import { Gpt2 } from '../../src/model/arch/gpt2.js';
 import { gpt2ConfigJson, gpt2TensorsToWrite, loadGpt2Checkpoint } from '../../src/model/formats/gpt2-checkpoint.js';
 import { PlainOps } from '../../src/model/arch/plain-ops.js';
 import { encodeSafetensors } from '../../src/model/formats/safetensors.js';
-import { generateSecureLocal } from '../../src/model/secure-local.js';
+import { generateSecureLocal } from '../../src/programs/generate.js';
 import { maxAbsDiff, syntheticGpt2, TINY_GPT2 } from './_helpers.js';
 
 describe('GPT-2 on SecureOps (three parties in memory)', () => {

@@ -10,7 +10,7 @@ import { argmaxOf } from '../../src/model/generate.js';
 import { Llama } from '../../src/model/arch/llama.js';
 import { loadLlama2c } from '../../src/model/formats/llama2c.js';
 import { PlainOps } from '../../src/model/arch/plain-ops.js';
-import { generateSecureLocal } from '../../src/model/secure-local.js';
+import { generateSecureLocal } from '../../src/programs/generate.js';
 import { maxAbsDiff, sharedModelFile } from './_helpers.js';
 
 const BIN = sharedModelFile('stories260K/stories260K.bin');

@@ -7,7 +7,7 @@ import { newSession } from '../../src/model/arch/causal-lm.js';
 import { Gpt2 } from '../../src/model/arch/gpt2.js';
 import { countOf, tokenCount } from '../../src/model/arch/ops.js';
 import { PlainOps, plainTensor } from '../../src/model/arch/plain-ops.js';
-import type { ClientPort } from '../../src/model/client-port.js';
+import type { ClientLink } from '../../src/protocols/client-link.js';
 import { SecureOps } from '../../src/model/secure-ops.js';
 import { makeLocalParties } from '../../src/protocols/local.js';
 import { aShare } from '../../src/protocols/share.js';
@@ -29,7 +29,7 @@ describe('TokenInput', () => {
 
   it('SecureOps takes a count only: ids are a TypeError before any message', async () => {
     const { parties } = makeLocalParties({ seed: 'token-input' });
-    const noClient = {} as ClientPort; // never reached
+    const noClient = {} as ClientLink; // never reached
     const table = aShare([3, 2], new BigUint64Array(6), new BigUint64Array(6));
     await expect(new SecureOps(parties[0], noClient).embedding([1, 2], table)).rejects.toThrow(/token count .*never token ids/);
   });

@@ -10,6 +10,7 @@ import { checkPartyKey, parsePartiesConfig } from '../../src/parties/config.js';
 import { generateIdentity, readKeyFile, toHex } from '../../src/parties/keys.js';
 import { logRepeated } from '../../src/parties/log-repeat.js';
 import { PartyServer } from '../../src/parties/server.js';
+import { builtinPrograms } from '../../src/programs/index.js';
 import { LogSink, makeSetup, type Setup } from './helpers.js';
 
 const setups: Setup[] = [];
@@ -70,8 +71,8 @@ describe('config mistakes', () => {
     const wrong = { ...s.config, parties: s.config.parties.map((p, i) => (i === 0 ? { ...p, publicKey: toHex(generateIdentity('X').publicKey) } : p)) };
     const sinks = [new LogSink(), new LogSink()];
     const servers = [
-      new PartyServer({ config: s.config, id: 0, identity: readKeyFile(join(s.dir, 'p0.key')), log: sinks[0].logger('info') }),
-      new PartyServer({ config: wrong, id: 1, identity: readKeyFile(join(s.dir, 'p1.key')), log: sinks[1].logger('info') }),
+      new PartyServer({ config: s.config, id: 0, identity: readKeyFile(join(s.dir, 'p0.key')), log: sinks[0].logger('info'), programs: builtinPrograms() }),
+      new PartyServer({ config: wrong, id: 1, identity: readKeyFile(join(s.dir, 'p1.key')), log: sinks[1].logger('info'), programs: builtinPrograms() }),
     ];
     try {
       await Promise.all(servers.map((x) => x.start()));

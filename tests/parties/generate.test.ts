@@ -9,8 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCheckpointWeights } from '../../src/model/formats/checkpoint.js';
 import { TriformClient } from '../../src/parties/client.js';
 import { PartyProcess, REPO_ROOT } from '../../src/parties/local-cluster.js';
-import { generateRemote } from '../../src/parties/remote-generate.js';
-import { uploadModel } from '../../src/parties/upload.js';
+import { generateRemote } from '../../src/programs/generate.js';
+import { uploadModel } from '../../src/programs/model.js';
 import { DEFAULT_RING_CONFIG } from '../../src/ring/config.js';
 import { makeSetup, type Setup } from './helpers.js';
 

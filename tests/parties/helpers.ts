@@ -8,8 +8,9 @@ import { loadPartiesConfig, type PartiesConfig } from '../../src/parties/config.
 import { readKeyFile, type Identity } from '../../src/parties/keys.js';
 import { findFreePorts, writeLocalSetup } from '../../src/parties/local-cluster.js';
 import { createLogger, type Logger } from '../../src/parties/log.js';
-import type { ProgramRegistry } from '../../src/parties/programs.js';
+import type { ProgramRegistry } from '../../src/parties/program-table.js';
 import { PartyServer } from '../../src/parties/server.js';
+import { builtinPrograms } from '../../src/programs/index.js';
 
 /**
  * Test timing under load (a full suite on 2 busy cores): waits for an event are event-driven
@@ -92,7 +93,7 @@ export async function startCluster(opts: SetupOptions & { programs?: () => Progr
       id,
       identity: readKeyFile(join(setup.dir, `p${id}.key`)),
       log: sinks[id].logger(),
-      ...(opts.programs ? { programs: opts.programs() } : {}),
+      programs: opts.programs ? opts.programs() : builtinPrograms(),
     });
     await srv.start();
     servers[id] = srv;

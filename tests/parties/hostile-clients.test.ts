@@ -7,15 +7,15 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
-import { builtinPrograms } from '../../src/parties/builtin-programs.js';
+import { builtinPrograms } from '../../src/programs/index.js';
 import { partyUrl } from '../../src/parties/config.js';
 import { dialLink } from '../../src/parties/connect.js';
 import { fromHex, readKeyFile } from '../../src/parties/keys.js';
 import { silentLogger } from '../../src/parties/log.js';
-import type { ProgramDef } from '../../src/parties/programs.js';
+import type { ProgramDef } from '../../src/parties/program-table.js';
 import type { SecureLink } from '../../src/parties/secure-link.js';
-import { checkSelftest, selftestClient, selftestInputs } from '../../src/parties/selftest.js';
-import { linkOptions } from '../../src/parties/server.js';
+import { checkSelftest, selftestClient, selftestInputs } from '../../src/programs/selftest.js';
+import { linkOptions } from '../../src/parties/connect.js';
 import { packr, type ControlMessage } from '../../src/parties/wire.js';
 import type { PartyId } from '../../src/protocols/channel.js';
 import { startCluster, type Cluster } from './helpers.js';
@@ -28,9 +28,9 @@ const flood: ProgramDef<{ n: number; bytes: number; everyMs: number }, null> = {
   name: 'test/flood',
   description: 'send many frames to the client',
   params: z.object({ n: z.number().int(), bytes: z.number().int(), everyMs: z.number().int() }).strict(),
-  async run(p, io, { n, bytes, everyMs }) {
+  async run(p, { client }, { n, bytes, everyMs }) {
     for (let i = 0; i < n && p.id === 0; i++) {
-      io.sendBytes('flood', new Uint8Array(bytes));
+      client.send('flood', 'u8', new Uint8Array(bytes));
       await new Promise((r) => setTimeout(r, everyMs));
     }
     return null;
@@ -41,9 +41,9 @@ const slowReader: ProgramDef<{ ms: number }, null> = {
   name: 'test/slow-reader',
   description: 'read the client input late',
   params: z.object({ ms: z.number().int().default(1500) }).strict(),
-  async run(_p, io, { ms }) {
+  async run(_p, { client }, { ms }) {
     await new Promise((r) => setTimeout(r, ms));
-    await io.recvBytes('in', 1);
+    await client.recv('in', 'u8', 1);
     return null;
   },
 };
@@ -147,8 +147,8 @@ describe('a client with a valid key, misbehaving', () => {
   it("sessions beyond P0's queue are refused with MPC_ERR_LIMIT (maxQueuedSessions)", async () => {
     const cl = await c.connect();
     try {
-      const runs = Array.from({ length: 4 }, () => cl.run('test/slow-reader', { ms: 600 }, async (s) => {
-        for (const j of [0, 1, 2] as PartyId[]) s.sendBytes(j, 'in', new Uint8Array(1));
+      const runs = Array.from({ length: 4 }, () => cl.run('test/slow-reader', { ms: 600 }, async (links) => {
+        for (const j of [0, 1, 2] as PartyId[]) links[j].send('in', 'u8', new Uint8Array(1));
       }).then(() => 'ok', (e: { code: string; message: string }) => `${e.code}: ${e.message}`));
       const out = await Promise.all(runs);
       // one runs at once, two wait in the queue, the fourth is refused
@@ -187,8 +187,8 @@ describe('a client with a valid key, misbehaving', () => {
     const cl = await c.connect();
     const honest = honestSelftest();
     const err = await cl
-      .run('test/slow-reader', {}, async (s) => {
-        for (let i = 0; i < 8; i++) for (const j of [0, 1, 2] as PartyId[]) s.sendBytes(j, 'in', new Uint8Array(200 * KiB));
+      .run('test/slow-reader', {}, async (links) => {
+        for (let i = 0; i < 8; i++) for (const j of [0, 1, 2] as PartyId[]) links[j].send('in', 'u8', new Uint8Array(200 * KiB));
         await new Promise((r) => setTimeout(r, 3000));
       })
       .catch((e: unknown) => e);

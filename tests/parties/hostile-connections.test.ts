@@ -12,7 +12,7 @@ import { partyUrl } from '../../src/parties/config.js';
 import { parseHello, PROTOCOL_VERSION } from '../../src/parties/handshake.js';
 import { packr } from '../../src/parties/wire.js';
 import type { TriformClient } from '../../src/parties/client.js';
-import { checkSelftest, selftestClient, selftestInputs } from '../../src/parties/selftest.js';
+import { checkSelftest, selftestClient, selftestInputs } from '../../src/programs/selftest.js';
 import { startCluster, type Cluster } from './helpers.js';
 
 const HANDSHAKE_MS = 3000; // margin for a loaded machine: the flood below is opened well within it

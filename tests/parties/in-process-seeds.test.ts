@@ -20,7 +20,7 @@ vi.mock('../../src/protocols/local.js', async (importOriginal) => {
   };
 });
 
-const { generateSecureLocal } = await import('../../src/model/secure-local.js');
+const { generateSecureLocal } = await import('../../src/programs/generate.js');
 const { syntheticModel } = await import('../../src/model/formats/checkpoint.js');
 
 describe('in-process runs', () => {

@@ -9,12 +9,12 @@ import { partyUrl } from '../../src/parties/config.js';
 import { fromHex, generateIdentity, type Identity } from '../../src/parties/keys.js';
 import { silentLogger } from '../../src/parties/log.js';
 import type { SecureLink } from '../../src/parties/secure-link.js';
-import { linkOptions } from '../../src/parties/server.js';
+import { linkOptions } from '../../src/parties/connect.js';
 import { encodeControl, packr } from '../../src/parties/wire.js';
 import type { MpcError } from '../../src/protocols/errors.js';
 import { z } from 'zod';
-import { builtinPrograms } from '../../src/parties/builtin-programs.js';
-import type { ProgramDef } from '../../src/parties/programs.js';
+import { builtinPrograms } from '../../src/programs/index.js';
+import type { ProgramDef } from '../../src/parties/program-table.js';
 import { startCluster, WAIT_MS, type Cluster } from './helpers.js';
 
 /** Client → P0 → P1 → client, through fragmentation on every hop (test only). */
@@ -22,9 +22,9 @@ const relay: ProgramDef<{ n: number }, null> = {
   name: 'test/relay',
   description: 'relay bytes client → P0 → P1 → client',
   params: z.object({ n: z.number().int() }).strict(),
-  async run(p, io, { n }) {
-    if (p.id === 0) p.comm.sendBytes(1, 'relay', await io.recvBytes('in', n));
-    if (p.id === 1) io.sendBytes('out', await p.comm.recvBytes(0, 'relay', n));
+  async run(p, { client }, { n }) {
+    if (p.id === 0) p.comm.sendBytes(1, 'relay', await client.recv('in', 'u8', n));
+    if (p.id === 1) client.send('out', 'u8', await p.comm.recvBytes(0, 'relay', n));
     return null;
   },
 };
@@ -105,9 +105,9 @@ describe('sealed messages', () => {
     const chunk = 64 * 1024 - 8192;
     for (const n of [0, 1, 7, chunk - 1, chunk, chunk + 1, 3 * chunk + 5, 1_000_003]) {
       const data = new Uint8Array(n).map((_, i) => (i * 31 + n) & 0xff);
-      const r = await cl.run('test/relay', { n }, async (s) => {
-        s.sendBytes(0, 'in', data);
-        return s.recvBytes(1, 'out', n);
+      const r = await cl.run('test/relay', { n }, async (links) => {
+        links[0].send('in', 'u8', data);
+        return links[1].recv('out', 'u8', n);
       });
       expect(Buffer.from(r.local).equals(Buffer.from(data))).toBe(true);
     }

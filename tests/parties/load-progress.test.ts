@@ -8,14 +8,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { syntheticCheckpoint } from '../../src/model/synthetic-models.js';
 import type { PartyId } from '../../src/protocols/channel.js';
 import { TriformClient } from '../../src/parties/client.js';
-import { PartyClientIO } from '../../src/parties/client-io.js';
-import { describeProgress, parseProgress, ProgressThrottle, type LoadStatus } from '../../src/parties/load-progress.js';
-import { silentLogger } from '../../src/parties/log.js';
+import { describeProgress, parseProgress, progressSender, ProgressThrottle, type LoadStatus } from '../../src/parties/load-progress.js';
 import { PartyProcess } from '../../src/parties/local-cluster.js';
-import { generateRemote } from '../../src/parties/remote-generate.js';
 import type { SecureLink } from '../../src/parties/secure-link.js';
 import { PartySession } from '../../src/parties/session-state.js';
-import { uploadModel } from '../../src/parties/upload.js';
+import { generateRemote } from '../../src/programs/generate.js';
+import { uploadModel } from '../../src/programs/model.js';
 import { DEFAULT_RING_CONFIG } from '../../src/ring/config.js';
 import { makeSetup, WAIT_MS, type Setup } from './helpers.js';
 
@@ -53,11 +51,11 @@ describe('progress messages', () => {
     const open = (progress: boolean) => {
       const s = new PartySession('sid', 1 << 20);
       s.open = { program: 'generate', params: {}, paramsHash: '', fracBits: 18, client: link, clientName: 'client', progress };
-      return new PartyClientIO(1, s, link, '/nonexistent', silentLogger, 1000);
+      return progressSender(s, 1);
     };
-    open(false).progress(status(10));
+    open(false)(status(10));
     expect(sent).toEqual([]);
-    open(true).progress(status(10));
+    open(true)(status(10));
     expect(sent).toEqual([{ op: 'progress', s: 'sid', from: 1, ...status(10) }]);
   });
 });

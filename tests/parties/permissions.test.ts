@@ -11,7 +11,7 @@ import { partyDataDir, partyKeyFile } from '../../src/parties/config.js';
 import { generateIdentity, readKeyFile, writeKeyFile } from '../../src/parties/keys.js';
 import { PartyProcess } from '../../src/parties/local-cluster.js';
 import { checkPartyPermissions } from '../../src/parties/permissions.js';
-import { uploadModel } from '../../src/parties/upload.js';
+import { uploadModel } from '../../src/programs/model.js';
 import { makeSetup, startCluster } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'triform-perm-'));

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TriformClient } from '../../src/parties/client.js';
 import { TriformClient as Client } from '../../src/parties/client.js';
 import { PartyProcess, REPO_ROOT } from '../../src/parties/local-cluster.js';
-import { checkSelftest, selftestClient, selftestInputs, selftestLocal } from '../../src/parties/selftest.js';
+import { checkSelftest, selftestClient, selftestInputs, selftestLocal } from '../../src/programs/selftest.js';
 import { MpcError } from '../../src/protocols/errors.js';
 import { makeSetup, SLACK_MS, WAIT_MS, type Setup } from './helpers.js';
 

@@ -5,12 +5,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { builtinPrograms } from '../../src/parties/builtin-programs.js';
+import { builtinPrograms } from '../../src/programs/index.js';
 import { loadModelShares } from '../../src/parties/model-store.js';
-import type { ProgramDef } from '../../src/parties/programs.js';
-import { checkSelftest, selftestClient, selftestInputs, selftestLocal } from '../../src/parties/selftest.js';
-import { uploadModel } from '../../src/parties/upload.js';
+import type { ProgramDef } from '../../src/parties/program-table.js';
+import { checkSelftest, selftestClient, selftestInputs, selftestLocal } from '../../src/programs/selftest.js';
+import { uploadModel } from '../../src/programs/model.js';
 import type { PartyId } from '../../src/protocols/channel.js';
+import { reconstruct, recvU64, sendShare, sendShares } from '../../src/protocols/client-link.js';
 import { MpcError } from '../../src/protocols/errors.js';
 import { Prg } from '../../src/ring/prg.js';
 import { decodeFixed } from '../../src/parties/_fixed.js';
@@ -31,10 +32,10 @@ const revealModel: ProgramDef<{ modelId: string }, { names: string[] }> = {
   name: 'test/reveal-model',
   description: 'reveal every stored tensor to the client (test only)',
   params: z.object({ modelId: z.string() }).strict(),
-  async run(p, io, { modelId }) {
-    const m = loadModelShares(io.dataDir, modelId);
+  async run(p, session, { modelId }) {
+    const m = loadModelShares(session.dataDir, modelId);
     expect(m.manifest.party).toBe(p.id);
-    for (const x of m.tensors.values()) io.sendShare('reveal', x);
+    for (const x of m.tensors.values()) sendShare(session.client, 'reveal', x);
     return { names: [...m.tensors.keys()] };
   },
 };
@@ -131,7 +132,7 @@ describe('sessions over WebSockets', () => {
     expect([...m.tensors.entries()].map(([k, v]) => [k, v.shape])).toEqual([['h.0.w', [6, 5]], ['h.0.b', [3]], ['empty', [0, 4]]]);
     const info = await client.run('model/info', { modelId: 'tiny' });
     expect(info.results[2]).toMatchObject({ modelId: 'tiny', tensors: [{ name: 'h.0.w', shape: [6, 5] }, { name: 'h.0.b', shape: [3] }, { name: 'empty', shape: [0, 4] }] });
-    const r = await client.run('test/reveal-model', { modelId: 'tiny' }, async (s) => [await s.reconstruct('reveal', 30), await s.reconstruct('reveal', 3), await s.reconstruct('reveal', 0)]);
+    const r = await client.run('test/reveal-model', { modelId: 'tiny' }, async (links) => [await reconstruct(links, 'reveal', 30), await reconstruct(links, 'reveal', 3), await reconstruct(links, 'reveal', 0)]);
     expect(Array.from(decodeFixed(r.local[0], DEFAULT_RING_CONFIG))).toEqual(Array.from(w));
     expect(Array.from(decodeFixed(r.local[1], DEFAULT_RING_CONFIG))).toEqual([0.5, -0.25, 3]);
     // a second upload under the same id needs overwrite
@@ -155,9 +156,9 @@ describe('sessions over WebSockets', () => {
     const info = await client.run('model/info', { modelId: 'stories260K' });
     expect((info.results[0] as { meta: { config: unknown } }).meta.config).toEqual({ ...w.config });
     const names = [...tensors.keys()];
-    const r = await client.run('test/reveal-model', { modelId: 'stories260K' }, async (s) => {
+    const r = await client.run('test/reveal-model', { modelId: 'stories260K' }, async (links) => {
       const out: BigUint64Array[] = [];
-      for (const n of names) out.push(await s.reconstruct('reveal', tensors.get(n)!.data.length));
+      for (const n of names) out.push(await reconstruct(links, 'reveal', tensors.get(n)!.data.length));
       return out;
     });
     names.forEach((n, k) => {
@@ -171,7 +172,7 @@ describe('sessions over WebSockets', () => {
     const client = await c.connect();
     await expect(client.run('no/such', {})).rejects.toMatchObject({ code: 'MPC_ERR_INPUT', message: expect.stringMatching(/unknown program/) });
     await expect(client.run('selftest', { size: -1 })).rejects.toMatchObject({ code: 'MPC_ERR_INPUT', message: expect.stringMatching(/size/) });
-    await expect(client.run('selftest', { size: 2 }, async (s) => s.sendShares('selftest/a', new BigUint64Array(9), [3, 3]))).rejects.toMatchObject({ code: 'MPC_ERR_SHAPE' });
+    await expect(client.run('selftest', { size: 2 }, async (links) => sendShares(links, 'selftest/a', new BigUint64Array(9), [3, 3]))).rejects.toMatchObject({ code: 'MPC_ERR_SHAPE' });
     await expect(client.run('selftest', { size: 2 }, async () => {
       throw new RangeError('client-side bug');
     })).rejects.toMatchObject({ code: 'MPC_ERR_INPUT', message: expect.stringMatching(/client-side bug/) });
@@ -184,7 +185,7 @@ describe('sessions over WebSockets', () => {
     const t0 = Date.now();
     await expect(client.run('selftest', { size: 2 })).rejects.toMatchObject({ code: 'MPC_ERR_TIMEOUT', message: expect.stringMatching(/client input/) });
     expect(Date.now() - t0).toBeLessThan(800 + SLACK_MS); // clientInputTimeoutMs
-    await expect(client.run('ping', {}, (s) => s.recvU64(0, 'never', 1))).rejects.toMatchObject({ code: 'MPC_ERR_PROTOCOL', message: expect.stringMatching(/no more output/) });
+    await expect(client.run('ping', {}, (links) => recvU64(links[0], 'never', 1))).rejects.toMatchObject({ code: 'MPC_ERR_PROTOCOL', message: expect.stringMatching(/no more output/) });
     expect((await client.run('ping', {})).results).toHaveLength(3);
   });
 

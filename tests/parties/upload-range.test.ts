@@ -1,7 +1,7 @@
 /** uploadModel checks every tensor against the weight limit before it connects (src/model/weight-range.ts). */
 import { describe, expect, it } from 'vitest';
 import type { PartiesConfig } from '../../src/parties/config.js';
-import { uploadModel } from '../../src/parties/upload.js';
+import { uploadModel } from '../../src/programs/model.js';
 
 describe('uploadModel weight range', () => {
   it('rejects |w| > 1024 and NaN before connecting: MPC_ERR_INPUT carrying MODEL_ERR_RANGE / NONFINITE, tensor and element', async () => {

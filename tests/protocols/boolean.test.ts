@@ -122,8 +122,15 @@ describe('dealt many-input AND (P0 deals, P1 and P2 evaluate)', () => {
     for (const r of results) expect(r).toEqual(want);
   });
 
-  it('declares its bytes: 16·W per opened wire online, 8·W per dealt set offline', async () => {
+  it('declares its bytes: 16·W per opened wire online, 8·W per dealt set offline; measured = declared, 1 round', async () => {
     const circuit = [[[0, 1, 2, 3]], [[4]]];
     expect(dealtAndBytes(circuit, 5)).toEqual({ online: 2 * 8 * 5 * 4, offline: 8 * 5 * 11 });
+    const W = 5;
+    const wires = randomRing(5 * W, 43);
+    const { cost } = await runLocal(async (p) => {
+      await p.meter.scope('dealt', () => dealtAnd(p, p.id === 0 ? null : wires, W, circuit, 'd'));
+    });
+    const m = cost.ops.dealt;
+    expect({ rounds: m.rounds, online: m.bytesTotal, offline: m.offlineBytesTotal }).toEqual({ rounds: 1, ...dealtAndBytes(circuit, W) });
   });
 });

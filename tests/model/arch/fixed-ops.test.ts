@@ -17,7 +17,7 @@ import { Llama } from '../../../src/model/arch/llama.js';
 import { loadLlama2c } from '../../../src/model/formats/llama2c.js';
 import { PlainOps } from '../../../src/model/arch/plain-ops.js';
 import { RangeMonitor } from '../../../src/model/arch/range-monitor.js';
-import { generateSecureLocal } from '../../../src/model/secure-local.js';
+import { generateSecureLocal } from '../../../src/programs/generate.js';
 import { DEFAULT_APPROX_CONFIG } from '../../../src/approx/index.js';
 import { maxAbsDiff, REPO_ROOT, sharedModelFile, syntheticGpt2, TINY_GPT2 } from '../_helpers.js';
 

@@ -1,23 +1,21 @@
 /**
- * The self-test workload: an N×N fixed-point matmul (fMatmul), the MSB of N² ring elements and
- * a max tree along the rows of an N×N matrix (maxLast). The same `selftestWorkload` runs at the
- * parties over WebSockets (program 'selftest') and in memory (`selftestLocal`), so the two costs
- * can be compared byte for byte and round for round.
+ * Program 'selftest': an N×N fixed-point matmul (fMatmul), the MSB of N² ring elements and a max
+ * tree along the rows of an N×N matrix (maxLast) on inputs the client shares, with the outputs
+ * revealed to the client. The same two halves run at the parties over WebSockets and in memory
+ * (`selftestLocal`), so the two costs can be compared byte for byte and round for round.
  */
 import { z } from 'zod';
+import { reconstruct, reconstructBits, recvShare, sendBits, sendShare, sendShares, type ClientLinks } from '../protocols/client-link.js';
 import type { Party } from '../protocols/context.js';
 import { fMatmul } from '../protocols/fixed.js';
-import { runLocal, type LocalRun } from '../protocols/local.js';
 import { maxLast } from '../protocols/max.js';
 import { msb } from '../protocols/msb.js';
-import { splitShares } from '../protocols/io.js';
 import type { AShare, BitShare } from '../protocols/share.js';
-import { aShare } from '../protocols/share.js';
 import { DEFAULT_RING_CONFIG, type RingConfig } from '../ring/config.js';
 import { Prg } from '../ring/prg.js';
-import { encodeFixed } from './_fixed.js';
-import type { ClientSession } from './client-session.js';
-import type { ProgramDef } from './programs.js';
+import { encodeFixed } from '../parties/_fixed.js';
+import type { ProgramDef } from '../parties/program-table.js';
+import { runInMemory, type InMemoryRun } from './run-in-memory.js';
 
 export const selftestParams = z.object({ size: z.number().int().min(1).max(1024) }).strict();
 export type SelftestParams = z.infer<typeof selftestParams>;
@@ -47,15 +45,15 @@ export const selftestProgram: ProgramDef<SelftestParams, { size: number }> = {
   name: 'selftest',
   description: 'N×N fMatmul, msb on N² elements, maxLast over N rows; outputs revealed to the client',
   params: selftestParams,
-  async run(p, io, { size: N }) {
-    const a = await io.recvShare('selftest/a', [N, N]);
-    const b = await io.recvShare('selftest/b', [N, N]);
-    const m = await io.recvShare('selftest/m', [N * N]);
-    const x = await io.recvShare('selftest/x', [N, N]);
+  async run(p, { client }, { size: N }) {
+    const a = await recvShare(client, 'selftest/a', [N, N]);
+    const b = await recvShare(client, 'selftest/b', [N, N]);
+    const m = await recvShare(client, 'selftest/m', [N * N]);
+    const x = await recvShare(client, 'selftest/x', [N, N]);
     const out = await selftestWorkload(p, a, b, m, x);
-    io.sendShare('selftest/c', out.c);
-    io.sendBits('selftest/msb', out.bits);
-    io.sendShare('selftest/max', out.max);
+    sendShare(client, 'selftest/c', out.c);
+    sendBits(client, 'selftest/msb', out.bits);
+    sendShare(client, 'selftest/max', out.max);
     return { size: N };
   },
 };
@@ -74,15 +72,15 @@ export function selftestInputs(N: number, prg: Prg = Prg.random(), cfg: RingConf
   return { a: encodeFixed(reals(), cfg, 'selftest a'), b: encodeFixed(reals(), cfg, 'selftest b'), m: prg.ring(n), x };
 }
 
-/** The client's side of a 'selftest' session: share the inputs, reveal the outputs. */
-export async function selftestClient(s: ClientSession, N: number, inp: SelftestInputs): Promise<SelftestOutputs<BigUint64Array, Uint8Array>> {
-  s.sendShares('selftest/a', inp.a, [N, N]);
-  s.sendShares('selftest/b', inp.b, [N, N]);
-  s.sendShares('selftest/m', inp.m, [N * N]);
-  s.sendShares('selftest/x', inp.x, [N, N]);
-  const c = await s.reconstruct('selftest/c', N * N);
-  const bits = await s.reconstructBits('selftest/msb', N * N);
-  const max = await s.reconstruct('selftest/max', N);
+/** The client half: share the inputs, reveal the outputs. */
+export async function selftestClient(links: ClientLinks, N: number, inp: SelftestInputs): Promise<SelftestOutputs<BigUint64Array, Uint8Array>> {
+  sendShares(links, 'selftest/a', inp.a, [N, N]);
+  sendShares(links, 'selftest/b', inp.b, [N, N]);
+  sendShares(links, 'selftest/m', inp.m, [N * N]);
+  sendShares(links, 'selftest/x', inp.x, [N, N]);
+  const c = await reconstruct(links, 'selftest/c', N * N);
+  const bits = await reconstructBits(links, 'selftest/msb', N * N);
+  const max = await reconstruct(links, 'selftest/max', N);
   return { c, bits, max };
 }
 
@@ -116,20 +114,11 @@ export function checkSelftest(N: number, inp: SelftestInputs, out: SelftestOutpu
   return bad;
 }
 
-/** The same workload on three in-memory parties (client-split inputs), for cost comparison. */
-export function selftestLocal(N: number, inp: SelftestInputs, seed: string | number = 'selftest'): Promise<LocalRun<SelftestOutputs<AShare, BitShare>>> {
-  const prg = new Prg(new Uint8Array(16).fill(7));
-  const split = (v: BigUint64Array) => splitShares(v, prg);
-  const sh = { a: split(inp.a), b: split(inp.b), m: split(inp.m), x: split(inp.x) };
-  return runLocal(
-    (p) =>
-      selftestWorkload(
-        p,
-        aShare([N, N], ...sh.a[p.id]),
-        aShare([N, N], ...sh.b[p.id]),
-        aShare([N * N], ...sh.m[p.id]),
-        aShare([N, N], ...sh.x[p.id]),
-      ),
+/** The same program with the parties and the client in memory, for cost comparison. */
+export function selftestLocal(N: number, inp: SelftestInputs, seed: string | number = 'selftest'): Promise<InMemoryRun<{ size: number }, SelftestOutputs<BigUint64Array, Uint8Array>>> {
+  return runInMemory(
+    (p, session) => selftestProgram.run(p, session, { size: N }),
+    (links) => selftestClient(links, N, inp),
     { seed },
   );
 }

@@ -2,11 +2,12 @@
  * Program 'bench/net': link throughput and round latency between the parties, measured inside
  * the parties on the same Comm the protocols use. P0 and P1 exchange one `bytes`-sized frame in
  * each direction at once (bulk); then `rounds` small rounds (each party sends 8 bytes to its next
- * party and waits for its previous one's).
+ * party and waits for its previous one's). No client half: the client only opens the session
+ * (`client.run('bench/net', params)`, scripts/bench-net.ts) and reads the three results.
  */
 import { z } from 'zod';
 import type { Party } from '../protocols/context.js';
-import type { ProgramDef } from './programs.js';
+import type { ProgramDef } from '../parties/program-table.js';
 
 export const benchParams = z
   .object({
@@ -38,7 +39,7 @@ export const benchNetProgram: ProgramDef<BenchParams, BenchNetResult> = {
   name: 'bench/net',
   description: 'bulk exchange P0↔P1 and small-round latency on the encrypted links',
   params: benchParams,
-  async run(p, _io, { bytes, rounds }) {
+  async run(p, _session, { bytes, rounds }) {
     await barrier(p, 'bench/start');
     let bulkMs = 0;
     if (p.id !== 2 && bytes > 0) {

@@ -1,62 +1,43 @@
 /**
- * Programs a client can run at the parties, by name. A program runs once at each party on the
- * same protocol code as the in-memory runs:
+ * The contract between a party server and the programs it serves. A program runs once at each
+ * party on the same protocol code as the in-memory runs:
  *
- *   (party: Party, io: ClientIO, params) => Promise<result>
+ *   (party: Party, session: ProgramSession, params) => Promise<result>
  *
- * `party` is exactly what makeLocalParties builds (Comm over the WebSocket channel, a Meter,
- * the session's fresh PRSS, ring config and kernels). `io` talks to the client of the session:
- * input shares in, output shares and files out. The result must be msgpack-serialisable (plain
+ * `party` is what makeLocalParties builds (Comm over the session's channel, a Meter, the
+ * session's fresh PRSS, ring config and kernels); `session.client` is this party's end of the
+ * client link (src/protocols/client-link.ts). The result must be msgpack-serialisable (plain
  * objects, arrays, numbers, strings, Uint8Array); it reaches the client with the party's Meter
- * snapshot.
+ * snapshot. The programs themselves live in src/programs; the server gets its table as a value.
  */
 import type { ZodType } from 'zod';
+import type { ClientLink } from '../protocols/client-link.js';
 import type { Party } from '../protocols/context.js';
 import { MpcError } from '../protocols/errors.js';
-import type { AShare, BitShare } from '../protocols/share.js';
-import type { Shape } from '../ring/tensor.js';
 import type { LoadStatus } from './load-progress.js';
 import type { Logger } from './log.js';
 
-export interface IoStats {
-  bytesIn: number;
-  bytesOut: number;
-  framesIn: number;
-  framesOut: number;
-}
-
-/** A party's side of the client connection of one session. */
-export interface ClientIO {
-  readonly session: string;
+/** What a program's party half has of its session besides the Party. */
+export interface ProgramSession {
+  readonly id: string;
+  /** This party's end of the link to the session's client. */
+  readonly client: ClientLink;
   /** This party's data folder (model shares), if configured. */
   readonly dataDir: string;
   /** Session-scoped logger (never log values). */
   readonly log: Logger;
-  readonly stats: IoStats;
-  /** Next frame from the client: must carry `tag` and n u64 elements (else MPC_ERR_TAG_MISMATCH / MPC_ERR_SHAPE). */
-  recvU64(tag: string, n: number): Promise<BigUint64Array>;
-  recvBytes(tag: string, n: number): Promise<Uint8Array>;
-  /** This party's replicated share (x_i, x_{i+1}) of a client input, sent by ClientSession.sendShares. */
-  recvShare(tag: string, shape: Shape): Promise<AShare>;
-  sendU64(tag: string, data: BigUint64Array, shape?: Shape): void;
-  sendBytes(tag: string, data: Uint8Array): void;
-  /** Send x_i (this party's first component): the client adds the three to reveal x. */
-  sendShare(tag: string, x: AShare): void;
-  /** Send the first component of a packed bit share: the client XORs the three. */
-  sendBits(tag: string, b: BitShare): void;
-  /** Wait until everything sent so far has left the process (bulk transfers). */
-  flush(): Promise<void>;
-  /** Model-loading status for the client (rate-limited; dropped unless the client asked for it). */
+  /** Model-loading status for the client (rate-limited; dropped unless the client asked for it; load-progress.ts). */
   progress?(p: LoadStatus): void;
 }
 
-export type Program<P = unknown, R = unknown> = (party: Party, io: ClientIO, params: P) => Promise<R>;
+export type Program<P = unknown, R = unknown> = (party: Party, session: ProgramSession, params: P) => Promise<R>;
 
 export interface ProgramDef<P = unknown, R = unknown> {
   readonly name: string;
   readonly description: string;
   /** Validates the client's params at every party before the session is queued. */
   readonly params: ZodType<P>;
+  /** The party half. */
   readonly run: Program<P, R>;
 }
 
