@@ -61,6 +61,7 @@ export function formatResult(r: BenchResult, opts: { detail?: boolean; profile?:
   out.push('');
   if (!opts.detail) {
     out.push(`Totals: ${fmtBytes(r.totalBytes)} online over the three parties (max one party ${fmtBytes(maxParty)}) + ${fmtBytes(r.offlineBytesTotal)} offline, ${r.rounds} online rounds, ${shapedRun ? 'measured' : 'wall'} ${sec(r.wallMs)} s; peak RSS per party ${r.peakRssMbPerParty.map((x) => x.toFixed(0)).join(' / ')} MB${r.rssScope === 'process' ? ' (one process)' : ''}.`);
+    if (r.maxLoopDelayMsPerParty) out.push(`Longest event-loop delay per party during the inference (heartbeats wait this long): ${r.maxLoopDelayMsPerParty.join(' / ')} ms.`);
     out.push('Per layer, per op class and the client traffic: add --detail (and --profile for the most expensive ops).');
     return out.join('\n');
   }

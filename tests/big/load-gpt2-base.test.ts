@@ -9,13 +9,13 @@
  * party measured while loading). Prints times, peak RSS and the progress lines. Skips, saying
  * why, when the machine lacks the free memory.
  *
- * KNOWN FAILURE (open): the load passes its checks, but the session then fails with
- * `MPC_ERR_TIMEOUT: P… silent`: after loading, the first products at this size hold a party's
- * event loop for seconds (makeResident copying a weight into the wasm arena: 3.3 s for wte; the
- * embedding's [3,50257]·[50257,768] matmulAA ≈ 2.5 s per party; measured on 2 busy cores), and
- * with the machine loaded a party fell silent for 4.4 s under the default 5 s heartbeat and for
- * 25.5 s under a 30 s one. So the load-phase checks run first, whatever the session's outcome;
- * the session's own success is asserted last. TRIFORM_BIG_HEARTBEAT_MS changes the heartbeat.
+ * The session used to fail right after the load (`MPC_ERR_TIMEOUT: P… silent`): copying a
+ * weight into the wasm arena (3.3 s for wte) and the embedding's [3,50257]·[50257,768] product
+ * (≈ 2.5 s per party) held a party's event loop past the 5 s heartbeat. Both now run in slices
+ * that yield to the event loop (src/ring/_slices.ts); passed in 3 min on 2 busy cores (loading
+ * 17 s per party, event-loop delay ≤ 243 ms while loading). The load-phase checks still run
+ * first, whatever the session's outcome; the session's own success is asserted last.
+ * TRIFORM_BIG_HEARTBEAT_MS changes the heartbeat.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
