@@ -19,6 +19,7 @@
  * bytes 8·W per dealt set S.
  */
 import type { OpCost, Party } from './context.js';
+import { addCosts } from './context.js';
 
 /** Output o = XOR of its products; a product is a list of distinct wire indices (length ≥ 1). */
 export type AndCircuit = readonly (readonly (readonly number[])[])[];
@@ -220,16 +221,12 @@ export async function andTree(p: Party, wires: BigUint64Array | null, m: number,
 }
 
 export function andTreeCost(m: number, W: number): OpCost {
-  let rounds = 0;
-  let online = 0;
-  let offline = 0;
-  for (const gates of treeRounds(m)) {
-    const b = dealtAndBytes(gates.map((g) => [g]), W);
-    rounds++;
-    online += b.online;
-    offline += b.offline;
-  }
-  return offline ? { rounds, bytesTotal: online, offlineBytesTotal: offline } : { rounds, bytesTotal: online };
+  return addCosts(
+    ...treeRounds(m).map((gates) => {
+      const b = dealtAndBytes(gates.map((g) => [g]), W);
+      return { rounds: 1, bytesTotal: b.online, offlineBytesTotal: b.offline };
+    }),
+  );
 }
 
 function popcount(m: number): number {

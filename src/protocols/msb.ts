@@ -112,28 +112,26 @@ export function msbPair(p: Party, x: AShare): Promise<BigUint64Array | null> {
 }
 
 async function signPair(p: Party, x: AShare): Promise<BigUint64Array | null> {
-  {
-    const n = x.s0.length;
-    const W = Math.ceil(n / 64);
-    const { comm, k, prss } = p;
-    if (p.id === 0) {
-      const a = new BigUint64Array(n);
-      k.add(a, x.s0, x.s1);
-      k.xor(a, a, prss.prev.ring(n)); // m from seed(P0,P2)
-      comm.sendU64(1, 'msb/input', a);
-      for (const [i, circuit] of LEVELS.entries()) await dealtAnd(p, null, W, circuit, `msb/l${i}`);
-      return null;
-    }
-    const aHalf = p.id === 1 ? await comm.recvU64(0, 'msb/input', n) : prss.next.ring(n);
-    const A = planes(p, aHalf, n);
-    const B = planes(p, p.id === 1 ? x.s1 : x.s0, n); // b = x_2
-    let wires: BigUint64Array | null = treeInputs(p, A, B, W);
-    for (const [i, circuit] of LEVELS.entries()) wires = await dealtAnd(p, wires, W, circuit, `msb/l${i}`);
-    const sign = wires as BigUint64Array; // the carry c_63
-    k.xor(sign, sign, A.subarray(63 * W, 64 * W));
-    if (p.id === 1) k.xor(sign, sign, B.subarray(63 * W, 64 * W));
-    return sign;
+  const n = x.s0.length;
+  const W = Math.ceil(n / 64);
+  const { comm, k, prss } = p;
+  if (p.id === 0) {
+    const a = new BigUint64Array(n);
+    k.add(a, x.s0, x.s1);
+    k.xor(a, a, prss.prev.ring(n)); // m from seed(P0,P2)
+    comm.sendU64(1, 'msb/input', a);
+    for (const [i, circuit] of LEVELS.entries()) await dealtAnd(p, null, W, circuit, `msb/l${i}`);
+    return null;
   }
+  const aHalf = p.id === 1 ? await comm.recvU64(0, 'msb/input', n) : prss.next.ring(n);
+  const A = planes(p, aHalf, n);
+  const B = planes(p, p.id === 1 ? x.s1 : x.s0, n); // b = x_2
+  let wires: BigUint64Array | null = treeInputs(p, A, B, W);
+  for (const [i, circuit] of LEVELS.entries()) wires = await dealtAnd(p, wires, W, circuit, `msb/l${i}`);
+  const sign = wires as BigUint64Array; // the carry c_63
+  k.xor(sign, sign, A.subarray(63 * W, 64 * W));
+  if (p.id === 1) k.xor(sign, sign, B.subarray(63 * W, 64 * W));
+  return sign;
 }
 
 /** Shared sign bits of x (1 where x, read as a signed 64-bit integer, is negative). */
