@@ -1,6 +1,7 @@
 /**
- * Many-input AND gates in one online round, with P0 as the dealer (the preprocessing style of
- * ABY2.0, Patra et al., USENIX Security 2021, and of the dealer-assisted 2PC in SPU's semi2k):
+ * Many-input AND gates in one online round, with P0 as the dealer (the multi-input gates with
+ * preprocessed mask products of ABY2.0, Patra et al., USENIX Security 2021, with the third
+ * party of the honest-majority setting producing the preprocessing):
  * P1 and P2 hold a 2-of-2 XOR sharing of every input bit-plane ("wire"), P0 holds nothing.
  *
  *   offline  for every opened wire i: masks r_i = r_i¹ ⊕ r_i², r_i¹ from seed(P0,P1) and r_i² from
