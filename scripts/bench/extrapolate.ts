@@ -35,13 +35,17 @@ export function extrapolatePhase(p: PhaseReport, totalLayers: number): Extrapola
   if (ls.length === 0) throw new RangeError(`phase ${p.name}: no layer scopes to extrapolate from`);
   const l0 = ls[0];
   for (const l of ls) {
-    if (l.rounds !== l0.rounds || l.bytesSent.some((b, i) => b !== l0.bytesSent[i])) {
+    // totals and rounds must agree; the split over the parties may rotate with the dealer
+    if (l.rounds !== l0.rounds || l.bytesTotal !== l0.bytesTotal) {
       throw new RangeError(`phase ${p.name}: ${l.name} costs ${l.bytesTotal} B / ${l.rounds} rounds, ${l0.name} ${l0.bytesTotal} B / ${l0.rounds} rounds: layers are not identical`);
     }
   }
   const meanMs = ls.reduce((t, l) => t + l.ms, 0) / ls.length;
   const o = p.outsideLayers;
-  const bytesSent = o.bytesSent.map((b, i) => b + totalLayers * l0.bytesSent[i]) as Triple;
+  // per party: the measured layers' mean (the truncation dealer rotates, so one layer's split
+  // need not be the next one's; the total is exact)
+  const perLayer = [0, 1, 2].map((i) => ls.reduce((t, l) => t + l.bytesSent[i], 0) / ls.length);
+  const bytesSent = o.bytesSent.map((b, i) => b + Math.round(totalLayers * perLayer[i])) as Triple;
   const rounds = o.rounds + totalLayers * l0.rounds;
   const computeMs = o.ms + totalLayers * meanMs;
   const maxParty = Math.max(...bytesSent);
