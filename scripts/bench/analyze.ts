@@ -5,7 +5,8 @@
  * Meter records are inclusive of nested scopes and labelled by path
  * ('prefill/layer3/softmax/exp/msb'). Phases are the top-level scopes; layers are
  * `<phase>/layerN`; an op class is the first label below the phase or layer (SecureOps puts every
- * op under its class: matmul, attnMatmul, lmHead, embedding, softmax, gelu, layerNorm, mulPublic,
+ * op under its class: matmul, attnMatmul, lmHead, embedding, softmax, softmaxMatmul (attention's
+ * softmax with its ·V product), gelu, layerNorm, mulPublic,
  * argmax, output, …). Classes are disjoint, so they add up to their phase.
  */
 import type { MergedCost, OpCostMeasured } from '../../src/protocols/meter.js';
@@ -96,7 +97,7 @@ const LAYER = /^layer(\d+)$/;
 const TRUNC = new Set(['truncA', 'fMatmul', 'fMul']);
 
 /** Class label order for tables (others follow alphabetically). */
-export const CLASS_ORDER = ['embedding', 'layerNorm', 'matmul', 'mulPublic', 'attnMatmul', 'softmax', 'gelu', 'silu', 'rmsNorm', 'mul', 'lmHead', 'argmax', 'output'];
+export const CLASS_ORDER = ['embedding', 'layerNorm', 'matmul', 'mulPublic', 'attnMatmul', 'softmax', 'softmaxMatmul', 'gelu', 'silu', 'rmsNorm', 'mul', 'lmHead', 'argmax', 'output'];
 
 function classRank(name: string): number {
   const i = CLASS_ORDER.indexOf(name);

@@ -19,6 +19,7 @@ const COLORS: Record<string, string> = {
   mulPublic: '#aec7e8',
   attnMatmul: '#17becf',
   softmax: '#ff7f0e',
+  softmaxMatmul: '#ffbb78',
   gelu: '#2ca02c',
   silu: '#98df8a',
   rmsNorm: '#c5b0d5',

@@ -10,6 +10,7 @@ import { DEFAULT_APPROX_CONFIG } from './config.js';
 import { fGelu } from './gelu.js';
 import { fSilu } from './silu.js';
 import { fSoftmax } from './softmax.js';
+import { fSoftmaxMatmul } from './softmax-matmul.js';
 import { fLayerNorm, fRmsNorm } from './norm.js';
 
 /** GeLU elementwise (cfg.gelu.variant). */
@@ -24,6 +25,13 @@ export const silu = (p: Party, x: AShare, cfg: ApproxConfig = DEFAULT_APPROX_CON
  */
 export const softmax = (p: Party, x: AShare, cfg: ApproxConfig = DEFAULT_APPROX_CONFIG, rowLengths?: ArrayLike<number>, inputShift = 0): Promise<AShare> =>
   fSoftmax(p, x, { ...(rowLengths ? { rowLengths } : {}), inputShift }, cfg);
+
+/**
+ * softmax(x·2^−inputShift)·v per batch entry (x [B,M,C], v [B,C,D] → [B,M,D]), normalised after
+ * the product; row r of the B·M score rows keeps its first rowLengths[r] columns.
+ */
+export const softmaxMatmul = (p: Party, x: AShare, v: AShare, cfg: ApproxConfig = DEFAULT_APPROX_CONFIG, rowLengths?: ArrayLike<number>, inputShift = 0): Promise<AShare> =>
+  fSoftmaxMatmul(p, x, v, { ...(rowLengths ? { rowLengths } : {}), inputShift }, cfg);
 
 /** LayerNorm over the last axis of x [..., D]; gamma, beta shared [D]. */
 export const layerNorm = (p: Party, x: AShare, gamma: AShare, beta: AShare, eps: number, cfg: ApproxConfig = DEFAULT_APPROX_CONFIG): Promise<AShare> =>

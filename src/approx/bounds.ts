@@ -10,6 +10,8 @@
  *               the norms' variance): |Σ a·b| < 2^(62−2f) = 2^26.
  * - softmax:    row spread max − min < 2^(62−f) (the max tree compares differences); exp takes
  *               x − max ≤ 0, masked to 0 below config exp.maskBelow; reciprocal sees Σ ∈ [1, C].
+ * - softmax·V: |y| = |N·r| < 2^(62−2f−recipExtraBits) = 2^12 (softmax-matmul.ts scales N = e·V by
+ *               the reciprocal at f + recipExtraBits in one truncation; |y| ≤ max|v|).
  * - norm input: LayerNorm |x| ≤ config norm.inputBound (sizes the mean's truncation; the
  *               truncation itself fails from 4× that).
  * - variance:   per row Σ(x − mean)² + D·eps (RMSNorm: Σx² + D·eps) < 2^(61−2f) = 2^25 (the rsqrt's
@@ -30,6 +32,8 @@ export interface RangeBounds {
   readonly product: number;
   /** Largest max − min of a softmax row (and of an argmax row). */
   readonly softmaxSpread: number;
+  /** Largest |softmax(x)·v| of softmaxMatmul (its row scaling truncates at 2f + recipExtraBits). */
+  readonly softmaxMatmulOutput: number;
   /** Largest |x| into LayerNorm (config norm.inputBound). */
   readonly normInput: number;
   /** Largest per-row Σ(x − mean)² + D·eps (LayerNorm) or Σx² + D·eps (RMSNorm). */
@@ -47,6 +51,7 @@ export function rangeBounds(fracBits: number, cfg: ApproxConfig = DEFAULT_APPROX
     value: 2 ** (62 - f),
     product: 2 ** (62 - 2 * f),
     softmaxSpread: 2 ** (62 - f),
+    softmaxMatmulOutput: 2 ** (62 - 2 * f - cfg.softmax.recipExtraBits),
     normInput: cfg.norm.inputBound,
     normVariance: 2 ** (61 - 2 * f),
     // G·B < 2^62 at scale f + T1 with B ≤ (√D/σ)/√2 → |γ (x − mean)/σ| < √2·2^(62 − f − T1); stated without the √2

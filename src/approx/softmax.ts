@@ -66,53 +66,88 @@ const recipOpts = (cfg: ApproxConfig, f: number, maxLen: number): ReciprocalOpti
   positive: true,
   minAbs: 0.5,
   maxAbs: maxLen * 1.01 + 1,
-  outScale: f + cfg.softmax.recipExtraBits,
+  outScale: recipScale(cfg, f),
 });
 
 /** Softmax along the last axis of x [..., C]. */
 export function fSoftmax(p: Party, x: AShare, opts: SoftmaxOptions = {}, cfg: ApproxConfig = DEFAULT_APPROX_CONFIG): Promise<AShare> {
   return scoped(p, 'softmax', async () => {
-    const f = p.cfg.fracBits;
-    const C = x.shape[x.shape.length - 1];
-    const R = C ? x.s0.length / C : 0;
-    const lens = lengths(R, C, opts.rowLengths);
-    const kept = lens.filter((v) => v > 0);
-    const N = kept.reduce((t, v) => t + v, 0);
-    const out0 = new BigUint64Array(R * C);
-    const out1 = new BigUint64Array(R * C);
-    if (N === 0) return aShare(x.shape, out0, out1);
-    // pack the kept entries
-    const s0 = new BigUint64Array(N);
-    const s1 = new BigUint64Array(N);
-    let o = 0;
-    lens.forEach((len, r) => {
-      s0.set(x.s0.subarray(r * C, r * C + len), o);
-      s1.set(x.s1.subarray(r * C, r * C + len), o);
-      o += len;
-    });
-    const xp = aShare([N], s0, s1);
-    const m = await raggedMax(p, xp, kept, rowMaxArity(cfg, kept));
-    const e = await expCore(p, subAA(p, xp, repeatRows(m, kept)), cfg.softmax.exp, true, opts.inputShift ?? 0); // its last truncation feeds the reciprocal's msb
-    const sum0 = new BigUint64Array(kept.length);
-    const sum1 = new BigUint64Array(kept.length);
-    o = 0;
-    kept.forEach((len, r) => {
-      p.k.sumRows(sum0.subarray(r, r + 1), e.s0.subarray(o, o + len), 1, len);
-      p.k.sumRows(sum1.subarray(r, r + 1), e.s1.subarray(o, o + len), 1, len);
-      o += len;
-    });
-    const ro = recipOpts(cfg, f, kept.reduce((a, v) => Math.max(a, v), 0));
-    const inv = await fReciprocal(p, aShare([kept.length], sum0, sum1), ro, cfg);
-    const [y] = await truncMany(p, [new Acc(p, N).product(e, repeatRows(inv, kept)).done()], ro.outScale as number, 'softmax/scale');
-    o = 0;
-    lens.forEach((len, r) => {
-      out0.set(y.s0.subarray(o, o + len), r * C);
-      out1.set(y.s1.subarray(o, o + len), r * C);
-      o += len;
-    });
-    return aShare(x.shape, out0, out1);
+    const num = await softmaxNumerators(p, x, opts, cfg);
+    if (!num) return aShare(x.shape, new BigUint64Array(x.s0.length), new BigUint64Array(x.s0.length));
+    const inv = await rowReciprocals(p, num, cfg);
+    const [y] = await truncMany(p, [new Acc(p, num.e.s0.length).product(num.e, repeatRows(inv, num.kept)).done()], recipScale(cfg, p.cfg.fracBits), 'softmax/scale');
+    return unpackRows(y, num.lens, x.shape);
   });
 }
+
+/**
+ * The kept entries of every row, packed without padding (rows of length 0 contribute nothing),
+ * and their exponentials after the row max: e = exp(x·2^−shift − max) ∈ [0, 1] at scale f.
+ * Shared by fSoftmax and fSoftmaxMatmul (softmax-matmul.ts).
+ */
+export interface Numerators {
+  /** [Σ lens] packed exponentials, row after row. */
+  readonly e: AShare;
+  /** Kept columns of every row (0 allowed). */
+  readonly lens: readonly number[];
+  /** The non-zero entries of lens, in row order (one per row that has a reciprocal). */
+  readonly kept: readonly number[];
+}
+
+/** Row max then exp over x [..., C]'s kept entries; null when no row keeps anything. */
+export async function softmaxNumerators(p: Party, x: AShare, opts: SoftmaxOptions, cfg: ApproxConfig): Promise<Numerators | null> {
+  const C = x.shape[x.shape.length - 1];
+  const R = C ? x.s0.length / C : 0;
+  const lens = lengths(R, C, opts.rowLengths);
+  const kept = lens.filter((v) => v > 0);
+  const N = kept.reduce((t, v) => t + v, 0);
+  if (N === 0) return null;
+  const s0 = new BigUint64Array(N);
+  const s1 = new BigUint64Array(N);
+  let o = 0;
+  lens.forEach((len, r) => {
+    s0.set(x.s0.subarray(r * C, r * C + len), o);
+    s1.set(x.s1.subarray(r * C, r * C + len), o);
+    o += len;
+  });
+  const xp = aShare([N], s0, s1);
+  const m = await raggedMax(p, xp, kept, rowMaxArity(cfg, kept));
+  const e = await expCore(p, subAA(p, xp, repeatRows(m, kept)), cfg.softmax.exp, true, opts.inputShift ?? 0); // its last truncation feeds the reciprocal's msb
+  return { e, lens, kept };
+}
+
+/** 1/Σ_row e for every kept row [kept.length], at scale recipScale (f + recipExtraBits). */
+export function rowReciprocals(p: Party, num: Numerators, cfg: ApproxConfig): Promise<AShare> {
+  const { e, kept } = num;
+  const sum0 = new BigUint64Array(kept.length);
+  const sum1 = new BigUint64Array(kept.length);
+  let o = 0;
+  kept.forEach((len, r) => {
+    p.k.sumRows(sum0.subarray(r, r + 1), e.s0.subarray(o, o + len), 1, len);
+    p.k.sumRows(sum1.subarray(r, r + 1), e.s1.subarray(o, o + len), 1, len);
+    o += len;
+  });
+  return fReciprocal(p, aShare([kept.length], sum0, sum1), recipOpts(cfg, p.cfg.fracBits, longest(kept)), cfg);
+}
+
+/** Fractional bits of rowReciprocals' output. */
+export const recipScale = (cfg: ApproxConfig, fracBits: number): number => fracBits + cfg.softmax.recipExtraBits;
+
+/** Packed rows [Σ lens] back to `shape` [..., C] (C = the last axis); skipped entries exactly 0. */
+export function unpackRows(y: AShare, lens: readonly number[], shape: readonly number[]): AShare {
+  const C = shape[shape.length - 1];
+  const out0 = new BigUint64Array(lens.length * C);
+  const out1 = new BigUint64Array(lens.length * C);
+  let o = 0;
+  lens.forEach((len, r) => {
+    out0.set(y.s0.subarray(o, o + len), r * C);
+    out1.set(y.s1.subarray(o, o + len), r * C);
+    o += len;
+  });
+  return aShare(shape, out0, out1);
+}
+
+const longest = (kept: readonly number[]): number => kept.reduce((a, v) => Math.max(a, v), 0);
 
 /** The row-max tournament's group bound: one level for short rows (config oneLevelUpTo), else maxArity. */
 export function rowMaxArity(cfg: ApproxConfig, kept: readonly number[]): number {
@@ -120,15 +155,30 @@ export function rowMaxArity(cfg: ApproxConfig, kept: readonly number[]): number 
   return L <= cfg.softmax.oneLevelUpTo ? Math.max(2, L, cfg.softmax.maxArity) : cfg.softmax.maxArity;
 }
 
+/** Kept row lengths (non-zero entries) of a [rows, cols] softmax. */
+export function keptLengths(rows: number, cols: number, rowLengths?: ArrayLike<number>): number[] {
+  return lengths(rows, cols, rowLengths).filter((v) => v > 0);
+}
+
+/** Declared cost of softmaxNumerators over these kept rows (row max + exp). */
+export function softmaxNumeratorsCost(kept: readonly number[], cfg: ApproxConfig = DEFAULT_APPROX_CONFIG, fracBits = 18, inputShift = 0): OpCost {
+  const N = kept.reduce((t, v) => t + v, 0);
+  return addCosts(raggedMaxCost(kept, rowMaxArity(cfg, kept)), fExpCost(N, cfg.softmax.exp, fracBits, inputShift));
+}
+
+/** Declared cost of rowReciprocals over these kept rows. */
+export function rowReciprocalsCost(kept: readonly number[], cfg: ApproxConfig = DEFAULT_APPROX_CONFIG, fracBits = 18): OpCost {
+  return fReciprocalCost(kept.length, recipOpts(cfg, fracBits, longest(kept)), cfg, fracBits);
+}
+
 /** Declared cost of fSoftmax over [rows, cols] (optionally ragged). */
 export function fSoftmaxCost(rows: number, cols: number, rowLengths?: ArrayLike<number>, cfg: ApproxConfig = DEFAULT_APPROX_CONFIG, fracBits = 18, inputShift = 0): OpCost {
-  const kept = lengths(rows, cols, rowLengths).filter((v) => v > 0);
+  const kept = keptLengths(rows, cols, rowLengths);
   const N = kept.reduce((t, v) => t + v, 0);
   if (N === 0) return { rounds: 0, bytesTotal: 0 };
   return addCosts(
-    raggedMaxCost(kept, rowMaxArity(cfg, kept)),
-    fExpCost(N, cfg.softmax.exp, fracBits, inputShift),
-    fReciprocalCost(kept.length, recipOpts(cfg, fracBits, kept.reduce((a, v) => Math.max(a, v), 0)), cfg, fracBits),
+    softmaxNumeratorsCost(kept, cfg, fracBits, inputShift),
+    rowReciprocalsCost(kept, cfg, fracBits),
     truncManyCost(N),
     { rounds: -MSB_AFTER_P0_TRUNC, bytesTotal: 0 }, // exp's last squaring dealt by P0, then msb
   );

@@ -17,7 +17,7 @@ import { truncA } from '../protocols/trunc.js';
 import { enableRangeCheck, flushRangeCheck } from '../protocols/range-check.js';
 import { makeResident } from '../protocols/resident.js';
 import { encode } from '../ring/fixed-point.js';
-import { gelu, silu, softmax, layerNorm, rmsNorm, type ApproxConfig, approxConfig } from '../approx/index.js';
+import { gelu, silu, softmax, softmaxMatmul, layerNorm, rmsNorm, type ApproxConfig, approxConfig } from '../approx/index.js';
 import { raggedArgmax } from '../protocols/max.js';
 import { checkMask, isTokenCount, maskedRowLength, type Ops, type SoftmaxMask, type TokenInput } from './arch/ops.js';
 import { fmtShape, isSuffixShape, numel, type Shape } from './arch/shape.js';
@@ -186,19 +186,35 @@ export class SecureOps implements Ops<AShare> {
    * free; any other scale costs a fixed-point multiply first.
    */
   async softmax(x: AShare, mask?: SoftmaxMask, scale = 1): Promise<AShare> {
+    const a = await this.softmaxArgs(x, mask, scale);
+    return this.checked('softmax', () => softmax(this.party, a.x, this.approx, a.rowLengths, a.shift));
+  }
+
+  /**
+   * q·kᵀ (class attnMatmul), then softmax(scale·scores)·v normalised after the product (class
+   * softmaxMatmul, src/approx/softmax-matmul.ts: the att·V product runs beside the reciprocal).
+   * scale and mask as in softmax.
+   */
+  async attend(q: AShare, k: AShare, v: AShare, mask?: SoftmaxMask, scale = 1): Promise<AShare> {
+    const scores = await this.bmmT(q, k); // [B,M,C]
+    const [b, m, c] = scores.shape;
+    const a = await this.softmaxArgs(reshapeA(scores, [b * m, c]), mask, scale);
+    return this.checked('softmaxMatmul', () => softmaxMatmul(this.party, reshapeA(a.x, [b, m, c]), v, this.approx, a.rowLengths, a.shift));
+  }
+
+  /** x [R,C] scaled (unless the scale folds into the exp as a shift) and the mask's row lengths. */
+  private async softmaxArgs(x: AShare, mask: SoftmaxMask | undefined, scale: number): Promise<{ x: AShare; rowLengths?: Int32Array; shift: number }> {
     if (!(scale > 0) || !Number.isFinite(scale)) throw new RangeError(`softmax: scale must be a positive number, got ${scale}`);
     const shift = -Math.log2(scale);
     const folds = Number.isInteger(shift) && shift >= 0 && shift <= 16;
     if (!folds) x = await this.mulPublic(x, Float64Array.of(scale));
     const cols = x.shape[x.shape.length - 1];
     const rows = x.s0.length / cols;
-    let rowLengths: Int32Array | undefined;
-    if (mask) {
-      checkMask(mask, rows, cols);
-      rowLengths = new Int32Array(rows);
-      for (let r = 0; r < rows; r++) rowLengths[r] = maskedRowLength(mask, r, cols);
-    }
-    return this.checked('softmax', () => softmax(this.party, x, this.approx, rowLengths, folds ? shift : 0));
+    if (!mask) return { x, shift: folds ? shift : 0 };
+    checkMask(mask, rows, cols);
+    const rowLengths = new Int32Array(rows);
+    for (let r = 0; r < rows; r++) rowLengths[r] = maskedRowLength(mask, r, cols);
+    return { x, rowLengths, shift: folds ? shift : 0 };
   }
 
   layerNorm(x: AShare, gamma: AShare, beta: AShare, eps: number): Promise<AShare> {

@@ -9,6 +9,8 @@ import { fRsqrt, fRsqrtCost } from '../../src/approx/rsqrt.js';
 import { fGelu, fGeluCost } from '../../src/approx/gelu.js';
 import { fSilu, fSiluCost } from '../../src/approx/silu.js';
 import { fSoftmaxCost, causalRowLengths } from '../../src/approx/softmax.js';
+import { fSoftmaxMatmulCost } from '../../src/approx/softmax-matmul.js';
+import { fMatmulCost } from '../../src/protocols/fixed.js';
 import { fLayerNormCost, fRmsNormCost } from '../../src/approx/norm.js';
 import { approxConfig, PUMA_APPROX_CONFIG, PUMA_EXP, TAYLOR4_EXP } from '../../src/approx/config.js';
 import { expectCost, run, uniform } from './_harness.js';
@@ -55,6 +57,11 @@ describe('declared cost = measured cost', () => {
     for (const C of [2, 64, 512, 1000]) expect(fSoftmaxCost(12 * 32, C, undefined, PUMA_APPROX_CONFIG).rounds).toBe(7 * Math.ceil(Math.log2(C)) + 33);
     // default (degree-4 exp base beside its mask comparison, grouped row max with maxArity 16); was [45, 61, 74, 77]
     expect([2, 64, 512, 1000].map((C) => fSoftmaxCost(12 * 32, C, undefined, cfg).rounds)).toEqual([36, 39, 56, 56]); // rows ≤ 64: one all-pairs level (oneLevelUpTo)
+    // softmax·V normalised after the product: the bmm beside the reciprocal, 2 rounds under softmax + bmm
+    const gpt2 = causalRowLengths(12 * 32, 33, 32, 1); // 12 heads, 32 new queries after 1 cached key
+    expect(fSoftmaxMatmulCost(12, 32, 33, 64, gpt2, cfg).rounds).toBe(fSoftmaxCost(12 * 32, 33, gpt2, cfg).rounds + fMatmulCost(12 * 32 * 64).rounds - 2);
+    expect(fSoftmaxMatmulCost(12, 32, 33, 64, gpt2, cfg).rounds).toBe(38); // declared (measured 37: the row max level overlaps one round)
+    expect(fSoftmaxMatmulCost(12, 128, 128, 64, undefined, cfg).rounds).toBe(fSoftmaxCost(12 * 128, 128, undefined, cfg).rounds + 2 - 2);
     // improved GeLU is cheaper than PUMA's in bytes; improved SiLU costs at most 35% more
     expect(fGeluCost(1000, cfg).bytesTotal).toBeLessThan(fGeluCost(1000, PUMA_APPROX_CONFIG).bytesTotal);
     expect(fSiluCost(1000, cfg).bytesTotal).toBeLessThan(1.35 * fSiluCost(1000, PUMA_APPROX_CONFIG).bytesTotal);

@@ -12,6 +12,7 @@ import { fRsqrt } from '../../src/approx/rsqrt.js';
 import { fGelu } from '../../src/approx/gelu.js';
 import { fSilu } from '../../src/approx/silu.js';
 import { fSoftmax, causalRowLengths } from '../../src/approx/softmax.js';
+import { fSoftmaxMatmul } from '../../src/approx/softmax-matmul.js';
 import { fLayerNorm, fRmsNorm } from '../../src/approx/norm.js';
 import { raggedArgmax, raggedMax } from '../../src/protocols/max.js';
 import { highBits } from '../../src/approx/highbit.js';
@@ -49,6 +50,13 @@ const CASES: ViewCase[] = [
   { name: 'softmax [2,5]', inputs: [LOGITS], program: (p, xs) => fSoftmax(p, a(xs, 0)) },
   { name: 'softmax with a folded 2^−3 scale [2,5]', inputs: [LOGITS], program: (p, xs) => fSoftmax(p, a(xs, 0), { inputShift: 3 }) },
   { name: 'softmax, causal ragged rows [4,4]', inputs: [A([4, 4], [...row(0).slice(0, 16)], [...row(2).slice(0, 16)])], program: (p, xs) => fSoftmax(p, a(xs, 0), { rowLengths: causalRowLengths(4, 4, 4, 0) }) },
+  // softmax(x)·V normalised after the product: only reused protocols (row max, exp, reciprocal beside a fixed-point bmm, a truncation)
+  {
+    name: 'softmax·V, causal ragged rows, folded 2^−3 scale [1,4,4]·[1,4,2]',
+    inputs: [A([1, 4, 4], [...row(0).slice(0, 16)].map((u) => 8 * u), [...row(2).slice(0, 16)].map((u) => 8 * u)), A([1, 4, 2], [1, -2, 0.5, 3, -1, 4, 2, 0], [-3, 1, 2, -0.5, 0, 1, -4, 2])],
+    program: (p, xs) => fSoftmaxMatmul(p, a(xs, 0), a(xs, 1), { rowLengths: causalRowLengths(4, 4, 4, 0), inputShift: 3 }),
+  },
+  { name: 'softmax·V, full rows [2,1,5]·[2,5,1]', inputs: [A([2, 1, 5], [1, 5, -2, 3, 8, 0, 0.5, 9, -9, 1], [7, -1, 0, 2, 1, 4, 3, 2, 1, 6]), A([2, 5, 1], [1, 2, 3, 4, 5, -1, -2, -3, -4, -5], [5, -4, 3, 0, 1, 2, 2, -2, 0.5, 0])], program: (p, xs) => fSoftmaxMatmul(p, a(xs, 0), a(xs, 1)) },
   {
     name: 'LayerNorm [2,4]',
     inputs: [A([2, 4], [1, 2, 3, 4, -1, 0.5, 7, 2], [9, -3, 0.1, 2, 5, 5.5, 4, -8]), A([4], [1, 0.5, 2, 1], [0.2, 1.5, 1, -1]), A([4], [0, 0.1, -0.2, 0], [1, -1, 0.5, 0])],

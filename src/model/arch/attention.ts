@@ -1,6 +1,6 @@
 /**
  * Scaled dot-product attention over all heads at once, shared by LLaMA (grouped-query, causal),
- * GPT-2 (causal) and BERT (bidirectional): one bmmT, one softmax, one bmm for every head.
+ * GPT-2 (causal) and BERT (bidirectional): one `attend` (q·kᵀ, softmax, ·V) for every head.
  *
  *   q [n, H·hs], k, v [T, KVH·hs]  →  y [n, H·hs] = softmax(scale · q kᵀ) v per head
  *
@@ -28,8 +28,6 @@ export async function attention<T>(ops: Ops<T>, q: T, k: T, v: T, s: AttentionSh
   const qh = ops.reshape(ops.transpose(ops.reshape(q, [n, kvh, g, hs]), [1, 2, 0, 3]), [kvh, g * n, hs]); // [KVH, G·n, hs]
   const kh = ops.transpose(ops.reshape(k, [t, kvh, hs]), [1, 0, 2]); // [KVH, T, hs]
   const vh = ops.transpose(ops.reshape(v, [t, kvh, hs]), [1, 0, 2]); // [KVH, T, hs]
-  const scores = await ops.bmmT(qh, kh); // [KVH, G·n, T]
-  const att = await ops.softmax(ops.reshape(scores, [kvh * g * n, t]), mask, s.scale ?? 1); // [KVH·G·n, T]
-  const yh = await ops.bmm(ops.reshape(att, [kvh, g * n, t]), vh); // [KVH, G·n, hs]
+  const yh = await ops.attend(qh, kh, vh, mask, s.scale ?? 1); // [KVH, G·n, hs]; mask rows: (kv, j, i) → query i
   return ops.reshape(ops.transpose(ops.reshape(yh, [kvh, g, n, hs]), [2, 0, 1, 3]), [n, H * hs]); // [n, H·hs]
 }

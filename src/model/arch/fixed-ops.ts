@@ -134,11 +134,32 @@ export class FixedOps implements Ops<PlainTensor> {
 
   /** scale: as SecureOps (a power of two is folded into the exponential's input, exactly). */
   async softmax(x: PlainTensor, mask?: SoftmaxMask, scale = 1): Promise<PlainTensor> {
+    const { e, inv } = this.expRows(x, mask, scale, this.where('softmax'));
+    const c = x.shape[x.shape.length - 1];
+    const s = 2 ** this.fracBits;
+    return { data: e.map((v, i) => Math.round(v * inv[Math.floor(i / c)] * s) / s), shape: x.shape };
+  }
+
+  /** As SecureOps: N = e·v on the grid (a fixed-point bmm), then each row times its rounded 1/Σe. */
+  async attend(q: PlainTensor, k: PlainTensor, v: PlainTensor, mask?: SoftmaxMask, scale = 1): Promise<PlainTensor> {
+    const scores = await this.bmmT(q, k); // [B,M,C]
+    const [b, m, c] = scores.shape;
+    const where = this.where('softmaxMatmul');
+    const { e, inv } = this.expRows({ data: scores.data, shape: [b * m, c] }, mask, scale, where);
+    const n = await this.bmm({ data: e, shape: [b, m, c] }, v); // [B,M,D] on the grid
+    const d = n.shape[2];
+    const y = n.data.map((u, i) => u * inv[Math.floor(i / d)]);
+    this.monitor.seeAll('softmaxMatmul |N·r|', y, where);
+    return this.grid({ data: y, shape: n.shape });
+  }
+
+  /** Per row of x [R,C]: e = exp(scale·x − max) on the grid (skipped entries 0) and 1/Σe at f + recipExtraBits. */
+  private expRows(x: PlainTensor, mask: SoftmaxMask | undefined, scale: number, where: string): { e: Float64Array; inv: Float64Array } {
     const f = this.fracBits;
     const c = x.shape[x.shape.length - 1];
     const rows = x.data.length / c;
     const out = new Float64Array(x.data.length); // [R,C], skipped entries stay 0
-    const where = this.where('softmax');
+    const inv = new Float64Array(rows);
     const e = this.approx.softmax.exp;
     const s = 2 ** f;
     const sr = 2 ** (f + this.approx.softmax.recipExtraBits);
@@ -158,10 +179,9 @@ export class FixedOps implements Ops<PlainTensor> {
         out[base + j] = v;
         sum += v;
       }
-      const inv = Math.round(reciprocalApprox(sum, this.approx.reciprocal.iterations) * sr) / sr;
-      for (let j = 0; j < len; j++) out[base + j] = Math.round(out[base + j] * inv * s) / s;
+      inv[r] = len ? Math.round(reciprocalApprox(sum, this.approx.reciprocal.iterations) * sr) / sr : 0;
     }
-    return { data: out, shape: x.shape };
+    return { e: out, inv };
   }
 
   async layerNorm(x: PlainTensor, gamma: PlainTensor, beta: PlainTensor, eps: number): Promise<PlainTensor> {

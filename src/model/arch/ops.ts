@@ -7,7 +7,7 @@
  * - Layout ops (shape, reshape, transpose, sliceRows, concatRows, takeCols) are synchronous and
  *   free on shares: each party applies the same public index map to both of its components.
  * - Everything else is async. One call handles a whole tensor; attention puts ALL heads through one
- *   `bmmT`, one `softmax` and one `bmm`. No op is called inside a loop over heads or positions.
+ *   `attend` (q·kᵀ, softmax, ·V). No op is called inside a loop over heads or positions.
  * - The model awaits every op before issuing the next one (never two ops in flight at once), so a
  *   backend may assume strictly sequential calls on one session.
  * - Weights are handles of type T (see `weights.ts`); the activations never leave T except through
@@ -154,6 +154,14 @@ export interface Ops<T> {
    * 1; attention's 1/√d_head); mask is public and its entries are skipped.
    */
   softmax(x: T, mask?: SoftmaxMask, scale?: number): Promise<T>;
+  /**
+   * Scaled dot-product attention per batch entry (all heads in one call):
+   *   q [B,M,K], k [B,C,K], v [B,C,D] -> [B,M,D] = softmax(scale · q kᵀ) v,
+   * the softmax over the last axis of the scores [B,M,C] with mask over their B·M rows. Same value
+   * as bmmT, softmax, bmm; SecureOps normalises after the product (src/approx/softmax-matmul.ts)
+   * so that att·V runs beside the softmax's reciprocal.
+   */
+  attend(q: T, k: T, v: T, mask?: SoftmaxMask, scale?: number): Promise<T>;
   /** x [M,D] -> (x - mean) / sqrt(var + eps) ⊙ gamma [D] + beta [D], per row. */
   layerNorm(x: T, gamma: T, beta: T, eps: number): Promise<T>;
   /** x [M,D] -> x / sqrt(mean(x²) + eps) ⊙ gamma [D], per row. */

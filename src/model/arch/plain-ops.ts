@@ -218,6 +218,14 @@ export class PlainOps implements Ops<PlainTensor> {
     return { data: out, shape: x.shape };
   }
 
+  /** bmmT, softmax, bmm (see Ops.attend). */
+  async attend(q: PlainTensor, k: PlainTensor, v: PlainTensor, mask?: SoftmaxMask, scale = 1): Promise<PlainTensor> {
+    const scores = await this.bmmT(q, k); // [B,M,C]
+    const [b, m, c] = scores.shape;
+    const att = await this.softmax({ data: scores.data, shape: [b * m, c] }, mask, scale);
+    return this.bmm({ data: att.data, shape: [b, m, c] }, v); // [B,M,D]
+  }
+
   async layerNorm(x: PlainTensor, gamma: PlainTensor, beta: PlainTensor, eps: number): Promise<PlainTensor> {
     const d = x.shape[x.shape.length - 1];
     checkNormParam('layerNorm gamma', gamma, d);

@@ -30,6 +30,7 @@ function rowsFor(fracBits: number, approx: ApproxConfig): [string, number][] {
     ['mulPublic |x·c|', b.product],
     ['add |a + b|', b.value],
     ['softmax row max − min', b.softmaxSpread],
+    ['softmaxMatmul |N·r|', b.softmaxMatmulOutput],
     ['gelu |x|', b.value],
     ['silu |x|', b.value],
     ['layerNorm input |x|', b.normInput],

@@ -1,7 +1,7 @@
 /**
  * BERT encoder on a seeded synthetic checkpoint written in HF layout (config.json +
  * model.safetensors, "bert." prefix and gamma/beta variants) into a temp dir and loaded back:
- * forward vs a per-head float64 reference, vectorisation (one softmax/bmmT/bmm per layer, no mask),
+ * forward vs a per-head float64 reference, vectorisation (one attend per layer, no mask),
  * loader validation, WordPiece tokenizer + tiny BERT end to end.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -205,7 +205,7 @@ describe('BERT synthetic checkpoint (2 layers, D=32, 4 heads, I=64, vocab 60, 24
 });
 
 describe('BERT is vectorised for the secure backend', () => {
-  it('one embedding, softmax (no mask), bmmT, bmm, gelu per layer; op sequence independent of n', async () => {
+  it('one embedding, attend (softmax without mask inside), gelu per layer; op sequence independent of n', async () => {
     const w = syntheticBert(TINY_BERT, 12);
     const masks: (SoftmaxMask | undefined)[] = [];
     const scales: (number | undefined)[] = [];
@@ -224,7 +224,8 @@ describe('BERT is vectorised for the secure backend', () => {
     const one = await seq(1);
     expect(await seq(9)).toEqual(one);
     const L = TINY_BERT.numHiddenLayers;
-    for (const op of ['softmax', 'bmmT', 'bmm', 'gelu']) expect(one.filter((c) => c === op)).toHaveLength(L);
+    for (const op of ['attend', 'gelu']) expect(one.filter((c) => c === op)).toHaveLength(L);
+    for (const op of ['softmax', 'bmmT', 'bmm']) expect(one.filter((c) => c === op)).toHaveLength(0); // all inside attend
     expect(one.filter((c) => c === 'embedding')).toHaveLength(1);
     expect(one.filter((c) => c === 'matmulT')).toHaveLength(4 * L); // qkv, attention out, intermediate, output
     expect(one.filter((c) => c === 'layerNorm')).toHaveLength(2 * L + 1);

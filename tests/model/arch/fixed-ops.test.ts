@@ -40,7 +40,7 @@ describe('FixedOps on GPT-2 (tiny synthetic)', () => {
     expect(dFixed).toBeLessThan(2e-3);
     expect(dFixed).toBeLessThan(dPlain);
     const seen = monitor.toJSON().map((r) => r.name);
-    for (const row of ['weights |w|', 'embedding |x|', 'matmul |Σ a·b|', 'attnMatmul |Σ a·b|', 'lmHead |Σ a·b|', 'add |a + b|', 'softmax row max − min', 'gelu |x|', 'layerNorm input |x|', 'layerNorm variance Σ(x−μ)²+D·eps', 'layerNorm |y − β|']) {
+    for (const row of ['weights |w|', 'embedding |x|', 'matmul |Σ a·b|', 'attnMatmul |Σ a·b|', 'lmHead |Σ a·b|', 'add |a + b|', 'softmax row max − min', 'softmaxMatmul |N·r|', 'gelu |x|', 'layerNorm input |x|', 'layerNorm variance Σ(x−μ)²+D·eps', 'layerNorm |y − β|']) {
       expect(seen, row).toContain(row);
     }
     expect(monitor.exceeded()).toEqual([]);

@@ -1,0 +1,86 @@
+/**
+ * softmax(x)·V with the normalisation AFTER the product (attention's att·V):
+ *
+ *   x [B, M, C] scores, V [B, C, D] values  →  y [B, M, D],  y_r = (Σ_j e_rj v_j) / (Σ_j e_rj)
+ *
+ * The reciprocal r = 1/s is one scalar per row, so (e·r)·V = r·(e·V). fSoftmax followed by a
+ * fixed-point bmm puts reciprocal, e·r and the bmm one after the other; here N = e·V runs
+ * BESIDE the reciprocal and only the row scaling follows it:
+ *
+ *   m = row max, e = exp(x·2^−shift − m)      softmaxNumerators (softmax.ts)   rounds as fSoftmax
+ *   ┌ r = 1/Σ_row e     rowReciprocals (softmax.ts), scale f + recipExtraBits   fReciprocal − 1
+ *   └ N = e·V           fixed-point bmm (fMatmul: local product + truncation)   2 rounds, in parallel
+ *   y = N ⊙ r (row-broadcast), one truncation by f + recipExtraBits          2 rounds
+ *
+ * (the −1: exp's last squaring is dealt by P0, whose idle round hides the reciprocal's first msb
+ * round, as in fSoftmax), so the bmm leaves the critical path: fSoftmax + bmm − 2 rounds. Security: nothing new is sent;
+ * every message comes from a reused protocol (raggedMax, expCore, fReciprocal, fMatmul's and
+ * truncMany's dealer truncation, each masked as documented there); the parallel branches run on
+ * forked contexts with their own streams and seeds (Party.fork).
+ *
+ * Precision: e ∈ [0, 1] on the 2^−f grid as in fSoftmax; N is truncated once (≤ 1 ulp), and r
+ * carries recipExtraBits more bits, so y's error is about |N|·2^−(f + extra) + 1 ulp, ≤ fSoftmax's
+ * (whose e·r is rounded per entry before the bmm sums C of them).
+ * Ranges: N's truncation sees |Σ_j e_j v_j| ≤ s·max|v| at scale 2f (s = Σ e ≤ C: the usual
+ * product bound, |Σ| < 2^(62−2f)); the scaling sees |N·r| ≈ |y| ≤ max|v| at scale
+ * 2f + recipExtraBits, so max|v| < 2^(62 − 2f − recipExtraBits) (2^12 at f = 18, extra 14).
+ * Masked (skipped) entries of x never enter the max, the exp or the sums (their e is exactly 0);
+ * a row that keeps nothing outputs exactly 0.
+ */
+import type { OpCost, Party } from '../protocols/context.js';
+import { addCosts, branches, parCosts, scoped } from '../protocols/context.js';
+import { fMatmul, fMatmulCost } from '../protocols/fixed.js';
+import type { AShare } from '../protocols/share.js';
+import { aShare } from '../protocols/share.js';
+import type { ApproxConfig } from './config.js';
+import { DEFAULT_APPROX_CONFIG } from './config.js';
+import { Acc, MSB_AFTER_P0_TRUNC, repeatRows, truncMany, truncManyCost } from './fused-products.js';
+import type { SoftmaxOptions } from './softmax.js';
+import { keptLengths, recipScale, rowReciprocals, rowReciprocalsCost, softmaxNumerators, softmaxNumeratorsCost, unpackRows } from './softmax.js';
+
+/** softmax(x) along x's last axis, times v, per batch entry: x [B, M, C], v [B, C, D] → [B, M, D]. */
+export function fSoftmaxMatmul(p: Party, x: AShare, v: AShare, opts: SoftmaxOptions = {}, cfg: ApproxConfig = DEFAULT_APPROX_CONFIG): Promise<AShare> {
+  const [B, M, C, D] = dims(x.shape, v.shape);
+  return scoped(p, 'softmaxMatmul', async () => {
+    const zero = (): AShare => aShare([B, M, D], new BigUint64Array(B * M * D), new BigUint64Array(B * M * D));
+    const num = await softmaxNumerators(p, aShare([B * M, C], x.s0, x.s1), opts, cfg);
+    if (!num) return zero();
+    const e = unpackRows(num.e, num.lens, [B, M, C]); // skipped entries exactly 0
+    const [inv, nv] = await branches<[AShare, AShare]>(p, [
+      ['recip', (q) => rowReciprocals(q, num, cfg)],
+      ['av', (q) => fMatmul(q, e, v)],
+    ]);
+    // rows that keep something: N's row ⊙ its reciprocal, D entries per row
+    const Rk = num.kept.length;
+    const n0 = new BigUint64Array(Rk * D);
+    const n1 = new BigUint64Array(Rk * D);
+    let o = 0;
+    num.lens.forEach((len, r) => {
+      if (!len) return;
+      n0.set(nv.s0.subarray(r * D, (r + 1) * D), o * D);
+      n1.set(nv.s1.subarray(r * D, (r + 1) * D), o * D);
+      o++;
+    });
+    const [y] = await truncMany(p, [new Acc(p, Rk * D).product(aShare([Rk * D], n0, n1), repeatRows(inv, new Array<number>(Rk).fill(D))).done()], recipScale(cfg, p.cfg.fracBits), 'softmaxMatmul/scale');
+    return unpackRows(y, num.lens.map((len) => (len ? D : 0)), [B, M, D]);
+  });
+}
+
+/** Declared cost of fSoftmaxMatmul over x [B, M, C], v [B, C, D] (rowLengths: B·M rows). */
+export function fSoftmaxMatmulCost(B: number, M: number, C: number, D: number, rowLengths?: ArrayLike<number>, cfg: ApproxConfig = DEFAULT_APPROX_CONFIG, fracBits = 18, inputShift = 0): OpCost {
+  const kept = keptLengths(B * M, C, rowLengths);
+  if (kept.length === 0) return { rounds: 0, bytesTotal: 0 };
+  return addCosts(
+    softmaxNumeratorsCost(kept, cfg, fracBits, inputShift),
+    parCosts(rowReciprocalsCost(kept, cfg, fracBits), fMatmulCost(B * M * D)),
+    truncManyCost(kept.length * D),
+    { rounds: -MSB_AFTER_P0_TRUNC, bytesTotal: 0 }, // exp's last squaring dealt by P0, then the reciprocal's msb
+  );
+}
+
+function dims(xs: readonly number[], vs: readonly number[]): [number, number, number, number] {
+  if (xs.length !== 3 || vs.length !== 3 || xs[0] !== vs[0] || xs[2] !== vs[1]) {
+    throw new RangeError(`softmaxMatmul: scores [${xs.join(',')}] and values [${vs.join(',')}] are not [B,M,C] and [B,C,D]`);
+  }
+  return [xs[0], xs[1], xs[2], vs[2]];
+}
