@@ -5,9 +5,9 @@
  * Meter records are inclusive of nested scopes and labelled by path
  * ('prefill/layer3/softmax/exp/msb'). Phases are the top-level scopes; layers are
  * `<phase>/layerN`; an op class is the first label below the phase or layer (SecureOps puts every
- * op under its class: matmul, attnMatmul, lmHead, embedding, softmax, softmaxMatmul (attention's
- * softmax with its ·V product), gelu, layerNorm, mulPublic,
- * argmax, output, …). Classes are disjoint, so they add up to their phase.
+ * op under its class: matmul, attnMatmul, lmHead, embedding, attention (q·kᵀ, softmax and ·V in
+ * one op), softmax, softmaxMatmul (softmax·V when the scale is not a power of two), gelu, layerNorm,
+ * mulPublic, argmax, output, …). Classes are disjoint, so they add up to their phase.
  */
 import type { MergedCost, OpCostMeasured } from '../../src/protocols/meter.js';
 import type { RawRun } from './raw.js';
@@ -97,7 +97,7 @@ const LAYER = /^layer(\d+)$/;
 const TRUNC = new Set(['truncA', 'fMatmul', 'fMul']);
 
 /** Class label order for tables (others follow alphabetically). */
-export const CLASS_ORDER = ['embedding', 'layerNorm', 'matmul', 'mulPublic', 'attnMatmul', 'softmax', 'softmaxMatmul', 'gelu', 'silu', 'rmsNorm', 'mul', 'lmHead', 'argmax', 'output'];
+export const CLASS_ORDER = ['embedding', 'layerNorm', 'matmul', 'mulPublic', 'attnMatmul', 'attention', 'softmax', 'softmaxMatmul', 'gelu', 'silu', 'rmsNorm', 'mul', 'lmHead', 'argmax', 'output'];
 
 function classRank(name: string): number {
   const i = CLASS_ORDER.indexOf(name);

@@ -20,6 +20,7 @@ const COLORS: Record<string, string> = {
   attnMatmul: '#17becf',
   softmax: '#ff7f0e',
   softmaxMatmul: '#ffbb78',
+  attention: '#ff9896',
   gelu: '#2ca02c',
   silu: '#98df8a',
   rmsNorm: '#c5b0d5',

@@ -11,6 +11,7 @@ import { fGelu } from './gelu.js';
 import { fSilu } from './silu.js';
 import { fSoftmax } from './softmax.js';
 import { fSoftmaxMatmul } from './softmax-matmul.js';
+import { fAttention } from './attention.js';
 import { fLayerNorm, fRmsNorm } from './norm.js';
 
 /** GeLU elementwise (cfg.gelu.variant). */
@@ -32,6 +33,13 @@ export const softmax = (p: Party, x: AShare, cfg: ApproxConfig = DEFAULT_APPROX_
  */
 export const softmaxMatmul = (p: Party, x: AShare, v: AShare, cfg: ApproxConfig = DEFAULT_APPROX_CONFIG, rowLengths?: ArrayLike<number>, inputShift = 0): Promise<AShare> =>
   fSoftmaxMatmul(p, x, v, { ...(rowLengths ? { rowLengths } : {}), inputShift }, cfg);
+
+/**
+ * softmax(q kᵀ·2^−inputShift)·v per batch entry (q [B,M,K], k [B,C,K], v [B,C,D] → [B,M,D]), the
+ * row max started on the untruncated scores; rowLengths over the B·M score rows.
+ */
+export const attention = (p: Party, q: AShare, k: AShare, v: AShare, cfg: ApproxConfig = DEFAULT_APPROX_CONFIG, rowLengths?: ArrayLike<number>, inputShift = 0): Promise<AShare> =>
+  fAttention(p, q, k, v, { ...(rowLengths ? { rowLengths } : {}), inputShift }, cfg);
 
 /** LayerNorm over the last axis of x [..., D]; gamma, beta shared [D]. */
 export const layerNorm = (p: Party, x: AShare, gamma: AShare, beta: AShare, eps: number, cfg: ApproxConfig = DEFAULT_APPROX_CONFIG): Promise<AShare> =>

@@ -12,10 +12,11 @@ export { fGelu, fGeluCost, geluApprox, geluSpec, GELU_PUMA, GELU_IMPROVED } from
 export { fSilu, fSiluCost, siluApprox, siluSpec, SILU_PUMA, SILU_IMPROVED } from './silu.js';
 export { fSoftmax, fSoftmaxCost, causalRowLengths, type SoftmaxOptions } from './softmax.js';
 export { fSoftmaxMatmul, fSoftmaxMatmulCost } from './softmax-matmul.js';
+export { fAttention, fAttentionCost } from './attention.js';
 export { fLayerNorm, fLayerNormCost, fRmsNorm, fRmsNormCost } from './norm.js';
 export { highBits, highBitsCost, weigh, type HighBitPlan, type HighBits } from './highbit.js';
 export { planPolys, evalPolys, polysCost, type PolySpec, type PolyPlan } from './poly.js';
 export { planPiecewise, piecewise, piecewiseCost, piecewisePlain, polyAt, type Piece, type PiecewiseSpec, type PiecewisePlan } from './piecewise.js';
-export { gelu, silu, softmax, softmaxMatmul, layerNorm, rmsNorm } from './api.js';
+export { gelu, silu, softmax, softmaxMatmul, attention, layerNorm, rmsNorm } from './api.js';
 export * from './reference.js';
 export { rangeBounds, type RangeBounds } from './bounds.js';

@@ -35,35 +35,48 @@ import { aShare } from '../protocols/share.js';
 import type { ApproxConfig } from './config.js';
 import { DEFAULT_APPROX_CONFIG } from './config.js';
 import { Acc, MSB_AFTER_P0_TRUNC, repeatRows, truncMany, truncManyCost } from './fused-products.js';
-import type { SoftmaxOptions } from './softmax.js';
+import type { Numerators, SoftmaxOptions } from './softmax.js';
 import { keptLengths, recipScale, rowReciprocals, rowReciprocalsCost, softmaxNumerators, softmaxNumeratorsCost, unpackRows } from './softmax.js';
 
 /** softmax(x) along x's last axis, times v, per batch entry: x [B, M, C], v [B, C, D] → [B, M, D]. */
 export function fSoftmaxMatmul(p: Party, x: AShare, v: AShare, opts: SoftmaxOptions = {}, cfg: ApproxConfig = DEFAULT_APPROX_CONFIG): Promise<AShare> {
-  const [B, M, C, D] = dims(x.shape, v.shape);
+  const [B, M, C, D] = attendDims(x.shape, v.shape);
   return scoped(p, 'softmaxMatmul', async () => {
     const zero = (): AShare => aShare([B, M, D], new BigUint64Array(B * M * D), new BigUint64Array(B * M * D));
     const num = await softmaxNumerators(p, aShare([B * M, C], x.s0, x.s1), opts, cfg);
     if (!num) return zero();
-    const e = unpackRows(num.e, num.lens, [B, M, C]); // skipped entries exactly 0
-    const [inv, nv] = await branches<[AShare, AShare]>(p, [
-      ['recip', (q) => rowReciprocals(q, num, cfg)],
-      ['av', (q) => fMatmul(q, e, v)],
-    ]);
-    // rows that keep something: N's row ⊙ its reciprocal, D entries per row
-    const Rk = num.kept.length;
-    const n0 = new BigUint64Array(Rk * D);
-    const n1 = new BigUint64Array(Rk * D);
-    let o = 0;
-    num.lens.forEach((len, r) => {
-      if (!len) return;
-      n0.set(nv.s0.subarray(r * D, (r + 1) * D), o * D);
-      n1.set(nv.s1.subarray(r * D, (r + 1) * D), o * D);
-      o++;
-    });
-    const [y] = await truncMany(p, [new Acc(p, Rk * D).product(aShare([Rk * D], n0, n1), repeatRows(inv, new Array<number>(Rk).fill(D))).done()], recipScale(cfg, p.cfg.fracBits), 'softmaxMatmul/scale');
-    return unpackRows(y, num.lens.map((len) => (len ? D : 0)), [B, M, D]);
+    return normaliseAfter(p, num, v, [B, M, C, D], cfg);
   });
+}
+
+/**
+ * The tail shared with fAttention (attention.ts): N = e·V beside r = 1/Σe, then y = N ⊙ r.
+ * num: the numerators of the B·M score rows; v [B, C, D] → [B, M, D].
+ */
+export async function normaliseAfter(p: Party, num: Numerators, v: AShare, [B, M, C, D]: readonly [number, number, number, number], cfg: ApproxConfig): Promise<AShare> {
+  const e = unpackRows(num.e, num.lens, [B, M, C]); // skipped entries exactly 0
+  const [inv, nv] = await branches<[AShare, AShare]>(p, [
+    ['recip', (q) => rowReciprocals(q, num, cfg)],
+    ['av', (q) => fMatmul(q, e, v)],
+  ]);
+  // rows that keep something: N's row ⊙ its reciprocal, D entries per row
+  const Rk = num.kept.length;
+  const n0 = new BigUint64Array(Rk * D);
+  const n1 = new BigUint64Array(Rk * D);
+  let o = 0;
+  num.lens.forEach((len, r) => {
+    if (!len) return;
+    n0.set(nv.s0.subarray(r * D, (r + 1) * D), o * D);
+    n1.set(nv.s1.subarray(r * D, (r + 1) * D), o * D);
+    o++;
+  });
+  const [y] = await truncMany(p, [new Acc(p, Rk * D).product(aShare([Rk * D], n0, n1), repeatRows(inv, new Array<number>(Rk).fill(D))).done()], recipScale(cfg, p.cfg.fracBits), 'softmaxMatmul/scale');
+  return unpackRows(y, num.lens.map((len) => (len ? D : 0)), [B, M, D]);
+}
+
+/** Declared cost of normaliseAfter for these kept rows, B·M rows of D outputs. */
+export function normaliseAfterCost(kept: readonly number[], rowsTimesD: number, D: number, cfg: ApproxConfig = DEFAULT_APPROX_CONFIG, fracBits = 18): OpCost {
+  return addCosts(parCosts(rowReciprocalsCost(kept, cfg, fracBits), fMatmulCost(rowsTimesD)), truncManyCost(kept.length * D));
 }
 
 /** Declared cost of fSoftmaxMatmul over x [B, M, C], v [B, C, D] (rowLengths: B·M rows). */
@@ -72,13 +85,12 @@ export function fSoftmaxMatmulCost(B: number, M: number, C: number, D: number, r
   if (kept.length === 0) return { rounds: 0, bytesTotal: 0 };
   return addCosts(
     softmaxNumeratorsCost(kept, cfg, fracBits, inputShift),
-    parCosts(rowReciprocalsCost(kept, cfg, fracBits), fMatmulCost(B * M * D)),
-    truncManyCost(kept.length * D),
+    normaliseAfterCost(kept, B * M * D, D, cfg, fracBits),
     { rounds: -MSB_AFTER_P0_TRUNC, bytesTotal: 0 }, // exp's last squaring dealt by P0, then the reciprocal's msb
   );
 }
 
-function dims(xs: readonly number[], vs: readonly number[]): [number, number, number, number] {
+export function attendDims(xs: readonly number[], vs: readonly number[]): [number, number, number, number] {
   if (xs.length !== 3 || vs.length !== 3 || xs[0] !== vs[0] || xs[2] !== vs[1]) {
     throw new RangeError(`softmaxMatmul: scores [${xs.join(',')}] and values [${vs.join(',')}] are not [B,M,C] and [B,C,D]`);
   }

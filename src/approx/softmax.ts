@@ -97,24 +97,34 @@ export interface Numerators {
 /** Row max then exp over x [..., C]'s kept entries; null when no row keeps anything. */
 export async function softmaxNumerators(p: Party, x: AShare, opts: SoftmaxOptions, cfg: ApproxConfig): Promise<Numerators | null> {
   const C = x.shape[x.shape.length - 1];
-  const R = C ? x.s0.length / C : 0;
-  const lens = lengths(R, C, opts.rowLengths);
+  const lens = rowLengthsOf(C ? x.s0.length / C : 0, C, opts.rowLengths);
   const kept = lens.filter((v) => v > 0);
-  const N = kept.reduce((t, v) => t + v, 0);
-  if (N === 0) return null;
-  const s0 = new BigUint64Array(N);
-  const s1 = new BigUint64Array(N);
-  let o = 0;
-  lens.forEach((len, r) => {
-    s0.set(x.s0.subarray(r * C, r * C + len), o);
-    s1.set(x.s1.subarray(r * C, r * C + len), o);
-    o += len;
-  });
-  const xp = aShare([N], s0, s1);
+  if (kept.length === 0) return null;
+  const xp = aShare([kept.reduce((t, v) => t + v, 0)], packRows(x.s0, lens, C), packRows(x.s1, lens, C));
   const m = await raggedMax(p, xp, kept, rowMaxArity(cfg, kept));
+  return expNumerators(p, xp, m, lens, opts, cfg);
+}
+
+/** e = exp(xp·2^−shift − m) for packed kept entries xp [Σ lens] and their row maxima m [kept rows]. */
+export async function expNumerators(p: Party, xp: AShare, m: AShare, lens: readonly number[], opts: SoftmaxOptions, cfg: ApproxConfig): Promise<Numerators> {
+  const kept = lens.filter((v) => v > 0);
   const e = await expCore(p, subAA(p, xp, repeatRows(m, kept)), cfg.softmax.exp, true, opts.inputShift ?? 0); // its last truncation feeds the reciprocal's msb
   return { e, lens, kept };
 }
+
+/** The kept (leading) entries of every row of w [rows·C], packed row after row → [Σ lens]. */
+export function packRows(w: BigUint64Array, lens: readonly number[], C: number): BigUint64Array {
+  const out = new BigUint64Array(lens.reduce((t, v) => t + v, 0));
+  let o = 0;
+  lens.forEach((len, r) => {
+    out.set(w.subarray(r * C, r * C + len), o);
+    o += len;
+  });
+  return out;
+}
+
+/** Row lengths of a [rows, cols] softmax (all cols when not given), validated. */
+export const rowLengthsOf = (rows: number, cols: number, given?: ArrayLike<number>): number[] => lengths(rows, cols, given);
 
 /** 1/Σ_row e for every kept row [kept.length], at scale recipScale (f + recipExtraBits). */
 export function rowReciprocals(p: Party, num: Numerators, cfg: ApproxConfig): Promise<AShare> {
@@ -157,7 +167,7 @@ export function rowMaxArity(cfg: ApproxConfig, kept: readonly number[]): number 
 
 /** Kept row lengths (non-zero entries) of a [rows, cols] softmax. */
 export function keptLengths(rows: number, cols: number, rowLengths?: ArrayLike<number>): number[] {
-  return lengths(rows, cols, rowLengths).filter((v) => v > 0);
+  return rowLengthsOf(rows, cols, rowLengths).filter((v) => v > 0);
 }
 
 /** Declared cost of softmaxNumerators over these kept rows (row max + exp). */

@@ -17,7 +17,7 @@ import { truncA } from '../protocols/trunc.js';
 import { enableRangeCheck, flushRangeCheck } from '../protocols/range-check.js';
 import { makeResident } from '../protocols/resident.js';
 import { encode } from '../ring/fixed-point.js';
-import { gelu, silu, softmax, softmaxMatmul, layerNorm, rmsNorm, type ApproxConfig, approxConfig } from '../approx/index.js';
+import { gelu, silu, softmax, softmaxMatmul, attention, layerNorm, rmsNorm, type ApproxConfig, approxConfig } from '../approx/index.js';
 import { raggedArgmax } from '../protocols/max.js';
 import { checkMask, isTokenCount, maskedRowLength, type Ops, type SoftmaxMask, type TokenInput } from './arch/ops.js';
 import { fmtShape, isSuffixShape, numel, type Shape } from './arch/shape.js';
@@ -191,15 +191,32 @@ export class SecureOps implements Ops<AShare> {
   }
 
   /**
-   * q·kᵀ (class attnMatmul), then softmax(scale·scores)·v normalised after the product (class
-   * softmaxMatmul, src/approx/softmax-matmul.ts: the att·V product runs beside the reciprocal).
-   * scale and mask as in softmax.
+   * With a power-of-two scale (folded into the exp): one op, class 'attention'
+   * (src/approx/attention.ts: q·kᵀ, its row max started before the scores' truncation, softmax·V
+   * normalised after the product). Any other scale: q·kᵀ (attnMatmul), the scale's multiply
+   * (mulPublic), then softmax·V (softmaxMatmul, src/approx/softmax-matmul.ts).
    */
   async attend(q: AShare, k: AShare, v: AShare, mask?: SoftmaxMask, scale = 1): Promise<AShare> {
+    const shift = -Math.log2(scale);
+    if (Number.isInteger(shift) && shift >= 0 && shift <= 16) {
+      this.checkMatmul('attend', q, k, 3);
+      const rows = q.shape[0] * q.shape[1];
+      const rowLengths = this.maskRows(mask, rows, k.shape[1]);
+      return this.checked('attention', () => attention(this.party, q, k, v, this.approx, rowLengths, shift));
+    }
     const scores = await this.bmmT(q, k); // [B,M,C]
     const [b, m, c] = scores.shape;
     const a = await this.softmaxArgs(reshapeA(scores, [b * m, c]), mask, scale);
     return this.checked('softmaxMatmul', () => softmaxMatmul(this.party, reshapeA(a.x, [b, m, c]), v, this.approx, a.rowLengths, a.shift));
+  }
+
+  /** The mask's kept columns per row of a [rows, cols] softmax (undefined: no mask). */
+  private maskRows(mask: SoftmaxMask | undefined, rows: number, cols: number): Int32Array | undefined {
+    if (!mask) return undefined;
+    checkMask(mask, rows, cols);
+    const rowLengths = new Int32Array(rows);
+    for (let r = 0; r < rows; r++) rowLengths[r] = maskedRowLength(mask, r, cols);
+    return rowLengths;
   }
 
   /** x [R,C] scaled (unless the scale folds into the exp as a shift) and the mask's row lengths. */
@@ -209,12 +226,8 @@ export class SecureOps implements Ops<AShare> {
     const folds = Number.isInteger(shift) && shift >= 0 && shift <= 16;
     if (!folds) x = await this.mulPublic(x, Float64Array.of(scale));
     const cols = x.shape[x.shape.length - 1];
-    const rows = x.s0.length / cols;
-    if (!mask) return { x, shift: folds ? shift : 0 };
-    checkMask(mask, rows, cols);
-    const rowLengths = new Int32Array(rows);
-    for (let r = 0; r < rows; r++) rowLengths[r] = maskedRowLength(mask, r, cols);
-    return { x, rowLengths, shift: folds ? shift : 0 };
+    const rowLengths = this.maskRows(mask, x.s0.length / cols, cols);
+    return { x, ...(rowLengths ? { rowLengths } : {}), shift: folds ? shift : 0 };
   }
 
   layerNorm(x: AShare, gamma: AShare, beta: AShare, eps: number): Promise<AShare> {

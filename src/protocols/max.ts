@@ -19,7 +19,8 @@
  * index of each candidate through the same muxes (secure argmax for the 'token' output mode).
  * maxLast / argmaxLast are the same tournament over equal rows (maxArity 2: PUMA's binary tree).
  * This is the only max tournament in the code base (softmax's row max, the token-mode argmax and
- * the selftest all use it).
+ * the selftest all use it; max-early.ts starts its first level on untruncated values). The level
+ * helpers exported below (planLevel, winners, selectLevel, levelsCost) are for max-early.ts.
  */
 import type { OpCost, Party } from './context.js';
 import { addCosts, scoped } from './context.js';
@@ -33,7 +34,7 @@ import { concatBits } from './bool.js';
 import { publicShare } from './io.js';
 
 /** One level of the tournament: group boundaries and what they cost. */
-interface Level {
+export interface Level {
   /** Per row: sizes of its groups (the last may be smaller). */
   groups: number[][];
   /** In-group comparisons (pairs i < j). */
@@ -80,7 +81,7 @@ export function planRaggedMax(lens: ArrayLike<number>, maxArity: number): Level[
   return levelsOut;
 }
 
-function gather(x: AShare, idx: Int32Array): AShare {
+export function gather(x: AShare, idx: Int32Array): AShare {
   const s0 = new BigUint64Array(idx.length);
   const s1 = new BigUint64Array(idx.length);
   for (let i = 0; i < idx.length; i++) {
@@ -95,7 +96,7 @@ function gather(x: AShare, idx: Int32Array): AShare {
  * lists[e] (¬ where `negate`: P1 flips its half), padded with a public 1 to the widest list, in a
  * dealt AND tree; then one exchange to replicated bits.
  */
-async function winners(p: Party, lt: BigUint64Array | null, lists: number[][], uses: number[], negate: boolean[]): Promise<BitShare> {
+export async function winners(p: Party, lt: BigUint64Array | null, lists: number[][], uses: number[], negate: boolean[]): Promise<BitShare> {
   const I = lists.length;
   const W = Math.ceil(I / 64);
   const m = lists.reduce((a, l) => Math.max(a, l.length), 0);
@@ -137,92 +138,116 @@ export function raggedArgmax(p: Party, x: AShare, lens: ArrayLike<number>, maxAr
   });
 }
 
-async function tournament(p: Party, x: AShare, lens: ArrayLike<number>, maxArity: number, withIndex: boolean): Promise<{ max: AShare; index: AShare | null }> {
-  {
-    const R = lens.length;
-    const w0 = Array.from(lens);
-    if (w0.some((v) => !Number.isInteger(v) || v < 1)) throw new RangeError('raggedMax: every row needs ≥ 1 entry');
-    if (w0.reduce((t, v) => t + v, 0) !== x.s0.length) throw new RangeError(`raggedMax: lengths sum to ${w0.reduce((t, v) => t + v, 0)}, share has ${x.s0.length}`);
-    let cur = aShare([x.s0.length], x.s0, x.s1);
-    let idx: AShare | null = null;
-    if (withIndex) {
-      const cols = new BigUint64Array(x.s0.length);
-      let o = 0;
-      for (const l of w0) for (let c = 0; c < l; c++) cols[o++] = BigInt(c);
-      idx = publicShare(p, cols, [x.s0.length]);
-    }
-    for (const level of planRaggedMax(w0, maxArity)) {
-      // index lists: comparisons (i, j), selections (member, last), singletons
-      const cmpA: number[] = [];
-      const cmpB: number[] = [];
-      const selMember: number[] = [];
-      const selLast: number[] = [];
-      const lists: number[][] = []; // per selected member: indices into the comparison bits, negated flag below
-      const negate: boolean[] = []; // per comparison-bit use: take ¬lt (x_i ≥ x_j)
-      const uses: number[] = []; // comparison index of each use
-      const outSrc: number[] = []; // per output: source index (last member) in cur
-      const outSel: number[][] = []; // per output: selection indices
-      let base = 0;
-      for (const gs of level.groups) {
-        for (const s of gs) {
-          const first = cmpA.length;
-          const pairIndex = (i: number, j: number) => first + i * s - (i * (i + 1)) / 2 + (j - i - 1); // i < j
-          for (let i = 0; i < s; i++) for (let j = i + 1; j < s; j++) {
-            cmpA.push(base + i);
-            cmpB.push(base + j);
-          }
-          const sels: number[] = [];
-          for (let i = 0; i < s - 1; i++) {
-            const l: number[] = [];
-            for (let j = 0; j < s; j++) {
-              if (j === i) continue;
-              l.push(uses.length);
-              if (j > i) {
-                uses.push(pairIndex(i, j));
-                negate.push(true); // x_i ≥ x_j
-              } else {
-                uses.push(pairIndex(j, i));
-                negate.push(false); // x_j < x_i
-              }
-            }
-            lists.push(l);
-            sels.push(selMember.length);
-            selMember.push(base + i);
-            selLast.push(base + s - 1);
-          }
-          outSrc.push(base + s - 1);
-          outSel.push(sels);
-          base += s;
-        }
+/** One level's public index lists (identical at every party). */
+export interface LevelPlan {
+  /** Comparisons: lt = [x[cmpA] < x[cmpB]]. */
+  cmpA: Int32Array;
+  cmpB: Int32Array;
+  /** Per selected member: its uses (indices into uses/negate). */
+  lists: number[][];
+  /** Comparison index of each use, and whether it takes ¬lt (x_i ≥ x_j). */
+  uses: number[];
+  negate: boolean[];
+  /** Per selection: the member and its group's last entry. */
+  selMember: Int32Array;
+  selLast: Int32Array;
+  /** Per output: source (the group's last entry) and the selections added to it. */
+  outSrc: number[];
+  outSel: number[][];
+}
+
+export function planLevel(level: Level): LevelPlan {
+  const cmpA: number[] = [];
+  const cmpB: number[] = [];
+  const selMember: number[] = [];
+  const selLast: number[] = [];
+  const lists: number[][] = [];
+  const negate: boolean[] = [];
+  const uses: number[] = [];
+  const outSrc: number[] = [];
+  const outSel: number[][] = [];
+  let base = 0;
+  for (const gs of level.groups) {
+    for (const s of gs) {
+      const first = cmpA.length;
+      const pairIndex = (i: number, j: number) => first + i * s - (i * (i + 1)) / 2 + (j - i - 1); // i < j
+      for (let i = 0; i < s; i++) for (let j = i + 1; j < s; j++) {
+        cmpA.push(base + i);
+        cmpB.push(base + j);
       }
-      const lt = await msbPair(p, subAA(p, gather(cur, Int32Array.from(cmpA)), gather(cur, Int32Array.from(cmpB))));
-      const bits = await winners(p, lt, lists, uses, negate);
-      const members = Int32Array.from(selMember);
-      const lasts = Int32Array.from(selLast);
-      const diffs = [subAA(p, gather(cur, members), gather(cur, lasts))];
-      if (idx) diffs.push(subAA(p, gather(idx, members), gather(idx, lasts)));
-      const picked = await mulA1B(p, idx ? concatBits([bits, bits]) : bits, idx ? concatA(diffs) : diffs[0]);
-      const select = (from: AShare, off: number): AShare => {
-        const s0 = new BigUint64Array(outSrc.length);
-        const s1 = new BigUint64Array(outSrc.length);
-        outSrc.forEach((src, o) => {
-          let a = from.s0[src];
-          let b = from.s1[src];
-          for (const k of outSel[o]) {
-            a += picked.s0[off + k];
-            b += picked.s1[off + k];
+      const sels: number[] = [];
+      for (let i = 0; i < s - 1; i++) {
+        const l: number[] = [];
+        for (let j = 0; j < s; j++) {
+          if (j === i) continue;
+          l.push(uses.length);
+          if (j > i) {
+            uses.push(pairIndex(i, j));
+            negate.push(true); // x_i ≥ x_j
+          } else {
+            uses.push(pairIndex(j, i));
+            negate.push(false); // x_j < x_i
           }
-          s0[o] = a;
-          s1[o] = b;
-        });
-        return aShare([outSrc.length], s0, s1);
-      };
-      const nextCur = select(cur, 0);
-      if (idx) idx = select(idx, selMember.length);
-      cur = nextCur;
+        }
+        lists.push(l);
+        sels.push(selMember.length);
+        selMember.push(base + i);
+        selLast.push(base + s - 1);
+      }
+      outSrc.push(base + s - 1);
+      outSel.push(sels);
+      base += s;
     }
-    return { max: aShare([R], cur.s0, cur.s1), index: idx ? aShare([R], idx.s0, idx.s1) : null };
   }
+  return { cmpA: Int32Array.from(cmpA), cmpB: Int32Array.from(cmpB), lists, uses, negate, selMember: Int32Array.from(selMember), selLast: Int32Array.from(selLast), outSrc, outSel };
+}
+
+/** The level's muxes: each group's winner (and its index) from the winner bits. */
+export async function selectLevel(p: Party, cur: AShare, idx: AShare | null, bits: BitShare, lp: LevelPlan): Promise<{ cur: AShare; idx: AShare | null }> {
+  const diffs = [subAA(p, gather(cur, lp.selMember), gather(cur, lp.selLast))];
+  if (idx) diffs.push(subAA(p, gather(idx, lp.selMember), gather(idx, lp.selLast)));
+  const picked = await mulA1B(p, idx ? concatBits([bits, bits]) : bits, idx ? concatA(diffs) : diffs[0]);
+  const select = (from: AShare, off: number): AShare => {
+    const s0 = new BigUint64Array(lp.outSrc.length);
+    const s1 = new BigUint64Array(lp.outSrc.length);
+    lp.outSrc.forEach((src, o) => {
+      let a = from.s0[src];
+      let b = from.s1[src];
+      for (const k of lp.outSel[o]) {
+        a += picked.s0[off + k];
+        b += picked.s1[off + k];
+      }
+      s0[o] = a;
+      s1[o] = b;
+    });
+    return aShare([lp.outSrc.length], s0, s1);
+  };
+  return { cur: select(cur, 0), idx: idx ? select(idx, lp.selMember.length) : null };
+}
+
+export function checkLens(lens: ArrayLike<number>, n: number): number[] {
+  const w0 = Array.from(lens);
+  if (w0.some((v) => !Number.isInteger(v) || v < 1)) throw new RangeError('raggedMax: every row needs ≥ 1 entry');
+  if (w0.reduce((t, v) => t + v, 0) !== n) throw new RangeError(`raggedMax: lengths sum to ${w0.reduce((t, v) => t + v, 0)}, share has ${n}`);
+  return w0;
+}
+
+async function tournament(p: Party, x: AShare, lens: ArrayLike<number>, maxArity: number, withIndex: boolean): Promise<{ max: AShare; index: AShare | null }> {
+  const w0 = checkLens(lens, x.s0.length);
+  let cur = aShare([x.s0.length], x.s0, x.s1);
+  let idx: AShare | null = null;
+  if (withIndex) {
+    const cols = new BigUint64Array(x.s0.length);
+    let o = 0;
+    for (const l of w0) for (let c = 0; c < l; c++) cols[o++] = BigInt(c);
+    idx = publicShare(p, cols, [x.s0.length]);
+  }
+  for (const level of planRaggedMax(w0, maxArity)) {
+    const lp = planLevel(level);
+    const lt = await msbPair(p, subAA(p, gather(cur, lp.cmpA), gather(cur, lp.cmpB)));
+    ({ cur, idx } = await selectLevel(p, cur, idx, await winners(p, lt, lp.lists, lp.uses, lp.negate), lp));
+  }
+  return { max: aShare([w0.length], cur.s0, cur.s1), index: idx ? aShare([w0.length], idx.s0, idx.s1) : null };
 }
 
 /**
@@ -232,8 +257,12 @@ async function tournament(p: Party, x: AShare, lens: ArrayLike<number>, maxArity
  * critical path, at most one round per level boundary below this sum (tests hold both ends).
  */
 export function raggedMaxCost(lens: ArrayLike<number>, maxArity = 2, withIndex = false): OpCost {
+  return levelsCost(planRaggedMax(lens, maxArity), withIndex);
+}
+
+export function levelsCost(levels: Level[], withIndex: boolean): OpCost {
   const parts: OpCost[] = [];
-  for (const l of planRaggedMax(lens, maxArity)) {
+  for (const l of levels) {
     parts.push(
       msbPairCost(l.comparisons),
       andTreeCost(l.andWidth, Math.ceil(l.selections / 64)),

@@ -12,6 +12,9 @@
  *             (the group holding bit 0 never needs its propagate);
  *   round 5   the 2-of-2 sign bit becomes a replicated bit share (pairToReplicated).
  * The values are bit-sliced (64 bit-planes of n bits), so every gate works on dense words.
+ * Input from a 3-of-3 additive sharing (a local product before its truncation): splitAdditive
+ * gives a and b in one P1 ↔ P2 exchange that runs in round 1 beside P0's message, so msbPairOf on
+ * it costs the same rounds (+16 B per element); max-early.ts uses it for attention's row max.
  * (PUMA's and ABY3's msb: a binary carry tree on replicated shares, 1 + 1 + 6 = 8 rounds; this
  * one trades offline dealer bytes for 3 online rounds and fewer online bytes.)
  */
@@ -108,24 +111,89 @@ function treeInputs(p: Party, A: BigUint64Array, B: BigUint64Array, W: number): 
  * form directly and convert once, after their own gates.
  */
 export function msbPair(p: Party, x: AShare): Promise<BigUint64Array | null> {
+  return scoped(p, 'msb', () => signPair(p, signInput(p, x)));
+}
+
+/** msbPair on x = a + b given as its two addends (signInput, splitAdditive). */
+export function msbPairOf(p: Party, x: SignInput): Promise<BigUint64Array | null> {
   return scoped(p, 'msb', () => signPair(p, x));
 }
 
-async function signPair(p: Party, x: AShare): Promise<BigUint64Array | null> {
+/**
+ * The two addends msb adds, x = a + b: a known to P0 (null elsewhere), b known to P1 and P2 (null
+ * at P0). Linear maps act on both (signInputDiff), so differences cost nothing.
+ */
+export interface SignInput {
+  readonly n: number;
+  readonly a: BigUint64Array | null;
+  readonly b: BigUint64Array | null;
+}
+
+/** From a replicated x: a = x_0 + x_1, b = x_2 (local). */
+export function signInput(p: Party, x: AShare): SignInput {
   const n = x.s0.length;
+  if (p.id !== 0) return { n, a: null, b: p.id === 1 ? x.s1 : x.s0 };
+  const a = new BigUint64Array(n);
+  p.k.add(a, x.s0, x.s1);
+  return { n, a, b: null };
+}
+
+/**
+ * From a 3-of-3 additive z (party i holds z_i, e.g. a local product before its truncation), in one
+ * round that runs beside msb's input round, so msb on z costs msb's rounds:
+ *   P0: a = z_0 + ρ_1 + ρ_2, ρ_1 from seed(P0,P1), ρ_2 from seed(P0,P2); sends nothing here;
+ *   P1 sends P2 z_1 − ρ_1 (masked by ρ_1, which P2 lacks), P2 sends P1 z_2 − ρ_2 (masked by ρ_2,
+ *   which P1 lacks); both then hold b = z_1 + z_2 − ρ_1 − ρ_2.               1 round, 16 B/element
+ * P1 later sees a only as a ⊕ m (msb's input, m from seed(P0,P2)); a is uniform to P1 and P2.
+ */
+export async function splitAdditive(p: Party, z: BigUint64Array, tag: string): Promise<SignInput> {
+  const n = z.length;
+  const { comm, k, prss } = p;
+  if (p.id === 0) {
+    const a = new BigUint64Array(n);
+    k.add(a, z, prss.next.ring(n)); // ρ_1
+    k.add(a, a, prss.prev.ring(n)); // ρ_2
+    return { n, a, b: null };
+  }
+  const other = p.id === 1 ? 2 : 1;
+  const mine = new BigUint64Array(n);
+  k.sub(mine, z, p.id === 1 ? prss.prev.ring(n) : prss.next.ring(n)); // z_i − ρ_i (seed with P0)
+  comm.sendU64(other, `${tag}/split`, mine);
+  const b = await comm.recvU64(other, `${tag}/split`, n);
+  k.add(b, b, mine);
+  return { n, a: null, b };
+}
+
+/** splitAdditive's cost: its round is msb's input round when msbPairOf follows (see SPLIT_BESIDE_MSB). */
+export const splitAdditiveCost = (n: number): OpCost => ({ rounds: 1, bytesTotal: 16 * n });
+/** Rounds splitAdditive adds in front of msbPairOf: none (P0's input message goes out in the same round). */
+export const SPLIT_BESIDE_MSB = 1;
+
+/** x[i[t]] − x[j[t]] for every t, on both addends (public index lists, local). */
+export function signInputDiff(x: SignInput, i: Int32Array, j: Int32Array): SignInput {
+  const d = (w: BigUint64Array | null): BigUint64Array | null => {
+    if (!w) return null;
+    const out = new BigUint64Array(i.length);
+    for (let t = 0; t < i.length; t++) out[t] = w[i[t]] - w[j[t]]; // stored mod 2^64
+    return out;
+  };
+  return { n: i.length, a: d(x.a), b: d(x.b) };
+}
+
+async function signPair(p: Party, x: SignInput): Promise<BigUint64Array | null> {
+  const n = x.n;
   const W = Math.ceil(n / 64);
   const { comm, k, prss } = p;
   if (p.id === 0) {
     const a = new BigUint64Array(n);
-    k.add(a, x.s0, x.s1);
-    k.xor(a, a, prss.prev.ring(n)); // m from seed(P0,P2)
+    k.xor(a, x.a as BigUint64Array, prss.prev.ring(n)); // m from seed(P0,P2)
     comm.sendU64(1, 'msb/input', a);
     for (const [i, circuit] of LEVELS.entries()) await dealtAnd(p, null, W, circuit, `msb/l${i}`);
     return null;
   }
   const aHalf = p.id === 1 ? await comm.recvU64(0, 'msb/input', n) : prss.next.ring(n);
   const A = planes(p, aHalf, n);
-  const B = planes(p, p.id === 1 ? x.s1 : x.s0, n); // b = x_2
+  const B = planes(p, x.b as BigUint64Array, n);
   let wires: BigUint64Array | null = treeInputs(p, A, B, W);
   for (const [i, circuit] of LEVELS.entries()) wires = await dealtAnd(p, wires, W, circuit, `msb/l${i}`);
   const sign = wires as BigUint64Array; // the carry c_63
@@ -138,7 +206,7 @@ async function signPair(p: Party, x: AShare): Promise<BigUint64Array | null> {
 export function msb(p: Party, x: AShare): Promise<BitShare> {
   return scoped(p, 'msb', async () => {
     const n = x.s0.length;
-    const sign = await signPair(p, x);
+    const sign = await signPair(p, signInput(p, x));
     const out = await pairToReplicated(p, sign, Math.ceil(n / 64), 'msb/out');
     return bitShare(n, out.s0, out.s1);
   });

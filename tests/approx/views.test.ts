@@ -13,6 +13,7 @@ import { fGelu } from '../../src/approx/gelu.js';
 import { fSilu } from '../../src/approx/silu.js';
 import { fSoftmax, causalRowLengths } from '../../src/approx/softmax.js';
 import { fSoftmaxMatmul } from '../../src/approx/softmax-matmul.js';
+import { fAttention } from '../../src/approx/attention.js';
 import { fLayerNorm, fRmsNorm } from '../../src/approx/norm.js';
 import { raggedArgmax, raggedMax } from '../../src/protocols/max.js';
 import { highBits } from '../../src/approx/highbit.js';
@@ -57,6 +58,16 @@ const CASES: ViewCase[] = [
     program: (p, xs) => fSoftmaxMatmul(p, a(xs, 0), a(xs, 1), { rowLengths: causalRowLengths(4, 4, 4, 0), inputShift: 3 }),
   },
   { name: 'softmax·V, full rows [2,1,5]·[2,5,1]', inputs: [A([2, 1, 5], [1, 5, -2, 3, 8, 0, 0.5, 9, -9, 1], [7, -1, 0, 2, 1, 4, 3, 2, 1, 6]), A([2, 5, 1], [1, 2, 3, 4, 5, -1, -2, -3, -4, -5], [5, -4, 3, 0, 1, 2, 2, -2, 0.5, 0])], program: (p, xs) => fSoftmaxMatmul(p, a(xs, 0), a(xs, 1)) },
+  // attention from q and k: the row max starts on the untruncated q·kᵀ (splitAdditive, raggedMaxEarly), then as softmax·V
+  {
+    name: 'attention q·kᵀ → softmax → ·V, causal, 2^−1 scale [2,2,3]·[2,3,3]ᵀ·[2,3,2]',
+    inputs: [
+      A([2, 2, 3], [1, -2, 0.5, 3, 1, -1, 2, 2, -1, 0, 1, 3], [-1, 2, 2, 0, -3, 1, 1, -2, 0.5, 2, 2, -2]),
+      A([2, 3, 3], [1, 0, 2, -1, 1, 1, 0.5, -2, 3, 2, 2, -1, 0, 1, 1, -1, 0, 2], [-2, 1, 0, 1, 1, -3, 2, 0.5, 1, 0, -1, 4, 1, 1, 0, 2, -2, 1]),
+      A([2, 3, 2], [1, -2, 0.5, 3, -1, 4, 2, 0, 1, 1, -1, 2], [-3, 1, 2, -0.5, 0, 1, -4, 2, 0, 3, 1, -1]),
+    ],
+    program: (p, xs) => fAttention(p, a(xs, 0), a(xs, 1), a(xs, 2), { rowLengths: causalRowLengths(4, 3, 2, 1), inputShift: 1 }),
+  },
   {
     name: 'LayerNorm [2,4]',
     inputs: [A([2, 4], [1, 2, 3, 4, -1, 0.5, 7, 2], [9, -3, 0.1, 2, 5, 5.5, 4, -8]), A([4], [1, 0.5, 2, 1], [0.2, 1.5, 1, -1]), A([4], [0, 0.1, -0.2, 0], [1, -1, 0.5, 0])],

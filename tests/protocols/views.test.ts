@@ -7,12 +7,14 @@
 import { describe, expect, it } from 'vitest';
 import type { Party } from '../../src/protocols/context.js';
 import type { AShare, BitShare } from '../../src/protocols/share.js';
-import { mulAA, matmulAA } from '../../src/protocols/arith.js';
+import { mulAA, matmulAA, matmulLocal, mulLocal } from '../../src/protocols/arith.js';
 import { truncA } from '../../src/protocols/trunc.js';
 import { fMul, fMatmul } from '../../src/protocols/fixed.js';
 import { andBits } from '../../src/protocols/bool.js';
 import { a2b } from '../../src/protocols/a2b.js';
-import { msb } from '../../src/protocols/msb.js';
+import { msb, msbPairOf, splitAdditive } from '../../src/protocols/msb.js';
+import { raggedMaxEarly } from '../../src/protocols/max-early.js';
+import { truncAdditive } from '../../src/protocols/trunc.js';
 import { dealtAnd, pairToReplicated } from '../../src/protocols/dealt-and.js';
 import { compareMany, lessThan } from '../../src/protocols/compare.js';
 import { b2a, mulA1B, mux } from '../../src/protocols/bitmul.js';
@@ -63,6 +65,18 @@ const CASES: ViewCase[] = [
   { name: 'andBits', inputs: [B4, bits([1, 1, 0, 1], [0, 0, 1, 1])], program: (p, xs) => andBits(p, bt(xs, 0), bt(xs, 1)) },
   { name: 'a2b', inputs: [X4], program: (p, xs) => a2b(p, a(xs, 0)) },
   { name: 'msb', inputs: [X4], program: (p, xs) => msb(p, a(xs, 0)) },
+  // msb on a 3-of-3 local product: splitAdditive (P1 ↔ P2, each masked by its seed with P0) beside msb's input; then msb's own gates
+  { name: 'splitAdditive + msbPairOf on x·y (3-of-3)', inputs: [X4, Y4], program: async (p, xs) => { await msbPairOf(p, await splitAdditive(p, mulLocal(p, a(xs, 0), a(xs, 1)), 'z')); } },
+  {
+    // the row max of q·kᵀ started on the untruncated product, truncation (P0 dealing) on a concurrent branch
+    name: 'raggedMaxEarly on q·kᵀ [1,2,3]·[1,4,3]ᵀ, ragged rows 4 + 3',
+    inputs: [A([1, 2, 3], [1, -2, 0.5, 3, 1, -1], [-1, 2, 2, 0, -3, 1]), A([1, 4, 3], [1, 0, 2, -1, 1, 1, 0.5, -2, 3, 2, 2, -1], [-2, 1, 0, 1, 1, -3, 2, 0.5, 1, 0, -1, 4])],
+    program: async (p, xs) => {
+      const { z } = await matmulLocal(p, a(xs, 0), a(xs, 1), true);
+      const zp = z.subarray(0, 7); // row 0 keeps 4 keys, row 1 keeps 3
+      await raggedMaxEarly(p, zp, (b) => (b.dealNextToP0(), truncAdditive(b, zp, [7], 18, 's')), [4, 3], 4);
+    },
+  },
   { name: 'dealtAnd (radix-4 carry group) + pairToReplicated', inputs: [B4, bits([1, 1, 0, 1], [0, 0, 1, 1]), bits([0, 1, 1, 0], [1, 1, 0, 1]), bits([1, 0, 0, 1], [0, 1, 1, 1])], program: dealtGroup },
   { name: 'lessThan + compareMany', inputs: [X4, Y4], program: async (p, xs) => { await lessThan(p, a(xs, 0), a(xs, 1)); await compareMany(p, [{ x: a(xs, 0), op: 'gt', y: a(xs, 1) }, { x: a(xs, 1), op: 'lt', y: 3n << 18n }]); } },
   { name: 'mulA1B', inputs: [B4, X4], program: (p, xs) => mulA1B(p, bt(xs, 0), a(xs, 1)) },

@@ -54,7 +54,7 @@ describe('npm run bench (smoke, in-process)', () => {
     expect(r.phases.map((p) => p.name)).toEqual(['prefill', 'decode1', 'decode2']);
     expect(r.phases.map((p) => p.context)).toEqual([4, 5, 6]);
     expect(r.phases[0].layers.map((l) => l.name)).toEqual(['layer0']);
-    expect(r.classes.map((c) => c.name)).toEqual(expect.arrayContaining(['embedding', 'layerNorm', 'matmul', 'softmaxMatmul', 'gelu', 'lmHead']));
+    expect(r.classes.map((c) => c.name)).toEqual(expect.arrayContaining(['embedding', 'layerNorm', 'matmul', 'attention', 'gelu', 'lmHead']));
     checkConsistent(r);
   }, 20_000);
 
