@@ -1,11 +1,12 @@
 /**
  * Row softmax on shares (PUMA §4.3), along the last axis of x [..., C]:
  *
- *   m = row max (tournament tree, src/protocols/max.ts)    ⌈log2 C⌉ × 10 rounds
+ *   m = row max (grouped tournament, src/protocols/max.ts; ≤ 64 keys: one all-pairs
+ *       level, 9 rounds for 33 keys)
  *   d = x − m ≤ 0 (local)
  *   e = exp(d), zeroed where d < −14 (exp.ts: the mask is one msb, applied to the base
- *       before the squarings, so masked terms are 0 before the sum)       20 rounds
- *   s = Σ_row e (local); r = 1/s, one reciprocal per row (s ∈ [1, C])    18 − 1 rounds
+ *       before the squarings, so masked terms are 0 before the sum)       13 rounds
+ *   s = Σ_row e (local); r = 1/s, one reciprocal per row (s ∈ [1, C])    fReciprocal − 1
  *       (exp's last squaring is dealt by P0, whose idle round hides the msb's first)
  *   y = e·r                                                               2 rounds
  *
@@ -17,6 +18,10 @@
  * keep only f − log2 C bits), and its range is known (s ∈ [1 − ε, C]): a few comparisons per
  * row. Default exp: degree-4 Taylor base, 3 squarings (config.ts): PUMA's (1 + x/32)^32 gives
  * ~0.02 max error on softmax rows of ±30 logits; this gives ~1e-3 at the same cost.
+ *
+ * The steps are exported for attention (softmax-matmul.ts: N = e·V beside the reciprocal, then
+ * y = N·r; attention.ts: the row max started on untruncated scores): softmaxNumerators /
+ * expNumerators (row max, exp), rowReciprocals, packRows / unpackRows.
  *
  * Input range: logits with |x_i − x_j| < 2^(62 − f) within a row (comparisons and d must not
  * wrap); the result does not depend on the logits' absolute size otherwise.
