@@ -14,6 +14,7 @@ export { fSoftmax, fSoftmaxCost, causalRowLengths, type SoftmaxOptions } from '.
 export { fSoftmaxMatmul, fSoftmaxMatmulCost } from './softmax-matmul.js';
 export { fAttention, fAttentionCost } from './attention.js';
 export { fLayerNorm, fLayerNormCost, fRmsNorm, fRmsNormCost } from './norm.js';
+export { residualLayerNorm, residualLayerNormCost, type ResidualNormOptions } from './residual-norm.js';
 export { highBits, highBitsCost, weigh, type HighBitPlan, type HighBits } from './highbit.js';
 export { planPolys, evalPolys, polysCost, type PolySpec, type PolyPlan } from './poly.js';
 export { planPiecewise, piecewise, piecewiseCost, piecewisePlain, polyAt, type Piece, type PiecewiseSpec, type PiecewisePlan } from './piecewise.js';
