@@ -16,7 +16,7 @@
  *   token-type row 0 is a free `sliceRows` too; the two adds are local on shares.
  * - 1/sqrt(hs) is the softmax's public scale (hs = 64: a power of two, folded into the exponential:
  *   no multiply).
- * - All heads go through one bmmT, one softmax (no mask: attention is bidirectional) and one bmm.
+ * - All heads go through one `attend` (q·kᵀ, softmax without a mask: attention is bidirectional, ·V).
  * - GeLU: HF BERT uses the erf form ("gelu"); the backend's `ops.gelu` picks the form (PlainOps:
  *   `new PlainOps({ gelu: bertGeluForm(config) })`; SecureOps: PUMA's GeLU approximation).
  */

@@ -6,7 +6,7 @@
  * Secure-friendly choices: positions are public, so the position embedding is the free
  * `sliceRows(wpe, pos, pos+n)`; q,k,v are column slices (`takeCols`, free) of the fused c_attn
  * output; 1/sqrt(hs) is the softmax's public scale (for hs = 64 a power of two, folded into the
- * exponential's input scale: no multiply); all heads go through one bmmT / softmax / bmm
+ * exponential's input scale: no multiply); all heads go through one `attend` (q·kᵀ, softmax, ·V)
  * (attention.ts); only the last position reaches ln_f and the LM head.
  */
 import { KVCache, type CausalLM } from './causal-lm.js';

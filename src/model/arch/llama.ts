@@ -7,7 +7,7 @@
  *   layer does ONE matmulT for q,k,v and ONE for the two SwiGLU branches; splits are `takeCols`.
  * - RoPE on public positions = x ⊙ cos + swap(x) ⊙ sin', with swap a free pair-swapping takeCols
  *   and public tables; the attention scale 1/sqrt(hs) is folded into q's tables (no extra op).
- * - All heads go through one bmmT, one softmax (public causal mask) and one bmm. Grouped-query
+ * - All heads go through one `attend` (q·kᵀ, softmax with a public causal mask, ·V). Grouped-query
  *   attention groups the nHeads/nKvHeads query heads of one KV head into the rows of one batch
  *   entry, so K and V are never duplicated.
  * - Only the last position goes through the final norm and the LM head.
