@@ -49,10 +49,12 @@ export function fAttention(p: Party, q: AShare, k: AShare, v: AShare, opts: Soft
     if (N === 0) return aShare([B, M, D], new BigUint64Array(B * M * D), new BigUint64Array(B * M * D));
     const { z } = await matmulLocal(p, q, k, true); // [B·M·C] 3-of-3 at scale 2f
     const zp = packRows(z, lens, C);
-    const scores = (b: Party): Promise<AShare> => {
-      b.dealNextToP0(); // P0 deals: P1's and P2's shares of z leave them only masked
-      return truncAdditive(b, zp, [N], p.cfg.fracBits, 'attention/scores');
-    };
+    // q·kᵀ's fixed-point truncation, metered as 'fMatmul' like bmmT's (the bench's truncation view)
+    const scores = (b: Party): Promise<AShare> =>
+      scoped(b, 'fMatmul', () => {
+        b.dealNextToP0(); // P0 deals: P1's and P2's shares of z leave them only masked
+        return truncAdditive(b, zp, [N], p.cfg.fracBits, 'attention/scores');
+      });
     const { max, values } = await raggedMaxEarly(p, zp, scores, kept, rowMaxArity(cfg, kept));
     const num = await expNumerators(p, values, max, lens, opts, cfg);
     return normaliseAfter(p, num, v, [B, M, C, D], cfg);
