@@ -29,7 +29,7 @@ import { aShare } from '../protocols/share.js';
 import type { ApproxConfig } from './config.js';
 import { DEFAULT_APPROX_CONFIG } from './config.js';
 import { Acc, fixedInt, MSB_AFTER_P0_TRUNC, repeatRows, tileCols, truncMany, truncManyCost } from './fused-products.js';
-import { addCosts } from '../protocols/context.js';
+import { addCosts, NO_COST } from '../protocols/context.js';
 import type { RsqrtPlan } from './rsqrt.js';
 import { planRsqrt, rsqrtTimes, rsqrtTimesCost } from './rsqrt.js';
 
@@ -61,43 +61,67 @@ function varianceAndScale(p: Party, a: AShare, gamma: AShare, M: number, D: numb
   return [v, g];
 }
 
+/** The rows' variance sums V [M] (scale f) and G = (x − mean)·γ (or x·γ) [M·D], for the rsqrt. */
+export interface NormRows {
+  readonly M: number;
+  readonly D: number;
+  readonly plan: RsqrtPlan;
+  readonly V: AShare;
+  readonly G: AShare;
+}
+
+/**
+ * Everything before the rsqrt: LayerNorm's mean when `layer` (2 rounds), then V and G in one
+ * truncation dealt by P0 (V feeds the rsqrt's msb). Shared by the norms and norm-matmul.ts.
+ */
+export async function normRows(p: Party, x: AShare, gamma: AShare, eps: number, layer: boolean, label: string, cfg: ApproxConfig = DEFAULT_APPROX_CONFIG): Promise<NormRows> {
+  const f = p.cfg.fracBits;
+  const { M, D } = dims(x, gamma, label);
+  const plan = normPlan(f, D, eps);
+  let a = aShare([M * D], x.s0, x.s1);
+  if (layer) {
+    const T = 61 - f - Math.ceil(Math.log2(cfg.norm.inputBound)) - 1;
+    const mean = await truncA(p, mulAPScalar(p, sumLastA(p, aShare([M, D], x.s0, x.s1)), fixedInt(1 / D, T)), T);
+    a = subAA(p, a, repeatRows(mean, new Array<number>(M).fill(D)));
+  }
+  p.dealNextToP0(); // V feeds the rsqrt's msb
+  const [V, G] = await truncMany(p, varianceAndScale(p, a, gamma, M, D, eps), f, `${label}/var`);
+  checkBelow(p, `${label}/variance`, V, varianceBound(f));
+  return { M, D, plan, V, G };
+}
+
+/** normRows' cost, less the round its P0-dealt truncation overlaps with the rsqrt's msb. */
+export function normRowsCost(M: number, D: number, layer: boolean): OpCost {
+  return addCosts(layer ? truncACost(M) : NO_COST, truncManyCost(M + M * D), { rounds: -MSB_AFTER_P0_TRUNC, bytesTotal: 0 });
+}
+
+/** The norm's rsqrt plan (public: D, eps and f). */
+export const normRowsPlan = (D: number, eps: number, fracBits = 18): RsqrtPlan => normPlan(fracBits, D, eps);
+
 /** LayerNorm over the last axis of x [..., D]; gamma, beta: shared [D]. */
 export function fLayerNorm(p: Party, x: AShare, gamma: AShare, beta: AShare, eps: number, cfg: ApproxConfig = DEFAULT_APPROX_CONFIG): Promise<AShare> {
   return scoped(p, 'layerNorm', async () => {
-    const f = p.cfg.fracBits;
-    const { M, D } = dims(x, gamma, 'layerNorm');
+    const D = x.shape[x.shape.length - 1];
     if (beta.s0.length !== D) throw new RangeError(`layerNorm: beta has ${beta.s0.length} elements for rows of ${D}`);
-    const plan = normPlan(f, D, eps);
-    const flatX = aShare([M * D], x.s0, x.s1);
-    const T = 61 - f - Math.ceil(Math.log2(cfg.norm.inputBound)) - 1;
-    const mean = await truncA(p, mulAPScalar(p, sumLastA(p, aShare([M, D], x.s0, x.s1)), fixedInt(1 / D, T)), T);
-    const xc = subAA(p, flatX, repeatRows(mean, new Array<number>(M).fill(D)));
-    p.dealNextToP0(); // V feeds the rsqrt's msb
-    const [V, G] = await truncMany(p, varianceAndScale(p, xc, gamma, M, D, eps), f, 'layerNorm/var');
-    checkBelow(p, 'layerNorm/variance', V, varianceBound(f));
+    const { M, plan, V, G } = await normRows(p, x, gamma, eps, true, 'layerNorm', cfg);
     const y = addAA(p, await rsqrtTimes(p, V, G, D, plan), tileCols(beta, M));
     return aShare(x.shape, y.s0, y.s1);
   });
 }
 
 export function fLayerNormCost(M: number, D: number, eps: number, fracBits = 18): OpCost {
-  return addCosts(truncACost(M), truncManyCost(M + M * D), rsqrtTimesCost(M, D, normPlan(fracBits, D, eps)), { rounds: -MSB_AFTER_P0_TRUNC, bytesTotal: 0 });
+  return addCosts(normRowsCost(M, D, true), rsqrtTimesCost(M, D, normPlan(fracBits, D, eps)));
 }
 
 /** RMSNorm over the last axis of x [..., D]; gamma: shared [D]. */
 export function fRmsNorm(p: Party, x: AShare, gamma: AShare, eps: number): Promise<AShare> {
   return scoped(p, 'rmsNorm', async () => {
-    const f = p.cfg.fracBits;
-    const { M, D } = dims(x, gamma, 'rmsNorm');
-    const plan = normPlan(f, D, eps);
-    p.dealNextToP0(); // V feeds the rsqrt's msb
-    const [V, G] = await truncMany(p, varianceAndScale(p, aShare([M * D], x.s0, x.s1), gamma, M, D, eps), f, 'rmsNorm/var');
-    checkBelow(p, 'rmsNorm/variance', V, varianceBound(f));
+    const { D, plan, V, G } = await normRows(p, x, gamma, eps, false, 'rmsNorm');
     const y = await rsqrtTimes(p, V, G, D, plan);
     return aShare(x.shape, y.s0, y.s1);
   });
 }
 
 export function fRmsNormCost(M: number, D: number, eps: number, fracBits = 18): OpCost {
-  return addCosts(truncManyCost(M + M * D), rsqrtTimesCost(M, D, normPlan(fracBits, D, eps)), { rounds: -MSB_AFTER_P0_TRUNC, bytesTotal: 0 });
+  return addCosts(normRowsCost(M, D, false), rsqrtTimesCost(M, D, normPlan(fracBits, D, eps)));
 }

@@ -19,7 +19,7 @@
  * any large x (1/√x underflows to 0 for x ≥ 2^(2g)).
  */
 import type { OpCost, Party } from '../protocols/context.js';
-import { scoped } from '../protocols/context.js';
+import { branches, scoped } from '../protocols/context.js';
 import type { AShare } from '../protocols/share.js';
 import { aShare } from '../protocols/share.js';
 import { Acc, pow2, repeatRows, truncMany, truncManyCost } from './fused-products.js';
@@ -95,8 +95,12 @@ function bTable(plan: RsqrtPlan, bits: number): (m: number) => bigint {
   return (m) => (m >= plan.mZero ? 0n : BigInt(Math.round(plan.scale * 2 ** (bits - (m + 2 - plan.f) / 2))));
 }
 
-/** Shared steps: comparisons, u, extra·B in the same truncation, then P(u). */
-async function core(p: Party, x: AShare, plan: RsqrtPlan, G: AShare | null, cols: number) {
+/**
+ * Shared steps: comparisons, u, extra·B in the same truncation, then P(u). `beside` [label, fn]
+ * runs fn(G·B) on a fork concurrently with P(u) (norm-matmul.ts: the matmul on G·B); its result
+ * is `side`.
+ */
+export async function core<R = never>(p: Party, x: AShare, plan: RsqrtPlan, G: AShare | null, cols: number, beside?: readonly [string, (q: Party, GB: AShare) => Promise<R>]) {
   const n = x.s0.length;
   const hb = await highBits(p, x, plan.hb);
   const A = weigh(p, hb, (m) => pow2(plan.su + plan.t1 - m - 2));
@@ -104,8 +108,12 @@ async function core(p: Party, x: AShare, plan: RsqrtPlan, G: AShare | null, cols
   const zs = [new Acc(p, n).product(x, A).done()];
   if (G) zs.push(new Acc(p, G.s0.length).product(G, repeatRows(B, new Array<number>(n).fill(cols))).done());
   const [u, GB] = await truncMany(p, zs, plan.t1, 'rsqrt/norm');
-  const [P] = await evalPolys(p, u, plan.poly);
-  return { B, P, GB };
+  if (!beside || !GB) {
+    const [P] = await evalPolys(p, u, plan.poly);
+    return { B, P, GB };
+  }
+  const [[P], side] = await branches<[AShare[], R]>(p, [['poly', (q) => evalPolys(q, u, plan.poly)], [beside[0], (q) => beside[1](q, GB)]]);
+  return { B, P, GB, side };
 }
 
 /** s/√x elementwise (x > 0, any shape), with `outScale` (default f) fractional bits. */

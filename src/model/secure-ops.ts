@@ -22,6 +22,8 @@ import { raggedArgmax } from '../protocols/max.js';
 import { checkMask, isTokenCount, maskedRowLength, type Ops, type SoftmaxMask, type TokenInput } from './arch/ops.js';
 import { fmtShape, isSuffixShape, numel, type Shape } from './arch/shape.js';
 import { gather, takeColsMap, tile, tileF64, transposeMap } from './layout.js';
+import { fNormMatmul } from '../approx/norm-matmul.js';
+import type { NormParams } from './arch/ops.js';
 
 /**
  * Checked mode (src/protocols/range-check.ts): every truncation input and the norms' variance
@@ -207,6 +209,19 @@ export class SecureOps implements Ops<AShare> {
 
   rmsNorm(x: AShare, gamma: AShare, eps: number): Promise<AShare> {
     return this.checked('rmsNorm', () => rmsNorm(this.party, x, gamma, eps, this.approx));
+  }
+
+  // ---- norm → matmul, fused (src/approx/norm-matmul.ts) ---------------------------------------
+  /**
+   * The norm is metered as 'layerNorm'/'rmsNorm' (including the matmul on G·B, which runs beside
+   * the rsqrt's polynomial), the final row scaling as 'matmul', or 'lmHead' against an embedding
+   * table.
+   */
+  async normMatmul(x: AShare, norm: NormParams<AShare>, w: AShare, transB = false): Promise<AShare> {
+    this.checkMatmul('normMatmul', x, w, 2);
+    await makeResident(w);
+    const out = transB && this.tables.has(w) ? 'lmHead' : 'matmul';
+    return this.checked(`${norm.beta ? 'layerNorm' : 'rmsNorm'}+${out}`, () => fNormMatmul(this.party, x, norm, w, transB, out, this.approx));
   }
 
   /** Secure argmax; the index is returned as a fixed-point value so `reveal` decodes it. */

@@ -7,7 +7,10 @@
  * `sliceRows(wpe, pos, pos+n)`; q,k,v are column slices (`takeCols`, free) of the fused c_attn
  * output; 1/sqrt(hs) is the softmax's public scale (for hs = 64 a power of two, folded into the
  * exponential's input scale: no multiply); all heads go through one bmmT / softmax / bmm
- * (attention.ts); only the last position reaches ln_f and the LM head.
+ * (attention.ts); only the last position reaches ln_f and the LM head. ln_1 → c_attn and ln_f → LM
+ * head are one `normMatmul` each (their norm feeds only that matmul; SecureOps fuses the pair, 2
+ * rounds fewer). ln_2 → c_fc stays two ops: fusing it costs 64 B per element of the wider [n, I]
+ * output instead of [n, D] (≈ +57 MB online for GPT-2 base at 32 tokens, over the bytes budget).
  */
 import { KVCache, type CausalLM } from './causal-lm.js';
 import { gpt2GeluForm, type Gpt2Config, type Gpt2Weights } from '../formats/gpt2-checkpoint.js';
@@ -83,8 +86,7 @@ export class Gpt2<T> implements CausalLM<T> {
       const b = this.blocks[l];
       await ops.scope(`layer${l}`, async () => {
         // ---- causal self-attention ----
-        const h = await ops.layerNorm(x, b.ln1w, b.ln1b, eps); // [n, D]
-        const qkv = await ops.add(await ops.matmul(h, b.attnW), b.attnB); // [n, 3D]
+        const qkv = await ops.add(await ops.normMatmul(x, { gamma: b.ln1w, beta: b.ln1b, eps }, b.attnW), b.attnB); // ln_1 then c_attn: [n, 3D]
         const q = ops.takeCols(qkv, range(0, d)); // [n, D]
         const kNew = ops.takeCols(qkv, range(d, 2 * d)); // [n, D]
         const vNew = ops.takeCols(qkv, range(2 * d, 3 * d)); // [n, D]
@@ -97,7 +99,6 @@ export class Gpt2<T> implements CausalLM<T> {
         x = await ops.add(x, await ops.add(await ops.matmul(f, b.fcProjW), b.fcProjB)); // [n, D]
       });
     }
-    const last = await ops.layerNorm(ops.sliceRows(x, n - 1, n), this.lnfW, this.lnfB, eps); // [1, D]
-    return ops.matmulT(last, this.wte); // [1, V]
+    return ops.normMatmul(ops.sliceRows(x, n - 1, n), { gamma: this.lnfW, beta: this.lnfB, eps }, this.wte, true); // ln_f then x·wteᵀ: [1, V]
   }
 }

@@ -12,6 +12,7 @@ import {
   type Shape,
 } from './shape.js';
 import { checkMask, checkTokens, maskedRowLength, tokenIds, type Ops, type SoftmaxMask, type TokenInput } from './ops.js';
+import type { NormParams } from './ops.js';
 
 export interface PlainTensor {
   readonly data: Float64Array; // [prod(shape)], row-major
@@ -246,6 +247,12 @@ export class PlainOps implements Ops<PlainTensor> {
       for (let j = 0; j < d; j++) out[base + j] = gamma.data[j] * (inv * x.data[base + j]);
     }
     return { data: out, shape: x.shape };
+  }
+
+  // ---- norm → matmul: the two ops in sequence -------------------------------------------------
+  async normMatmul(x: PlainTensor, norm: NormParams<PlainTensor>, w: PlainTensor, transB = false): Promise<PlainTensor> {
+    const h = norm.beta ? await this.layerNorm(x, norm.gamma, norm.beta, norm.eps) : await this.rmsNorm(x, norm.gamma, norm.eps);
+    return transB ? this.matmulT(h, w) : this.matmul(h, w);
   }
 
   async argmax(x: PlainTensor): Promise<PlainTensor> {

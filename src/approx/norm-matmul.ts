@@ -1,0 +1,105 @@
+/**
+ * A norm followed by a matmul, fused: norm(x)·W for x [M, D] and W [D, N] (or [N, D] with
+ * transB), where norm is LayerNorm (β given) or RMSNorm. The norm is G ⊙ s per row plus β, with
+ * G = (x − mean)·γ (or x·γ) and s = √D/√V one scalar per row; a per-row scalar commutes with
+ * right-multiplication, so
+ *
+ *   norm(x)·W = s ⊙_row (G·W) + β·W.
+ *
+ * The rsqrt's normalisation level already yields G·B (B the rsqrt's exponent table, so that
+ * s = B·P(u)); the matmul on G·B then runs beside the polynomial P(u) instead of after the norm:
+ *
+ *   mean 2, V and G 2 (− 1 overlapping the msb), highbit 7, u and G·B 2       (norm.ts, rsqrt.ts)
+ *   P(u) 4 rounds  ‖  GBW = G·B·W truncated to scale f, 2 rounds (a fork)
+ *   y = GBW ⊙_row P + β·W, one truncation by sP                                 2 rounds
+ *
+ * The chain after the normalisation level is 6 rounds instead of P 4 + the norm's final product
+ * 2 + the matmul 2: 2 rounds fewer than fLayerNorm then fMatmul. β·W is a local 3-of-3 product
+ * (scale 2f) added, scaled by 2^(sP − f), into the final truncation: no extra round or byte.
+ * The price is bytes: the final truncation covers [M, N] instead of [M, D] (64 B per element).
+ *
+ * Metering: everything up to and including P ‖ GBW is under the norm's label ('layerNorm' or
+ * 'rmsNorm'; GBW as its fork 'rsqrt/matmul'), the final row scaling under `outLabel` ('matmul',
+ * or 'lmHead' for the LM head), so a model's op classes keep their meaning.
+ *
+ * Ranges (f = 18, sP = f + 8): those of norm.ts, and the output |norm(x)·W| < 2^(62 − f − sP) =
+ * 2^18 (the final truncation's input at scale f + sP); |G·B·W| < 2^(62 − 2f) like any matmul.
+ *
+ * Security: no new message pattern. The three truncations (the norm's, fMatmul's, the final one)
+ * are truncAdditive on 3-of-3 sums that each carry a fresh zero-sharing from mulLocal/matmulLocal
+ * (the final one: the GBW⊙P product's), so the dealer's clear 3-of-3 share is uniformly masked;
+ * highbit's comparisons and b2a, and the polynomial, are the existing protocols unchanged.
+ */
+import type { OpCost, Party } from '../protocols/context.js';
+import { addCosts, parCosts, scoped } from '../protocols/context.js';
+import { matmulDims, matmulLocal } from '../protocols/arith.js';
+import { fMatmul, fMatmulCost } from '../protocols/fixed.js';
+import type { AShare } from '../protocols/share.js';
+import { aShare } from '../protocols/share.js';
+import type { ApproxConfig } from './config.js';
+import { DEFAULT_APPROX_CONFIG } from './config.js';
+import { Acc, pow2, repeatRows, truncMany, truncManyCost } from './fused-products.js';
+import { normRows, normRowsCost, normRowsPlan } from './norm.js';
+import { core, rsqrtTimesCost } from './rsqrt.js';
+import { polysCost } from './poly.js';
+
+/** The norm before the matmul: LayerNorm when `beta` is given, RMSNorm otherwise. */
+export interface NormSpec {
+  readonly gamma: AShare;
+  readonly beta?: AShare;
+  readonly eps: number;
+}
+
+/**
+ * norm(x)·W (transB: norm(x)·Wᵀ) → [..., N] at scale f; x [..., D], γ and β shared [D]. The
+ * final row scaling runs under `outLabel`, the rest under 'layerNorm' / 'rmsNorm'.
+ */
+export async function fNormMatmul(p: Party, x: AShare, norm: NormSpec, W: AShare, transB = false, outLabel = 'matmul', cfg: ApproxConfig = DEFAULT_APPROX_CONFIG): Promise<AShare> {
+  const layer = norm.beta !== undefined;
+  const label = layer ? 'layerNorm' : 'rmsNorm';
+  const D = x.shape[x.shape.length - 1];
+  const M = x.s0.length / D;
+  const { N } = matmulDims([M, D], W.shape, transB); // throws on a shape mismatch before any message
+  if (norm.beta && norm.beta.s0.length !== D) throw new RangeError(`${label}: beta has ${norm.beta.s0.length} elements for rows of ${D}`);
+  const { P, GBW, plan } = await scoped(p, label, async () => {
+    const rows = await normRows(p, x, norm.gamma, norm.eps, layer, label, cfg);
+    // G·B (scale f) · W truncated to scale f on a fork, beside P(u)
+    const r = await scoped(p, 'rsqrt', () =>
+      core(p, rows.V, rows.plan, rows.G, D, ['matmul', (q, GB) => fMatmul(q, aShare([M, D], GB.s0, GB.s1), W, transB)] as const),
+    );
+    const gbw = r.side as AShare;
+    return { P: r.P, GBW: aShare([M * N], gbw.s0, gbw.s1), plan: rows.plan };
+  });
+  return scoped(p, outLabel, async () => {
+    const acc = new Acc(p, M * N).product(GBW, repeatRows(P, new Array<number>(M).fill(N)));
+    if (norm.beta) {
+      // β·W as a 3-of-3 share at scale 2f, lifted to the product's scale f + sP, on every row
+      const { z } = await matmulLocal(p, aShare([1, D], norm.beta.s0, norm.beta.s1), W, transB);
+      p.k.mulScalar(z, z, pow2(plan.sP - p.cfg.fracBits));
+      for (let r = 0; r < M; r++) {
+        const row = acc.z.subarray(r * N, (r + 1) * N);
+        p.k.add(row, row, z);
+      }
+    }
+    const [y] = await truncMany(p, [acc.done()], plan.sP, `${label}Matmul/scale`);
+    return aShare([...x.shape.slice(0, -1), N], y.s0, y.s1);
+  });
+}
+
+/** The part of fNormMatmul under the norm's label (through P ‖ G·B·W). */
+export function fNormMatmulNormCost(M: number, D: number, N: number, eps: number, layer: boolean, fracBits = 18): OpCost {
+  const plan = normRowsPlan(D, eps, fracBits);
+  const times = rsqrtTimesCost(M, D, plan); // highbit, u and G·B, P(u), then G·B·P over [M, D]
+  const poly = polysCost(M, plan.poly);
+  const last = truncManyCost(M * D);
+  const beforePoly: OpCost = { rounds: times.rounds - poly.rounds - last.rounds, bytesTotal: times.bytesTotal - poly.bytesTotal - last.bytesTotal, offlineBytesTotal: (times.offlineBytesTotal ?? 0) - (poly.offlineBytesTotal ?? 0) };
+  return addCosts(normRowsCost(M, D, layer), beforePoly, parCosts(poly, fMatmulCost(M * N)));
+}
+
+/** The part under `outLabel`: the final row scaling over [M, N]. */
+export const fNormMatmulOutCost = (M: number, N: number): OpCost => truncManyCost(M * N);
+
+/** Declared cost of fNormMatmul: x [M, D], N output columns. */
+export function fNormMatmulCost(M: number, D: number, N: number, eps: number, layer: boolean, fracBits = 18): OpCost {
+  return addCosts(fNormMatmulNormCost(M, D, N, eps, layer, fracBits), fNormMatmulOutCost(M, N));
+}

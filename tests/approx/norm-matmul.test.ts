@@ -1,0 +1,84 @@
+/**
+ * LayerNorm/RMSNorm fused with the following matmul (src/approx/norm-matmul.ts): revealed result
+ * against float64 norm-then-matmul, beside the unfused secure pair (fLayerNorm then fMatmul), and
+ * declared = measured cost per meter label.
+ */
+import { describe, expect, it } from 'vitest';
+import { scoped } from '../../src/protocols/context.js';
+import { fMatmul } from '../../src/protocols/fixed.js';
+import { fLayerNorm, fLayerNormCost, fRmsNorm } from '../../src/approx/norm.js';
+import { fNormMatmul, fNormMatmulCost, fNormMatmulNormCost, fNormMatmulOutCost } from '../../src/approx/norm-matmul.js';
+import { layerNormRef, rmsNormRef } from '../../src/approx/reference.js';
+import { fMatmulCost } from '../../src/protocols/fixed.js';
+import { errStats, expectCost, onGrid, run, uniform } from './_harness.js';
+
+/** Rows of N(0, ~1)-ish values with a few outliers up to ±100, one constant row, one tiny row. */
+function rows(M: number, D: number, seed: number): Float64Array {
+  const x = uniform(M * D, -3, 3, seed);
+  const o = uniform(M * D, -100, 100, seed + 1);
+  for (let i = 0; i < M * D; i++) if (i % 53 === 7) x[i] = o[i];
+  for (let c = 0; c < D; c++) {
+    x[D + c] = 1.5; // constant row: variance 0, result β·W
+    x[2 * D + c] = 0.01 * x[2 * D + c]; // tiny variance
+  }
+  return onGrid(x);
+}
+
+/** a [M, K] · b [K, N] (or b [N, K]ᵀ) in float64. */
+function mm(a: Float64Array, b: Float64Array, M: number, K: number, N: number, transB: boolean): Float64Array {
+  const out = new Float64Array(M * N);
+  for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) {
+    let s = 0;
+    for (let k = 0; k < K; k++) s += a[i * K + k] * (transB ? b[j * K + k] : b[k * N + j]);
+    out[i * N + j] = s;
+  }
+  return out;
+}
+
+describe('norm → matmul, fused', () => {
+  for (const [M, D, N, transB] of [[16, 64, 96, false], [8, 768, 200, true], [1, 768, 300, true]] as const) {
+    const x = rows(M, D, D + N);
+    const gamma = onGrid(uniform(D, 0.5, 2, 7));
+    const beta = onGrid(uniform(D, -0.5, 0.5, 8));
+    const w = onGrid(uniform(D * N, -0.15, 0.15, 9)); // GPT-2-like weights: |w| ≲ 0.2
+    const wShape = transB ? [N, D] : [D, N];
+    const inputs = [{ data: x, shape: [M, D] }, { data: gamma, shape: [D] }, { data: beta, shape: [D] }, { data: w, shape: wShape }];
+    it(`LayerNorm [${M}, ${D}] · W${transB ? 'ᵀ' : ''} → [${M}, ${N}]: error ≤ 1.5 × the unfused pair's + 1e-3, declared cost`, async () => {
+      const want = mm(layerNormRef(x, M, D, gamma, beta, 1e-5), w, M, D, N, transB);
+      const fused = await run(inputs, (p, [X, G, B, W]) => scoped(p, 'fused', () => fNormMatmul(p, X, { gamma: G, beta: B, eps: 1e-5 }, W, transB)));
+      const unfused = await run(inputs, async (p, [X, G, B, W]) => scoped(p, 'unfused', async () => fMatmul(p, await fLayerNorm(p, X, G, B, 1e-5), W, transB)));
+      const ef = errStats(fused.y, want);
+      const eu = errStats(unfused.y, want);
+      expect(ef.maxAbs, `fused at ${ef.argMax} (unfused ${eu.maxAbs})`).toBeLessThanOrEqual(1.5 * eu.maxAbs + 1e-3);
+      expect(ef.maxAbs).toBeLessThan(3e-2);
+      expectCost(fused.cost, 'fused', fNormMatmulCost(M, D, N, 1e-5, true));
+      expectCost(fused.cost, 'fused/layerNorm', fNormMatmulNormCost(M, D, N, 1e-5, true));
+      expectCost(fused.cost, 'fused/matmul', fNormMatmulOutCost(M, N));
+      expect(fused.cost.ops['fused/layerNorm/rsqrt/matmul'], 'the matmul fork').toBeDefined();
+      // 2 rounds fewer than the pair; bytes: the final truncation covers [M, N] instead of [M, D]
+      const pair = fLayerNormCost(M, D, 1e-5).rounds + fMatmulCost(M * N).rounds;
+      expect(fused.cost.ops.fused.rounds).toBe(pair - 2);
+      expect(unfused.cost.ops.unfused.rounds).toBe(pair);
+      expect(fused.cost.ops.fused.bytesTotal - unfused.cost.ops.unfused.bytesTotal).toBe(64 * M * (N - D));
+    });
+  }
+
+  it('RMSNorm [8, 64] · Wᵀ and the LM-head label; 3-D input; shape errors', async () => {
+    const [M, D, N] = [8, 64, 50];
+    const x = rows(M, D, 3);
+    const gamma = onGrid(uniform(D, 0.5, 2, 5));
+    const w = onGrid(uniform(N * D, -0.3, 0.3, 6));
+    const want = mm(rmsNormRef(x, M, D, gamma, 1e-5), w, M, D, N, true);
+    const inputs = [{ data: x, shape: [2, 4, D] }, { data: gamma, shape: [D] }, { data: w, shape: [N, D] }];
+    const fused = await run(inputs, async (p, [X, G, W]) => {
+      const y = await fNormMatmul(p, X, { gamma: G, eps: 1e-5 }, W, true, 'lmHead');
+      expect(y.shape).toEqual([2, 4, N]);
+      return y;
+    });
+    const unfused = await run([{ data: x, shape: [M, D] }, inputs[1], inputs[2]], async (p, [X, G, W]) => fMatmul(p, await fRmsNorm(p, X, G, 1e-5), W, true));
+    expect(errStats(fused.y, want).maxAbs).toBeLessThanOrEqual(1.5 * errStats(unfused.y, want).maxAbs + 1e-3);
+    expectCost(fused.cost, 'rmsNorm', fNormMatmulNormCost(M, D, N, 1e-5, false));
+    expectCost(fused.cost, 'lmHead', fNormMatmulOutCost(M, N));
+    await expect(run([{ data: x, shape: [M, D] }, inputs[1], { data: w, shape: [N, D] }], (p, [X, G, W]) => fNormMatmul(p, X, { gamma: G, eps: 1e-5 }, W))).rejects.toThrow(RangeError);
+  });
+});
