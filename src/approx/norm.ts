@@ -18,6 +18,9 @@
  * Σ(x − mean)² (or Σx²) must stay below 2^(61 − 2f) = 2^25 ≈ 3.3e7, e.g. D = 768 with every
  * |x − mean| ≤ 200 (or a few outliers of ±1000); √D·|γ| < 2^13.5 (|γ| < 420 at D = 768).
  * γ and β are shared tensors [D].
+ *
+ * `normRows` (everything before the rsqrt) is shared with norm-matmul.ts, which fuses a norm with
+ * the matmul after it (2 rounds fewer than fLayerNorm/fRmsNorm then fMatmul).
  */
 import type { OpCost, Party } from '../protocols/context.js';
 import { scoped } from '../protocols/context.js';

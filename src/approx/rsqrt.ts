@@ -14,6 +14,9 @@
  * computed in the same truncation as u, so the final product G·B·P replaces both the B·P
  * multiplication and the norm's scaling: one level less than rsqrt followed by a multiply.
  *
+ * `core` is exported for norm-matmul.ts, which runs a matmul on G·B beside P(u) (a fork) and
+ * scales its [M, N] result by P instead of G·B's [M, D].
+ *
  * Rounds: rsqrt 8 + 2 + 2 + 4 + 2 = 18; rsqrtTimes the same, with the multiply included.
  * Range: x ≥ minAbs (default one ulp; smaller inputs give 0, so keep it true), and by default
  * any large x (1/√x underflows to 0 for x ≥ 2^(2g)).

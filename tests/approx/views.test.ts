@@ -13,6 +13,7 @@ import { fGelu } from '../../src/approx/gelu.js';
 import { fSilu } from '../../src/approx/silu.js';
 import { fSoftmax, causalRowLengths } from '../../src/approx/softmax.js';
 import { fLayerNorm, fRmsNorm } from '../../src/approx/norm.js';
+import { fNormMatmul } from '../../src/approx/norm-matmul.js';
 import { raggedArgmax, raggedMax } from '../../src/protocols/max.js';
 import { highBits } from '../../src/approx/highbit.js';
 import { approxConfig } from '../../src/approx/config.js';
@@ -53,6 +54,23 @@ const CASES: ViewCase[] = [
     name: 'LayerNorm [2,4]',
     inputs: [A([2, 4], [1, 2, 3, 4, -1, 0.5, 7, 2], [9, -3, 0.1, 2, 5, 5.5, 4, -8]), A([4], [1, 0.5, 2, 1], [0.2, 1.5, 1, -1]), A([4], [0, 0.1, -0.2, 0], [1, -1, 0.5, 0])],
     program: (p, xs) => fLayerNorm(p, a(xs, 0), a(xs, 1), a(xs, 2), 1e-5),
+  },
+  {
+    // the norm's messages, fMatmul's truncation of G·B·W on a fork and the final truncation (each
+    // input masked by mulLocal/matmulLocal's zero-sharing); W is secret too
+    name: 'LayerNorm [2,4] fused with · W [4,3]',
+    inputs: [
+      A([2, 4], [1, 2, 3, 4, -1, 0.5, 7, 2], [9, -3, 0.1, 2, 5, 5.5, 4, -8]),
+      A([4], [1, 0.5, 2, 1], [0.2, 1.5, 1, -1]),
+      A([4], [0, 0.1, -0.2, 0], [1, -1, 0.5, 0]),
+      A([4, 3], [0.1, -0.2, 0.3, 0.05, 0.5, -0.4, 0.2, 0.1, 0, -0.3, 0.25, 0.15], [-0.5, 0.2, 0.1, 0.3, -0.1, 0.4, 0, 0.2, -0.2, 0.1, 0.05, -0.35]),
+    ],
+    program: (p, xs) => fNormMatmul(p, a(xs, 0), { gamma: a(xs, 1), beta: a(xs, 2), eps: 1e-5 }, a(xs, 3)),
+  },
+  {
+    name: 'RMSNorm [2,4] fused with · Wᵀ [3,4]',
+    inputs: [A([2, 4], [1, 2, 3, 4, -1, 0.5, 7, 2], [9, -3, 0.1, 2, 5, 5.5, 4, -8]), A([4], [1, 0.5, 2, 1], [0.2, 1.5, 1, -1]), A([3, 4], [0.1, -0.2, 0.3, 0.05, 0.5, -0.4, 0.2, 0.1, 0, -0.3, 0.25, 0.15], [-0.5, 0.2, 0.1, 0.3, -0.1, 0.4, 0, 0.2, -0.2, 0.1, 0.05, -0.35])],
+    program: (p, xs) => fNormMatmul(p, a(xs, 0), { gamma: a(xs, 1), eps: 1e-5 }, a(xs, 2), true),
   },
   { name: 'RMSNorm [2,4]', inputs: [A([2, 4], [1, 2, 3, 4, -1, 0.5, 7, 2], [9, -3, 0.1, 2, 5, 5.5, 4, -8]), A([4], [1, 0.5, 2, 1], [0.2, 1.5, 1, -1])], program: (p, xs) => fRmsNorm(p, a(xs, 0), a(xs, 1), 1e-5) },
   { name: 'row max, grouped tournament (arity 4)', inputs: [LOGITS], program: (p, xs) => raggedMax(p, a(xs, 0), [5, 5], 4) },
