@@ -17,5 +17,6 @@ export { highBits, highBitsCost, weigh, type HighBitPlan, type HighBits } from '
 export { planPolys, evalPolys, polysCost, type PolySpec, type PolyPlan } from './poly.js';
 export { planPiecewise, piecewise, piecewiseCost, piecewisePlain, polyAt, type Piece, type PiecewiseSpec, type PiecewisePlan } from './piecewise.js';
 export { gelu, silu, softmax, layerNorm, rmsNorm } from './api.js';
+export { normMatmul } from './api.js';
 export * from './reference.js';
 export { rangeBounds, type RangeBounds } from './bounds.js';

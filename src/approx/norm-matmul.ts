@@ -27,7 +27,8 @@
  *
  * Security: no new message pattern. The three truncations (the norm's, fMatmul's, the final one)
  * are truncAdditive on 3-of-3 sums that each carry a fresh zero-sharing from mulLocal/matmulLocal
- * (the final one: the GBW⊙P product's), so the dealer's clear 3-of-3 share is uniformly masked;
+ * (the final one: the GBW⊙P product's, which also masks the β·W term reused from a cache across
+ * tokens), so the dealer's clear 3-of-3 share is uniformly masked;
  * highbit's comparisons and b2a, and the polynomial, are the existing protocols unchanged.
  */
 import type { OpCost, Party } from '../protocols/context.js';
@@ -73,9 +74,7 @@ export async function fNormMatmul(p: Party, x: AShare, norm: NormSpec, W: AShare
   return scoped(p, outLabel, async () => {
     const acc = new Acc(p, M * N).product(GBW, repeatRows(P, new Array<number>(M).fill(N)));
     if (norm.beta) {
-      // β·W as a 3-of-3 share at scale 2f, lifted to the product's scale f + sP, on every row
-      const { z } = await matmulLocal(p, aShare([1, D], norm.beta.s0, norm.beta.s1), W, transB);
-      p.k.mulScalar(z, z, pow2(plan.sP - p.cfg.fracBits));
+      const z = await betaTimesW(p, norm.beta, W, transB, plan.sP);
       for (let r = 0; r < M; r++) {
         const row = acc.z.subarray(r * N, (r + 1) * N);
         p.k.add(row, row, z);
@@ -84,6 +83,27 @@ export async function fNormMatmul(p: Party, x: AShare, norm: NormSpec, W: AShare
     const [y] = await truncMany(p, [acc.done()], plan.sP, `${label}Matmul/scale`);
     return aShare([...x.shape.slice(0, -1), N], y.s0, y.s1);
   });
+}
+
+/**
+ * β·W as this party's 3-of-3 share at the row scaling's scale f + sP ([N], local). β and W are
+ * weights, so it is computed once per session (Party) and pair: a decode step would otherwise
+ * redo a [1, D]·[D, N] product as large as its matmul (the LM head: N = V). The three parties
+ * hit or miss the cache in lock-step (same program), so their PRSS draws stay aligned.
+ */
+const betaWCache = new WeakMap<Party, WeakMap<AShare, WeakMap<AShare, { transB: boolean; z: BigUint64Array }>>>();
+
+async function betaTimesW(p: Party, beta: AShare, W: AShare, transB: boolean, sP: number): Promise<BigUint64Array> {
+  const byW = betaWCache.get(p) ?? new WeakMap<AShare, WeakMap<AShare, { transB: boolean; z: BigUint64Array }>>();
+  betaWCache.set(p, byW);
+  const byBeta = byW.get(W) ?? new WeakMap<AShare, { transB: boolean; z: BigUint64Array }>();
+  byW.set(W, byBeta);
+  const hit = byBeta.get(beta);
+  if (hit && hit.transB === transB) return hit.z;
+  const { z } = await matmulLocal(p, aShare([1, beta.s0.length], beta.s0, beta.s1), W, transB); // scale 2f
+  p.k.mulScalar(z, z, pow2(sP - p.cfg.fracBits));
+  byBeta.set(beta, { transB, z });
+  return z;
 }
 
 /** The part of fNormMatmul under the norm's label (through P ‖ G·B·W). */

@@ -22,7 +22,7 @@ import { raggedArgmax } from '../protocols/max.js';
 import { checkMask, isTokenCount, maskedRowLength, type Ops, type SoftmaxMask, type TokenInput } from './arch/ops.js';
 import { fmtShape, isSuffixShape, numel, type Shape } from './arch/shape.js';
 import { gather, takeColsMap, tile, tileF64, transposeMap } from './layout.js';
-import { fNormMatmul } from '../approx/norm-matmul.js';
+import { normMatmul } from '../approx/index.js';
 import type { NormParams } from './arch/ops.js';
 
 /**
@@ -221,7 +221,7 @@ export class SecureOps implements Ops<AShare> {
     this.checkMatmul('normMatmul', x, w, 2);
     await makeResident(w);
     const out = transB && this.tables.has(w) ? 'lmHead' : 'matmul';
-    return this.checked(`${norm.beta ? 'layerNorm' : 'rmsNorm'}+${out}`, () => fNormMatmul(this.party, x, norm, w, transB, out, this.approx));
+    return this.checked(`${norm.beta ? 'layerNorm' : 'rmsNorm'}+${out}`, () => normMatmul(this.party, x, norm, w, transB, out, this.approx));
   }
 
   /** Secure argmax; the index is returned as a fixed-point value so `reveal` decodes it. */

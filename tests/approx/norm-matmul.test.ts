@@ -11,6 +11,14 @@ import { fNormMatmul, fNormMatmulCost, fNormMatmulNormCost, fNormMatmulOutCost }
 import { layerNormRef, rmsNormRef } from '../../src/approx/reference.js';
 import { fMatmulCost } from '../../src/protocols/fixed.js';
 import { errStats, expectCost, onGrid, run, uniform } from './_harness.js';
+import { aShare } from '../../src/protocols/share.js';
+
+const concat64 = (a: BigUint64Array, b: BigUint64Array): BigUint64Array => {
+  const out = new BigUint64Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+};
 
 /** Rows of N(0, ~1)-ish values with a few outliers up to ±100, one constant row, one tiny row. */
 function rows(M: number, D: number, seed: number): Float64Array {
@@ -62,6 +70,23 @@ describe('norm → matmul, fused', () => {
       expect(fused.cost.ops.fused.bytesTotal - unfused.cost.ops.unfused.bytesTotal).toBe(64 * M * (N - D));
     });
   }
+
+  it('β·W is cached per party and weight pair: a second call on the same weights (a decode step) gives the same result', async () => {
+    const [M, D, N] = [4, 64, 40];
+    const x = rows(M, D, 11);
+    const gamma = onGrid(uniform(D, 0.5, 2, 12));
+    const beta = onGrid(uniform(D, -0.5, 0.5, 13));
+    const w = onGrid(uniform(D * N, -0.2, 0.2, 14));
+    const want = mm(layerNormRef(x, M, D, gamma, beta, 1e-5), w, M, D, N, false);
+    const inputs = [{ data: x, shape: [M, D] }, { data: gamma, shape: [D] }, { data: beta, shape: [D] }, { data: w, shape: [D, N] }];
+    const { y } = await run(inputs, async (p, [X, G, B, W]) => {
+      const first = await fNormMatmul(p, X, { gamma: G, beta: B, eps: 1e-5 }, W);
+      const second = await fNormMatmul(p, X, { gamma: G, beta: B, eps: 1e-5 }, W);
+      return aShare([2 * M * N], concat64(first.s0, second.s0), concat64(first.s1, second.s1));
+    });
+    expect(errStats(y.subarray(0, M * N), want).maxAbs).toBeLessThan(2e-3);
+    expect(errStats(y.subarray(M * N), want).maxAbs).toBeLessThan(2e-3);
+  });
 
   it('RMSNorm [8, 64] · Wᵀ and the LM-head label; 3-D input; shape errors', async () => {
     const [M, D, N] = [8, 64, 50];
