@@ -13,6 +13,7 @@ export { fSilu, fSiluCost, siluApprox, siluSpec, SILU_PUMA, SILU_IMPROVED } from
 export { fSoftmax, fSoftmaxCost, causalRowLengths, type SoftmaxOptions } from './softmax.js';
 export { fLayerNorm, fLayerNormCost, fRmsNorm, fRmsNormCost } from './norm.js';
 export { fNormMatmul, fNormMatmulCost, fNormMatmulNormCost, fNormMatmulOutCost, type NormSpec } from './norm-matmul.js';
+export { residualLayerNorm, residualLayerNormCost, type ResidualNormOptions } from './residual-norm.js';
 export { highBits, highBitsCost, weigh, type HighBitPlan, type HighBits } from './highbit.js';
 export { planPolys, evalPolys, polysCost, type PolySpec, type PolyPlan } from './poly.js';
 export { planPiecewise, piecewise, piecewiseCost, piecewisePlain, polyAt, type Piece, type PiecewiseSpec, type PiecewisePlan } from './piecewise.js';

@@ -16,7 +16,8 @@
  * The chain after the normalisation level is 6 rounds instead of P 4 + the norm's final product
  * 2 + the matmul 2: 2 rounds fewer than fLayerNorm then fMatmul. β·W is a local 3-of-3 product
  * (scale 2f) added, scaled by 2^(sP − f), into the final truncation: no extra round or byte.
- * The price is bytes: the final truncation covers [M, N] instead of [M, D] (64 B per element).
+ * The price is bytes: the final truncation covers [M, N] instead of [M, D] (per element 48 B online
+ * and 16 B offline, trunc.ts).
  *
  * Metering: everything up to and including P ‖ GBW is under the norm's label ('layerNorm' or
  * 'rmsNorm'; GBW as its fork 'rsqrt/matmul'), the final row scaling under `outLabel` ('matmul',
@@ -63,7 +64,7 @@ export async function fNormMatmul(p: Party, x: AShare, norm: NormSpec, W: AShare
   const { N } = matmulDims([M, D], W.shape, transB); // throws on a shape mismatch before any message
   if (norm.beta && norm.beta.s0.length !== D) throw new RangeError(`${label}: beta has ${norm.beta.s0.length} elements for rows of ${D}`);
   const { P, GBW, plan } = await scoped(p, label, async () => {
-    const rows = await normRows(p, x, norm.gamma, norm.eps, layer, label, cfg);
+    const rows = await normRows(p, x, norm.gamma, norm.eps, layer ? 'layer' : 'rms', label, cfg);
     // G·B (scale f) · W truncated to scale f on a fork, beside P(u)
     const r = await scoped(p, 'rsqrt', () =>
       core(p, rows.V, rows.plan, rows.G, D, ['matmul', (q, GB) => fMatmul(q, aShare([M, D], GB.s0, GB.s1), W, transB)] as const),
@@ -112,8 +113,9 @@ export function fNormMatmulNormCost(M: number, D: number, N: number, eps: number
   const times = rsqrtTimesCost(M, D, plan); // highbit, u and G·B, P(u), then G·B·P over [M, D]
   const poly = polysCost(M, plan.poly);
   const last = truncManyCost(M * D);
-  const beforePoly: OpCost = { rounds: times.rounds - poly.rounds - last.rounds, bytesTotal: times.bytesTotal - poly.bytesTotal - last.bytesTotal, offlineBytesTotal: (times.offlineBytesTotal ?? 0) - (poly.offlineBytesTotal ?? 0) };
-  return addCosts(normRowsCost(M, D, layer), beforePoly, parCosts(poly, fMatmulCost(M * N)));
+  const off = (c: OpCost): number => c.offlineBytesTotal ?? 0;
+  const beforePoly: OpCost = { rounds: times.rounds - poly.rounds - last.rounds, bytesTotal: times.bytesTotal - poly.bytesTotal - last.bytesTotal, offlineBytesTotal: off(times) - off(poly) - off(last) };
+  return addCosts(normRowsCost(M, D, layer ? 'layer' : 'rms'), beforePoly, parCosts(poly, fMatmulCost(M * N)));
 }
 
 /** The part under `outLabel`: the final row scaling over [M, N]. */

@@ -64,6 +64,79 @@ function varianceAndScale(p: Party, a: AShare, gamma: AShare, M: number, D: numb
   return [v, g];
 }
 
+/** x − mean per row (LayerNorm's mean: one truncation per row, 2 rounds). */
+async function centre(p: Party, x: AShare, M: number, D: number, cfg: ApproxConfig): Promise<AShare> {
+  const f = p.cfg.fracBits;
+  const T = 61 - f - Math.ceil(Math.log2(cfg.norm.inputBound)) - 1;
+  const mean = await truncA(p, mulAPScalar(p, sumLastA(p, aShare([M, D], x.s0, x.s1)), fixedInt(1 / D, T)), T);
+  return subAA(p, aShare([M * D], x.s0, x.s1), repeatRows(mean, new Array<number>(M).fill(D)));
+}
+
+/** V = Σ_row a² + D·eps [M] and G = a⊙γ [M·D] in one truncation dealt by P0 (V feeds the rsqrt's msb). */
+async function varianceRows(p: Party, a: AShare, gamma: AShare, M: number, D: number, eps: number, label: string): Promise<[AShare, AShare]> {
+  const f = p.cfg.fracBits;
+  p.dealNextToP0(); // V feeds the rsqrt's msb
+  const [V, G] = await truncMany(p, varianceAndScale(p, a, gamma, M, D, eps), f, `${label}/var`);
+  checkBelow(p, `${label}/variance`, V, varianceBound(f));
+  return [V, G];
+}
+
+/** varianceRows' cost, less the round its P0-dealt truncation overlaps with the rsqrt's msb. */
+const varianceRowsCost = (M: number, D: number): OpCost => addCosts(truncManyCost(M + M * D), { rounds: -MSB_AFTER_P0_TRUNC, bytesTotal: 0 });
+
+/** LayerNorm over the last axis of x [..., D]; gamma, beta: shared [D]. */
+export function fLayerNorm(p: Party, x: AShare, gamma: AShare, beta: AShare, eps: number, cfg: ApproxConfig = DEFAULT_APPROX_CONFIG): Promise<AShare> {
+  return scoped(p, 'layerNorm', async () => {
+    const f = p.cfg.fracBits;
+    const { M, D } = dims(x, gamma, 'layerNorm');
+    if (beta.s0.length !== D) throw new RangeError(`layerNorm: beta has ${beta.s0.length} elements for rows of ${D}`);
+    const plan = normPlan(f, D, eps);
+    const xc = await centre(p, x, M, D, cfg);
+    const y = await layerNormCentered(p, xc, gamma, beta, M, D, eps, plan);
+    return aShare(x.shape, y.s0, y.s1);
+  });
+}
+
+export function fLayerNormCost(M: number, D: number, eps: number, fracBits = 18): OpCost {
+  return addCosts(truncACost(M), layerNormCenteredCost(M, D, eps, fracBits));
+}
+
+/**
+ * LayerNorm's steps after the mean, on centred rows xc [M·D] (scale f): V and G in one truncation,
+ * then G·√D/√V + β. LayerNorm is scale-free in xc (G and √V scale alike), so a caller may pass
+ * c·(x − mean) with eps·c² (residual-norm.ts). `plan` = normPlan(f, D, eps) when given.
+ */
+export async function layerNormCentered(p: Party, xc: AShare, gamma: AShare, beta: AShare, M: number, D: number, eps: number, plan?: RsqrtPlan): Promise<AShare> {
+  const pl = plan ?? normPlan(p.cfg.fracBits, D, eps);
+  const [V, G] = await varianceRows(p, xc, gamma, M, D, eps, 'layerNorm');
+  return addAA(p, await rsqrtTimes(p, V, G, D, pl), tileCols(beta, M));
+}
+
+export function layerNormCenteredCost(M: number, D: number, eps: number, fracBits = 18): OpCost {
+  return addCosts(varianceRowsCost(M, D), rsqrtTimesCost(M, D, normPlan(fracBits, D, eps)));
+}
+
+/** RMSNorm over the last axis of x [..., D]; gamma: shared [D]. */
+export function fRmsNorm(p: Party, x: AShare, gamma: AShare, eps: number): Promise<AShare> {
+  return scoped(p, 'rmsNorm', async () => {
+    const { M, D } = dims(x, gamma, 'rmsNorm');
+    const plan = normPlan(p.cfg.fracBits, D, eps);
+    const [V, G] = await varianceRows(p, aShare([M * D], x.s0, x.s1), gamma, M, D, eps, 'rmsNorm');
+    const y = await rsqrtTimes(p, V, G, D, plan);
+    return aShare(x.shape, y.s0, y.s1);
+  });
+}
+
+export function fRmsNormCost(M: number, D: number, eps: number, fracBits = 18): OpCost {
+  return addCosts(varianceRowsCost(M, D), rsqrtTimesCost(M, D, normPlan(fracBits, D, eps)));
+}
+
+/**
+ * How normRows treats x: 'layer' subtracts the row mean (LayerNorm), 'centred' takes x as
+ * already centred (LayerNorm after its mean, as layerNormCentered), 'rms' uses x as it is.
+ */
+export type NormMode = 'layer' | 'centred' | 'rms';
+
 /** The rows' variance sums V [M] (scale f) and G = (x − mean)·γ (or x·γ) [M·D], for the rsqrt. */
 export interface NormRows {
   readonly M: number;
@@ -73,58 +146,19 @@ export interface NormRows {
   readonly G: AShare;
 }
 
-/**
- * Everything before the rsqrt: LayerNorm's mean when `layer` (2 rounds), then V and G in one
- * truncation dealt by P0 (V feeds the rsqrt's msb). Shared by the norms and norm-matmul.ts.
- */
-export async function normRows(p: Party, x: AShare, gamma: AShare, eps: number, layer: boolean, label: string, cfg: ApproxConfig = DEFAULT_APPROX_CONFIG): Promise<NormRows> {
-  const f = p.cfg.fracBits;
+/** Everything before the rsqrt (norm-matmul.ts), under the caller's scope; `label` names the truncation tags. */
+export async function normRows(p: Party, x: AShare, gamma: AShare, eps: number, mode: NormMode, label: string, cfg: ApproxConfig = DEFAULT_APPROX_CONFIG): Promise<NormRows> {
   const { M, D } = dims(x, gamma, label);
-  const plan = normPlan(f, D, eps);
-  let a = aShare([M * D], x.s0, x.s1);
-  if (layer) {
-    const T = 61 - f - Math.ceil(Math.log2(cfg.norm.inputBound)) - 1;
-    const mean = await truncA(p, mulAPScalar(p, sumLastA(p, aShare([M, D], x.s0, x.s1)), fixedInt(1 / D, T)), T);
-    a = subAA(p, a, repeatRows(mean, new Array<number>(M).fill(D)));
-  }
-  p.dealNextToP0(); // V feeds the rsqrt's msb
-  const [V, G] = await truncMany(p, varianceAndScale(p, a, gamma, M, D, eps), f, `${label}/var`);
-  checkBelow(p, `${label}/variance`, V, varianceBound(f));
+  const plan = normPlan(p.cfg.fracBits, D, eps);
+  const a = mode === 'layer' ? await centre(p, x, M, D, cfg) : aShare([M * D], x.s0, x.s1);
+  const [V, G] = await varianceRows(p, a, gamma, M, D, eps, label);
   return { M, D, plan, V, G };
 }
 
-/** normRows' cost, less the round its P0-dealt truncation overlaps with the rsqrt's msb. */
-export function normRowsCost(M: number, D: number, layer: boolean): OpCost {
-  return addCosts(layer ? truncACost(M) : NO_COST, truncManyCost(M + M * D), { rounds: -MSB_AFTER_P0_TRUNC, bytesTotal: 0 });
+/** normRows' cost (with the round its last truncation overlaps with the rsqrt's msb taken off). */
+export function normRowsCost(M: number, D: number, mode: NormMode): OpCost {
+  return addCosts(mode === 'layer' ? truncACost(M) : NO_COST, varianceRowsCost(M, D));
 }
 
 /** The norm's rsqrt plan (public: D, eps and f). */
 export const normRowsPlan = (D: number, eps: number, fracBits = 18): RsqrtPlan => normPlan(fracBits, D, eps);
-
-/** LayerNorm over the last axis of x [..., D]; gamma, beta: shared [D]. */
-export function fLayerNorm(p: Party, x: AShare, gamma: AShare, beta: AShare, eps: number, cfg: ApproxConfig = DEFAULT_APPROX_CONFIG): Promise<AShare> {
-  return scoped(p, 'layerNorm', async () => {
-    const D = x.shape[x.shape.length - 1];
-    if (beta.s0.length !== D) throw new RangeError(`layerNorm: beta has ${beta.s0.length} elements for rows of ${D}`);
-    const { M, plan, V, G } = await normRows(p, x, gamma, eps, true, 'layerNorm', cfg);
-    const y = addAA(p, await rsqrtTimes(p, V, G, D, plan), tileCols(beta, M));
-    return aShare(x.shape, y.s0, y.s1);
-  });
-}
-
-export function fLayerNormCost(M: number, D: number, eps: number, fracBits = 18): OpCost {
-  return addCosts(normRowsCost(M, D, true), rsqrtTimesCost(M, D, normPlan(fracBits, D, eps)));
-}
-
-/** RMSNorm over the last axis of x [..., D]; gamma: shared [D]. */
-export function fRmsNorm(p: Party, x: AShare, gamma: AShare, eps: number): Promise<AShare> {
-  return scoped(p, 'rmsNorm', async () => {
-    const { D, plan, V, G } = await normRows(p, x, gamma, eps, false, 'rmsNorm');
-    const y = await rsqrtTimes(p, V, G, D, plan);
-    return aShare(x.shape, y.s0, y.s1);
-  });
-}
-
-export function fRmsNormCost(M: number, D: number, eps: number, fracBits = 18): OpCost {
-  return addCosts(normRowsCost(M, D, false), rsqrtTimesCost(M, D, normPlan(fracBits, D, eps)));
-}

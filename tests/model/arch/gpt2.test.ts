@@ -149,8 +149,9 @@ describe('GPT-2 is vectorised for the secure backend', () => {
     expect(await seq(5, 0)).toEqual(one);
     expect(await seq(1, 7)).toEqual(one);
     for (const op of ['softmax', 'gelu', 'bmmT', 'bmm']) expect(one.filter((c) => c === op)).toHaveLength(TINY_GPT2.nLayer);
-    expect(one.filter((c) => c === 'layerNorm')).toHaveLength(TINY_GPT2.nLayer); // ln_2
+    expect(one.filter((c) => c === 'layerNorm')).toHaveLength(0);
     expect(one.filter((c) => c === 'normMatmul')).toHaveLength(TINY_GPT2.nLayer + 1); // ln_1 → c_attn, ln_f → LM head
+    expect(one.filter((c) => c === 'residualLayerNorm')).toHaveLength(TINY_GPT2.nLayer); // x + c_proj(y), then ln_2
   });
 });
 
