@@ -41,7 +41,7 @@ import { aShare } from '../protocols/share.js';
 import type { ApproxConfig } from './config.js';
 import { DEFAULT_APPROX_CONFIG } from './config.js';
 import { Acc, pow2, repeatRows, truncMany, truncManyCost } from './fused-products.js';
-import { normRows, normRowsCost, normRowsPlan } from './norm.js';
+import { normRows, normRowsCost, normRowsPlan, type NormMode } from './norm.js';
 import { core, rsqrtTimesCost } from './rsqrt.js';
 import { polysCost } from './poly.js';
 
@@ -50,21 +50,26 @@ export interface NormSpec {
   readonly gamma: AShare;
   readonly beta?: AShare;
   readonly eps: number;
+  /** LayerNorm only: x is already centred (the mean's 2 rounds done elsewhere: residual-norm.ts). */
+  readonly centred?: boolean;
 }
+
+/** normRows' mode for a NormSpec. */
+export const normModeOf = (norm: Pick<NormSpec, 'beta' | 'centred'>): NormMode => (norm.beta === undefined ? 'rms' : norm.centred ? 'centred' : 'layer');
 
 /**
  * norm(x)·W (transB: norm(x)·Wᵀ) → [..., N] at scale f; x [..., D], γ and β shared [D]. The
  * final row scaling runs under `outLabel`, the rest under 'layerNorm' / 'rmsNorm'.
  */
 export async function fNormMatmul(p: Party, x: AShare, norm: NormSpec, W: AShare, transB = false, outLabel = 'matmul', cfg: ApproxConfig = DEFAULT_APPROX_CONFIG): Promise<AShare> {
-  const layer = norm.beta !== undefined;
-  const label = layer ? 'layerNorm' : 'rmsNorm';
+  const mode = normModeOf(norm);
+  const label = mode === 'rms' ? 'rmsNorm' : 'layerNorm';
   const D = x.shape[x.shape.length - 1];
   const M = x.s0.length / D;
   const { N } = matmulDims([M, D], W.shape, transB); // throws on a shape mismatch before any message
   if (norm.beta && norm.beta.s0.length !== D) throw new RangeError(`${label}: beta has ${norm.beta.s0.length} elements for rows of ${D}`);
   const { P, GBW, plan } = await scoped(p, label, async () => {
-    const rows = await normRows(p, x, norm.gamma, norm.eps, layer ? 'layer' : 'rms', label, cfg);
+    const rows = await normRows(p, x, norm.gamma, norm.eps, mode, label, cfg);
     // G·B (scale f) · W truncated to scale f on a fork, beside P(u)
     const r = await scoped(p, 'rsqrt', () =>
       core(p, rows.V, rows.plan, rows.G, D, ['matmul', (q, GB) => fMatmul(q, aShare([M, D], GB.s0, GB.s1), W, transB)] as const),
@@ -108,20 +113,20 @@ async function betaTimesW(p: Party, beta: AShare, W: AShare, transB: boolean, sP
 }
 
 /** The part of fNormMatmul under the norm's label (through P ‖ G·B·W). */
-export function fNormMatmulNormCost(M: number, D: number, N: number, eps: number, layer: boolean, fracBits = 18): OpCost {
+export function fNormMatmulNormCost(M: number, D: number, N: number, eps: number, mode: NormMode, fracBits = 18): OpCost {
   const plan = normRowsPlan(D, eps, fracBits);
   const times = rsqrtTimesCost(M, D, plan); // highbit, u and G·B, P(u), then G·B·P over [M, D]
   const poly = polysCost(M, plan.poly);
   const last = truncManyCost(M * D);
   const off = (c: OpCost): number => c.offlineBytesTotal ?? 0;
   const beforePoly: OpCost = { rounds: times.rounds - poly.rounds - last.rounds, bytesTotal: times.bytesTotal - poly.bytesTotal - last.bytesTotal, offlineBytesTotal: off(times) - off(poly) - off(last) };
-  return addCosts(normRowsCost(M, D, layer ? 'layer' : 'rms'), beforePoly, parCosts(poly, fMatmulCost(M * N)));
+  return addCosts(normRowsCost(M, D, mode), beforePoly, parCosts(poly, fMatmulCost(M * N)));
 }
 
 /** The part under `outLabel`: the final row scaling over [M, N]. */
 export const fNormMatmulOutCost = (M: number, N: number): OpCost => truncManyCost(M * N);
 
 /** Declared cost of fNormMatmul: x [M, D], N output columns. */
-export function fNormMatmulCost(M: number, D: number, N: number, eps: number, layer: boolean, fracBits = 18): OpCost {
-  return addCosts(fNormMatmulNormCost(M, D, N, eps, layer, fracBits), fNormMatmulOutCost(M, N));
+export function fNormMatmulCost(M: number, D: number, N: number, eps: number, mode: NormMode, fracBits = 18): OpCost {
+  return addCosts(fNormMatmulNormCost(M, D, N, eps, mode, fracBits), fNormMatmulOutCost(M, N));
 }

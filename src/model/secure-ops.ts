@@ -203,11 +203,15 @@ export class SecureOps implements Ops<AShare> {
     return this.checked('softmax', () => softmax(this.party, x, this.approx, rowLengths, folds ? shift : 0));
   }
 
-  /** The matmul's weight is made resident as in matmul; its product is metered under 'matmul', the rest under 'layerNorm'. */
-  async residualLayerNorm(x: AShare, h: AShare, w: AShare, bias: AShare, gamma: AShare, beta: AShare, eps: number): Promise<[AShare, AShare]> {
+  /**
+   * The matmul's weight is made resident as in matmul; its product is metered under 'matmul', the rest under 'layerNorm'
+   * (with `next`: its row scaling under 'matmul' too, as in normMatmul).
+   */
+  async residualLayerNorm(x: AShare, h: AShare, w: AShare, bias: AShare, gamma: AShare, beta: AShare, eps: number, next?: AShare): Promise<[AShare, AShare]> {
     this.checkMatmul('residualLayerNorm', h, w, 2);
     await makeResident(w);
-    const [sum, y] = await this.checked('layerNorm', () => residualLayerNorm(this.party, x, h, w, bias, gamma, beta, eps, {}, this.approx));
+    if (next) await makeResident(next);
+    const [sum, y] = await this.checked(next ? 'layerNorm+matmul' : 'layerNorm', () => residualLayerNorm(this.party, x, h, w, bias, gamma, beta, eps, next ? { next } : {}, this.approx));
     return [sum as AShare, y];
   }
 

@@ -55,9 +55,9 @@ describe('declared cost = measured cost', () => {
     expect(fRmsNormCost(128, 768, 1e-5).rounds).toBe(16);
     // a norm fused with its matmul: 2 rounds fewer than the pair (the matmul beside the rsqrt's polynomial); the
     // final truncation covers [M, N] instead of [M, D] (GPT-2 base ln_1 → c_attn: N = 2304, D = 768)
-    expect(fNormMatmulCost(32, 768, 2304, 1e-5, true).rounds).toBe(fLayerNormCost(32, 768, 1e-5).rounds + fMatmulCost(32 * 2304).rounds - 2);
-    expect(fNormMatmulCost(32, 768, 2304, 1e-5, true).bytesTotal - fLayerNormCost(32, 768, 1e-5).bytesTotal - fMatmulCost(32 * 2304).bytesTotal).toBe(48 * 32 * (2304 - 768));
-    expect(fNormMatmulCost(1, 64, 100, 1e-5, false).rounds).toBe(fRmsNormCost(1, 64, 1e-5).rounds + 2 - 2);
+    expect(fNormMatmulCost(32, 768, 2304, 1e-5, 'layer').rounds).toBe(fLayerNormCost(32, 768, 1e-5).rounds + fMatmulCost(32 * 2304).rounds - 2);
+    expect(fNormMatmulCost(32, 768, 2304, 1e-5, 'layer').bytesTotal - fLayerNormCost(32, 768, 1e-5).bytesTotal - fMatmulCost(32 * 2304).bytesTotal).toBe(48 * 32 * (2304 - 768));
+    expect(fNormMatmulCost(1, 64, 100, 1e-5, 'rms').rounds).toBe(fRmsNormCost(1, 64, 1e-5).rounds + 2 - 2);
     // PUMA's binary max tree: 7 rounds per halving (msb 5 = 4 + the exchange of the winner bit, mux 2); declared (the measured depth may be up to one round per level less)
     for (const C of [2, 64, 512, 1000]) expect(fSoftmaxCost(12 * 32, C, undefined, PUMA_APPROX_CONFIG).rounds).toBe(7 * Math.ceil(Math.log2(C)) + 33);
     // default (degree-4 exp base beside its mask comparison, grouped row max with maxArity 16); was [45, 61, 74, 77]

@@ -13,6 +13,7 @@ import { fMatmulCost } from '../../src/protocols/fixed.js';
 import { truncManyCost } from '../../src/approx/fused-products.js';
 import { errStats, expectCost, onGrid, run, uniform } from './_harness.js';
 import { aShare } from '../../src/protocols/share.js';
+import { residualLayerNorm, residualLayerNormCost } from '../../src/approx/residual-norm.js';
 
 const concat64 = (a: BigUint64Array, b: BigUint64Array): BigUint64Array => {
   const out = new BigUint64Array(a.length + b.length);
@@ -60,8 +61,8 @@ describe('norm → matmul, fused', () => {
       const eu = errStats(unfused.y, want);
       expect(ef.maxAbs, `fused at ${ef.argMax} (unfused ${eu.maxAbs})`).toBeLessThanOrEqual(1.5 * eu.maxAbs + 1e-3);
       expect(ef.maxAbs).toBeLessThan(3e-2);
-      expectCost(fused.cost, 'fused', fNormMatmulCost(M, D, N, 1e-5, true));
-      expectCost(fused.cost, 'fused/layerNorm', fNormMatmulNormCost(M, D, N, 1e-5, true));
+      expectCost(fused.cost, 'fused', fNormMatmulCost(M, D, N, 1e-5, 'layer'));
+      expectCost(fused.cost, 'fused/layerNorm', fNormMatmulNormCost(M, D, N, 1e-5, 'layer'));
       expectCost(fused.cost, 'fused/matmul', fNormMatmulOutCost(M, N));
       expect(fused.cost.ops['fused/layerNorm/rsqrt/matmul'], 'the matmul fork').toBeDefined();
       // 2 rounds fewer than the pair; bytes: the final truncation covers [M, N] instead of [M, D]
@@ -105,8 +106,37 @@ describe('norm → matmul, fused', () => {
     });
     const unfused = await run([{ data: x, shape: [M, D] }, inputs[1], inputs[2]], async (p, [X, G, W]) => fMatmul(p, await fRmsNorm(p, X, G, 1e-5), W, true));
     expect(errStats(fused.y, want).maxAbs).toBeLessThanOrEqual(1.5 * errStats(unfused.y, want).maxAbs + 1e-3);
-    expectCost(fused.cost, 'rmsNorm', fNormMatmulNormCost(M, D, N, 1e-5, false));
+    expectCost(fused.cost, 'rmsNorm', fNormMatmulNormCost(M, D, N, 1e-5, 'rms'));
     expectCost(fused.cost, 'lmHead', fNormMatmulOutCost(M, N));
     await expect(run([{ data: x, shape: [M, D] }, inputs[1], { data: w, shape: [N, D] }], (p, [X, G, W]) => fNormMatmul(p, X, { gamma: G, eps: 1e-5 }, W))).rejects.toThrow(RangeError);
+  });
+
+  it("after the residual add (residualLayerNorm's `next`, GPT-2's c_proj → ln_2 → c_fc): x' and LayerNorm(x')·W₂ as unfused, 2 rounds fewer", async () => {
+    const [M, K, D, N] = [4, 32, 64, 160];
+    const x = onGrid(uniform(M * D, -20, 20, 21));
+    for (let c = 0; c < D; c++) x[c] = 300 + 0.5 * x[c]; // a row with a large mean
+    const h = onGrid(uniform(M * K, -2, 2, 22));
+    const w = onGrid(uniform(K * D, -0.3, 0.3, 23));
+    const b = onGrid(uniform(D, -1, 1, 24));
+    const gamma = onGrid(uniform(D, 0.5, 2, 25));
+    const beta = onGrid(uniform(D, -0.5, 0.5, 26));
+    const w2 = onGrid(uniform(D * N, -0.15, 0.15, 27));
+    const sum = mm(h, w, M, K, D, false).map((v, i) => v + x[i] + b[i % D]);
+    const want = mm(layerNormRef(sum, M, D, gamma, beta, 1e-5), w2, M, D, N, false);
+    const inputs = [x, h, w, b, gamma, beta, w2].map((data, j) => ({ data, shape: [[M, D], [M, K], [K, D], [D], [D], [D], [D, N]][j] }));
+    const fused = await run(inputs, (p, [X, H, W, B, G, Be, W2]) =>
+      scoped(p, 'fused', async () => {
+        const [s, y] = await residualLayerNorm(p, X, H, W, B, G, Be, 1e-5, { next: W2 });
+        expect(s?.shape).toEqual([M, D]);
+        expect(y.shape).toEqual([M, N]);
+        return y;
+      }),
+    );
+    const unfused = await run(inputs, (p, [X, H, W, B, G, Be, W2]) => scoped(p, 'unfused', async () => fMatmul(p, (await residualLayerNorm(p, X, H, W, B, G, Be, 1e-5))[1], W2)));
+    const ef = errStats(fused.y, want);
+    expect(ef.maxAbs, `at ${ef.argMax}`).toBeLessThanOrEqual(1.5 * errStats(unfused.y, want).maxAbs + 1e-3);
+    expectCost(fused.cost, 'fused', residualLayerNormCost(M, D, 1e-5, { nextCols: N }));
+    expect(fused.cost.ops.fused.rounds).toBe(unfused.cost.ops.unfused.rounds - 2);
+    expect(residualLayerNormCost(32, 768, 1e-5, { nextCols: 3072 }).rounds).toBe(residualLayerNormCost(32, 768, 1e-5).rounds + fMatmulCost(32 * 3072).rounds - 2);
   });
 });

@@ -85,6 +85,20 @@ const CASES: ViewCase[] = [
     ],
     program: (p, xs) => residualLayerNorm(p, a(xs, 0), a(xs, 1), a(xs, 2), a(xs, 3), a(xs, 4), a(xs, 5), 1e-5),
   },
+  {
+    // the same, then LayerNorm(x')·W₂ fused (norm-matmul.ts on the centred rows); both results returned
+    name: 'residual add + LayerNorm + · W₂ [4,3] (residualLayerNorm with next)',
+    inputs: [
+      A([2, 4], [1, 2, 3, 4, -1, 0.5, 7, 2], [9, -3, 0.1, 2, 5, 5.5, 4, -8]),
+      A([2, 3], [0.5, -1, 2, 1, 0, -3], [-2, 1, 0.25, 3, 1.5, -0.5]),
+      A([3, 4], [0.1, -0.2, 0.3, 0.4, 0, 1, -1, 0.5, 0.2, 0.2, -0.3, 0], [1, 0.5, -0.5, 0, 0.3, -0.1, 0, 2, -1, 0, 0.4, 0.1]),
+      A([4], [0, 0.5, -0.5, 1], [1, 0, 0, -2]),
+      A([4], [1, 0.5, 2, 1], [0.2, 1.5, 1, -1]),
+      A([4], [0, 0.1, -0.2, 0], [1, -1, 0.5, 0]),
+      A([4, 3], [0.1, -0.2, 0.3, 0.05, 0.5, -0.4, 0.2, 0.1, 0, -0.3, 0.25, 0.15], [-0.5, 0.2, 0.1, 0.3, -0.1, 0.4, 0, 0.2, -0.2, 0.1, 0.05, -0.35]),
+    ],
+    program: (p, xs) => residualLayerNorm(p, a(xs, 0), a(xs, 1), a(xs, 2), a(xs, 3), a(xs, 4), a(xs, 5), 1e-5, { next: a(xs, 6) }),
+  },
   { name: 'RMSNorm [2,4]', inputs: [A([2, 4], [1, 2, 3, 4, -1, 0.5, 7, 2], [9, -3, 0.1, 2, 5, 5.5, 4, -8]), A([4], [1, 0.5, 2, 1], [0.2, 1.5, 1, -1])], program: (p, xs) => fRmsNorm(p, a(xs, 0), a(xs, 1), 1e-5) },
   { name: 'row max, grouped tournament (arity 4)', inputs: [LOGITS], program: (p, xs) => raggedMax(p, a(xs, 0), [5, 5], 4) },
   { name: 'argmax, binary tournament over ragged rows', inputs: [A([8], [1, 5, -2, 3, 8, 0, 0.5, 9], [7, -1, 0, 2, 1, 4, 3, 2])], program: (p, xs) => raggedArgmax(p, a(xs, 0), [5, 3], 2) },

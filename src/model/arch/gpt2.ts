@@ -7,10 +7,10 @@
  * `sliceRows(wpe, pos, pos+n)`; q,k,v are column slices (`takeCols`, free) of the fused c_attn
  * output; 1/sqrt(hs) is the softmax's public scale (for hs = 64 a power of two, folded into the
  * exponential's input scale: no multiply); all heads go through one bmmT / softmax / bmm
- * (attention.ts); only the last position reaches ln_f and the LM head. ln_1 → c_attn and ln_f → LM
- * head are one `normMatmul` each (their norm feeds only that matmul; SecureOps fuses the pair, 2
- * rounds fewer). ln_2 → c_fc stays two ops: fusing it costs 64 B per element of the wider [n, I]
- * output instead of [n, D] (≈ +57 MB online for GPT-2 base at 32 tokens, over the bytes budget).
+ * (attention.ts); only the last position reaches ln_f and the LM head. Every LayerNorm feeds only
+ * one matmul, so each goes with it into one op (SecureOps fuses the pair, 2 rounds fewer): ln_1 →
+ * c_attn and ln_f → LM head are `normMatmul`, and c_proj's residual add, ln_2 and c_fc are one
+ * `residualLayerNorm` (with its `next` matmul).
  */
 import { KVCache, type CausalLM } from './causal-lm.js';
 import { gpt2GeluForm, type Gpt2Config, type Gpt2Weights } from '../formats/gpt2-checkpoint.js';
@@ -92,11 +92,12 @@ export class Gpt2<T> implements CausalLM<T> {
         const vNew = ops.takeCols(qkv, range(2 * d, 3 * d)); // [n, D]
         const { k, v } = cache.append(ops, l, kNew, vNew); // [T, D] each
         const y = await attention(ops, q, k, v, { heads: nh, kvHeads: nh, headSize: hs, scale }, causalMask(n, pos)); // [n, D]
-        // x + c_proj(y), and ln_2 of it (one fused op: the matmul's truncation beside the row mean's)
-        const [x2, h2] = await ops.residualLayerNorm(x, y, b.projW, b.projB, b.ln2w, b.ln2b, eps); // [n, D] each
+        // x + c_proj(y), ln_2 of it and c_fc (one fused op: the matmul's truncation beside the row mean's;
+        // c_fc's product beside the rsqrt's polynomial)
+        const [x2, fc] = await ops.residualLayerNorm(x, y, b.projW, b.projB, b.ln2w, b.ln2b, eps, b.fcW); // [n, D], [n, I]
         x = x2;
         // ---- MLP ----
-        const f = await ops.gelu(await ops.add(await ops.matmul(h2, b.fcW), b.fcB)); // [n, I]
+        const f = await ops.gelu(await ops.add(fc, b.fcB)); // [n, I]
         x = await ops.add(x, await ops.add(await ops.matmul(f, b.fcProjW), b.fcProjB)); // [n, D]
       });
     }
