@@ -7,7 +7,7 @@
  * SPU decomposes x into bits (A2B), takes a log-depth prefix-OR and converts the one-hot back
  * (B2A). The prefix-OR bits are exactly the thermometer code or_j = [|x| ≥ 2^j], so we compute
  * them directly as a batch of comparisons against the public thresholds 2^j, all in ONE msb
- * pass (8 rounds instead of A2B 8 + prefix-OR 6), then one b2a (2 rounds). Sign handling is
+ * pass (5 rounds; A2B + prefix-OR took 8 + 6), then one b2a (2 rounds). Sign handling is
  * free: with both [x ≥ 2^j] and [x ≤ −2^j] in the batch,
  *
  *   W_sign(x) = Σ_j (or⁺_j − or⁻_j)·(W_j − W_{j−1}) = sign(x)·W(m)        (telescoping)
