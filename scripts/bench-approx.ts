@@ -9,6 +9,7 @@
  * msPer1M is the in-process wall time of the op (all three parties on this machine's cores,
  * no network) scaled to 1M elements.
  */
+import { barrier } from '../src/protocols/barrier.js';
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { cpus, platform, release, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -99,12 +100,8 @@ async function measureOnce(inputs: { data: Float64Array; shape: number[] }[], op
     async (p) => {
       const xs: AShare[] = [];
       for (const inp of inputs) xs.push(await shareInput(p, 0, p.id === 0 ? encode(inp.data, p.cfg, 'x') : null, inp.shape));
-      // barrier: after it every party's depth is equal and the meters start clean
-      const z = new BigUint64Array(0);
-      p.comm.sendU64(p.comm.next, 'bench/barrier', z);
-      p.comm.sendU64(p.comm.prev, 'bench/barrier', z);
-      await p.comm.recvU64(p.comm.prev, 'bench/barrier', 0);
-      await p.comm.recvU64(p.comm.next, 'bench/barrier', 0);
+      // after the barrier every party's depth is equal and the meters start clean
+      await barrier(p, 'bench/barrier');
       p.meter.reset();
       const t0 = performance.now();
       const y = await op(p, xs);

@@ -5,7 +5,7 @@
  * is renamed into place, and every failure says what went wrong and what to do.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -155,12 +155,19 @@ export async function fetchModel(name: string, o: FetchOptions = {}): Promise<Fe
   const m = KNOWN_MODELS[name];
   if (!m) throw new FetchError('FETCH_ERR_HTTP', `unknown model '${name}' (known: ${KNOWN_MODEL_NAMES.join(', ')})`);
   const dir = o.dir ?? join(modelsCacheDir(), name);
+  const existed = existsSync(dir);
   try {
     mkdirSync(dir, { recursive: true });
   } catch (e) {
     throw new FetchError('FETCH_ERR_IO', `cannot create ${dir}: ${(e as Error).message}`);
   }
   const out: FetchedFile[] = [];
-  for (const f of m.files) out.push(await fetchFile(f, o.baseUrl ?? process.env.TRIFORM_MODELS_URL ?? m.baseUrl, dir, o));
+  try {
+    for (const f of m.files) out.push(await fetchFile(f, o.baseUrl ?? process.env.TRIFORM_MODELS_URL ?? m.baseUrl, dir, o));
+  } catch (e) {
+    // offline or refused before a byte arrived: leave no empty folder behind (partial .part files stay, to resume)
+    if (!existed && readdirSync(dir).length === 0) rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
   return out;
 }

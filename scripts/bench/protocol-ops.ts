@@ -8,6 +8,7 @@
  * Ring ops get 40-bit random values; fixed-point ops values in the range the approximation is
  * built for (exp: [−14, 0); reciprocal: [1, 100); rsqrt: [0.5, 1000); fMul: ±8).
  */
+import { barrier } from '../../src/protocols/barrier.js';
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { fExp, fReciprocal, fRsqrt } from '../../src/approx/index.js';
@@ -89,6 +90,7 @@ export async function timeOp(p: Party, op: OpName, n = N): Promise<number> {
   const xs = spec.shapes.map((sh, j) => inputShare(p, op, j, sh, spec.ranges[j]));
   const prep = spec.prepare ? await spec.prepare(p, xs) : null;
   await spec.run(p, xs, prep);
+  await barrier(p, 'bench/barrier'); // a common start: ops like msb leave the parties at staggered depths
   p.meter.reset();
   const t0 = performance.now();
   await p.meter.scope(op, () => spec.run(p, xs, prep));

@@ -12,6 +12,7 @@ export { fGelu, fGeluCost, geluApprox, geluSpec, GELU_PUMA, GELU_IMPROVED } from
 export { fSilu, fSiluCost, siluApprox, siluSpec, SILU_PUMA, SILU_IMPROVED } from './silu.js';
 export { fSoftmax, fSoftmaxCost, causalRowLengths, type SoftmaxOptions } from './softmax.js';
 export { fLayerNorm, fLayerNormCost, fRmsNorm, fRmsNormCost } from './norm.js';
+export { residualLayerNorm, residualLayerNormCost, type ResidualNormOptions } from './residual-norm.js';
 export { highBits, highBitsCost, highBitCompares, highBitComparesCost, highBitsB2a, highBitsB2aCost, weigh, weighTimes, weighTimesCost, type HighBitPlan, type HighBits, type HighBitCompares } from './highbit.js';
 export { planPolys, evalPolys, polysCost, type PolySpec, type PolyPlan } from './poly.js';
 export { planPiecewise, piecewise, piecewiseCost, piecewisePlain, polyAt, type Piece, type PiecewiseSpec, type PiecewisePlan } from './piecewise.js';

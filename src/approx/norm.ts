@@ -73,16 +73,31 @@ export function fLayerNorm(p: Party, x: AShare, gamma: AShare, beta: AShare, eps
     const T = 61 - f - Math.ceil(Math.log2(cfg.norm.inputBound)) - 1;
     const mean = await truncA(p, mulAPScalar(p, sumLastA(p, aShare([M, D], x.s0, x.s1)), fixedInt(1 / D, T)), T);
     const xc = subAA(p, flatX, repeatRows(mean, new Array<number>(M).fill(D)));
-    p.dealNextToP0(); // V feeds the rsqrt's msb
-    const [V, G] = await truncMany(p, varianceAndScale(p, xc, gamma, M, D, eps), f, 'layerNorm/var');
-    checkBelow(p, 'layerNorm/variance', V, varianceBound(f));
-    const y = addAA(p, await rsqrtTimes(p, V, G, D, plan), tileCols(beta, M));
+    const y = await layerNormCentered(p, xc, gamma, beta, M, D, eps, plan);
     return aShare(x.shape, y.s0, y.s1);
   });
 }
 
 export function fLayerNormCost(M: number, D: number, eps: number, fracBits = 18): OpCost {
-  return addCosts(truncACost(M), truncManyCost(M + M * D), rsqrtTimesCost(M, D, normPlan(fracBits, D, eps)), { rounds: -MSB_AFTER_P0_TRUNC, bytesTotal: 0 });
+  return addCosts(truncACost(M), layerNormCenteredCost(M, D, eps, fracBits));
+}
+
+/**
+ * LayerNorm's steps after the mean, on centred rows xc [M·D] (scale f): V and G in one truncation,
+ * then G·√D/√V + β. LayerNorm is scale-free in xc (G and √V scale alike), so a caller may pass
+ * c·(x − mean) with eps·c² (residual-norm.ts). `plan` = normPlan(f, D, eps) when given.
+ */
+export async function layerNormCentered(p: Party, xc: AShare, gamma: AShare, beta: AShare, M: number, D: number, eps: number, plan?: RsqrtPlan): Promise<AShare> {
+  const f = p.cfg.fracBits;
+  const pl = plan ?? normPlan(f, D, eps);
+  p.dealNextToP0(); // V feeds the rsqrt's msb
+  const [V, G] = await truncMany(p, varianceAndScale(p, xc, gamma, M, D, eps), f, 'layerNorm/var');
+  checkBelow(p, 'layerNorm/variance', V, varianceBound(f));
+  return addAA(p, await rsqrtTimes(p, V, G, D, pl), tileCols(beta, M));
+}
+
+export function layerNormCenteredCost(M: number, D: number, eps: number, fracBits = 18): OpCost {
+  return addCosts(truncManyCost(M + M * D), rsqrtTimesCost(M, D, normPlan(fracBits, D, eps)), { rounds: -MSB_AFTER_P0_TRUNC, bytesTotal: 0 });
 }
 
 /** RMSNorm over the last axis of x [..., D]; gamma: shared [D]. */

@@ -17,7 +17,7 @@ import { truncA } from '../protocols/trunc.js';
 import { enableRangeCheck, flushRangeCheck } from '../protocols/range-check.js';
 import { makeResident } from '../protocols/resident.js';
 import { encode } from '../ring/fixed-point.js';
-import { gelu, silu, softmax, layerNorm, rmsNorm, type ApproxConfig, approxConfig } from '../approx/index.js';
+import { gelu, silu, softmax, layerNorm, rmsNorm, residualLayerNorm, type ApproxConfig, approxConfig } from '../approx/index.js';
 import { raggedArgmax } from '../protocols/max.js';
 import { checkMask, isTokenCount, maskedRowLength, type Ops, type SoftmaxMask, type TokenInput } from './arch/ops.js';
 import { fmtShape, isSuffixShape, numel, type Shape } from './arch/shape.js';
@@ -199,6 +199,20 @@ export class SecureOps implements Ops<AShare> {
       for (let r = 0; r < rows; r++) rowLengths[r] = maskedRowLength(mask, r, cols);
     }
     return this.checked('softmax', () => softmax(this.party, x, this.approx, rowLengths, folds ? shift : 0));
+  }
+
+  /** The matmul's weight is made resident as in matmul; its product is metered under 'matmul', the rest under 'layerNorm'. */
+  async residualLayerNorm(x: AShare, h: AShare, w: AShare, bias: AShare, gamma: AShare, beta: AShare, eps: number): Promise<[AShare, AShare]> {
+    this.checkMatmul('residualLayerNorm', h, w, 2);
+    await makeResident(w);
+    const [sum, y] = await this.checked('layerNorm', () => residualLayerNorm(this.party, x, h, w, bias, gamma, beta, eps, {}, this.approx));
+    return [sum as AShare, y];
+  }
+
+  async postLayerNorm(x: AShare, h: AShare, w: AShare, bias: AShare, gamma: AShare, beta: AShare, eps: number): Promise<AShare> {
+    this.checkMatmul('postLayerNorm', h, w, 2);
+    await makeResident(w);
+    return (await this.checked('layerNorm', () => residualLayerNorm(this.party, x, h, w, bias, gamma, beta, eps, { keepSum: false, transB: true }, this.approx)))[1];
   }
 
   layerNorm(x: AShare, gamma: AShare, beta: AShare, eps: number): Promise<AShare> {

@@ -5,6 +5,7 @@
  * party and waits for its previous one's). No client half: the client only opens the session
  * (`client.run('bench/net', params)`, scripts/bench-net.ts) and reads the three results.
  */
+import { barrier } from '../protocols/barrier.js';
 import { z } from 'zod';
 import type { Party } from '../protocols/context.js';
 import type { ProgramDef } from '../parties/program-table.js';
@@ -25,14 +26,6 @@ export interface BenchNetResult {
   /** Total ms of the small rounds. */
   roundsMs: number;
   rounds: number;
-}
-
-async function barrier(p: Party, tag: string): Promise<void> {
-  const z8 = new Uint8Array(0);
-  p.comm.sendBytes(p.comm.next, tag, z8);
-  p.comm.sendBytes(p.comm.prev, tag, z8);
-  await p.comm.recvBytes(p.comm.prev, tag, 0);
-  await p.comm.recvBytes(p.comm.next, tag, 0);
 }
 
 export const benchNetProgram: ProgramDef<BenchParams, BenchNetResult> = {

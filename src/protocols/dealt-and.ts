@@ -42,7 +42,16 @@ function subsetsOf(t: readonly number[], mask: number): number[] {
   return out;
 }
 
+const plans = new WeakMap<AndCircuit, Plan>();
+
+/** The plan of a circuit, cached per circuit object (msb's carry levels are module constants; circuits are never mutated). */
 export function planAnd(circuit: AndCircuit): Plan {
+  let plan = plans.get(circuit);
+  if (!plan) plans.set(circuit, (plan = buildPlan(circuit)));
+  return plan;
+}
+
+function buildPlan(circuit: AndCircuit): Plan {
   const openedSet = new Set<number>();
   const sets: number[][] = [];
   const setIndex = new Map<string, number>();

@@ -6,6 +6,7 @@ export * from './comm.js';
 export * from './prss.js';
 export * from './share.js';
 export * from './context.js';
+export * from './barrier.js';
 export * from './memory-channel.js';
 export * from './memory-client-link.js';
 export * from './local.js';

@@ -5,7 +5,8 @@
  *
  *   roles: dealer D, evaluators A = D+1 and B = D+2 (the dealer rotates every call: Party.nextDealer).
  *   round 1  c = x + 2^62 + r is opened to A and B (r = r_A + r_B, r_A from seed(A,D), r_B from
- *            seed(B,D)); D sends B the correction shares of r' = (r mod 2^63) >> d and r_msb.
+ *            seed(B,D)); D sends B the correction shares of r' = (r mod 2^63) >> d and r_msb
+ *            (offline material: a function of D's seeds alone, Comm.sendU64Offline).
  *   local    y = c' − r' + 2^(63−d)·(c_msb ⊕ r_msb) − 2^(62−d)  as a 2-of-2 sharing of A and B
  *            (c' = (c mod 2^63) >> d; the XOR is linear because c_msb is public to A and B).
  *   round 2  A and B re-randomise y into a replicated sharing with seeds they share with D.
@@ -55,7 +56,7 @@ async function truncCore(p: Party, input: Contribution, n: number, shape: Shape,
       comm.sendU64(A as 0 | 1 | 2, `${tag}/zd`, input.z);
       comm.sendU64(B as 0 | 1 | 2, `${tag}/zd`, input.z);
     }
-    comm.sendU64(B as 0 | 1 | 2, `${tag}/corr`, corr);
+    comm.sendU64Offline(B as 0 | 1 | 2, `${tag}/corr`, corr); // a function of D's seeds alone: offline
     if (p.rangeCheck) {
       // checked mode: the dealer's components of the free sharing (c, −r_A, −r_B) of x + 2^62
       k.neg(rA, rA);
@@ -107,7 +108,7 @@ async function truncCore(p: Party, input: Contribution, n: number, shape: Shape,
     else p.rangeCheck.recordTrunc(tag, c, negMask);
   }
   if (!isA) {
-    const corr = await comm.recvU64(dealer as 0 | 1 | 2, `${tag}/corr`, 2 * n);
+    const corr = await comm.recvU64Offline(dealer as 0 | 1 | 2, `${tag}/corr`, 2 * n);
     rho1 = corr.subarray(0, n);
     rho2 = corr.subarray(n);
   }
@@ -146,10 +147,12 @@ async function truncCore(p: Party, input: Contribution, n: number, shape: Shape,
 export function truncA(p: Party, x: AShare, bits: number = p.cfg.fracBits): Promise<AShare> {
   return scoped(p, 'truncA', () => truncCore(p, { kind: 'replicated', x }, x.s0.length, x.shape, bits, 'truncA'));
 }
-export const truncACost = (n: number): OpCost => ({ rounds: 2, bytesTotal: 6 * 8 * n });
+/** Online: A and B open c to each other (2n words) and reshare (2n); offline: D's corrections to B (2n). */
+export const truncACost = (n: number): OpCost => ({ rounds: 2, bytesTotal: 4 * 8 * n, offlineBytesTotal: 2 * 8 * n });
 
 /** Truncate a 3-of-3 additive sharing z (party i holds z_i) into a replicated share. */
 export function truncAdditive(p: Party, z: BigUint64Array, shape: Shape, bits: number, tag: string): Promise<AShare> {
   return truncCore(p, { kind: 'additive', z }, z.length, shape, bits, tag);
 }
-export const truncAdditiveCost = (n: number): OpCost => ({ rounds: 2, bytesTotal: 8 * 8 * n });
+/** As truncACost, plus D's own additive share z_D sent to A and B online (2n words). */
+export const truncAdditiveCost = (n: number): OpCost => ({ rounds: 2, bytesTotal: 6 * 8 * n, offlineBytesTotal: 2 * 8 * n });

@@ -1,4 +1,5 @@
 /** Shared helpers of the approx tests: real inputs split by an outside client, revealed as float64, costs. */
+import { barrier as syncParties } from '../../src/protocols/barrier.js';
 import { expect } from 'vitest';
 import type { OpCost, Party } from '../../src/protocols/context.js';
 import { runLocal } from '../../src/protocols/local.js';
@@ -50,15 +51,9 @@ export async function run(
   return { y: results[0].y, cost: mergeMeters(results.map((r) => r.snap)) };
 }
 
-/** Every party sends to and receives from both others; afterwards all depths are equal. */
+/** The shared barrier (src/protocols/barrier.ts), then clean meters. */
 export async function barrier(p: Party): Promise<void> {
-  const z = new BigUint64Array(0);
-  for (let i = 0; i < 2; i++) {
-    p.comm.sendU64(p.comm.next, 'test/barrier', z);
-    p.comm.sendU64(p.comm.prev, 'test/barrier', z);
-    await p.comm.recvU64(p.comm.prev, 'test/barrier', 0);
-    await p.comm.recvU64(p.comm.next, 'test/barrier', 0);
-  }
+  await syncParties(p, 'test/barrier');
   p.meter.reset();
 }
 

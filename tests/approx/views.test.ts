@@ -13,6 +13,7 @@ import { fGelu } from '../../src/approx/gelu.js';
 import { fSilu } from '../../src/approx/silu.js';
 import { fSoftmax, causalRowLengths } from '../../src/approx/softmax.js';
 import { fLayerNorm, fRmsNorm } from '../../src/approx/norm.js';
+import { residualLayerNorm } from '../../src/approx/residual-norm.js';
 import { raggedArgmax, raggedMax } from '../../src/protocols/max.js';
 import { highBitCompares, highBits, weighTimes } from '../../src/approx/highbit.js';
 import { Acc, truncMany } from '../../src/approx/fused-products.js';
@@ -65,6 +66,18 @@ const CASES: ViewCase[] = [
     name: 'LayerNorm [2,4]',
     inputs: [A([2, 4], [1, 2, 3, 4, -1, 0.5, 7, 2], [9, -3, 0.1, 2, 5, 5.5, 4, -8]), A([4], [1, 0.5, 2, 1], [0.2, 1.5, 1, -1]), A([4], [0, 0.1, -0.2, 0], [1, -1, 0.5, 0])],
     program: (p, xs) => fLayerNorm(p, a(xs, 0), a(xs, 1), a(xs, 2), 1e-5),
+  },
+  {
+    name: 'residual add + LayerNorm (x + h·W + b, its LayerNorm) [2,3]·[3,4]',
+    inputs: [
+      A([2, 4], [1, 2, 3, 4, -1, 0.5, 7, 2], [9, -3, 0.1, 2, 5, 5.5, 4, -8]),
+      A([2, 3], [0.5, -1, 2, 1, 0, -3], [-2, 1, 0.25, 3, 1.5, -0.5]),
+      A([3, 4], [0.1, -0.2, 0.3, 0.4, 0, 1, -1, 0.5, 0.2, 0.2, -0.3, 0], [1, 0.5, -0.5, 0, 0.3, -0.1, 0, 2, -1, 0, 0.4, 0.1]),
+      A([4], [0, 0.5, -0.5, 1], [1, 0, 0, -2]),
+      A([4], [1, 0.5, 2, 1], [0.2, 1.5, 1, -1]),
+      A([4], [0, 0.1, -0.2, 0], [1, -1, 0.5, 0]),
+    ],
+    program: (p, xs) => residualLayerNorm(p, a(xs, 0), a(xs, 1), a(xs, 2), a(xs, 3), a(xs, 4), a(xs, 5), 1e-5),
   },
   { name: 'RMSNorm [2,4]', inputs: [A([2, 4], [1, 2, 3, 4, -1, 0.5, 7, 2], [9, -3, 0.1, 2, 5, 5.5, 4, -8]), A([4], [1, 0.5, 2, 1], [0.2, 1.5, 1, -1])], program: (p, xs) => fRmsNorm(p, a(xs, 0), a(xs, 1), 1e-5) },
   { name: 'row max, grouped tournament (arity 4)', inputs: [LOGITS], program: (p, xs) => raggedMax(p, a(xs, 0), [5, 5], 4) },

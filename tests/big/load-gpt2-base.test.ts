@@ -29,11 +29,11 @@ import { PlainOps } from '../../src/model/arch/plain-ops.js';
 import type { PartyId } from '../../src/protocols/channel.js';
 import { TriformClient } from '../../src/parties/client.js';
 import { describeProgress, PROGRESS_INTERVAL_MS, type LoadStatus } from '../../src/parties/load-progress.js';
-import { PartyProcess, REPO_ROOT } from '../../src/parties/local-cluster.js';
+import { REPO_ROOT, type PartyProcess } from '../../src/parties/local-cluster.js';
 import { Deferred } from '../../src/parties/mailbox.js';
 import { generateRemote } from '../../src/programs/generate.js';
 import { DEFAULT_RING_CONFIG } from '../../src/ring/config.js';
-import { makeSetup, WAIT_MS, type Setup } from '../parties/helpers.js';
+import { WAIT_MS, startPartyProcesses, stopPartyProcesses, type Setup } from '../parties/helpers.js';
 
 const GB = 2 ** 30;
 /** Three parties holding ≈ 2 GB each, the share-model CLI, and the plaintext model here (1 GB). */
@@ -85,17 +85,10 @@ describe.skipIf(!enough)(enough ? 'gpt2-base: share, then a session that loads 1
   const secs = () => ((performance.now() - t0) / 1000).toFixed(1);
 
   beforeAll(async () => {
-    setup = await makeSetup({ heartbeatTimeoutMs: HB });
-    procs = [0, 1, 2].map((i) => new PartyProcess(setup.configPath, i, { logLevel: 'info' }));
-    await Promise.all(procs.map((p) => p.waitFor(/listening/, WAIT_MS)));
+    ({ setup, procs } = await startPartyProcesses({ heartbeatTimeoutMs: HB }));
   });
 
-  afterAll(async () => {
-    client?.close();
-    for (const p of procs) p.kill();
-    await Promise.all(procs.map((p) => p.exited));
-    setup?.cleanup(); // keys, config and the parties' data folders (the shares)
-  });
+  afterAll(() => stopPartyProcesses(client, procs, setup)); // keys, config and the parties' data folders (the shares) go too
 
   it('the session right after share-model succeeds; progress arrives, monotone; no timeouts; the event loop stays responsive', async () => {
     const shared = await shareModel(setup.configPath);

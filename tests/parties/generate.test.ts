@@ -8,11 +8,11 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCheckpointWeights } from '../../src/model/formats/checkpoint.js';
 import { TriformClient } from '../../src/parties/client.js';
-import { PartyProcess, REPO_ROOT } from '../../src/parties/local-cluster.js';
+import { REPO_ROOT, type PartyProcess } from '../../src/parties/local-cluster.js';
 import { generateRemote } from '../../src/programs/generate.js';
 import { uploadModel } from '../../src/programs/model.js';
 import { DEFAULT_RING_CONFIG } from '../../src/ring/config.js';
-import { makeSetup, type Setup } from './helpers.js';
+import { startPartyProcesses, stopPartyProcesses, type Setup } from './helpers.js';
 
 const MODELS = process.env.TRIFORM_MODELS_DIR ?? resolve(REPO_ROOT, '..', 'shared', 'models');
 const BIN = join(MODELS, 'stories260K', 'stories260K.bin');
@@ -28,21 +28,14 @@ describe.skipIf(!have)(title('secure generation over three real party processes'
   const ref = have ? (JSON.parse(readFileSync(REF, 'utf8')) as { greedy_ids_200: number[] }) : { greedy_ids_200: [] };
 
   beforeAll(async () => {
-    setup = await makeSetup({ heartbeatTimeoutMs: 5000 });
-    procs = [0, 1, 2].map((i) => new PartyProcess(setup.configPath, i, { logLevel: 'info' }));
-    await Promise.all(procs.map((p) => p.waitFor(/listening/, 60_000)));
+    ({ setup, procs } = await startPartyProcesses({ heartbeatTimeoutMs: 5000 }, 60_000));
     const ck = loadCheckpointWeights(BIN);
     const tensors = new Map([...ck.weights.tensors].map(([k, t]) => [k, { shape: [...t.shape], data: t.data }]));
     await uploadModel(setup.config, 'stories260K', tensors, undefined, { identity: setup.client, meta: { arch: ck.arch, config: { ...(ck.weights.config as object) }, summary: ck.summary } });
     client = await TriformClient.connect({ config: setup.config, identity: setup.client });
   }, 120_000);
 
-  afterAll(async () => {
-    client?.close();
-    for (const p of procs) p.kill();
-    await Promise.all(procs.map((p) => p.exited));
-    setup?.cleanup();
-  });
+  afterAll(() => stopPartyProcesses(client, procs, setup)); // keys, config and the parties' data folders (the shares) go too
 
   const opts = { vocabSize: 512, contextLength: 512, ring: DEFAULT_RING_CONFIG };
 

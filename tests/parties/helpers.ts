@@ -6,7 +6,7 @@ import type { PartyId } from '../../src/protocols/channel.js';
 import { TriformClient } from '../../src/parties/client.js';
 import { loadPartiesConfig, type PartiesConfig } from '../../src/parties/config.js';
 import { readKeyFile, type Identity } from '../../src/parties/keys.js';
-import { findFreePorts, writeLocalSetup } from '../../src/parties/local-cluster.js';
+import { findFreePorts, PartyProcess, writeLocalSetup } from '../../src/parties/local-cluster.js';
 import { createLogger, type Logger } from '../../src/parties/log.js';
 import type { ProgramRegistry } from '../../src/parties/program-table.js';
 import { PartyServer } from '../../src/parties/server.js';
@@ -116,4 +116,20 @@ export async function startCluster(opts: SetupOptions & { programs?: () => Progr
       setup.cleanup();
     },
   };
+}
+
+/** Three real party processes (scripts/party.ts) on a fresh setup, each waited for until it listens. */
+export async function startPartyProcesses(opts: SetupOptions = {}, waitMs = WAIT_MS): Promise<{ setup: Setup; procs: PartyProcess[] }> {
+  const setup = await makeSetup(opts);
+  const procs = [0, 1, 2].map((i) => new PartyProcess(setup.configPath, i, { logLevel: 'info' }));
+  await Promise.all(procs.map((p) => p.waitFor(/listening/, waitMs)));
+  return { setup, procs };
+}
+
+/** Teardown for startPartyProcesses: close the client, stop the processes, wait for them, remove the folder (keys, config, shares). */
+export async function stopPartyProcesses(client: TriformClient | undefined, procs: readonly PartyProcess[], setup: Setup | undefined): Promise<void> {
+  client?.close();
+  for (const p of procs) p.kill();
+  await Promise.all(procs.map((p) => p.exited));
+  setup?.cleanup();
 }

@@ -9,13 +9,13 @@ import { syntheticCheckpoint } from '../../src/model/synthetic-models.js';
 import type { PartyId } from '../../src/protocols/channel.js';
 import { TriformClient } from '../../src/parties/client.js';
 import { describeProgress, parseProgress, progressSender, ProgressThrottle, type LoadStatus } from '../../src/parties/load-progress.js';
-import { PartyProcess } from '../../src/parties/local-cluster.js';
+import type { PartyProcess } from '../../src/parties/local-cluster.js';
 import type { SecureLink } from '../../src/parties/secure-link.js';
 import { PartySession } from '../../src/parties/session-state.js';
 import { generateRemote } from '../../src/programs/generate.js';
 import { uploadModel } from '../../src/programs/model.js';
 import { DEFAULT_RING_CONFIG } from '../../src/ring/config.js';
-import { makeSetup, WAIT_MS, type Setup } from './helpers.js';
+import { WAIT_MS, startPartyProcesses, stopPartyProcesses, type Setup } from './helpers.js';
 
 const status = (done: number, total = 10): LoadStatus => ({ modelId: 'm', done, total, bytesDone: 16 * done, bytesTotal: 16 * total, ms: done });
 
@@ -69,19 +69,12 @@ describe('progress from three real party processes loading gpt2-tiny', () => {
   const opts = { vocabSize: cfg.vocabSize, contextLength: cfg.nPositions, ring: DEFAULT_RING_CONFIG, maxNewTokens: 1 };
 
   beforeAll(async () => {
-    setup = await makeSetup({ heartbeatTimeoutMs: 5000 });
-    procs = [0, 1, 2].map((i) => new PartyProcess(setup.configPath, i, { logLevel: 'info' }));
-    await Promise.all(procs.map((p) => p.waitFor(/listening/, WAIT_MS)));
+    ({ setup, procs } = await startPartyProcesses({ heartbeatTimeoutMs: 5000 }));
     await uploadModel(setup.config, 'gpt2-tiny', ck.tensors, undefined, { identity: setup.client, meta: { arch: ck.arch, config: ck.config, summary: ck.summary, tokenizer: ck.tokenizer } });
     client = await TriformClient.connect({ config: setup.config, identity: setup.client, connectTimeoutMs: WAIT_MS });
   }, 120_000);
 
-  afterAll(async () => {
-    client?.close();
-    for (const p of procs) p.kill();
-    await Promise.all(procs.map((p) => p.exited));
-    setup?.cleanup();
-  });
+  afterAll(() => stopPartyProcesses(client, procs, setup)); // keys, config and the parties' data folders (the shares) go too
 
   const collect = () => {
     const got: LoadStatus[][] = [[], [], []];

@@ -2,6 +2,7 @@
  * Shared test harness: three parties in memory, secret inputs split by an outside client (all
  * three shares uniformly random, none from a party), reveals, references.
  */
+import { barrier as syncParties } from '../../src/protocols/barrier.js';
 import type { Party } from '../../src/protocols/context.js';
 import { runLocal, type LocalRun } from '../../src/protocols/local.js';
 import { createHash } from 'node:crypto';
@@ -63,16 +64,8 @@ export function revealBits(p: Party, b: BitShare): Promise<Uint8Array> {
 
 export { revealAll };
 
-/** Every party sends to and receives from both others: afterwards all depths are equal. */
+/** The shared barrier (src/protocols/barrier.ts), then clean meters. */
 export async function barrier(p: Party): Promise<void> {
-  const z = new BigUint64Array(0);
-  p.comm.sendU64(p.comm.next, 'test/barrier', z);
-  p.comm.sendU64(p.comm.prev, 'test/barrier', z);
-  await p.comm.recvU64(p.comm.prev, 'test/barrier', 0);
-  await p.comm.recvU64(p.comm.next, 'test/barrier', 0);
-  p.comm.sendU64(p.comm.next, 'test/barrier', z);
-  p.comm.sendU64(p.comm.prev, 'test/barrier', z);
-  await p.comm.recvU64(p.comm.prev, 'test/barrier', 0);
-  await p.comm.recvU64(p.comm.next, 'test/barrier', 0);
+  await syncParties(p, 'test/barrier');
   p.meter.reset();
 }

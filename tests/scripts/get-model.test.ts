@@ -2,10 +2,10 @@
  * `npm run get-model` against a local HTTP server that this test starts, serving the real files
  * of ../shared/models (with Range support, like Hugging Face's CDN): a fresh download verified by
  * SHA-256, a resumed one after the connection drops mid-file, a corrupt file rejected and deleted,
- * an unreachable server explained, and the CLI end to end.
+ * an unreachable server explained (leaving no empty folder), and the CLI end to end.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -97,7 +97,9 @@ describe.skipIf(!have)(`get-model${have ? '' : ' [SKIPPED: ../shared/models not 
     expect(err.message).toMatch(/expected b0a507e7/);
     expect(existsSync(join(dir, 'stories260K.bin'))).toBe(false);
     expect(existsSync(join(dir, 'stories260K.bin.part'))).toBe(false);
+    expect(existsSync(dir)).toBe(false); // the folder it made, now empty, went too
     mode = { kind: 'ok' };
+    mkdirSync(dir);
     writeFileSync(join(dir, 'stories260K.bin'), 'not a model');
     const notes: string[] = [];
     const files = await fetchModel('stories260K', { dir, baseUrl: base, log: (s) => notes.push(s) });
@@ -113,6 +115,7 @@ describe.skipIf(!have)(`get-model${have ? '' : ' [SKIPPED: ../shared/models not 
     const down = (await fetchModel('stories260K', { dir: join(tmp, 'down'), baseUrl: `http://127.0.0.1:${port}` }).catch((e: unknown) => e)) as FetchError;
     expect(down.code).toBe('FETCH_ERR_OFFLINE');
     expect(down.message).toBe(`cannot reach 127.0.0.1:${port} (ECONNREFUSED): offline or blocked`);
+    expect(existsSync(join(tmp, 'down'))).toBe(false); // no empty model folder left behind
     const missing = (await fetchModel('stories260K', { dir: join(tmp, 'nf'), baseUrl: `${base}/nowhere` }).catch((e: unknown) => e)) as FetchError;
     expect(missing.message).toMatch(/HTTP 404/);
   });

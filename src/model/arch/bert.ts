@@ -105,12 +105,10 @@ export class Bert<T> {
         const k = ops.takeCols(qkv, range(d, 2 * d)); // [n, D]
         const v = ops.takeCols(qkv, range(2 * d, 3 * d)); // [n, D]
         const y = await attention(ops, q, k, v, { heads: nh, kvHeads: nh, headSize: hs, scale }); // [n, D], no mask
-        const a = await ops.add(await ops.matmulT(y, w.attnOutW), w.attnOutB); // [n, D]
-        x = await ops.layerNorm(await ops.add(x, a), w.attnLnW, w.attnLnB, eps); // [n, D]
+        x = await ops.postLayerNorm(x, y, w.attnOutW, w.attnOutB, w.attnLnW, w.attnLnB, eps); // [n, D] = LN(x + y·Woᵀ + bo)
         // ---- feed-forward, post-LN ----
         const f = await ops.gelu(await ops.add(await ops.matmulT(x, w.interW), w.interB)); // [n, I]
-        const m = await ops.add(await ops.matmulT(f, w.outW), w.outB); // [n, D]
-        x = await ops.layerNorm(await ops.add(x, m), w.outLnW, w.outLnB, eps); // [n, D]
+        x = await ops.postLayerNorm(x, f, w.outW, w.outB, w.outLnW, w.outLnB, eps); // [n, D] = LN(x + f·Woutᵀ + bout)
       });
     }
     return x; // [n, D]

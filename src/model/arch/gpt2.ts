@@ -78,7 +78,7 @@ export class Gpt2<T> implements CausalLM<T> {
     const eps = c.layerNormEps;
     const scale = 1 / Math.sqrt(hs); // inside the softmax: free when a power of two (hs = 64: 2^−3)
     const tok = await ops.embedding(tokens, this.wte); // [n, D]
-    let x = await ops.add(tok, ops.sliceRows(this.wpe, pos, t)); // [n, D]
+    let x: T = await ops.add(tok, ops.sliceRows(this.wpe, pos, t)); // [n, D]
     for (let l = 0; l < c.nLayer; l++) {
       const b = this.blocks[l];
       await ops.scope(`layer${l}`, async () => {
@@ -90,9 +90,10 @@ export class Gpt2<T> implements CausalLM<T> {
         const vNew = ops.takeCols(qkv, range(2 * d, 3 * d)); // [n, D]
         const { k, v } = cache.append(ops, l, kNew, vNew); // [T, D] each
         const y = await attention(ops, q, k, v, { heads: nh, kvHeads: nh, headSize: hs, scale }, causalMask(n, pos)); // [n, D]
-        x = await ops.add(x, await ops.add(await ops.matmul(y, b.projW), b.projB)); // [n, D]
+        // x + c_proj(y), and ln_2 of it (one fused op: the matmul's truncation beside the row mean's)
+        const [x2, h2] = await ops.residualLayerNorm(x, y, b.projW, b.projB, b.ln2w, b.ln2b, eps); // [n, D] each
+        x = x2;
         // ---- MLP ----
-        const h2 = await ops.layerNorm(x, b.ln2w, b.ln2b, eps); // [n, D]
         const f = await ops.gelu(await ops.add(await ops.matmul(h2, b.fcW), b.fcB)); // [n, I]
         x = await ops.add(x, await ops.add(await ops.matmul(f, b.fcProjW), b.fcProjB)); // [n, D]
       });

@@ -156,6 +156,15 @@ export interface Ops<T> {
   softmax(x: T, mask?: SoftmaxMask, scale?: number): Promise<T>;
   /** x [M,D] -> (x - mean) / sqrt(var + eps) ⊙ gamma [D] + beta [D], per row. */
   layerNorm(x: T, gamma: T, beta: T, eps: number): Promise<T>;
+  /**
+   * Residual add, then LayerNorm of the sum (pre-LN blocks: GPT-2's c_proj → ln_2):
+   * x' = x + h·w + bias (x [M,D], h [M,K], w [K,D], bias [D]) -> [x', layerNorm(x', gamma, beta, eps)].
+   * Equal to add/matmul/layerNorm; SecureOps fuses the matmul's truncation with the row mean's
+   * (src/approx/residual-norm.ts: 2 rounds fewer).
+   */
+  residualLayerNorm(x: T, h: T, w: T, bias: T, gamma: T, beta: T, eps: number): Promise<[T, T]>;
+  /** Post-LN (BERT): layerNorm(x + h·wᵀ + bias) with w [D,K] (matmulT layout); fused like residualLayerNorm. */
+  postLayerNorm(x: T, h: T, w: T, bias: T, gamma: T, beta: T, eps: number): Promise<T>;
   /** x [M,D] -> x / sqrt(mean(x²) + eps) ⊙ gamma [D], per row. */
   rmsNorm(x: T, gamma: T, eps: number): Promise<T>;
   /** x [R,V] -> [R]: index of the row maximum (first on ties), as a value handle. */

@@ -235,6 +235,15 @@ export class PlainOps implements Ops<PlainTensor> {
     return { data: out, shape: x.shape };
   }
 
+  async residualLayerNorm(x: PlainTensor, h: PlainTensor, w: PlainTensor, bias: PlainTensor, gamma: PlainTensor, beta: PlainTensor, eps: number): Promise<[PlainTensor, PlainTensor]> {
+    const sum = await this.add(x, await this.add(await this.matmul(h, w), bias));
+    return [sum, await this.layerNorm(sum, gamma, beta, eps)];
+  }
+
+  async postLayerNorm(x: PlainTensor, h: PlainTensor, w: PlainTensor, bias: PlainTensor, gamma: PlainTensor, beta: PlainTensor, eps: number): Promise<PlainTensor> {
+    return this.layerNorm(await this.add(x, await this.add(await this.matmulT(h, w), bias)), gamma, beta, eps);
+  }
+
   async rmsNorm(x: PlainTensor, gamma: PlainTensor, eps: number): Promise<PlainTensor> {
     const d = x.shape[x.shape.length - 1];
     checkNormParam('rmsNorm gamma', gamma, d);

@@ -226,8 +226,9 @@ describe('BERT is vectorised for the secure backend', () => {
     const L = TINY_BERT.numHiddenLayers;
     for (const op of ['softmax', 'bmmT', 'bmm', 'gelu']) expect(one.filter((c) => c === op)).toHaveLength(L);
     expect(one.filter((c) => c === 'embedding')).toHaveLength(1);
-    expect(one.filter((c) => c === 'matmulT')).toHaveLength(4 * L); // qkv, attention out, intermediate, output
-    expect(one.filter((c) => c === 'layerNorm')).toHaveLength(2 * L + 1);
+    expect(one.filter((c) => c === 'matmulT')).toHaveLength(2 * L); // qkv, intermediate
+    expect(one.filter((c) => c === 'postLayerNorm')).toHaveLength(2 * L); // LN(x + attention out), LN(x + output)
+    expect(one.filter((c) => c === 'layerNorm')).toHaveLength(1); // the embeddings'
     expect(one.filter((c) => c === 'mulPublic')).toHaveLength(0); // 1/√hs is the softmax's scale
     expect(scales.every((v) => v === 1 / Math.sqrt(TINY_BERT.hiddenSize / TINY_BERT.numAttentionHeads))).toBe(true);
     expect(one.filter((c) => c === 'matmul')).toHaveLength(0);

@@ -149,7 +149,8 @@ describe('GPT-2 is vectorised for the secure backend', () => {
     expect(await seq(5, 0)).toEqual(one);
     expect(await seq(1, 7)).toEqual(one);
     for (const op of ['softmax', 'gelu', 'bmmT', 'bmm']) expect(one.filter((c) => c === op)).toHaveLength(TINY_GPT2.nLayer);
-    expect(one.filter((c) => c === 'layerNorm')).toHaveLength(2 * TINY_GPT2.nLayer + 1);
+    expect(one.filter((c) => c === 'layerNorm')).toHaveLength(TINY_GPT2.nLayer + 1); // ln_1 per layer, ln_f
+    expect(one.filter((c) => c === 'residualLayerNorm')).toHaveLength(TINY_GPT2.nLayer); // x + c_proj(y), then ln_2
   });
 });
 
