@@ -6,22 +6,22 @@
  *
  *   norm(x)·W = s ⊙_row (G·W) + β·W.
  *
- * The rsqrt's normalisation level already yields G·B (B the rsqrt's exponent table, so that
- * s = B·P(u)); the matmul on G·B then runs beside the polynomial P(u) instead of after the norm:
+ * The rsqrt (rsqrt.ts core) forks after its comparisons: one fork computes u and the polynomial
+ * P(u) (1 + 2 + 4 rounds), the other B's table and G·B (2 + 2), with s = B·P. The matmul on G·B
+ * goes at the end of that second fork, within the first's rounds:
  *
- *   mean 2, V and G 2 (− 1 overlapping the msb), highbit 7, u and G·B 2       (norm.ts, rsqrt.ts)
- *   P(u) 4 rounds  ‖  GBW = G·B·W truncated to scale f, 2 rounds (a fork)
- *   y = GBW ⊙_row P + β·W, one truncation by sP                                 2 rounds
+ *   mean 2, V and G 2 (− 1 overlapping the msb), msb 5                               (norm.ts)
+ *   u 1, trunc 2, P(u) 4   ‖   b2a 2, G·B 2, GBW = G·B·W truncated to scale f 2       (rsqrt.ts)
+ *   y = GBW ⊙_row P + β·W, one truncation by sP                                      2 rounds
  *
- * The chain after the normalisation level is 6 rounds instead of P 4 + the norm's final product
- * 2 + the matmul 2: 2 rounds fewer than fLayerNorm then fMatmul. β·W is a local 3-of-3 product
- * (scale 2f) added, scaled by 2^(sP − f), into the final truncation: no extra round or byte.
- * The price is bytes: the final truncation covers [M, N] instead of [M, D] (per element 48 B online
- * and 16 B offline, trunc.ts).
+ * so the matmul's 2 rounds disappear: 2 rounds fewer than fLayerNorm then fMatmul. β·W is a
+ * local 3-of-3 product (scale 2f) added, scaled by 2^(sP − f), into the final truncation: no extra
+ * round or byte. The price is bytes: the final truncation covers [M, N] instead of [M, D] (per
+ * element 48 B online and 16 B offline, trunc.ts).
  *
  * Metering: everything up to and including P ‖ GBW is under the norm's label ('layerNorm' or
- * 'rmsNorm'; GBW as its fork 'rsqrt/matmul'), the final row scaling under `outLabel` ('matmul',
- * or 'lmHead' for the LM head), so a model's op classes keep their meaning.
+ * 'rmsNorm'; GBW as 'rsqrt/table/matmul'), the final row scaling under `outLabel` ('matmul', or
+ * 'lmHead' for the LM head), so a model's op classes keep their meaning.
  *
  * Ranges (f = 18, sP = f + 8): those of norm.ts, and the output |norm(x)·W| < 2^(62 − f − sP) =
  * 2^18 (the final truncation's input at scale f + sP); |G·B·W| < 2^(62 − 2f) like any matmul.
@@ -30,10 +30,10 @@
  * are truncAdditive on 3-of-3 sums that each carry a fresh zero-sharing from mulLocal/matmulLocal
  * (the final one: the GBW⊙P product's, which also masks the β·W term reused from a cache across
  * tokens), so the dealer's clear 3-of-3 share is uniformly masked;
- * highbit's comparisons and b2a, and the polynomial, are the existing protocols unchanged.
+ * highbit's comparisons, weighTimes and b2a, and the polynomial, are the existing protocols unchanged.
  */
 import type { OpCost, Party } from '../protocols/context.js';
-import { addCosts, parCosts, scoped } from '../protocols/context.js';
+import { addCosts, scoped } from '../protocols/context.js';
 import { matmulDims, matmulLocal } from '../protocols/arith.js';
 import { fMatmul, fMatmulCost } from '../protocols/fixed.js';
 import type { AShare } from '../protocols/share.js';
@@ -42,8 +42,7 @@ import type { ApproxConfig } from './config.js';
 import { DEFAULT_APPROX_CONFIG } from './config.js';
 import { Acc, pow2, repeatRows, truncMany, truncManyCost } from './fused-products.js';
 import { normRows, normRowsCost, normRowsPlan, type NormMode } from './norm.js';
-import { core, rsqrtTimesCost } from './rsqrt.js';
-import { polysCost } from './poly.js';
+import { core, coreCost } from './rsqrt.js';
 
 /** The norm before the matmul: LayerNorm when `beta` is given, RMSNorm otherwise. */
 export interface NormSpec {
@@ -70,10 +69,8 @@ export async function fNormMatmul(p: Party, x: AShare, norm: NormSpec, W: AShare
   if (norm.beta && norm.beta.s0.length !== D) throw new RangeError(`${label}: beta has ${norm.beta.s0.length} elements for rows of ${D}`);
   const { P, GBW, plan } = await scoped(p, label, async () => {
     const rows = await normRows(p, x, norm.gamma, norm.eps, mode, label, cfg);
-    // G·B (scale f) · W truncated to scale f on a fork, beside P(u)
-    const r = await scoped(p, 'rsqrt', () =>
-      core(p, rows.V, rows.plan, rows.G, D, ['matmul', (q, GB) => fMatmul(q, aShare([M, D], GB.s0, GB.s1), W, transB)] as const),
-    );
+    // G·B (scale f) · W truncated to scale f at the end of the rsqrt's table fork, beside u and P(u)
+    const r = await scoped(p, 'rsqrt', () => core(p, rows.V, rows.plan, rows.G, D, (q, GB) => scoped(q, 'matmul', () => fMatmul(q, aShare([M, D], GB.s0, GB.s1), W, transB))));
     const gbw = r.side as AShare;
     return { P: r.P, GBW: aShare([M * N], gbw.s0, gbw.s1), plan: rows.plan };
   });
@@ -114,13 +111,7 @@ async function betaTimesW(p: Party, beta: AShare, W: AShare, transB: boolean, sP
 
 /** The part of fNormMatmul under the norm's label (through P ‖ G·B·W). */
 export function fNormMatmulNormCost(M: number, D: number, N: number, eps: number, mode: NormMode, fracBits = 18): OpCost {
-  const plan = normRowsPlan(D, eps, fracBits);
-  const times = rsqrtTimesCost(M, D, plan); // highbit, u and G·B, P(u), then G·B·P over [M, D]
-  const poly = polysCost(M, plan.poly);
-  const last = truncManyCost(M * D);
-  const off = (c: OpCost): number => c.offlineBytesTotal ?? 0;
-  const beforePoly: OpCost = { rounds: times.rounds - poly.rounds - last.rounds, bytesTotal: times.bytesTotal - poly.bytesTotal - last.bytesTotal, offlineBytesTotal: off(times) - off(poly) - off(last) };
-  return addCosts(normRowsCost(M, D, mode), beforePoly, parCosts(poly, fMatmulCost(M * N)));
+  return addCosts(normRowsCost(M, D, mode), coreCost(M, normRowsPlan(D, eps, fracBits), M * D, fMatmulCost(M * N)));
 }
 
 /** The part under `outLabel`: the final row scaling over [M, N]. */

@@ -3,12 +3,13 @@
  *
  *   LayerNorm: mean = Σx/D (one truncation per row)                            2 rounds
  *              V = Σ(x − mean)² + D·eps and G = (x − mean)·γ, one truncation  2 rounds
- *              y = G·√D/√V + β  (rsqrt.ts: G·B is folded into the rsqrt's
- *                                normalisation level)                         18 rounds
+ *              y = G·√D/√V + β  (rsqrt.ts: G·B is computed beside the
+ *                                polynomial, the final product is GB·P)      14 rounds
  *   RMSNorm:   V = Σx² + D·eps and G = x·γ, one truncation                    2 rounds
- *              y = G·√D/√V                                                    18 rounds
+ *              y = G·√D/√V                                                    14 rounds
  *   minus 1: V's truncation is dealt by P0, whose idle second round hides the msb's first
- *   (Party.dealNextToP0): LayerNorm 21 rounds, RMSNorm 19.
+ *   (Party.dealNextToP0): LayerNorm 17 rounds, RMSNorm 15 (18 and 16 before the rsqrt's
+ *   normalising product came straight from the comparison bits, highbit.ts weighTimes).
  *
  * The variance is a sum of 3-of-3 products truncated once per row (not once per element), and
  * 1/D is folded into the rsqrt's public table (√D/√(Σ…) = 1/√(mean …)), so no division by D

@@ -64,7 +64,7 @@ describe('norm → matmul, fused', () => {
       expectCost(fused.cost, 'fused', fNormMatmulCost(M, D, N, 1e-5, 'layer'));
       expectCost(fused.cost, 'fused/layerNorm', fNormMatmulNormCost(M, D, N, 1e-5, 'layer'));
       expectCost(fused.cost, 'fused/matmul', fNormMatmulOutCost(M, N));
-      expect(fused.cost.ops['fused/layerNorm/rsqrt/matmul'], 'the matmul fork').toBeDefined();
+      expect(fused.cost.ops['fused/layerNorm/rsqrt/table/matmul'], 'the matmul fork').toBeDefined();
       // 2 rounds fewer than the pair; bytes: the final truncation covers [M, N] instead of [M, D]
       const pair = fLayerNormCost(M, D, 1e-5).rounds + fMatmulCost(M * N).rounds;
       expect(fused.cost.ops.fused.rounds).toBe(pair - 2);

@@ -16,7 +16,8 @@ import { fLayerNorm, fRmsNorm } from '../../src/approx/norm.js';
 import { fNormMatmul } from '../../src/approx/norm-matmul.js';
 import { residualLayerNorm } from '../../src/approx/residual-norm.js';
 import { raggedArgmax, raggedMax } from '../../src/protocols/max.js';
-import { highBits } from '../../src/approx/highbit.js';
+import { highBitCompares, highBits, weighTimes } from '../../src/approx/highbit.js';
+import { Acc, truncMany } from '../../src/approx/fused-products.js';
 import { approxConfig } from '../../src/approx/config.js';
 import { SecureOps } from '../../src/model/secure-ops.js';
 import type { ClientLink } from '../../src/protocols/client-link.js';
@@ -42,12 +43,23 @@ const CASES: ViewCase[] = [
   { name: 'exp (mask x > bound, then power)', inputs: [NEG], program: (p, xs) => fExp(p, a(xs, 0)) },
   { name: 'reciprocal', inputs: [POS], program: (p, xs) => fReciprocal(p, a(xs, 0)), trials: 20 },
   { name: 'reciprocal (signed)', inputs: [A([4], [1.5, -3, 10, -0.7], [-0.6, 25, -2, 5.5])], program: (p, xs) => fReciprocal(p, a(xs, 0)), trials: 20 },
-  { name: 'rsqrt', inputs: [POS], program: (p, xs) => fRsqrt(p, a(xs, 0)) },
+  // more trials: the fused normalisation (weighTimes beside the b2a) adds words to the view, hence relations to test
+  { name: 'rsqrt', inputs: [POS], program: (p, xs) => fRsqrt(p, a(xs, 0)), trials: 20 },
   { name: 'GeLU (refit)', inputs: [WIDE], program: (p, xs) => fGelu(p, a(xs, 0)) },
   { name: 'GeLU (PUMA)', inputs: [WIDE], program: (p, xs) => fGelu(p, a(xs, 0), PUMA) },
   { name: 'SiLU (refit)', inputs: [WIDE], program: (p, xs) => fSilu(p, a(xs, 0)) },
   { name: 'SiLU (PUMA)', inputs: [WIDE], program: (p, xs) => fSilu(p, a(xs, 0), PUMA) },
   { name: 'highBits (signed)', inputs: [A([4], [1.5, -3, 10, -0.7], [-0.6, 25, -2, 5.5])], program: (p, xs) => highBits(p, a(xs, 0), { lo: 10, hi: 26, signed: true }) },
+  {
+    // the fused normalisation of reciprocal/rsqrt: x·sign(x)·2^(30−m) straight from the comparison bits into a truncation
+    name: 'weighTimes (signed) → truncation',
+    inputs: [A([4], [1.5, -3, 10, -0.7], [-0.6, 25, -2, 5.5])],
+    program: async (p, xs) => {
+      const x = a(xs, 0);
+      const z = await weighTimes(p, await highBitCompares(p, x, { lo: 10, hi: 26, signed: true }), x, (m) => 1n << BigInt(30 - m));
+      return truncMany(p, [new Acc(p, 4).additive(z).done()], 12, 'test/norm');
+    },
+  },
   { name: 'softmax [2,5]', inputs: [LOGITS], program: (p, xs) => fSoftmax(p, a(xs, 0)) },
   { name: 'softmax with a folded 2^−3 scale [2,5]', inputs: [LOGITS], program: (p, xs) => fSoftmax(p, a(xs, 0), { inputShift: 3 }) },
   { name: 'softmax, causal ragged rows [4,4]', inputs: [A([4, 4], [...row(0).slice(0, 16)], [...row(2).slice(0, 16)])], program: (p, xs) => fSoftmax(p, a(xs, 0), { rowLengths: causalRowLengths(4, 4, 4, 0) }) },
