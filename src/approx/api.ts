@@ -13,6 +13,7 @@ import { fSoftmax } from './softmax.js';
 import { fSoftmaxMatmul } from './softmax-matmul.js';
 import { fAttention } from './attention.js';
 import { fLayerNorm, fRmsNorm } from './norm.js';
+import { fNormMatmul, type NormSpec } from './norm-matmul.js';
 
 /** GeLU elementwise (cfg.gelu.variant). */
 export const gelu = (p: Party, x: AShare, cfg: ApproxConfig = DEFAULT_APPROX_CONFIG): Promise<AShare> => fGelu(p, x, cfg);
@@ -50,3 +51,10 @@ export const rmsNorm = (p: Party, x: AShare, gamma: AShare, eps: number, cfg: Ap
   void cfg; // no knobs yet
   return fRmsNorm(p, x, gamma, eps);
 };
+
+/**
+ * norm(x)·W (transB: ·Wᵀ), LayerNorm when norm.beta is given, else RMSNorm, fused (norm-matmul.ts);
+ * the final row scaling is metered under `outLabel`.
+ */
+export const normMatmul = (p: Party, x: AShare, norm: NormSpec, W: AShare, transB = false, outLabel = 'matmul', cfg: ApproxConfig = DEFAULT_APPROX_CONFIG): Promise<AShare> =>
+  fNormMatmul(p, x, norm, W, transB, outLabel, cfg);

@@ -18,6 +18,8 @@
  *               normalisation range; its own truncation fails from 2^26).
  * - norm out:   |y − β| = |γ·(x − mean)/σ| < 2^(62−f−30) = 2^14 at f = 18 (the G·B truncation of
  *               rsqrtTimes at scale f + 30); the worst case |x − mean| = σ√D gives √D·|γ| < 2^13.5.
+ * - norm·W:     |norm(x)·W| < 2^(62 − f − sP) = 2^18 at f = 18 when a norm is fused with its
+ *               matmul (norm-matmul.ts: the final truncation's input at scale f + sP, sP = f + 8).
  * - rsqrt:      inputs in [D·eps/2, 2^(61−2f)] (norms); reciprocal (softmax) in [0.5, 1.01·C + 1].
  * - GeLU/SiLU:  any |x| < 2^(62−f): the comparisons are exact there and the polynomial pieces are
  *               only used on their segments (|x| ≤ 3.1, resp. 10.5); outside, zero or identity.
@@ -40,6 +42,8 @@ export interface RangeBounds {
   readonly normVariance: number;
   /** Largest |y − β| out of a norm (|γ|·|x − mean|/σ). */
   readonly normOutput: number;
+  /** Largest |norm(x)·W| out of a fused norm → matmul (src/approx/norm-matmul.ts). */
+  readonly normMatmulOutput: number;
 }
 
 /** The LayerNorm/RMSNorm scale of B in G·B (src/approx/norm.ts T1). */
@@ -56,5 +60,7 @@ export function rangeBounds(fracBits: number, cfg: ApproxConfig = DEFAULT_APPROX
     normVariance: 2 ** (61 - 2 * f),
     // G·B < 2^62 at scale f + T1 with B ≤ (√D/σ)/√2 → |γ (x − mean)/σ| < √2·2^(62 − f − T1); stated without the √2
     normOutput: 2 ** (62 - f - NORM_T1),
+    // the final row scaling truncates (G·B·W)·P + β·W at scale f + sP, sP = f + 8 (rsqrt.ts planRsqrt with a fixed t1)
+    normMatmulOutput: 2 ** (62 - f - (f + 8)),
   });
 }

@@ -7,8 +7,9 @@
  * its multiplication depth, and its rounds, minimal.
  *
  * Security: every accumulator carries at least one fresh zero-sharing (mulLocal adds one; a
- * purely linear accumulator adds its own), because the truncation dealer's 3-of-3 share is
- * sent in the clear to the two evaluators.
+ * purely linear accumulator, or one holding only protocol-made additive shares (`additive`),
+ * adds its own), because the truncation dealer's 3-of-3 share is sent in the clear to the two
+ * evaluators.
  */
 import type { OpCost, Party } from '../protocols/context.js';
 import { mulLocal, mulAPScalar } from '../protocols/arith.js';
@@ -67,6 +68,17 @@ export class Acc {
     const t = new BigUint64Array(this.n);
     this.p.k.mulScalar(t, x.s0, k);
     this.p.k.add(this.z, this.z, t);
+    return this;
+  }
+
+  /**
+   * += z, this party's share of a 3-of-3 additive sharing made by a protocol round (weighTimes /
+   * mulA1BAdditive). Such shares are correlated with the other parties' seeds, so this does not
+   * count as masking: done() still adds a fresh zero-sharing unless a product already did.
+   */
+  additive(z: BigUint64Array): this {
+    if (z.length !== this.n) throw new RangeError(`Acc.additive: ${z.length} elements for ${this.n}`);
+    this.p.k.add(this.z, this.z, z);
     return this;
   }
 

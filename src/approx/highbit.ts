@@ -7,7 +7,7 @@
  * SPU decomposes x into bits (A2B), takes a log-depth prefix-OR and converts the one-hot back
  * (B2A). The prefix-OR bits are exactly the thermometer code or_j = [|x| ≥ 2^j], so we compute
  * them directly as a batch of comparisons against the public thresholds 2^j, all in ONE msb
- * pass (8 rounds instead of A2B 8 + prefix-OR 6), then one b2a (2 rounds). Sign handling is
+ * pass (5 rounds; A2B + prefix-OR took 8 + 6), then one b2a (2 rounds). Sign handling is
  * free: with both [x ≥ 2^j] and [x ≤ −2^j] in the batch,
  *
  *   W_sign(x) = Σ_j (or⁺_j − or⁻_j)·(W_j − W_{j−1}) = sign(x)·W(m)        (telescoping)
@@ -18,12 +18,25 @@
  *
  * Cost: msb and b2a of n·(hi − lo)·(signed ? 2 : 1) elements — more bytes than A2B, fewer
  * rounds; these functions run once per row (softmax, norms), where rounds dominate.
+ *
+ * Fused normalisation (weighTimes): the caller's first use of a table is almost always the
+ * product x·W_sign(x), truncated next. Since W_sign = W(hi−1) − Σ_j ΔW_j·(a⁺_j + a⁻_j),
+ *
+ *   x·W_sign(x) = W(hi−1)·x − Σ_j ΔW_j·(x·a⁺_j + x·a⁻_j),
+ *
+ * and each x·a_j comes out of mulA1BAdditive's single round as a 3-of-3 additive sharing, so
+ * the product is ready 1 round after the msb (instead of b2a 2 + local product) and goes
+ * straight into truncAdditive: msb 5 + 1 + truncation 2 = 8 rounds to the normalised value,
+ * one less than highBits + a fixed-point multiply. Its value is exactly the ring integer
+ * x·W_sign(x) that weigh + Acc.product give, so the truncation's range is unchanged (the
+ * summands wrap mod 2^64 freely; only the sum reaches the truncation). Tables needed later
+ * (rsqrt's B, reciprocal's sf) still come from highBitsB2a, which runs beside it on a fork.
  */
 import type { OpCost, Party } from '../protocols/context.js';
 import { scoped } from '../protocols/context.js';
 import { msb, msbCost } from '../protocols/msb.js';
-import { b2a, mulA1BCost } from '../protocols/bitmul.js';
-import type { AShare } from '../protocols/share.js';
+import { b2a, mulA1BAdditive, mulA1BAdditiveCost, mulA1BCost } from '../protocols/bitmul.js';
+import type { AShare, BitShare } from '../protocols/share.js';
 import { aShare } from '../protocols/share.js';
 import { pow2 } from './fused-products.js';
 import { addCosts } from '../protocols/context.js';
@@ -43,6 +56,14 @@ export interface HighBits {
   readonly a: AShare;
 }
 
+/** The comparison bits alone (replicated boolean shares), before any b2a. */
+export interface HighBitCompares {
+  readonly plan: HighBitPlan;
+  readonly n: number;
+  /** Column-major [nb·n], the same order as HighBits.a. */
+  readonly bits: BitShare;
+}
+
 function checkPlan(plan: HighBitPlan): void {
   const { lo, hi } = plan;
   if (!Number.isInteger(lo) || !Number.isInteger(hi) || lo < 0 || hi <= lo || hi > 62) {
@@ -56,31 +77,50 @@ const columns = (plan: HighBitPlan): number => (plan.hi - plan.lo) * (plan.signe
 export function highBits(p: Party, x: AShare, plan: HighBitPlan): Promise<HighBits> {
   checkPlan(plan);
   return scoped(p, 'highbit', async () => {
-    const n = x.s0.length;
-    const nb = columns(plan);
-    const s0 = new BigUint64Array(nb * n);
-    const s1 = new BigUint64Array(nb * n);
-    const { k } = p;
-    let col = 0;
-    const addCol = (c: bigint) => {
-      const d0 = s0.subarray(col * n, (col + 1) * n);
-      const d1 = s1.subarray(col * n, (col + 1) * n);
-      d0.set(x.s0);
-      d1.set(x.s1);
-      if (p.id === 0) k.addScalar(d0, d0, c);
-      if (p.id === 2) k.addScalar(d1, d1, c);
-      col++;
-    };
-    for (let j = plan.lo; j < plan.hi; j++) addCol(BigInt.asUintN(64, -pow2(j))); // x − 2^j < 0  ⇔  x < 2^j
-    if (plan.signed) for (let j = plan.lo; j < plan.hi; j++) addCol(pow2(j) - 1n); // x + 2^j − 1 < 0  ⇔  x ≤ −2^j
-    const bits = await msb(p, aShare([nb * n], s0, s1));
-    return { plan, n, a: await b2a(p, bits) };
+    const c = await compareAll(p, x, plan);
+    return { plan, n: c.n, a: await b2a(p, c.bits) };
   });
 }
 
 export function highBitsCost(n: number, plan: HighBitPlan): OpCost {
-  const m = n * columns(plan);
-  return addCosts(msbCost(m), mulA1BCost(m));
+  return addCosts(highBitComparesCost(n, plan), highBitsB2aCost(n, plan));
+}
+
+/** The comparisons alone (one msb, 5 rounds), for weighTimes and highBitsB2a. */
+export function highBitCompares(p: Party, x: AShare, plan: HighBitPlan): Promise<HighBitCompares> {
+  checkPlan(plan);
+  return scoped(p, 'highbit', () => compareAll(p, x, plan));
+}
+
+export const highBitComparesCost = (n: number, plan: HighBitPlan): OpCost => msbCost(n * columns(plan));
+
+/** The b2a of the comparison bits (2 rounds): highBits = highBitCompares then this. */
+export async function highBitsB2a(p: Party, c: HighBitCompares): Promise<HighBits> {
+  return { plan: c.plan, n: c.n, a: await b2a(p, c.bits) };
+}
+
+export const highBitsB2aCost = (n: number, plan: HighBitPlan): OpCost => mulA1BCost(n * columns(plan));
+
+/** [x < 2^j] (then [x ≤ −2^j]) for every threshold, one msb. */
+async function compareAll(p: Party, x: AShare, plan: HighBitPlan): Promise<HighBitCompares> {
+  const n = x.s0.length;
+  const nb = columns(plan);
+  const s0 = new BigUint64Array(nb * n);
+  const s1 = new BigUint64Array(nb * n);
+  const { k } = p;
+  let col = 0;
+  const addCol = (c: bigint) => {
+    const d0 = s0.subarray(col * n, (col + 1) * n);
+    const d1 = s1.subarray(col * n, (col + 1) * n);
+    d0.set(x.s0);
+    d1.set(x.s1);
+    if (p.id === 0) k.addScalar(d0, d0, c);
+    if (p.id === 2) k.addScalar(d1, d1, c);
+    col++;
+  };
+  for (let j = plan.lo; j < plan.hi; j++) addCol(BigInt.asUintN(64, -pow2(j))); // x − 2^j < 0  ⇔  x < 2^j
+  if (plan.signed) for (let j = plan.lo; j < plan.hi; j++) addCol(pow2(j) - 1n); // x + 2^j − 1 < 0  ⇔  x ≤ −2^j
+  return { plan, n, bits: await msb(p, aShare([nb * n], s0, s1)) };
 }
 
 /**
@@ -114,3 +154,48 @@ export function weigh(p: Party, hb: HighBits, W: (m: number) => bigint): AShare 
   if (p.id === 2) k.addScalar(s1, s1, c);
   return aShare([n], s0, s1);
 }
+
+/**
+ * This party's 3-of-3 ADDITIVE share of x ⊙ sign(x)·W(m) (x: [n], the input of the
+ * comparisons), in 1 round: mulA1BAdditive of every comparison bit against x, weighed locally
+ * by the public ΔW_j (see the file comment). The shares are correlated with the other parties'
+ * seeds (bitmul.ts): the caller must add them to an Acc (Acc.additive) whose done() adds a fresh
+ * zero-sharing, and only a truncation (truncMany/truncAdditive, which re-masks what it opens)
+ * may consume the result.
+ */
+export function weighTimes(p: Party, c: HighBitCompares, x: AShare, W: (m: number) => bigint): Promise<BigUint64Array> {
+  const { plan, n, bits } = c;
+  if (x.s0.length !== n) throw new RangeError(`weighTimes: ${x.s0.length} elements for comparisons of ${n}`);
+  return scoped(p, 'weighTimes', async () => {
+    const { k } = p;
+    const nb = columns(plan);
+    const xs0 = new BigUint64Array(nb * n);
+    const xs1 = new BigUint64Array(nb * n);
+    for (let col = 0; col < nb; col++) {
+      xs0.set(x.s0, col * n);
+      xs1.set(x.s1, col * n);
+    }
+    const xa = await mulA1BAdditive(p, bits, aShare([nb * n], xs0, xs1)); // x·a_col, 3-of-3
+    const width = plan.hi - plan.lo;
+    const cols = plan.signed ? 2 : 1;
+    const z = new BigUint64Array(n);
+    const t = new BigUint64Array(n);
+    let prev = 0n;
+    for (let j = plan.lo; j < plan.hi; j++) {
+      const wj = W(j);
+      const d = BigInt.asUintN(64, wj - prev);
+      prev = wj;
+      for (let s = 0; s < cols; s++) {
+        const col = s * width + (j - plan.lo);
+        k.mulScalar(t, xa.subarray(col * n, (col + 1) * n), d);
+        k.sub(z, z, t);
+      }
+    }
+    // + W(hi − 1)·x: party i adds W(hi − 1)·x_i (the three x_i sum to x).
+    k.mulScalar(t, x.s0, BigInt.asUintN(64, prev));
+    k.add(z, z, t);
+    return z;
+  });
+}
+
+export const weighTimesCost = (n: number, plan: HighBitPlan): OpCost => mulA1BAdditiveCost(n * columns(plan));

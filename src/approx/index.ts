@@ -14,10 +14,12 @@ export { fSoftmax, fSoftmaxCost, causalRowLengths, type SoftmaxOptions } from '.
 export { fSoftmaxMatmul, fSoftmaxMatmulCost } from './softmax-matmul.js';
 export { fAttention, fAttentionCost } from './attention.js';
 export { fLayerNorm, fLayerNormCost, fRmsNorm, fRmsNormCost } from './norm.js';
+export { fNormMatmul, fNormMatmulCost, fNormMatmulNormCost, fNormMatmulOutCost, type NormSpec } from './norm-matmul.js';
 export { residualLayerNorm, residualLayerNormCost, type ResidualNormOptions } from './residual-norm.js';
-export { highBits, highBitsCost, weigh, type HighBitPlan, type HighBits } from './highbit.js';
+export { highBits, highBitsCost, highBitCompares, highBitComparesCost, highBitsB2a, highBitsB2aCost, weigh, weighTimes, weighTimesCost, type HighBitPlan, type HighBits, type HighBitCompares } from './highbit.js';
 export { planPolys, evalPolys, polysCost, type PolySpec, type PolyPlan } from './poly.js';
 export { planPiecewise, piecewise, piecewiseCost, piecewisePlain, polyAt, type Piece, type PiecewiseSpec, type PiecewisePlan } from './piecewise.js';
 export { gelu, silu, softmax, softmaxMatmul, attention, layerNorm, rmsNorm } from './api.js';
+export { normMatmul } from './api.js';
 export * from './reference.js';
 export { rangeBounds, type RangeBounds } from './bounds.js';

@@ -3,12 +3,13 @@
  *
  *   LayerNorm: mean = Σx/D (one truncation per row)                            2 rounds
  *              V = Σ(x − mean)² + D·eps and G = (x − mean)·γ, one truncation  2 rounds
- *              y = G·√D/√V + β  (rsqrt.ts: G·B is folded into the rsqrt's
- *                                normalisation level)                         18 rounds
+ *              y = G·√D/√V + β  (rsqrt.ts: G·B is computed beside the
+ *                                polynomial, the final product is GB·P)      14 rounds
  *   RMSNorm:   V = Σx² + D·eps and G = x·γ, one truncation                    2 rounds
- *              y = G·√D/√V                                                    18 rounds
+ *              y = G·√D/√V                                                    14 rounds
  *   minus 1: V's truncation is dealt by P0, whose idle second round hides the msb's first
- *   (Party.dealNextToP0): LayerNorm 21 rounds, RMSNorm 19.
+ *   (Party.dealNextToP0): LayerNorm 17 rounds, RMSNorm 15 (18 and 16 before the rsqrt's
+ *   normalising product came straight from the comparison bits, highbit.ts weighTimes).
  *
  * The variance is a sum of 3-of-3 products truncated once per row (not once per element), and
  * 1/D is folded into the rsqrt's public table (√D/√(Σ…) = 1/√(mean …)), so no division by D
@@ -18,6 +19,9 @@
  * Σ(x − mean)² (or Σx²) must stay below 2^(61 − 2f) = 2^25 ≈ 3.3e7, e.g. D = 768 with every
  * |x − mean| ≤ 200 (or a few outliers of ±1000); √D·|γ| < 2^13.5 (|γ| < 420 at D = 768).
  * γ and β are shared tensors [D].
+ *
+ * `normRows` (everything before the rsqrt) is shared with norm-matmul.ts, which fuses a norm with
+ * the matmul after it (2 rounds fewer than fLayerNorm/fRmsNorm then fMatmul).
  */
 import type { OpCost, Party } from '../protocols/context.js';
 import { scoped } from '../protocols/context.js';
@@ -29,7 +33,7 @@ import { aShare } from '../protocols/share.js';
 import type { ApproxConfig } from './config.js';
 import { DEFAULT_APPROX_CONFIG } from './config.js';
 import { Acc, fixedInt, MSB_AFTER_P0_TRUNC, repeatRows, tileCols, truncMany, truncManyCost } from './fused-products.js';
-import { addCosts } from '../protocols/context.js';
+import { addCosts, NO_COST } from '../protocols/context.js';
 import type { RsqrtPlan } from './rsqrt.js';
 import { planRsqrt, rsqrtTimes, rsqrtTimesCost } from './rsqrt.js';
 
@@ -61,6 +65,26 @@ function varianceAndScale(p: Party, a: AShare, gamma: AShare, M: number, D: numb
   return [v, g];
 }
 
+/** x − mean per row (LayerNorm's mean: one truncation per row, 2 rounds). */
+async function centre(p: Party, x: AShare, M: number, D: number, cfg: ApproxConfig): Promise<AShare> {
+  const f = p.cfg.fracBits;
+  const T = 61 - f - Math.ceil(Math.log2(cfg.norm.inputBound)) - 1;
+  const mean = await truncA(p, mulAPScalar(p, sumLastA(p, aShare([M, D], x.s0, x.s1)), fixedInt(1 / D, T)), T);
+  return subAA(p, aShare([M * D], x.s0, x.s1), repeatRows(mean, new Array<number>(M).fill(D)));
+}
+
+/** V = Σ_row a² + D·eps [M] and G = a⊙γ [M·D] in one truncation dealt by P0 (V feeds the rsqrt's msb). */
+async function varianceRows(p: Party, a: AShare, gamma: AShare, M: number, D: number, eps: number, label: string): Promise<[AShare, AShare]> {
+  const f = p.cfg.fracBits;
+  p.dealNextToP0(); // V feeds the rsqrt's msb
+  const [V, G] = await truncMany(p, varianceAndScale(p, a, gamma, M, D, eps), f, `${label}/var`);
+  checkBelow(p, `${label}/variance`, V, varianceBound(f));
+  return [V, G];
+}
+
+/** varianceRows' cost, less the round its P0-dealt truncation overlaps with the rsqrt's msb. */
+const varianceRowsCost = (M: number, D: number): OpCost => addCosts(truncManyCost(M + M * D), { rounds: -MSB_AFTER_P0_TRUNC, bytesTotal: 0 });
+
 /** LayerNorm over the last axis of x [..., D]; gamma, beta: shared [D]. */
 export function fLayerNorm(p: Party, x: AShare, gamma: AShare, beta: AShare, eps: number, cfg: ApproxConfig = DEFAULT_APPROX_CONFIG): Promise<AShare> {
   return scoped(p, 'layerNorm', async () => {
@@ -68,10 +92,7 @@ export function fLayerNorm(p: Party, x: AShare, gamma: AShare, beta: AShare, eps
     const { M, D } = dims(x, gamma, 'layerNorm');
     if (beta.s0.length !== D) throw new RangeError(`layerNorm: beta has ${beta.s0.length} elements for rows of ${D}`);
     const plan = normPlan(f, D, eps);
-    const flatX = aShare([M * D], x.s0, x.s1);
-    const T = 61 - f - Math.ceil(Math.log2(cfg.norm.inputBound)) - 1;
-    const mean = await truncA(p, mulAPScalar(p, sumLastA(p, aShare([M, D], x.s0, x.s1)), fixedInt(1 / D, T)), T);
-    const xc = subAA(p, flatX, repeatRows(mean, new Array<number>(M).fill(D)));
+    const xc = await centre(p, x, M, D, cfg);
     const y = await layerNormCentered(p, xc, gamma, beta, M, D, eps, plan);
     return aShare(x.shape, y.s0, y.s1);
   });
@@ -87,32 +108,58 @@ export function fLayerNormCost(M: number, D: number, eps: number, fracBits = 18)
  * c·(x − mean) with eps·c² (residual-norm.ts). `plan` = normPlan(f, D, eps) when given.
  */
 export async function layerNormCentered(p: Party, xc: AShare, gamma: AShare, beta: AShare, M: number, D: number, eps: number, plan?: RsqrtPlan): Promise<AShare> {
-  const f = p.cfg.fracBits;
-  const pl = plan ?? normPlan(f, D, eps);
-  p.dealNextToP0(); // V feeds the rsqrt's msb
-  const [V, G] = await truncMany(p, varianceAndScale(p, xc, gamma, M, D, eps), f, 'layerNorm/var');
-  checkBelow(p, 'layerNorm/variance', V, varianceBound(f));
+  const pl = plan ?? normPlan(p.cfg.fracBits, D, eps);
+  const [V, G] = await varianceRows(p, xc, gamma, M, D, eps, 'layerNorm');
   return addAA(p, await rsqrtTimes(p, V, G, D, pl), tileCols(beta, M));
 }
 
 export function layerNormCenteredCost(M: number, D: number, eps: number, fracBits = 18): OpCost {
-  return addCosts(truncManyCost(M + M * D), rsqrtTimesCost(M, D, normPlan(fracBits, D, eps)), { rounds: -MSB_AFTER_P0_TRUNC, bytesTotal: 0 });
+  return addCosts(varianceRowsCost(M, D), rsqrtTimesCost(M, D, normPlan(fracBits, D, eps)));
 }
 
 /** RMSNorm over the last axis of x [..., D]; gamma: shared [D]. */
 export function fRmsNorm(p: Party, x: AShare, gamma: AShare, eps: number): Promise<AShare> {
   return scoped(p, 'rmsNorm', async () => {
-    const f = p.cfg.fracBits;
     const { M, D } = dims(x, gamma, 'rmsNorm');
-    const plan = normPlan(f, D, eps);
-    p.dealNextToP0(); // V feeds the rsqrt's msb
-    const [V, G] = await truncMany(p, varianceAndScale(p, aShare([M * D], x.s0, x.s1), gamma, M, D, eps), f, 'rmsNorm/var');
-    checkBelow(p, 'rmsNorm/variance', V, varianceBound(f));
+    const plan = normPlan(p.cfg.fracBits, D, eps);
+    const [V, G] = await varianceRows(p, aShare([M * D], x.s0, x.s1), gamma, M, D, eps, 'rmsNorm');
     const y = await rsqrtTimes(p, V, G, D, plan);
     return aShare(x.shape, y.s0, y.s1);
   });
 }
 
 export function fRmsNormCost(M: number, D: number, eps: number, fracBits = 18): OpCost {
-  return addCosts(truncManyCost(M + M * D), rsqrtTimesCost(M, D, normPlan(fracBits, D, eps)), { rounds: -MSB_AFTER_P0_TRUNC, bytesTotal: 0 });
+  return addCosts(varianceRowsCost(M, D), rsqrtTimesCost(M, D, normPlan(fracBits, D, eps)));
 }
+
+/**
+ * How normRows treats x: 'layer' subtracts the row mean (LayerNorm), 'centred' takes x as
+ * already centred (LayerNorm after its mean, as layerNormCentered), 'rms' uses x as it is.
+ */
+export type NormMode = 'layer' | 'centred' | 'rms';
+
+/** The rows' variance sums V [M] (scale f) and G = (x − mean)·γ (or x·γ) [M·D], for the rsqrt. */
+export interface NormRows {
+  readonly M: number;
+  readonly D: number;
+  readonly plan: RsqrtPlan;
+  readonly V: AShare;
+  readonly G: AShare;
+}
+
+/** Everything before the rsqrt (norm-matmul.ts), under the caller's scope; `label` names the truncation tags. */
+export async function normRows(p: Party, x: AShare, gamma: AShare, eps: number, mode: NormMode, label: string, cfg: ApproxConfig = DEFAULT_APPROX_CONFIG): Promise<NormRows> {
+  const { M, D } = dims(x, gamma, label);
+  const plan = normPlan(p.cfg.fracBits, D, eps);
+  const a = mode === 'layer' ? await centre(p, x, M, D, cfg) : aShare([M * D], x.s0, x.s1);
+  const [V, G] = await varianceRows(p, a, gamma, M, D, eps, label);
+  return { M, D, plan, V, G };
+}
+
+/** normRows' cost (with the round its last truncation overlaps with the rsqrt's msb taken off). */
+export function normRowsCost(M: number, D: number, mode: NormMode): OpCost {
+  return addCosts(mode === 'layer' ? truncACost(M) : NO_COST, varianceRowsCost(M, D));
+}
+
+/** The norm's rsqrt plan (public: D, eps and f). */
+export const normRowsPlan = (D: number, eps: number, fracBits = 18): RsqrtPlan => normPlan(fracBits, D, eps);

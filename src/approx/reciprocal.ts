@@ -2,7 +2,9 @@
  * 1/x on shares, PUMA/SPU's method (SPU `reciprocal_goldschmidt`):
  *
  *   normalise: m = highest set bit of |x| (ring integer), sf = sign(x)·2^(gi+f−1−m) (highbit.ts),
- *              c = x·sf / 2^gi = |x|·2^(−m−1) ∈ [0.5, 1)                        (2 rounds)
+ *              c = x·sf / 2^gi = |x|·2^(−m−1) ∈ [0.5, 1)    (msb 5, then 1 + 2 rounds: x·sf
+ *              straight from the comparison bits (weighTimes) into the truncation, while sf's
+ *              own b2a runs beside it on a fork)
  *   guess:     w = 2.9142 − 2c ≈ 1/c (|1 − c·w| ≤ 0.086)
  *   scale:     q = w·sf / 2^f ≈ 1/x at gi fractional bits, e = 1 − c·w         (2 rounds, batched)
  *   Goldschmidt, `iterations` times: q ← q·(1 + e), e ← e²                      (2 rounds each, batched)
@@ -17,7 +19,8 @@
  *
  * Range: by default every input is handled — |x| < 2^−f·2^lo gives 0 (lo = 0: only x = 0), and
  * |x| ≥ 2^g gives 0, which is 1/x to within 1 ulp. Callers that know their range (softmax:
- * Σ ∈ [1, n]) pass it to cut the comparisons. Rounds: 8 + 2 + 2 + 2 + 2·iterations = 18.
+ * Σ ∈ [1, n]) pass it to cut the comparisons. Rounds: 5 + 1 + 2 + 2 + 2·iterations = 14
+ * (15 with the b2a before the normalisation, as in highBits).
  */
 import type { OpCost, Party } from '../protocols/context.js';
 import { scoped } from '../protocols/context.js';
@@ -27,9 +30,9 @@ import { aShare } from '../protocols/share.js';
 import type { ApproxConfig } from './config.js';
 import { DEFAULT_APPROX_CONFIG } from './config.js';
 import { Acc, fixedInt, pow2, truncMany, truncManyCost } from './fused-products.js';
-import { addCosts } from '../protocols/context.js';
+import { addCosts, branches, parCosts } from '../protocols/context.js';
 import type { HighBitPlan } from './highbit.js';
-import { highBits, highBitsCost, weigh } from './highbit.js';
+import { highBitCompares, highBitComparesCost, highBitsB2a, highBitsB2aCost, weigh, weighTimes, weighTimesCost } from './highbit.js';
 
 export interface ReciprocalOptions {
   /** Inputs are ≥ 0: skip the negative thresholds (half the comparisons). */
@@ -74,9 +77,13 @@ export function fReciprocal(p: Party, x: AShare, opts: ReciprocalOptions = {}, c
     const { f, g, gi } = plan;
     const n = x.s0.length;
     const flatX = aShare([n], x.s0, x.s1);
-    const hb = await highBits(p, flatX, plan.hb);
-    const sf = weigh(p, hb, (m) => (m <= g + f - 1 ? pow2(gi + f - 1 - m) : 0n));
-    const [c] = await truncMany(p, [new Acc(p, n).product(flatX, sf).done()], gi, 'reciprocal/norm');
+    const sfTable = (m: number): bigint => (m <= g + f - 1 ? pow2(gi + f - 1 - m) : 0n);
+    const cmp = await highBitCompares(p, flatX, plan.hb);
+    const [c, sf] = await branches<[AShare, AShare]>(p, [
+      // weighTimes' 3-of-3 shares: Acc.done() adds the zero-sharing the truncation needs
+      ['norm', async (q) => (await truncMany(q, [new Acc(q, n).additive(await weighTimes(q, cmp, flatX, sfTable)).done()], gi, 'reciprocal/norm'))[0]],
+      ['table', async (q) => weigh(q, await highBitsB2a(q, cmp), sfTable)],
+    ]);
     const w = rsubAPScalar(p, fixedInt(2.9142, f), shlA(p, c, 1));
     let [e, q] = await truncMany(
       p,
@@ -96,7 +103,8 @@ export function fReciprocal(p: Party, x: AShare, opts: ReciprocalOptions = {}, c
 export function fReciprocalCost(n: number, opts: ReciprocalOptions = {}, cfg: ApproxConfig = DEFAULT_APPROX_CONFIG, fracBits = 18): OpCost {
   const plan = planReciprocal(fracBits, opts, cfg.reciprocal.iterations);
   const iters = Array.from({ length: plan.iterations }, (_, i) => truncManyCost(i + 1 < plan.iterations ? 2 * n : n));
-  return addCosts(highBitsCost(n, plan.hb), truncManyCost(n), truncManyCost(2 * n), ...iters);
+  const norm = parCosts(addCosts(weighTimesCost(n, plan.hb), truncManyCost(n)), highBitsB2aCost(n, plan.hb));
+  return addCosts(highBitComparesCost(n, plan.hb), norm, truncManyCost(2 * n), ...iters);
 }
 
 /** Goldschmidt in float64 (same normalisation, no fixed point). */

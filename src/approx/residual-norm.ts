@@ -15,7 +15,9 @@
  * only moves eps to eps·c² (norm.ts layerNormCentered). Rounds: 2 + LayerNorm after the mean,
  * i.e. 2 fewer than matmul + LayerNorm. Bytes: one more truncation of [M, D] (the centred rows),
  * one fewer of [M] (the mean). With `keepSum: false` (BERT: the normalised rows are the next
- * residual) the x' truncation is skipped.
+ * residual) the x' truncation is skipped. With `next` (GPT-2's c_fc) the LayerNorm's output goes
+ * straight into that matmul, fused as in norm-matmul.ts (2 rounds fewer again): the second result
+ * is LayerNorm(x')·next.
  *
  * Masks: the truncations re-mask everything they send (trunc.ts). Their 3-of-3 inputs must carry
  * independent zero sharings: u has matmulLocal's, and D·u − Σu gets a fresh one. (With u's mask
@@ -27,19 +29,22 @@
  */
 import type { OpCost, Party } from '../protocols/context.js';
 import { addCosts, branches, parCosts, scoped } from '../protocols/context.js';
-import { matmulLocal } from '../protocols/arith.js';
+import { matmulDims, matmulLocal } from '../protocols/arith.js';
 import { truncAdditive, truncAdditiveCost } from '../protocols/trunc.js';
 import type { AShare } from '../protocols/share.js';
 import { aShare } from '../protocols/share.js';
 import type { ApproxConfig } from './config.js';
 import { DEFAULT_APPROX_CONFIG } from './config.js';
 import { layerNormCentered, layerNormCenteredCost } from './norm.js';
+import { fNormMatmul, fNormMatmulCost } from './norm-matmul.js';
 
 export interface ResidualNormOptions {
   /** Also return x' (default true); BERT's post-LN needs only the normalised rows. */
   readonly keepSum?: boolean;
   /** W is [D, K] (x' = x + h·Wᵀ + b: llama2.c / BERT layout) instead of [K, D]. */
   readonly transB?: boolean;
+  /** The matmul after the LayerNorm, [D, N]: the second result is LayerNorm(x')·next [M, N] (norm-matmul.ts). */
+  readonly next?: AShare;
 }
 
 /** ⌈log2 D⌉: the centred rows come out as c·(x' − mean) with c = D/2^k ∈ (0.5, 1]. */
@@ -74,8 +79,8 @@ export function residualLayerNorm(
   opts: ResidualNormOptions = {},
   cfg: ApproxConfig = DEFAULT_APPROX_CONFIG,
 ): Promise<[AShare | null, AShare]> {
-  void cfg; // the input bound is the documented one; no knob changes this op's arithmetic
   const { M, D } = checkShapes(x, h, w, b, gamma, beta, opts.transB ?? false);
+  if (opts.next) matmulDims([M, D], opts.next.shape, false); // throws on a mismatch before any message
   const f = p.cfg.fracBits;
   const k = centreBits(D);
   const c = D / 2 ** k;
@@ -100,14 +105,16 @@ export function residualLayerNorm(
       ['matmul', async (q) => (keepSum ? truncAdditive(q, u, [M, D], f, 'residual/sum') : null)],
       ['layerNorm', (q) => truncAdditive(q, v, [M * D], f + k, 'layerNorm/centre')],
     ]);
+    if (opts.next) return [sum, await fNormMatmul(p, aShare([M, D], centred.s0, centred.s1), { gamma, beta, eps: eps * c * c, centred: true }, opts.next, false, 'matmul', cfg)];
     const y = await scoped(p, 'layerNorm', () => layerNormCentered(p, centred, gamma, beta, M, D, eps * c * c));
     return [sum, aShare([M, D], y.s0, y.s1)];
   })();
 }
 
-/** Declared cost for x [M, D] (the matmul's product is local). */
-export function residualLayerNormCost(M: number, D: number, eps: number, opts: ResidualNormOptions = {}, fracBits = 18): OpCost {
+/** Declared cost for x [M, D] (the matmul's product is local); nextCols: N of opts.next. */
+export function residualLayerNormCost(M: number, D: number, eps: number, opts: Omit<ResidualNormOptions, 'next'> & { nextCols?: number } = {}, fracBits = 18): OpCost {
   const c = D / 2 ** centreBits(D);
   const both = (opts.keepSum ?? true) ? [truncAdditiveCost(M * D), truncAdditiveCost(M * D)] : [truncAdditiveCost(M * D)];
-  return addCosts(parCosts(...both), layerNormCenteredCost(M, D, eps * c * c, fracBits));
+  const norm = opts.nextCols === undefined ? layerNormCenteredCost(M, D, eps * c * c, fracBits) : fNormMatmulCost(M, D, opts.nextCols, eps * c * c, 'centred', fracBits);
+  return addCosts(parCosts(...both), norm);
 }

@@ -11,10 +11,22 @@
  * scale s (LayerNorm's √D) cost nothing. The polynomial's relative error is 8.2e-5.
  *
  * `rsqrtTimes` returns G·(s/√x) for a row vector x [M] and G [M, D] (the norms): G·B is
- * computed in the same truncation as u, so the final product G·B·P replaces both the B·P
+ * computed beside the polynomial, so the final product G·B·P replaces both the B·P
  * multiplication and the norm's scaling: one level less than rsqrt followed by a multiply.
  *
- * Rounds: rsqrt 8 + 2 + 2 + 4 + 2 = 18; rsqrtTimes the same, with the multiply included.
+ * The normaliser never exists as a share: u = x·A comes from the comparison bits in one round
+ * (highbit.ts weighTimes, a 3-of-3 sharing straight into the truncation), while B's b2a (and
+ * G·B's truncation) run on a fork beside u's truncation and the polynomial:
+ *
+ *   msb 5 ─┬─ x·A 1 ─ trunc 2 ─ P(u) 4 ─┬─ ·B or ·GB 2
+ *          └─ b2a 2 ─ [G·B trunc 2] ────┘
+ *
+ * Rounds: rsqrt 5 + 1 + 2 + 4 + 2 = 14 (15 with b2a before the normalisation); rsqrtTimes the
+ * same, with the multiply included.
+ *
+ * `core` and `coreCost` are exported for norm-matmul.ts, which runs a matmul on G·B at the end of
+ * the table fork (`after`: 2 + 2 + 2 rounds, still within the norm fork's 7) and scales its
+ * [M, N] result by P instead of G·B's [M, D].
  * Range: x ≥ minAbs (default one ulp; smaller inputs give 0, so keep it true), and by default
  * any large x (1/√x underflows to 0 for x ≥ 2^(2g)).
  */
@@ -23,9 +35,9 @@ import { scoped } from '../protocols/context.js';
 import type { AShare } from '../protocols/share.js';
 import { aShare } from '../protocols/share.js';
 import { Acc, pow2, repeatRows, truncMany, truncManyCost } from './fused-products.js';
-import { addCosts } from '../protocols/context.js';
+import { addCosts, branches, parCosts } from '../protocols/context.js';
 import type { HighBitPlan } from './highbit.js';
-import { highBits, highBitsCost, weigh } from './highbit.js';
+import { highBitCompares, highBitComparesCost, highBitsB2a, highBitsB2aCost, weigh, weighTimes, weighTimesCost } from './highbit.js';
 import type { PolyPlan } from './poly.js';
 import { evalPolys, planPolys, polysCost } from './poly.js';
 
@@ -95,17 +107,42 @@ function bTable(plan: RsqrtPlan, bits: number): (m: number) => bigint {
   return (m) => (m >= plan.mZero ? 0n : BigInt(Math.round(plan.scale * 2 ** (bits - (m + 2 - plan.f) / 2))));
 }
 
-/** Shared steps: comparisons, u, extra·B in the same truncation, then P(u). */
-async function core(p: Party, x: AShare, plan: RsqrtPlan, G: AShare | null, cols: number) {
+/**
+ * Shared steps: the comparisons, then on two forks (a) u = x·A (weighTimes, truncated) and P(u),
+ * (b) B (at scale t1 with G, else sB) and, with G [n·cols], GB = G·B (scale of G). GB is
+ * undefined without G. With G, `after(q, GB)` continues fork (b); its result is `side`.
+ */
+export async function core<R = undefined>(p: Party, x: AShare, plan: RsqrtPlan, G: AShare | null, cols: number, after?: (q: Party, GB: AShare) => Promise<R>) {
   const n = x.s0.length;
-  const hb = await highBits(p, x, plan.hb);
-  const A = weigh(p, hb, (m) => pow2(plan.su + plan.t1 - m - 2));
-  const B = weigh(p, hb, bTable(plan, G ? plan.t1 : plan.sB));
-  const zs = [new Acc(p, n).product(x, A).done()];
-  if (G) zs.push(new Acc(p, G.s0.length).product(G, repeatRows(B, new Array<number>(n).fill(cols))).done());
-  const [u, GB] = await truncMany(p, zs, plan.t1, 'rsqrt/norm');
-  const [P] = await evalPolys(p, u, plan.poly);
-  return { B, P, GB };
+  const cmp = await highBitCompares(p, x, plan.hb);
+  const [P, [B, GB, side]] = await branches<[AShare, [AShare, AShare | undefined, R | undefined]]>(p, [
+    [
+      'norm',
+      async (q) => {
+        // weighTimes' 3-of-3 shares: Acc.done() adds the zero-sharing the truncation needs
+        const z = new Acc(q, n).additive(await weighTimes(q, cmp, x, (m) => pow2(plan.su + plan.t1 - m - 2))).done();
+        const [u] = await truncMany(q, [z], plan.t1, 'rsqrt/norm');
+        return (await evalPolys(q, u, plan.poly))[0];
+      },
+    ],
+    [
+      'table',
+      async (q) => {
+        const B = weigh(q, await highBitsB2a(q, cmp), bTable(plan, G ? plan.t1 : plan.sB));
+        if (!G) return [B, undefined, undefined];
+        const [GB] = await truncMany(q, [new Acc(q, G.s0.length).product(G, repeatRows(B, new Array<number>(n).fill(cols))).done()], plan.t1, 'rsqrt/gb');
+        return [B, GB, after ? await after(q, GB) : undefined];
+      },
+    ],
+  ]);
+  return { B, P, GB: GB as AShare, side };
+}
+
+/** core's cost; gbElements: size of G (0 without G); after: the cost of core's `after`. */
+export function coreCost(n: number, plan: RsqrtPlan, gbElements: number, after?: OpCost): OpCost {
+  const norm = addCosts(weighTimesCost(n, plan.hb), truncManyCost(n), polysCost(n, plan.poly));
+  const table = gbElements ? addCosts(highBitsB2aCost(n, plan.hb), truncManyCost(gbElements), ...(after ? [after] : [])) : highBitsB2aCost(n, plan.hb);
+  return addCosts(highBitComparesCost(n, plan.hb), parCosts(norm, table));
 }
 
 /** s/√x elementwise (x > 0, any shape), with `outScale` (default f) fractional bits. */
@@ -121,7 +158,7 @@ export function fRsqrt(p: Party, x: AShare, opts: RsqrtOptions = {}): Promise<AS
 
 export function fRsqrtCost(n: number, opts: RsqrtOptions = {}, fracBits = 18): OpCost {
   const plan = planRsqrt(fracBits, opts);
-  return addCosts(highBitsCost(n, plan.hb), truncManyCost(n), polysCost(n, plan.poly), truncManyCost(n));
+  return addCosts(coreCost(n, plan, 0), truncManyCost(n));
 }
 
 /**
@@ -138,7 +175,7 @@ export function rsqrtTimes(p: Party, x: AShare, G: AShare, D: number, plan: Rsqr
 }
 
 export function rsqrtTimesCost(M: number, D: number, plan: RsqrtPlan): OpCost {
-  return addCosts(highBitsCost(M, plan.hb), truncManyCost(M + M * D), polysCost(M, plan.poly), truncManyCost(M * D));
+  return addCosts(coreCost(M, plan, M * D), truncManyCost(M * D));
 }
 
 /** The approximation in float64 (normalisation + polynomial, no fixed point). */

@@ -22,6 +22,8 @@ import { raggedArgmax } from '../protocols/max.js';
 import { checkMask, isTokenCount, maskedRowLength, type Ops, type SoftmaxMask, type TokenInput } from './arch/ops.js';
 import { fmtShape, isSuffixShape, numel, type Shape } from './arch/shape.js';
 import { gather, takeColsMap, tile, tileF64, transposeMap } from './layout.js';
+import { normMatmul } from '../approx/index.js';
+import type { NormParams } from './arch/ops.js';
 
 /**
  * Checked mode (src/protocols/range-check.ts): every truncation input and the norms' variance
@@ -230,11 +232,15 @@ export class SecureOps implements Ops<AShare> {
     return { x, ...(rowLengths ? { rowLengths } : {}), shift: folds ? shift : 0 };
   }
 
-  /** The matmul's weight is made resident as in matmul; its product is metered under 'matmul', the rest under 'layerNorm'. */
-  async residualLayerNorm(x: AShare, h: AShare, w: AShare, bias: AShare, gamma: AShare, beta: AShare, eps: number): Promise<[AShare, AShare]> {
+  /**
+   * The matmul's weight is made resident as in matmul; its product is metered under 'matmul', the rest under 'layerNorm'
+   * (with `next`: its row scaling under 'matmul' too, as in normMatmul).
+   */
+  async residualLayerNorm(x: AShare, h: AShare, w: AShare, bias: AShare, gamma: AShare, beta: AShare, eps: number, next?: AShare): Promise<[AShare, AShare]> {
     this.checkMatmul('residualLayerNorm', h, w, 2);
     await makeResident(w);
-    const [sum, y] = await this.checked('layerNorm', () => residualLayerNorm(this.party, x, h, w, bias, gamma, beta, eps, {}, this.approx));
+    if (next) await makeResident(next);
+    const [sum, y] = await this.checked(next ? 'layerNorm+matmul' : 'layerNorm', () => residualLayerNorm(this.party, x, h, w, bias, gamma, beta, eps, next ? { next } : {}, this.approx));
     return [sum as AShare, y];
   }
 
@@ -250,6 +256,19 @@ export class SecureOps implements Ops<AShare> {
 
   rmsNorm(x: AShare, gamma: AShare, eps: number): Promise<AShare> {
     return this.checked('rmsNorm', () => rmsNorm(this.party, x, gamma, eps, this.approx));
+  }
+
+  // ---- norm → matmul, fused (src/approx/norm-matmul.ts) ---------------------------------------
+  /**
+   * The norm is metered as 'layerNorm'/'rmsNorm' (including the matmul on G·B, which runs beside
+   * the rsqrt's polynomial), the final row scaling as 'matmul', or 'lmHead' against an embedding
+   * table.
+   */
+  async normMatmul(x: AShare, norm: NormParams<AShare>, w: AShare, transB = false): Promise<AShare> {
+    this.checkMatmul('normMatmul', x, w, 2);
+    await makeResident(w);
+    const out = transB && this.tables.has(w) ? 'lmHead' : 'matmul';
+    return this.checked(`${norm.beta ? 'layerNorm' : 'rmsNorm'}+${out}`, () => normMatmul(this.party, x, norm, w, transB, out, this.approx));
   }
 
   /** Secure argmax; the index is returned as a fixed-point value so `reveal` decodes it. */

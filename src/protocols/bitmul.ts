@@ -1,5 +1,5 @@
 /**
- * Bit × arithmetic (mulA1B), mux and single-bit b2a, 2 rounds, by two 3-party OTs (ABY3's
+ * Bit × arithmetic (mulA1B), mux and single-bit b2a, 2 rounds (mulA1BAdditive: 1 round, 3-of-3 output), by two 3-party OTs (ABY3's
  * sender/receiver/helper OT). Party i holds (x_i, x_{i+1}) and (b_i, b_{i+1}); seed s_i is
  * shared by P_i and P_{i+1} (s0: P0,P1; s1: P1,P2; s2: P2,P0).
  *
@@ -24,6 +24,15 @@
  * Until the fix of issue 9, ρ2 came from s1, a seed P2 holds: P2 added it back to M2 and read
  * b·x_2, hence b wherever x_2 ≠ 0. Drawing ρ2 from s0 (the OT2 sender's seed with the helper)
  * closes that; P0 draws ρ2 only to keep s0 in lock-step. Costs are unchanged.
+ *
+ * mulA1BAdditive is round 1 alone (1 round, 6 words per element): its output is the 3-of-3
+ * ADDITIVE sharing z_0 = ρ1 + ρ2 (P0), z_1 = M1 (P1), z_2 = M2 (P2) of b·x, for a caller that
+ * sums it into a fixed-point product and truncates it (truncAdditive), which saves round 2. Those
+ * shares are NOT independent of the other parties' seeds — P2 holds ρ1 (s2), so z_1 would give
+ * it b·u; P1 holds ρ2 (s0), so z_0 or z_2 would give it b·u or b·x_2 — and truncAdditive sends
+ * the dealer's share in the clear to both evaluators. So a caller must add a fresh zero-sharing
+ * (α_i = F(s_i) − F(s_{i−1}), unknown to each receiver: Acc.done() in src/approx/fused-products.ts)
+ * before any share leaves its party; the truncation then re-masks everything it opens.
  */
 import type { OpCost, Party } from './context.js';
 import { scoped } from './context.js';
@@ -135,6 +144,63 @@ export function mulA1B(p: Party, b: BitShare, x: AShare): Promise<AShare> {
   });
 }
 export const mulA1BCost = (n: number): OpCost => ({ rounds: 2, bytesTotal: 8 * 8 * n });
+
+/**
+ * b·x as a 3-of-3 additive sharing (party i returns z_i, Σ z_i = b·x): mulA1B's two OTs without
+ * the re-randomising round (see the file comment: the caller must add a zero-sharing before
+ * a share leaves its party). Messages and their masks are those of mulA1B's round 1:
+ *   P1 ← P0  e_j = (j⊕β)·u − ρ1 + w_j, w_j and ρ1 from s2 (P2,P0): uniform to P1;
+ *   P1 ← P2  w_{b_2}, from s2: uniform to P1; P1 keeps M1 = b·u − ρ1, masked by ρ1;
+ *   P2 ← P1  e'_j = (j⊕β')·x_2 − ρ2 + v_j, v_j and ρ2 from s0 (P0,P1): uniform to P2;
+ *   P2 ← P0  v_{b_0}, from s0: uniform to P2; P2 keeps M2 = b·x_2 − ρ2, masked by ρ2;
+ *   P0 receives nothing and keeps ρ1 + ρ2.
+ * PRSS draws (lock-step per seed): s2 (P0 prev, P2 next): ρ1, w0, w1; s0 (P0 next, P1 prev):
+ * v0, v1, ρ2; s1 is not used.
+ */
+export function mulA1BAdditive(p: Party, b: BitShare, x: AShare): Promise<BigUint64Array> {
+  return scoped(p, 'mulA1BAdditive', async () => {
+    const n = x.s0.length;
+    if (b.n !== n) throw new RangeError(`mulA1BAdditive: ${b.n} bits for ${n} elements`);
+    const { k, comm, prss } = p;
+    const bs0 = bitsOf(b.s0, n);
+    const bs1 = bitsOf(b.s1, n);
+    if (p.id === 0) {
+      const rho1 = prss.prev.ring(n);
+      const w0 = prss.prev.ring(n);
+      const w1 = prss.prev.ring(n);
+      const v0 = prss.next.ring(n);
+      const v1 = prss.next.ring(n);
+      const rho2 = prss.next.ring(n);
+      const u = new BigUint64Array(n);
+      k.add(u, x.s0, x.s1);
+      comm.sendU64(1, 'mulA1BAdd/ot', senderMessages(p, u, xorBitsLocal(bs0, bs1), rho1, w0, w1));
+      comm.sendU64(2, 'mulA1BAdd/help', choose(bs0, v0, v1)); // helper of OT2, choice b_0
+      k.add(rho1, rho1, rho2);
+      return rho1;
+    }
+    if (p.id === 1) {
+      const v0 = prss.prev.ring(n);
+      const v1 = prss.prev.ring(n);
+      const rho2 = prss.prev.ring(n);
+      comm.sendU64(2, 'mulA1BAdd/ot', senderMessages(p, x.s1, xorBitsLocal(bs0, bs1), rho2, v0, v1));
+      const e = await comm.recvU64(0, 'mulA1BAdd/ot', 2 * n);
+      const w = await comm.recvU64(2, 'mulA1BAdd/help', n);
+      const m1 = choose(bs1, e.subarray(0, n), e.subarray(n)); // choice b_2
+      k.sub(m1, m1, w);
+      return m1;
+    }
+    prss.next.skip(8 * n); // ρ1: P2 does not use it (s2 in lock-step with P0)
+    const w0 = prss.next.ring(n);
+    const w1 = prss.next.ring(n);
+    comm.sendU64(1, 'mulA1BAdd/help', choose(bs0, w0, w1)); // helper of OT1, choice b_2
+    const e = await comm.recvU64(1, 'mulA1BAdd/ot', 2 * n);
+    const v = await comm.recvU64(0, 'mulA1BAdd/help', n);
+    const m2 = choose(bs1, e.subarray(0, n), e.subarray(n)); // choice b_0
+    k.sub(m2, m2, v);
+    return m2;
+  });
+}
+export const mulA1BAdditiveCost = (n: number): OpCost => ({ rounds: 1, bytesTotal: 6 * 8 * n });
 
 /** b ? x : y, elementwise. */
 export async function mux(p: Party, b: BitShare, x: AShare, y: AShare): Promise<AShare> {

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { highBits, weigh } from '../../src/approx/highbit.js';
+import { highBitCompares, highBits, weigh, weighTimes } from '../../src/approx/highbit.js';
 import { evalPolys, planPolys, polyLevels, type PolySpec } from '../../src/approx/poly.js';
 import { polyAt, polyBound } from '../../src/approx/piecewise.js';
 import { revealAll, shareInput } from '../../src/protocols/io.js';
@@ -60,6 +60,26 @@ describe('highbit: sign(x)·W(m) for the highest set bit m of |x|', () => {
       if (v < 256n) expect(got).toBe(0n);
       else expect(got).toBe(BigInt(Math.min(29, msbIndex(v))));
     });
+  });
+
+  it('weighTimes: the 3-of-3 shares sum to x·sign(x)·W(m) exactly (mod 2^64), signed and positive windows', async () => {
+    const W = (m: number): bigint => (1n << BigInt(62 - m)) + BigInt(m); // large entries: summands wrap, the sum must not care
+    for (const plan of [
+      { lo: 0, hi: 62, signed: true },
+      { lo: 8, hi: 30, signed: false },
+    ]) {
+      const vals = plan.signed ? ring : BigUint64Array.from(xs, (v) => (v < 0n ? -v : v));
+      const { results } = await runLocal(async (p) => {
+        const X = await shareInput(p, 0, p.id === 0 ? vals : null, [vals.length]);
+        const cmp = await highBitCompares(p, X, plan);
+        const hb = await highBits(p, X, plan);
+        return { z: await weighTimes(p, cmp, X, W), table: await revealAll(p, weigh(p, hb, W)) };
+      });
+      vals.forEach((v, i) => {
+        const sum = BigInt.asUintN(64, results[0].z[i] + results[1].z[i] + results[2].z[i]);
+        expect(sum).toBe(BigInt.asUintN(64, v * results[0].table[i]));
+      });
+    }
   });
 
   it('rejects bad windows', async () => {

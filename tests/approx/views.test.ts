@@ -15,9 +15,11 @@ import { fSoftmax, causalRowLengths } from '../../src/approx/softmax.js';
 import { fSoftmaxMatmul } from '../../src/approx/softmax-matmul.js';
 import { fAttention } from '../../src/approx/attention.js';
 import { fLayerNorm, fRmsNorm } from '../../src/approx/norm.js';
+import { fNormMatmul } from '../../src/approx/norm-matmul.js';
 import { residualLayerNorm } from '../../src/approx/residual-norm.js';
 import { raggedArgmax, raggedMax } from '../../src/protocols/max.js';
-import { highBits } from '../../src/approx/highbit.js';
+import { highBitCompares, highBits, weighTimes } from '../../src/approx/highbit.js';
+import { Acc, truncMany } from '../../src/approx/fused-products.js';
 import { approxConfig } from '../../src/approx/config.js';
 import { SecureOps } from '../../src/model/secure-ops.js';
 import type { ClientLink } from '../../src/protocols/client-link.js';
@@ -43,12 +45,23 @@ const CASES: ViewCase[] = [
   { name: 'exp (mask x > bound, then power)', inputs: [NEG], program: (p, xs) => fExp(p, a(xs, 0)) },
   { name: 'reciprocal', inputs: [POS], program: (p, xs) => fReciprocal(p, a(xs, 0)), trials: 20 },
   { name: 'reciprocal (signed)', inputs: [A([4], [1.5, -3, 10, -0.7], [-0.6, 25, -2, 5.5])], program: (p, xs) => fReciprocal(p, a(xs, 0)), trials: 20 },
-  { name: 'rsqrt', inputs: [POS], program: (p, xs) => fRsqrt(p, a(xs, 0)) },
+  // more trials: the fused normalisation (weighTimes beside the b2a) adds words to the view, hence relations to test
+  { name: 'rsqrt', inputs: [POS], program: (p, xs) => fRsqrt(p, a(xs, 0)), trials: 20 },
   { name: 'GeLU (refit)', inputs: [WIDE], program: (p, xs) => fGelu(p, a(xs, 0)) },
   { name: 'GeLU (PUMA)', inputs: [WIDE], program: (p, xs) => fGelu(p, a(xs, 0), PUMA) },
   { name: 'SiLU (refit)', inputs: [WIDE], program: (p, xs) => fSilu(p, a(xs, 0)) },
   { name: 'SiLU (PUMA)', inputs: [WIDE], program: (p, xs) => fSilu(p, a(xs, 0), PUMA) },
   { name: 'highBits (signed)', inputs: [A([4], [1.5, -3, 10, -0.7], [-0.6, 25, -2, 5.5])], program: (p, xs) => highBits(p, a(xs, 0), { lo: 10, hi: 26, signed: true }) },
+  {
+    // the fused normalisation of reciprocal/rsqrt: x·sign(x)·2^(30−m) straight from the comparison bits into a truncation
+    name: 'weighTimes (signed) → truncation',
+    inputs: [A([4], [1.5, -3, 10, -0.7], [-0.6, 25, -2, 5.5])],
+    program: async (p, xs) => {
+      const x = a(xs, 0);
+      const z = await weighTimes(p, await highBitCompares(p, x, { lo: 10, hi: 26, signed: true }), x, (m) => 1n << BigInt(30 - m));
+      return truncMany(p, [new Acc(p, 4).additive(z).done()], 12, 'test/norm');
+    },
+  },
   { name: 'softmax [2,5]', inputs: [LOGITS], program: (p, xs) => fSoftmax(p, a(xs, 0)) },
   { name: 'softmax with a folded 2^−3 scale [2,5]', inputs: [LOGITS], program: (p, xs) => fSoftmax(p, a(xs, 0), { inputShift: 3 }) },
   { name: 'softmax, causal ragged rows [4,4]', inputs: [A([4, 4], [...row(0).slice(0, 16)], [...row(2).slice(0, 16)])], program: (p, xs) => fSoftmax(p, a(xs, 0), { rowLengths: causalRowLengths(4, 4, 4, 0) }) },
@@ -75,6 +88,23 @@ const CASES: ViewCase[] = [
     program: (p, xs) => fLayerNorm(p, a(xs, 0), a(xs, 1), a(xs, 2), 1e-5),
   },
   {
+    // the norm's messages, fMatmul's truncation of G·B·W on a fork and the final truncation (each
+    // input masked by mulLocal/matmulLocal's zero-sharing); W is secret too
+    name: 'LayerNorm [2,4] fused with · W [4,3]',
+    inputs: [
+      A([2, 4], [1, 2, 3, 4, -1, 0.5, 7, 2], [9, -3, 0.1, 2, 5, 5.5, 4, -8]),
+      A([4], [1, 0.5, 2, 1], [0.2, 1.5, 1, -1]),
+      A([4], [0, 0.1, -0.2, 0], [1, -1, 0.5, 0]),
+      A([4, 3], [0.1, -0.2, 0.3, 0.05, 0.5, -0.4, 0.2, 0.1, 0, -0.3, 0.25, 0.15], [-0.5, 0.2, 0.1, 0.3, -0.1, 0.4, 0, 0.2, -0.2, 0.1, 0.05, -0.35]),
+    ],
+    program: (p, xs) => fNormMatmul(p, a(xs, 0), { gamma: a(xs, 1), beta: a(xs, 2), eps: 1e-5 }, a(xs, 3)),
+  },
+  {
+    name: 'RMSNorm [2,4] fused with · Wᵀ [3,4]',
+    inputs: [A([2, 4], [1, 2, 3, 4, -1, 0.5, 7, 2], [9, -3, 0.1, 2, 5, 5.5, 4, -8]), A([4], [1, 0.5, 2, 1], [0.2, 1.5, 1, -1]), A([3, 4], [0.1, -0.2, 0.3, 0.05, 0.5, -0.4, 0.2, 0.1, 0, -0.3, 0.25, 0.15], [-0.5, 0.2, 0.1, 0.3, -0.1, 0.4, 0, 0.2, -0.2, 0.1, 0.05, -0.35])],
+    program: (p, xs) => fNormMatmul(p, a(xs, 0), { gamma: a(xs, 1), eps: 1e-5 }, a(xs, 2), true),
+  },
+  {
     name: 'residual add + LayerNorm (x + h·W + b, its LayerNorm) [2,3]·[3,4]',
     inputs: [
       A([2, 4], [1, 2, 3, 4, -1, 0.5, 7, 2], [9, -3, 0.1, 2, 5, 5.5, 4, -8]),
@@ -85,6 +115,20 @@ const CASES: ViewCase[] = [
       A([4], [0, 0.1, -0.2, 0], [1, -1, 0.5, 0]),
     ],
     program: (p, xs) => residualLayerNorm(p, a(xs, 0), a(xs, 1), a(xs, 2), a(xs, 3), a(xs, 4), a(xs, 5), 1e-5),
+  },
+  {
+    // the same, then LayerNorm(x')·W₂ fused (norm-matmul.ts on the centred rows); both results returned
+    name: 'residual add + LayerNorm + · W₂ [4,3] (residualLayerNorm with next)',
+    inputs: [
+      A([2, 4], [1, 2, 3, 4, -1, 0.5, 7, 2], [9, -3, 0.1, 2, 5, 5.5, 4, -8]),
+      A([2, 3], [0.5, -1, 2, 1, 0, -3], [-2, 1, 0.25, 3, 1.5, -0.5]),
+      A([3, 4], [0.1, -0.2, 0.3, 0.4, 0, 1, -1, 0.5, 0.2, 0.2, -0.3, 0], [1, 0.5, -0.5, 0, 0.3, -0.1, 0, 2, -1, 0, 0.4, 0.1]),
+      A([4], [0, 0.5, -0.5, 1], [1, 0, 0, -2]),
+      A([4], [1, 0.5, 2, 1], [0.2, 1.5, 1, -1]),
+      A([4], [0, 0.1, -0.2, 0], [1, -1, 0.5, 0]),
+      A([4, 3], [0.1, -0.2, 0.3, 0.05, 0.5, -0.4, 0.2, 0.1, 0, -0.3, 0.25, 0.15], [-0.5, 0.2, 0.1, 0.3, -0.1, 0.4, 0, 0.2, -0.2, 0.1, 0.05, -0.35]),
+    ],
+    program: (p, xs) => residualLayerNorm(p, a(xs, 0), a(xs, 1), a(xs, 2), a(xs, 3), a(xs, 4), a(xs, 5), 1e-5, { next: a(xs, 6) }),
   },
   { name: 'RMSNorm [2,4]', inputs: [A([2, 4], [1, 2, 3, 4, -1, 0.5, 7, 2], [9, -3, 0.1, 2, 5, 5.5, 4, -8]), A([4], [1, 0.5, 2, 1], [0.2, 1.5, 1, -1])], program: (p, xs) => fRmsNorm(p, a(xs, 0), a(xs, 1), 1e-5) },
   { name: 'row max, grouped tournament (arity 4)', inputs: [LOGITS], program: (p, xs) => raggedMax(p, a(xs, 0), [5, 5], 4) },

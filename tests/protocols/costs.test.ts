@@ -11,7 +11,7 @@ import { fMul, fMulCost, fMatmul, fMatmulCost } from '../../src/protocols/fixed.
 import { revealAll, revealAllCost, revealTo, revealToCost, shareInput, shareInputCost } from '../../src/protocols/io.js';
 import { msb, msbCost } from '../../src/protocols/msb.js';
 import { a2b, a2bCost } from '../../src/protocols/a2b.js';
-import { mulA1B, mulA1BCost } from '../../src/protocols/bitmul.js';
+import { mulA1B, mulA1BAdditive, mulA1BAdditiveCost, mulA1BCost } from '../../src/protocols/bitmul.js';
 import { andBB, andBBCost } from '../../src/protocols/bool.js';
 import { maxLast, argmaxLast, maxCost } from '../../src/protocols/max.js';
 import { compareMany, compareCost } from '../../src/protocols/compare.js';
@@ -36,7 +36,7 @@ describe('declared cost = measured cost', () => {
   for (const n of [1, 100, 1000]) {
     const x = { data: randomSigned(n, 50, n), shape: [n] };
     const y = { data: randomSigned(n, 50, n + 1), shape: [n] };
-    it(`n=${n}: mulAA, truncA, fMul, reveal, revealTo, shareInput, msb, a2b, mulA1B, andBB, compareMany`, async () => {
+    it(`n=${n}: mulAA, truncA, fMul, reveal, revealTo, shareInput, msb, a2b, mulA1B, mulA1BAdditive, andBB, compareMany`, async () => {
       expectCost(await measure('mulAA', [x, y], (p, [a, b]) => mulAA(p, a, b)), mulAACost(n));
       expectCost(await measure('truncA', [x], (p, [a]) => truncA(p, a)), truncACost(n));
       expectCost(await measure('fMul', [x, y], (p, [a, b]) => fMul(p, a, b)), fMulCost(n));
@@ -46,6 +46,7 @@ describe('declared cost = measured cost', () => {
       expectCost(await measure('msb', [x], (p, [a]) => msb(p, a)), msbCost(n));
       expectCost(await measure('a2b', [x], (p, [a]) => a2b(p, a)), a2bCost(n));
       expectCost(await measure('mulA1B', [x, y], async (p, [a, b]) => mulA1B(p, await msb(p, a), b)), mulA1BCost(n));
+      expectCost(await measure('mulA1BAdditive', [x, y], async (p, [a, b]) => mulA1BAdditive(p, await msb(p, a), b)), mulA1BAdditiveCost(n));
       expectCost(await measure('andBB', [x, y], (p, [a, b]) => andBB(p, bShare([n], a.s0, a.s1), bShare([n], b.s0, b.s1))), andBBCost(n));
       expectCost(await measure('compare', [x, y], (p, [a, b]) => compareMany(p, [{ x: a, op: 'lt', y: b }, { x: b, op: 'gt', y: 5n }])), compareCost(2 * n));
     });
@@ -77,6 +78,7 @@ describe('declared cost = measured cost', () => {
     expect(msbCost(n).rounds).toBeLessThanOrEqual(8);
     expect(msbCost(n).bytesTotal / 3 / n).toBeLessThanOrEqual(32);
     expect(mulA1BCost(n).rounds).toBeLessThanOrEqual(2);
+    expect(mulA1BAdditiveCost(n).rounds).toBe(1);
     void randomRing;
   });
 });

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { mulA1B, mux, b2a } from '../../src/protocols/bitmul.js';
+import { mulA1B, mulA1BAdditive, mux, b2a } from '../../src/protocols/bitmul.js';
 import { msb } from '../../src/protocols/msb.js';
 import { maxLast, argmaxLast } from '../../src/protocols/max.js';
 import { revealAll } from '../../src/protocols/io.js';
 import { EDGE, randomRing, randomSigned, run3, signed } from './harness.js';
 
 describe('bit × arithmetic', () => {
-  it('mulA1B, mux and b2a are exact (bits from msb of random values)', async () => {
+  it('mulA1B, mulA1BAdditive (3-of-3), mux and b2a are exact (bits from msb of random values)', async () => {
     const s = randomRing(777, 51);
     const x = new BigUint64Array([...EDGE, ...randomRing(777 - EDGE.length, 52)]);
     const y = randomRing(777, 53);
@@ -16,6 +16,7 @@ describe('bit × arithmetic', () => {
         prod: await revealAll(p, await mulA1B(p, bits, X)),
         mux: await revealAll(p, await mux(p, bits, X, Y)),
         b2a: await revealAll(p, await b2a(p, bits)),
+        additive: await mulA1BAdditive(p, bits, X), // this party's 3-of-3 share
       };
     });
     for (const r of results) {
@@ -25,6 +26,10 @@ describe('bit × arithmetic', () => {
         expect(r.mux[i]).toBe(bit ? x[i] : y[i]);
         expect(r.b2a[i]).toBe(bit);
       }
+    }
+    for (let i = 0; i < 777; i++) {
+      const sum = BigInt.asUintN(64, results[0].additive[i] + results[1].additive[i] + results[2].additive[i]);
+      expect(sum).toBe(s[i] >> 63n ? x[i] : 0n);
     }
   });
 });

@@ -8,16 +8,15 @@ import { describe, expect, it } from 'vitest';
 import type { Party } from '../../src/protocols/context.js';
 import type { AShare, BitShare } from '../../src/protocols/share.js';
 import { mulAA, matmulAA, matmulLocal, mulLocal } from '../../src/protocols/arith.js';
-import { truncA } from '../../src/protocols/trunc.js';
+import { truncA, truncAdditive } from '../../src/protocols/trunc.js';
 import { fMul, fMatmul } from '../../src/protocols/fixed.js';
 import { andBits } from '../../src/protocols/bool.js';
 import { a2b } from '../../src/protocols/a2b.js';
 import { msb, msbPairOf, splitAdditive } from '../../src/protocols/msb.js';
 import { raggedMaxEarly } from '../../src/protocols/max-early.js';
-import { truncAdditive } from '../../src/protocols/trunc.js';
 import { dealtAnd, pairToReplicated } from '../../src/protocols/dealt-and.js';
 import { compareMany, lessThan } from '../../src/protocols/compare.js';
-import { b2a, mulA1B, mux } from '../../src/protocols/bitmul.js';
+import { b2a, mulA1B, mulA1BAdditive, mux } from '../../src/protocols/bitmul.js';
 import { argmaxLast, maxLast } from '../../src/protocols/max.js';
 import { revealAll, revealTo, shareInput } from '../../src/protocols/io.js';
 import { leakyMulA1B } from './_leaky-mul-a1b.js';
@@ -55,6 +54,23 @@ async function dealtGroup(p: Party, xs: (AShare | BitShare)[]): Promise<BitShare
   return res;
 }
 
+/**
+ * mulA1BAdditive then truncAdditive, three times (every dealer role), as src/approx uses it
+ * (highbit.ts weighTimes into an Acc): with `remask` a fresh zero-sharing is added first
+ * (Acc.done()); without it the dealer's share goes out as the OT left it.
+ */
+function additiveIntoTrunc(remask: boolean) {
+  return async (p: Party, xs: (AShare | BitShare)[]) => {
+    const outs: AShare[] = [];
+    for (let r = 0; r < 3; r++) {
+      const z = await mulA1BAdditive(p, bt(xs, 0), a(xs, 1));
+      if (remask) p.k.add(z, z, p.prss.zero(z.length));
+      outs.push(await truncAdditive(p, z, [z.length], F, 'additive'));
+    }
+    return outs;
+  };
+}
+
 const CASES: ViewCase[] = [
   { name: 'mulAA', inputs: [X4, Y4], program: (p, xs) => mulAA(p, a(xs, 0), a(xs, 1)) },
   { name: 'matmulAA [2,2]·[2,2]', inputs: [A([2, 2], [1, 2, 3, 4], [-4, 0.5, 9, -2]), A([2, 2], [0.5, 1, -1, 2], [7, 7, -3, 0])], program: (p, xs) => matmulAA(p, a(xs, 0), a(xs, 1)) },
@@ -80,6 +96,9 @@ const CASES: ViewCase[] = [
   { name: 'dealtAnd (radix-4 carry group) + pairToReplicated', inputs: [B4, bits([1, 1, 0, 1], [0, 0, 1, 1]), bits([0, 1, 1, 0], [1, 1, 0, 1]), bits([1, 0, 0, 1], [0, 1, 1, 1])], program: dealtGroup },
   { name: 'lessThan + compareMany', inputs: [X4, Y4], program: async (p, xs) => { await lessThan(p, a(xs, 0), a(xs, 1)); await compareMany(p, [{ x: a(xs, 0), op: 'gt', y: a(xs, 1) }, { x: a(xs, 1), op: 'lt', y: 3n << 18n }]); } },
   { name: 'mulA1B', inputs: [B4, X4], program: (p, xs) => mulA1B(p, bt(xs, 0), a(xs, 1)) },
+  // the 3-of-3 output shares are analysed with the view (an object with s0/s1 is an output)
+  { name: 'mulA1BAdditive (3-of-3 output)', inputs: [B4, X4], program: async (p, xs) => { const z = await mulA1BAdditive(p, bt(xs, 0), a(xs, 1)); return { s0: z, s1: z }; } },
+  { name: 'mulA1BAdditive + zero-sharing → truncAdditive (three dealer roles)', inputs: [B4, X4], program: additiveIntoTrunc(true) },
   { name: 'mux', inputs: [B4, X4, Y4], program: (p, xs) => mux(p, bt(xs, 0), a(xs, 1), a(xs, 2)) },
   { name: 'b2a', inputs: [B4], program: (p, xs) => b2a(p, bt(xs, 0)) },
   { name: 'maxLast [2,4] (binary tournament)', inputs: [A([2, 4], [1, 5, -2, 3, 0, 0.5, 9, -9], [7, -1, 0, 2, 4, 3, 2, 1])], program: (p, xs) => maxLast(p, a(xs, 0)) },
@@ -123,6 +142,13 @@ describe('view simulation: protocols (secret inputs split by an outside client)'
     // what the party holds (simulatable from the output) and every party is flagged.
     const r2 = await viewTest({ name: 'revealAll', inputs: [X4], program: (p, xs) => revealAll(p, a(xs, 0)) });
     expect(r2.findings.every((f) => f.length > 0)).toBe(true);
+  });
+
+  it('mulA1BAdditive straight into truncAdditive WITHOUT the zero-sharing is flagged (the dealer share unmasks an OT output)', async () => {
+    const r = await viewTest({ name: 'unmasked additive', inputs: [B4, X4], program: additiveIntoTrunc(false) });
+    // e.g. P1 dealing sends M1 = b·u − ρ1: P0 holds ρ1 and u, P2 holds ρ1 and reads b·(x − x_2)
+    expect(r.findings.every((f) => f.length > 0)).toBe(true);
+    expect(r.findings.flat().join('\n')).toMatch(/additive\/zd/);
   });
 
   it('the suite FAILS on the pre-fix mulA1B (ρ2 from a seed P2 holds): P2 flagged, P0 and P1 not', async () => {

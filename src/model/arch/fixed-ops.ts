@@ -15,6 +15,7 @@
 import { expApprox, geluApprox, reciprocalApprox, rsqrtApprox, siluApprox, DEFAULT_APPROX_CONFIG, type ApproxConfig } from '../../approx/index.js';
 import { maskedRowLength, type Ops, type SoftmaxMask, type TokenInput } from './ops.js';
 import { PlainOps, type PlainTensor } from './plain-ops.js';
+import type { NormParams } from './ops.js';
 import type { RangeMonitor } from './range-monitor.js';
 import type { Shape } from './shape.js';
 import type { ModelWeights } from './weights.js';
@@ -207,8 +208,9 @@ export class FixedOps implements Ops<PlainTensor> {
     return { data: out, shape: x.shape };
   }
 
-  async residualLayerNorm(x: PlainTensor, h: PlainTensor, w: PlainTensor, bias: PlainTensor, gamma: PlainTensor, beta: PlainTensor, eps: number): Promise<[PlainTensor, PlainTensor]> {
+  async residualLayerNorm(x: PlainTensor, h: PlainTensor, w: PlainTensor, bias: PlainTensor, gamma: PlainTensor, beta: PlainTensor, eps: number, next?: PlainTensor): Promise<[PlainTensor, PlainTensor]> {
     const sum = await this.add(x, await this.add(await this.matmul(h, w), bias));
+    if (next) return [sum, await this.normMatmul(sum, { gamma, beta, eps }, next)];
     return [sum, await this.layerNorm(sum, gamma, beta, eps)];
   }
 
@@ -233,6 +235,14 @@ export class FixedOps implements Ops<PlainTensor> {
       }
     }
     return { data: out, shape: x.shape };
+  }
+
+  // ---- norm → matmul: the two ops in sequence (their rounding); the fused output's bound -------
+  async normMatmul(x: PlainTensor, norm: NormParams<PlainTensor>, w: PlainTensor, transB = false): Promise<PlainTensor> {
+    const h = norm.beta ? await this.layerNorm(x, norm.gamma, norm.beta, norm.eps) : await this.rmsNorm(x, norm.gamma, norm.eps);
+    const y = transB ? await this.matmulT(h, w) : await this.matmul(h, w);
+    this.monitor.seeAll('normMatmul |y|', y.data, this.where('normMatmul'));
+    return y;
   }
 
   async argmax(x: PlainTensor): Promise<PlainTensor> {

@@ -7,7 +7,10 @@
  * `sliceRows(wpe, pos, pos+n)`; q,k,v are column slices (`takeCols`, free) of the fused c_attn
  * output; 1/sqrt(hs) is the softmax's public scale (for hs = 64 a power of two, folded into the
  * exponential's input scale: no multiply); all heads go through one `attend` (q·kᵀ, softmax, ·V)
- * (attention.ts); only the last position reaches ln_f and the LM head.
+ * (attention.ts); only the last position reaches ln_f and the LM head. Every LayerNorm feeds only
+ * one matmul, so each goes with it into one op (SecureOps fuses the pair, 2 rounds fewer): ln_1 →
+ * c_attn and ln_f → LM head are `normMatmul`, and c_proj's residual add, ln_2 and c_fc are one
+ * `residualLayerNorm` (with its `next` matmul).
  */
 import { KVCache, type CausalLM } from './causal-lm.js';
 import { gpt2GeluForm, type Gpt2Config, type Gpt2Weights } from '../formats/gpt2-checkpoint.js';
@@ -83,22 +86,21 @@ export class Gpt2<T> implements CausalLM<T> {
       const b = this.blocks[l];
       await ops.scope(`layer${l}`, async () => {
         // ---- causal self-attention ----
-        const h = await ops.layerNorm(x, b.ln1w, b.ln1b, eps); // [n, D]
-        const qkv = await ops.add(await ops.matmul(h, b.attnW), b.attnB); // [n, 3D]
+        const qkv = await ops.add(await ops.normMatmul(x, { gamma: b.ln1w, beta: b.ln1b, eps }, b.attnW), b.attnB); // ln_1 then c_attn: [n, 3D]
         const q = ops.takeCols(qkv, range(0, d)); // [n, D]
         const kNew = ops.takeCols(qkv, range(d, 2 * d)); // [n, D]
         const vNew = ops.takeCols(qkv, range(2 * d, 3 * d)); // [n, D]
         const { k, v } = cache.append(ops, l, kNew, vNew); // [T, D] each
         const y = await attention(ops, q, k, v, { heads: nh, kvHeads: nh, headSize: hs, scale }, causalMask(n, pos)); // [n, D]
-        // x + c_proj(y), and ln_2 of it (one fused op: the matmul's truncation beside the row mean's)
-        const [x2, h2] = await ops.residualLayerNorm(x, y, b.projW, b.projB, b.ln2w, b.ln2b, eps); // [n, D] each
+        // x + c_proj(y), ln_2 of it and c_fc (one fused op: the matmul's truncation beside the row mean's;
+        // c_fc's product beside the rsqrt's polynomial)
+        const [x2, fc] = await ops.residualLayerNorm(x, y, b.projW, b.projB, b.ln2w, b.ln2b, eps, b.fcW); // [n, D], [n, I]
         x = x2;
         // ---- MLP ----
-        const f = await ops.gelu(await ops.add(await ops.matmul(h2, b.fcW), b.fcB)); // [n, I]
+        const f = await ops.gelu(await ops.add(fc, b.fcB)); // [n, I]
         x = await ops.add(x, await ops.add(await ops.matmul(f, b.fcProjW), b.fcProjB)); // [n, D]
       });
     }
-    const last = await ops.layerNorm(ops.sliceRows(x, n - 1, n), this.lnfW, this.lnfB, eps); // [1, D]
-    return ops.matmulT(last, this.wte); // [1, V]
+    return ops.normMatmul(ops.sliceRows(x, n - 1, n), { gamma: this.lnfW, beta: this.lnfB, eps }, this.wte, true); // ln_f then x·wteᵀ: [1, V]
   }
 }

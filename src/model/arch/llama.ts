@@ -5,6 +5,8 @@
  * Secure-friendly choices:
  * - wq|wk|wv and w1|w3 are concatenated once at construction (free `concatRows` of weights), so a
  *   layer does ONE matmulT for q,k,v and ONE for the two SwiGLU branches; splits are `takeCols`.
+ * - The attention RMSNorm and the q,k,v matmulT are one `normMatmul` (the norm feeds only it;
+ *   SecureOps fuses them, 2 rounds fewer), as are the final RMSNorm and the classifier.
  * - RoPE on public positions = x ⊙ cos + swap(x) ⊙ sin', with swap a free pair-swapping takeCols
  *   and public tables; the attention scale 1/sqrt(hs) is folded into q's tables (no extra op).
  * - All heads go through one `attend` (q·kᵀ, softmax with a public causal mask, ·V). Grouped-query
@@ -78,8 +80,7 @@ export class Llama<T> implements CausalLM<T> {
       const w = this.layers[l];
       await ops.scope(`layer${l}`, async () => {
         // ---- attention ----
-        const h = await ops.rmsNorm(x, w.rmsAtt, c.normEps); // [n, D]
-        const qkv = await ops.matmulT(h, w.wqkv); // [n, D + 2·KVD]
+        const qkv = await ops.normMatmul(x, { gamma: w.rmsAtt, eps: c.normEps }, w.wqkv, true); // rms_att then wq|wk|wv: [n, D + 2·KVD]
         const qk = ops.takeCols(qkv, range(0, d + kvd)); // [n, D + KVD]
         const qkSwap = ops.takeCols(qkv, rope.swap); // [n, D + KVD], pairs (2i, 2i+1) swapped
         const qkRot = await ops.add(await ops.mulPublic(qk, rope.cos), await ops.mulPublic(qkSwap, rope.sin)); // [n, D + KVD]
@@ -97,8 +98,7 @@ export class Llama<T> implements CausalLM<T> {
         x = await ops.add(x, await ops.matmulT(await ops.mul(a, b), w.w2)); // [n, D]
       });
     }
-    const last = await ops.rmsNorm(ops.sliceRows(x, n - 1, n), this.rmsFinal, c.normEps); // [1, D]
-    return ops.matmulT(last, this.wcls); // [1, V]
+    return ops.normMatmul(ops.sliceRows(x, n - 1, n), { gamma: this.rmsFinal, eps: c.normEps }, this.wcls, true); // rms_final then wcls: [1, V]
   }
 }
 

@@ -100,6 +100,13 @@ export function tokenIds(label: string, tokens: TokenInput): readonly number[] {
   return tokens;
 }
 
+/** The parameters of `normMatmul`'s norm: LayerNorm when beta is given, RMSNorm otherwise. */
+export interface NormParams<T> {
+  readonly gamma: T; // [D]
+  readonly beta?: T; // [D]
+  readonly eps: number;
+}
+
 export interface Ops<T> {
   /** Backend name for logs and test titles ('plain-f64', 'secure', ...). */
   readonly backend: string;
@@ -168,13 +175,23 @@ export interface Ops<T> {
    * Residual add, then LayerNorm of the sum (pre-LN blocks: GPT-2's c_proj → ln_2):
    * x' = x + h·w + bias (x [M,D], h [M,K], w [K,D], bias [D]) -> [x', layerNorm(x', gamma, beta, eps)].
    * Equal to add/matmul/layerNorm; SecureOps fuses the matmul's truncation with the row mean's
-   * (src/approx/residual-norm.ts: 2 rounds fewer).
+   * (src/approx/residual-norm.ts: 2 rounds fewer). With `next` [D,N] the second result is
+   * layerNorm(x')·next [M,N] (the LayerNorm fused with that matmul as in `normMatmul`).
    */
-  residualLayerNorm(x: T, h: T, w: T, bias: T, gamma: T, beta: T, eps: number): Promise<[T, T]>;
+  residualLayerNorm(x: T, h: T, w: T, bias: T, gamma: T, beta: T, eps: number, next?: T): Promise<[T, T]>;
   /** Post-LN (BERT): layerNorm(x + h·wᵀ + bias) with w [D,K] (matmulT layout); fused like residualLayerNorm. */
   postLayerNorm(x: T, h: T, w: T, bias: T, gamma: T, beta: T, eps: number): Promise<T>;
   /** x [M,D] -> x / sqrt(mean(x²) + eps) ⊙ gamma [D], per row. */
   rmsNorm(x: T, gamma: T, eps: number): Promise<T>;
+  // ---- norm → matmul (one op so that SecureOps can fuse them) ---------------------------------
+  /**
+   * norm(x) · w, or · wᵀ with transB: LayerNorm (norm.beta given) or RMSNorm of x [M,D] with
+   * norm.gamma [D], then w [D,N] (or [N,D]) -> [M,N]. Exactly `layerNorm`/`rmsNorm` then
+   * `matmul`/`matmulT` in the plaintext backends; SecureOps fuses them (the per-row 1/σ commutes
+   * with the matmul: 2 rounds fewer, src/approx/norm-matmul.ts). For a norm whose output feeds
+   * only this matmul (GPT-2's ln_1 → c_attn and ln_f → LM head, LLaMA's attention norm).
+   */
+  normMatmul(x: T, norm: NormParams<T>, w: T, transB?: boolean): Promise<T>;
   /** x [R,V] -> [R]: index of the row maximum (first on ties), as a value handle. */
   argmax(x: T): Promise<T>;
   /**

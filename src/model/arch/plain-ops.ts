@@ -12,6 +12,7 @@ import {
   type Shape,
 } from './shape.js';
 import { checkMask, checkTokens, maskedRowLength, tokenIds, type Ops, type SoftmaxMask, type TokenInput } from './ops.js';
+import type { NormParams } from './ops.js';
 
 export interface PlainTensor {
   readonly data: Float64Array; // [prod(shape)], row-major
@@ -243,8 +244,9 @@ export class PlainOps implements Ops<PlainTensor> {
     return { data: out, shape: x.shape };
   }
 
-  async residualLayerNorm(x: PlainTensor, h: PlainTensor, w: PlainTensor, bias: PlainTensor, gamma: PlainTensor, beta: PlainTensor, eps: number): Promise<[PlainTensor, PlainTensor]> {
+  async residualLayerNorm(x: PlainTensor, h: PlainTensor, w: PlainTensor, bias: PlainTensor, gamma: PlainTensor, beta: PlainTensor, eps: number, next?: PlainTensor): Promise<[PlainTensor, PlainTensor]> {
     const sum = await this.add(x, await this.add(await this.matmul(h, w), bias));
+    if (next) return [sum, await this.normMatmul(sum, { gamma, beta, eps }, next)];
     return [sum, await this.layerNorm(sum, gamma, beta, eps)];
   }
 
@@ -263,6 +265,12 @@ export class PlainOps implements Ops<PlainTensor> {
       for (let j = 0; j < d; j++) out[base + j] = gamma.data[j] * (inv * x.data[base + j]);
     }
     return { data: out, shape: x.shape };
+  }
+
+  // ---- norm → matmul: the two ops in sequence -------------------------------------------------
+  async normMatmul(x: PlainTensor, norm: NormParams<PlainTensor>, w: PlainTensor, transB = false): Promise<PlainTensor> {
+    const h = norm.beta ? await this.layerNorm(x, norm.gamma, norm.beta, norm.eps) : await this.rmsNorm(x, norm.gamma, norm.eps);
+    return transB ? this.matmulT(h, w) : this.matmul(h, w);
   }
 
   async argmax(x: PlainTensor): Promise<PlainTensor> {

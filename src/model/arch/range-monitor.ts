@@ -38,6 +38,7 @@ function rowsFor(fracBits: number, approx: ApproxConfig): [string, number][] {
     ['layerNorm |y − β|', b.normOutput],
     ['rmsNorm variance Σx²+D·eps', b.normVariance],
     ['rmsNorm |y|', b.normOutput],
+    ['normMatmul |y|', b.normMatmulOutput],
     ['argmax row max − min', b.softmaxSpread],
   ];
 }

@@ -150,7 +150,8 @@ describe('GPT-2 is vectorised for the secure backend', () => {
     expect(await seq(1, 7)).toEqual(one);
     for (const op of ['attend', 'gelu']) expect(one.filter((c) => c === op)).toHaveLength(TINY_GPT2.nLayer);
     for (const op of ['softmax', 'bmmT', 'bmm']) expect(one.filter((c) => c === op)).toHaveLength(0); // all inside attend
-    expect(one.filter((c) => c === 'layerNorm')).toHaveLength(TINY_GPT2.nLayer + 1); // ln_1 per layer, ln_f
+    expect(one.filter((c) => c === 'layerNorm')).toHaveLength(0);
+    expect(one.filter((c) => c === 'normMatmul')).toHaveLength(TINY_GPT2.nLayer + 1); // ln_1 → c_attn, ln_f → LM head
     expect(one.filter((c) => c === 'residualLayerNorm')).toHaveLength(TINY_GPT2.nLayer); // x + c_proj(y), then ln_2
   });
 });

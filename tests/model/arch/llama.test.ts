@@ -210,8 +210,9 @@ describe('LLaMA is vectorised for the secure backend', () => {
     expect(one.filter((c) => c === 'attend')).toHaveLength(TINY_LLAMA.nLayers);
     expect(one.filter((c) => c === 'softmax' || c === 'bmmT' || c === 'bmm')).toHaveLength(0); // inside attend
     expect(one.filter((c) => c === 'silu')).toHaveLength(TINY_LLAMA.nLayers);
-    expect(one.filter((c) => c === 'matmulT')).toHaveLength(4 * TINY_LLAMA.nLayers + 1); // qkv, wo, w13, w2 + LM head
-    expect(one.filter((c) => c === 'rmsNorm')).toHaveLength(2 * TINY_LLAMA.nLayers + 1);
+    expect(one.filter((c) => c === 'matmulT')).toHaveLength(3 * TINY_LLAMA.nLayers); // wo, w13, w2
+    expect(one.filter((c) => c === 'rmsNorm')).toHaveLength(TINY_LLAMA.nLayers); // the FFN's
+    expect(one.filter((c) => c === 'normMatmul')).toHaveLength(TINY_LLAMA.nLayers + 1); // attention norm → qkv, final norm → LM head
   });
 
   it('mapWeights carries the weights to another handle type without changing the result', async () => {
