@@ -4,6 +4,9 @@ import type { BenchResult } from './result.js';
 import type { LlamaBenchResult } from '../bench-llama.js';
 import { isShaped, llamaSection, measuredPhase, measuredSection } from './report-measured.js';
 
+
+/** All party-to-party bytes of a phase: online plus offline (the comparable figure to PUMA's, which has no offline phase). */
+const allBytes = (p: { bytesTotal: number; offlineBytesTotal?: number }): number => p.bytesTotal + (p.offlineBytesTotal ?? 0);
 export interface PumaFigure {
   label: string;
   seconds: number;
@@ -37,14 +40,14 @@ export function pumaBars(outcomes: ScenarioOutcome[]): PumaBar[] {
     const ll = model === 'llama-7b' ? outcomes.find((q) => q.llama && q.llama.promptTokens === Number(tok))?.llama : undefined;
     if (ll) {
       const p = ll.phases[0];
-      out.push({ label: `${fig.label} (extrapolated)`, oursGb: p.bytesTotal / 1e9, pumaGb: fig.gb, oursS: p.lanModelMs / 1000, pumaS: fig.seconds, timeKind: 'extrapolated, LAN model' });
+      out.push({ label: `${fig.label} (extrapolated)`, oursGb: allBytes(p) / 1e9, pumaGb: fig.gb, oursS: p.lanModelMs / 1000, pumaS: fig.seconds, timeKind: 'extrapolated, LAN model' });
       continue;
     }
     const o = outcomes.find((d) => d.result && d.result.model === model && d.result.promptTokens === Number(tok) && !d.args.includes('--net'));
     if (!o?.result) continue;
     const p = firstPhase(o.result);
     const meas = measuredPhase(outcomes, model, Number(tok), 'lan');
-    out.push({ label: fig.label, oursGb: p.bytesTotal / 1e9, pumaGb: fig.gb, oursS: (meas ? meas.ms : p.lanModelMs) / 1000, pumaS: fig.seconds, timeKind: meas ? 'LAN measured' : 'LAN model' });
+    out.push({ label: fig.label, oursGb: allBytes(p) / 1e9, pumaGb: fig.gb, oursS: (meas ? meas.ms : p.lanModelMs) / 1000, pumaS: fig.seconds, timeKind: meas ? 'LAN measured' : 'LAN model' });
   }
   return out;
 }
@@ -138,7 +141,7 @@ export function costMarkdown(outcomes: ScenarioOutcome[], meta: { command: strin
     const ll = model === 'llama-7b' ? outcomes.find((q) => q.llama && q.llama.promptTokens === Number(tok))?.llama : undefined;
     if (ll) {
       const p = ll.phases[0];
-      pumaRows.push([`${fig.label} (**extrapolated** from ${ll.measuredLayers} of ${ll.totalLayers} layers)`, fig.gb.toFixed(3), fig.seconds.toFixed(3), gb(p.bytesTotal), x(p.bytesTotal / 1e9 / fig.gb), String(p.rounds), `${s(p.computeMs)} (est., in-process)`, s(p.lanModelMs), '—', x(p.lanModelMs / 1000 / fig.seconds), `${(ll.memory.weightSharesBytes / 1e9).toFixed(0)} GB of weight shares (whole model)`]);
+      pumaRows.push([`${fig.label} (**extrapolated** from ${ll.measuredLayers} of ${ll.totalLayers} layers)`, fig.gb.toFixed(3), fig.seconds.toFixed(3), gb(allBytes(p)), x(allBytes(p) / 1e9 / fig.gb), String(p.rounds), `${s(p.computeMs)} (est., in-process)`, s(p.lanModelMs), '—', x(p.lanModelMs / 1000 / fig.seconds), `${(ll.memory.weightSharesBytes / 1e9).toFixed(0)} GB of weight shares (whole model)`]);
       continue;
     }
     if (!o) {
@@ -147,11 +150,11 @@ export function costMarkdown(outcomes: ScenarioOutcome[], meta: { command: strin
     }
     const p = firstPhase(o.result);
     const meas = measuredPhase(outcomes, model, Number(tok), 'lan');
-    pumaRows.push([fig.label, fig.gb.toFixed(3), fig.seconds.toFixed(3), gb(p.bytesTotal), x(p.bytesTotal / 1e9 / fig.gb), String(p.rounds), s(p.ms), s(p.lanModelMs), meas ? s(meas.ms) : '—', x((meas ? meas.ms : p.lanModelMs) / 1000 / fig.seconds), rss(o.result)]);
+    pumaRows.push([fig.label, fig.gb.toFixed(3), fig.seconds.toFixed(3), gb(allBytes(p)), x(allBytes(p) / 1e9 / fig.gb), String(p.rounds), s(p.ms), s(p.lanModelMs), meas ? s(meas.ms) : '—', x((meas ? meas.ms : p.lanModelMs) / 1000 / fig.seconds), rss(o.result)]);
   }
-  out.push(mdTable(['scenario', 'PUMA GB', 'PUMA s', 'ours GB', 'bytes ratio', 'ours rounds', 'ours wall s (this machine)', 'ours LAN model s', 'ours LAN measured s', 'time ratio (measured if any)', 'peak RSS MB per party'], pumaRows));
+  out.push(mdTable(['scenario', 'PUMA GB', 'PUMA s', 'ours GB (online + offline)', 'bytes ratio', 'ours rounds', 'ours wall s (this machine)', 'ours LAN model s', 'ours LAN measured s', 'time ratio (measured if any)', 'peak RSS MB per party'], pumaRows));
   out.push('');
-  out.push('GB = 10⁹ bytes (if PUMA\'s GB are 2³⁰ bytes, our byte ratios are 7% lower still).');
+  out.push('GB = 10⁹ bytes (if PUMA\'s GB are 2³⁰ bytes, our byte ratios are 7% lower still). Our bytes here are all the parties\' traffic, online plus offline (the dealer material, which could be sent ahead of the session): PUMA has no offline phase.');
   out.push('');
   const base = pickGpt2(outcomes);
   if (base) {
@@ -160,13 +163,13 @@ export function costMarkdown(outcomes: ScenarioOutcome[], meta: { command: strin
     out.push(`## Targets (${base.model}, ${base.promptTokens} tokens; the goals are set for GPT2-base 32 → 1)`);
     out.push('');
     const rows: string[][] = [
-      [`${p.tokens} → 1: total communication`, '≤ 1.9 GB', `${gb(p.bytesTotal)} GB`, ok(p.bytesTotal <= 1.9e9)],
+      [`${p.tokens} → 1: total communication (online + offline)`, '≤ 1.9 GB', `${gb(allBytes(p))} GB`, ok(allBytes(p) <= 1.9e9)],
       [`${p.tokens} → 1: rounds`, '≤ 1,000', String(p.rounds), ok(p.rounds <= 1000)],
       [`${p.tokens} → 1: wall time, all three parties on this 2-core machine`, '≤ 60 s', `${s(p.ms)} s`, ok(p.ms <= 60_000)],
       [`${p.tokens} → 1: peak RSS per party (${base.shares} shares${base.rssScope === 'process' ? ', one process for all three' : ''})`, '≤ 4 GB', `${(Math.max(...base.peakRssMbPerParty) / 1024).toFixed(2)} GB`, ok(Math.max(...base.peakRssMbPerParty) <= 4096)],
     ];
     if (d) {
-      rows.push([`decode step with the KV cache at context ${p.context} (${d.name}): communication`, '≤ 60 MB', `${mb(d.bytesTotal)} MB`, ok(d.bytesTotal <= 60e6)]);
+      rows.push([`decode step with the KV cache at context ${p.context} (${d.name}): communication (online + offline)`, '≤ 60 MB', `${mb(allBytes(d))} MB`, ok(allBytes(d) <= 60e6)]);
       rows.push([`decode step at context ${p.context}: wall time`, '≤ 1.5 s', `${s(d.ms)} s`, ok(d.ms <= 1500)]);
       rows.push([`decode step at context ${p.context}: rounds`, '—', String(d.rounds), '']);
     }

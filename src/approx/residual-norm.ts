@@ -45,6 +45,10 @@ export interface ResidualNormOptions {
   readonly transB?: boolean;
   /** The matmul after the LayerNorm, [D, N]: the second result is LayerNorm(x')·next [M, N] (norm-matmul.ts). */
   readonly next?: AShare;
+  /** next is [N, D] (LayerNorm(x')·nextᵀ: the tied LM head) instead of [D, N]. */
+  readonly nextTransB?: boolean;
+  /** Meter label of next's row scaling (default 'matmul'; 'lmHead' for the LM head). */
+  readonly nextLabel?: string;
 }
 
 /** ⌈log2 D⌉: the centred rows come out as c·(x' − mean) with c = D/2^k ∈ (0.5, 1]. */
@@ -80,7 +84,7 @@ export function residualLayerNorm(
   cfg: ApproxConfig = DEFAULT_APPROX_CONFIG,
 ): Promise<[AShare | null, AShare]> {
   const { M, D } = checkShapes(x, h, w, b, gamma, beta, opts.transB ?? false);
-  if (opts.next) matmulDims([M, D], opts.next.shape, false); // throws on a mismatch before any message
+  if (opts.next) matmulDims([M, D], opts.next.shape, opts.nextTransB ?? false); // throws on a mismatch before any message
   const f = p.cfg.fracBits;
   const k = centreBits(D);
   const c = D / 2 ** k;
@@ -105,7 +109,7 @@ export function residualLayerNorm(
       ['matmul', async (q) => (keepSum ? truncAdditive(q, u, [M, D], f, 'residual/sum') : null)],
       ['layerNorm', (q) => truncAdditive(q, v, [M * D], f + k, 'layerNorm/centre')],
     ]);
-    if (opts.next) return [sum, await fNormMatmul(p, aShare([M, D], centred.s0, centred.s1), { gamma, beta, eps: eps * c * c, centred: true }, opts.next, false, 'matmul', cfg)];
+    if (opts.next) return [sum, await fNormMatmul(p, aShare([M, D], centred.s0, centred.s1), { gamma, beta, eps: eps * c * c, centred: true }, opts.next, opts.nextTransB ?? false, opts.nextLabel ?? 'matmul', cfg)];
     const y = await scoped(p, 'layerNorm', () => layerNormCentered(p, centred, gamma, beta, M, D, eps * c * c));
     return [sum, aShare([M, D], y.s0, y.s1)];
   })();

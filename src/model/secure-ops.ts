@@ -236,11 +236,13 @@ export class SecureOps implements Ops<AShare> {
    * The matmul's weight is made resident as in matmul; its product is metered under 'matmul', the rest under 'layerNorm'
    * (with `next`: its row scaling under 'matmul' too, as in normMatmul).
    */
-  async residualLayerNorm(x: AShare, h: AShare, w: AShare, bias: AShare, gamma: AShare, beta: AShare, eps: number, next?: AShare): Promise<[AShare, AShare]> {
+  async residualLayerNorm(x: AShare, h: AShare, w: AShare, bias: AShare, gamma: AShare, beta: AShare, eps: number, next?: AShare, nextTransB = false): Promise<[AShare, AShare]> {
     this.checkMatmul('residualLayerNorm', h, w, 2);
     await makeResident(w);
     if (next) await makeResident(next);
-    const [sum, y] = await this.checked(next ? 'layerNorm+matmul' : 'layerNorm', () => residualLayerNorm(this.party, x, h, w, bias, gamma, beta, eps, next ? { next } : {}, this.approx));
+    const nextLabel = next && this.tables.has(next) ? 'lmHead' : 'matmul';
+    const opts = next ? { next, nextTransB, nextLabel } : {};
+    const [sum, y] = await this.checked(next ? `layerNorm+${nextLabel}` : 'layerNorm', () => residualLayerNorm(this.party, x, h, w, bias, gamma, beta, eps, opts, this.approx));
     return [sum as AShare, y];
   }
 

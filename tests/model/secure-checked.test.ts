@@ -51,10 +51,10 @@ describe('checked mode on GPT-2 (tiny synthetic, three parties in memory)', () =
       expect(m.rounds, group).toBeGreaterThanOrEqual(declared.rounds - 1);
     }
     expect(plain.run.cost.ops['prefill/layer0/rangeCheck']).toBeUndefined();
-    // 'op' mode: a check after each op with checked values (ln_1 fused with c_attn, c_proj fused with ln_2 and c_fc,
-    // the MLP's c_proj, q·kᵀ, mulPublic, softmax·V per layer; GeLU has none: its comparisons and selections are
-    // exact and its polynomials' stray lanes are discarded)
-    expect(op.run.cost.ops['prefill/layer0/rangeCheck']?.calls).toBe(6);
+    // 'op' mode: a check after each op with checked values (ln_1 fused with c_attn — in later layers also with the
+    // previous layer's MLP c_proj —, c_proj fused with ln_2 and c_fc, q·kᵀ, mulPublic, softmax·V per layer; GeLU has
+    // none: its comparisons and selections are exact and its polynomials' stray lanes are discarded)
+    expect(op.run.cost.ops['prefill/layer0/rangeCheck']?.calls).toBe(5);
   });
 
   // D = 128; a norm with gain 0 and bias 1000 → h = 1000; the next matmul's weights c → outputs 128 000·c
@@ -67,29 +67,30 @@ describe('checked mode on GPT-2 (tiny synthetic, three parties in memory)', () =
     big.set(`h.0.${wName}.weight`, plainTensor([D, cols], new Float64Array(cols * D).fill(c)));
     return { config: cfg, tensors: big };
   };
-  // the MLP's c_proj (a plain matmul): ln_2 → 0, c_fc's bias 1000 → GeLU 1000, c_proj's weights 1000 → 1.28e8 ∈ [2^26, 2^27)
+  // layer 0's MLP c_proj, whose residual add runs in layer 1's first op: ln_2 → 0, c_fc's bias 1000 → GeLU 1000,
+  // c_proj's weights ±1000 by column → ±1.28e8 ∈ [2^26, 2^27): the sum's truncation input (scale 2f) beyond 2^62
   const mlpOut = (() => {
     const big = new Map(syntheticGpt2(cfg, 5).tensors);
     big.set('h.0.ln_2.weight', plainTensor([D], new Float64Array(D)));
     big.set('h.0.ln_2.bias', plainTensor([D], new Float64Array(D)));
     big.set('h.0.mlp.c_fc.bias', plainTensor([128], new Float64Array(128).fill(1000)));
-    big.set('h.0.mlp.c_proj.weight', plainTensor([128, D], new Float64Array(128 * D).fill(1000)));
+    big.set('h.0.mlp.c_proj.weight', plainTensor([128, D], Float64Array.from({ length: 128 * D }, (_, i) => (i % 2 ? 1000 : -1000))));
     return { config: cfg, tensors: big };
   })();
   const cases = [
     // the matmul's product bound at scale 2f
-    ['a matmul output beyond real 2^26', mlpOut, "'prefill/layer0/matmul'"],
+    ['a matmul output beyond real 2^26', mlpOut, "'prefill/layer1'", "'prefill/layer1/layerNorm+matmul'"],
     // ln_1 → c_attn (normMatmul, fused): c = 3 → q, k, v = 384 000 ∈ [2^18, 2^19), the final row scaling's bound at scale f + sP
-    ['a fused norm → matmul output beyond real 2^18', outOfRange('ln_1', 'attn.c_attn', 3 * D, 3), "'prefill/layer0/layerNorm+matmul'"],
+    ['a fused norm → matmul output beyond real 2^18', outOfRange('ln_1', 'attn.c_attn', 3 * D, 3), "'prefill/layer0'", "'prefill/layer0/layerNorm+matmul'"],
   ] as const;
-  for (const [what, w, opWhere] of cases) {
+  for (const [what, w, layerWhere, opWhere] of cases) {
     it(`out of range: ${what} aborts with MPC_ERR_RANGE naming the layer / op (the unchecked run is silently wrong)`, async () => {
       const plainModel = new Gpt2(new PlainOps(), w);
       const ref = await plainModel.ops.reveal(await newSession(plainModel).prefill(prompt));
       expect(ref.every(Number.isFinite)).toBe(true);
       const unchecked = await logitsOf(w, false, 1);
       expect(maxAbsDiff(unchecked.out[0], ref)).toBeGreaterThan(1); // silent garbage without the check
-      for (const [mode, where] of [['layer', "'prefill/layer0'"], ['op', opWhere]] as const) {
+      for (const [mode, where] of [['layer', layerWhere], ['op', opWhere]] as const) {
         const err = await logitsOf(w, mode, 1).then(
           () => null,
           (e: unknown) => e as { code?: string; message?: string },

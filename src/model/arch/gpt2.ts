@@ -7,10 +7,12 @@
  * `sliceRows(wpe, pos, pos+n)`; q,k,v are column slices (`takeCols`, free) of the fused c_attn
  * output; 1/sqrt(hs) is the softmax's public scale (for hs = 64 a power of two, folded into the
  * exponential's input scale: no multiply); all heads go through one `attend` (q·kᵀ, softmax, ·V)
- * (attention.ts); only the last position reaches ln_f and the LM head. Every LayerNorm feeds only
- * one matmul, so each goes with it into one op (SecureOps fuses the pair, 2 rounds fewer): ln_1 →
- * c_attn and ln_f → LM head are `normMatmul`, and c_proj's residual add, ln_2 and c_fc are one
- * `residualLayerNorm` (with its `next` matmul).
+ * (attention.ts); only the last position reaches ln_f and the LM head. Every LayerNorm reads a
+ * residual add and feeds only one matmul, so the three go into one op, `residualLayerNorm` with
+ * its `next` matmul (SecureOps: the add's truncation beside the row mean's, the matmul beside the
+ * rsqrt's polynomial, 4 rounds fewer than the three ops): c_proj + ln_2 + c_fc; the MLP's c_proj +
+ * the next layer's ln_1 + c_attn (so a layer's scope holds the previous layer's MLP c_proj); the
+ * last c_proj + ln_f + LM head, on the last position only. Layer 0's ln_1 → c_attn is `normMatmul`.
  */
 import { KVCache, type CausalLM } from './causal-lm.js';
 import { gpt2GeluForm, type Gpt2Config, type Gpt2Weights } from '../formats/gpt2-checkpoint.js';
@@ -82,11 +84,18 @@ export class Gpt2<T> implements CausalLM<T> {
     const scale = 1 / Math.sqrt(hs); // inside the softmax: free when a power of two (hs = 64: 2^−3)
     const tok = await ops.embedding(tokens, this.wte); // [n, D]
     let x: T = await ops.add(tok, ops.sliceRows(this.wpe, pos, t)); // [n, D]
+    // The MLP's output f [n, I] of the layer before, not yet through its c_proj: the next layer adds
+    // x + c_proj(f) in the same op as its ln_1 and c_attn (residualLayerNorm with `next`).
+    let pending: { f: T; b: Gpt2Block<T> } | null = null;
     for (let l = 0; l < c.nLayer; l++) {
       const b = this.blocks[l];
       await ops.scope(`layer${l}`, async () => {
         // ---- causal self-attention ----
-        const qkv = await ops.add(await ops.normMatmul(x, { gamma: b.ln1w, beta: b.ln1b, eps }, b.attnW), b.attnB); // ln_1 then c_attn: [n, 3D]
+        const ln1 = { gamma: b.ln1w, beta: b.ln1b, eps };
+        let a: T; // ln_1 then c_attn, without its bias: [n, 3D]
+        if (pending) [x, a] = await ops.residualLayerNorm(x, pending.f, pending.b.fcProjW, pending.b.fcProjB, ln1.gamma, ln1.beta, eps, b.attnW);
+        else a = await ops.normMatmul(x, ln1, b.attnW);
+        const qkv = await ops.add(a, b.attnB); // [n, 3D]
         const q = ops.takeCols(qkv, range(0, d)); // [n, D]
         const kNew = ops.takeCols(qkv, range(d, 2 * d)); // [n, D]
         const vNew = ops.takeCols(qkv, range(2 * d, 3 * d)); // [n, D]
@@ -96,11 +105,14 @@ export class Gpt2<T> implements CausalLM<T> {
         // c_fc's product beside the rsqrt's polynomial)
         const [x2, fc] = await ops.residualLayerNorm(x, y, b.projW, b.projB, b.ln2w, b.ln2b, eps, b.fcW); // [n, D], [n, I]
         x = x2;
-        // ---- MLP ----
-        const f = await ops.gelu(await ops.add(fc, b.fcB)); // [n, I]
-        x = await ops.add(x, await ops.add(await ops.matmul(f, b.fcProjW), b.fcProjB)); // [n, D]
+        // ---- MLP (its c_proj goes with the next ln_1) ----
+        pending = { f: await ops.gelu(await ops.add(fc, b.fcB)), b }; // f: [n, I]
       });
     }
-    return ops.normMatmul(ops.sliceRows(x, n - 1, n), { gamma: this.lnfW, beta: this.lnfB, eps }, this.wte, true); // ln_f then x·wteᵀ: [1, V]
+    // the last c_proj, ln_f and the LM head x·wteᵀ, for the last position only: [1, V]
+    const last = pending as { f: T; b: Gpt2Block<T> } | null;
+    if (!last) return ops.normMatmul(ops.sliceRows(x, n - 1, n), { gamma: this.lnfW, beta: this.lnfB, eps }, this.wte, true);
+    const [, logits] = await ops.residualLayerNorm(ops.sliceRows(x, n - 1, n), ops.sliceRows(last.f, n - 1, n), last.b.fcProjW, last.b.fcProjB, this.lnfW, this.lnfB, eps, this.wte, true);
+    return logits;
   }
 }

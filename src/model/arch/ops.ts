@@ -176,9 +176,10 @@ export interface Ops<T> {
    * x' = x + h·w + bias (x [M,D], h [M,K], w [K,D], bias [D]) -> [x', layerNorm(x', gamma, beta, eps)].
    * Equal to add/matmul/layerNorm; SecureOps fuses the matmul's truncation with the row mean's
    * (src/approx/residual-norm.ts: 2 rounds fewer). With `next` [D,N] the second result is
-   * layerNorm(x')·next [M,N] (the LayerNorm fused with that matmul as in `normMatmul`).
+   * layerNorm(x')·next [M,N] (the LayerNorm fused with that matmul as in `normMatmul`), or
+   * ·nextᵀ with next [N,D] and nextTransB (the tied LM head).
    */
-  residualLayerNorm(x: T, h: T, w: T, bias: T, gamma: T, beta: T, eps: number, next?: T): Promise<[T, T]>;
+  residualLayerNorm(x: T, h: T, w: T, bias: T, gamma: T, beta: T, eps: number, next?: T, nextTransB?: boolean): Promise<[T, T]>;
   /** Post-LN (BERT): layerNorm(x + h·wᵀ + bias) with w [D,K] (matmulT layout); fused like residualLayerNorm. */
   postLayerNorm(x: T, h: T, w: T, bias: T, gamma: T, beta: T, eps: number): Promise<T>;
   /** x [M,D] -> x / sqrt(mean(x²) + eps) ⊙ gamma [D], per row. */

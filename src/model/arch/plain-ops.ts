@@ -244,9 +244,9 @@ export class PlainOps implements Ops<PlainTensor> {
     return { data: out, shape: x.shape };
   }
 
-  async residualLayerNorm(x: PlainTensor, h: PlainTensor, w: PlainTensor, bias: PlainTensor, gamma: PlainTensor, beta: PlainTensor, eps: number, next?: PlainTensor): Promise<[PlainTensor, PlainTensor]> {
+  async residualLayerNorm(x: PlainTensor, h: PlainTensor, w: PlainTensor, bias: PlainTensor, gamma: PlainTensor, beta: PlainTensor, eps: number, next?: PlainTensor, nextTransB = false): Promise<[PlainTensor, PlainTensor]> {
     const sum = await this.add(x, await this.add(await this.matmul(h, w), bias));
-    if (next) return [sum, await this.normMatmul(sum, { gamma, beta, eps }, next)];
+    if (next) return [sum, await this.normMatmul(sum, { gamma, beta, eps }, next, nextTransB)];
     return [sum, await this.layerNorm(sum, gamma, beta, eps)];
   }
 

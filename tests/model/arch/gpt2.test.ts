@@ -151,8 +151,10 @@ describe('GPT-2 is vectorised for the secure backend', () => {
     for (const op of ['attend', 'gelu']) expect(one.filter((c) => c === op)).toHaveLength(TINY_GPT2.nLayer);
     for (const op of ['softmax', 'bmmT', 'bmm']) expect(one.filter((c) => c === op)).toHaveLength(0); // all inside attend
     expect(one.filter((c) => c === 'layerNorm')).toHaveLength(0);
-    expect(one.filter((c) => c === 'normMatmul')).toHaveLength(TINY_GPT2.nLayer + 1); // ln_1 → c_attn, ln_f → LM head
-    expect(one.filter((c) => c === 'residualLayerNorm')).toHaveLength(TINY_GPT2.nLayer); // x + c_proj(y), then ln_2
+    expect(one.filter((c) => c === 'normMatmul')).toHaveLength(1); // layer 0's ln_1 → c_attn
+    // per layer x + c_proj(y) → ln_2 → c_fc; x + c_proj(f) → the next ln_1 → c_attn, or after the last layer ln_f → LM head
+    expect(one.filter((c) => c === 'residualLayerNorm')).toHaveLength(2 * TINY_GPT2.nLayer);
+    expect(one.filter((c) => c === 'matmul' || c === 'matmulT')).toHaveLength(0);
   });
 });
 
