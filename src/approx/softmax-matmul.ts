@@ -13,14 +13,15 @@
  *   y = N ⊙ r (row-broadcast), one truncation by f + recipExtraBits          2 rounds
  *
  * (the −1: exp's last squaring is dealt by P0, whose idle round hides the reciprocal's first msb
- * round, as in fSoftmax), so the bmm leaves the critical path: fSoftmax + bmm − 2 rounds. Security: nothing new is sent;
- * every message comes from a reused protocol (raggedMax, expCore, fReciprocal, fMatmul's and
+ * round, as in fSoftmax), so the bmm leaves the critical path: fSoftmax + bmm − 2 rounds.
+ * Security: nothing new is sent; every message comes from a reused protocol (raggedMax, expCore, fReciprocal, fMatmul's and
  * truncMany's dealer truncation, each masked as documented there); the parallel branches run on
  * forked contexts with their own streams and seeds (Party.fork).
  *
  * Precision: e ∈ [0, 1] on the 2^−f grid as in fSoftmax; N is truncated once (≤ 1 ulp), and r
- * carries recipExtraBits more bits, so y's error is about |N|·2^−(f + extra) + 1 ulp, ≤ fSoftmax's
- * (whose e·r is rounded per entry before the bmm sums C of them).
+ * carries recipExtraBits more bits, so besides the reciprocal's own relative error (as in fSoftmax)
+ * y's rounding error is about |N|·2^−(f + extra) + 1 ulp, ≤ fSoftmax + bmm's (whose e·r is rounded
+ * per entry before the bmm sums C of them).
  * Ranges: N's truncation sees |Σ_j e_j v_j| ≤ s·max|v| at scale 2f (s = Σ e ≤ C: the usual
  * product bound, |Σ| < 2^(62−2f)); the scaling sees |N·r| ≈ |y| ≤ max|v| at scale
  * 2f + recipExtraBits, so max|v| < 2^(62 − 2f − recipExtraBits) (2^12 at f = 18, extra 14).
