@@ -13,7 +13,7 @@
  * variances and outputs, nonlinearity inputs, residual values. `npm run check-model` prints it.
  */
 import { expApprox, geluApprox, reciprocalApprox, rsqrtApprox, siluApprox, DEFAULT_APPROX_CONFIG, type ApproxConfig } from '../../approx/index.js';
-import { maskedRowLength, type Ops, type SoftmaxMask, type TokenInput } from './ops.js';
+import { maskedRowLength, type Ops, type SoftmaxMask, type TokenInput, composedResidualLayerNorm, composedPostLayerNorm } from './ops.js';
 import { PlainOps, type PlainTensor } from './plain-ops.js';
 import type { NormParams } from './ops.js';
 import type { RangeMonitor } from './range-monitor.js';
@@ -209,13 +209,11 @@ export class FixedOps implements Ops<PlainTensor> {
   }
 
   async residualLayerNorm(x: PlainTensor, h: PlainTensor, w: PlainTensor, bias: PlainTensor, gamma: PlainTensor, beta: PlainTensor, eps: number, next?: PlainTensor, nextTransB = false): Promise<[PlainTensor, PlainTensor]> {
-    const sum = await this.add(x, await this.add(await this.matmul(h, w), bias));
-    if (next) return [sum, await this.normMatmul(sum, { gamma, beta, eps }, next, nextTransB)];
-    return [sum, await this.layerNorm(sum, gamma, beta, eps)];
+    return composedResidualLayerNorm(this, x, h, w, bias, gamma, beta, eps, next, nextTransB);
   }
 
   async postLayerNorm(x: PlainTensor, h: PlainTensor, w: PlainTensor, bias: PlainTensor, gamma: PlainTensor, beta: PlainTensor, eps: number): Promise<PlainTensor> {
-    return this.layerNorm(await this.add(x, await this.add(await this.matmulT(h, w), bias)), gamma, beta, eps);
+    return composedPostLayerNorm(this, x, h, w, bias, gamma, beta, eps);
   }
 
   async rmsNorm(x: PlainTensor, gamma: PlainTensor, eps: number): Promise<PlainTensor> {

@@ -229,3 +229,17 @@ export function checkTokens(tokens: readonly number[], vocabSize: number): void 
     }
   }
 }
+
+/**
+ * residualLayerNorm and postLayerNorm as the plain ops they fuse (x + h·w + bias, then layerNorm or
+ * normMatmul): what every plaintext backend does.
+ */
+export async function composedResidualLayerNorm<T>(ops: Ops<T>, x: T, h: T, w: T, bias: T, gamma: T, beta: T, eps: number, next?: T, nextTransB = false): Promise<[T, T]> {
+  const sum = await ops.add(x, await ops.add(await ops.matmul(h, w), bias));
+  if (next) return [sum, await ops.normMatmul(sum, { gamma, beta, eps }, next, nextTransB)];
+  return [sum, await ops.layerNorm(sum, gamma, beta, eps)];
+}
+
+export async function composedPostLayerNorm<T>(ops: Ops<T>, x: T, h: T, w: T, bias: T, gamma: T, beta: T, eps: number): Promise<T> {
+  return ops.layerNorm(await ops.add(x, await ops.add(await ops.matmulT(h, w), bias)), gamma, beta, eps);
+}

@@ -11,7 +11,7 @@ import {
   assertPermutation, assertRank, fmtShape, isSuffixLength, isSuffixShape, numel, sameShape, stridesOf,
   type Shape,
 } from './shape.js';
-import { checkMask, checkTokens, maskedRowLength, tokenIds, type Ops, type SoftmaxMask, type TokenInput } from './ops.js';
+import { checkMask, checkTokens, maskedRowLength, tokenIds, type Ops, type SoftmaxMask, type TokenInput, composedResidualLayerNorm, composedPostLayerNorm } from './ops.js';
 import type { NormParams } from './ops.js';
 
 export interface PlainTensor {
@@ -245,13 +245,11 @@ export class PlainOps implements Ops<PlainTensor> {
   }
 
   async residualLayerNorm(x: PlainTensor, h: PlainTensor, w: PlainTensor, bias: PlainTensor, gamma: PlainTensor, beta: PlainTensor, eps: number, next?: PlainTensor, nextTransB = false): Promise<[PlainTensor, PlainTensor]> {
-    const sum = await this.add(x, await this.add(await this.matmul(h, w), bias));
-    if (next) return [sum, await this.normMatmul(sum, { gamma, beta, eps }, next, nextTransB)];
-    return [sum, await this.layerNorm(sum, gamma, beta, eps)];
+    return composedResidualLayerNorm(this, x, h, w, bias, gamma, beta, eps, next, nextTransB);
   }
 
   async postLayerNorm(x: PlainTensor, h: PlainTensor, w: PlainTensor, bias: PlainTensor, gamma: PlainTensor, beta: PlainTensor, eps: number): Promise<PlainTensor> {
-    return this.layerNorm(await this.add(x, await this.add(await this.matmulT(h, w), bias)), gamma, beta, eps);
+    return composedPostLayerNorm(this, x, h, w, bias, gamma, beta, eps);
   }
 
   async rmsNorm(x: PlainTensor, gamma: PlainTensor, eps: number): Promise<PlainTensor> {
