@@ -11,6 +11,7 @@ import { checkPartyKey, loadPartiesConfig, partyDataDir, partyKeyFile } from '..
 import { readKeyFile, toHex } from '../src/parties/keys.js';
 import { createLogger, errInfo } from '../src/parties/log.js';
 import { PartyServer } from '../src/parties/server.js';
+import { tunePartyHeap } from '../src/parties/heap.js';
 import { checkPartyPermissions } from '../src/parties/permissions.js';
 import { parseNet } from '../src/parties/net-shaper.js';
 import { sharesOf } from '../src/programs/generate.js';
@@ -50,6 +51,7 @@ const values = parse<Opts>(
 const log = createLogger({ level: values.logLevel, ...(values.pretty ? { pretty: true } : values.json ? { pretty: false } : {}) });
 
 async function main(): Promise<void> {
+  tunePartyHeap();
   const id = Number(values.id) as 0 | 1 | 2;
   const config = loadPartiesConfig(values.config);
   const keyPath = values.key ?? partyKeyFile(config, id);

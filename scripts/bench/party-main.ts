@@ -12,6 +12,7 @@ import { readKeyFile, toHex } from '../../src/parties/keys.js';
 import { createLogger, errInfo } from '../../src/parties/log.js';
 import { builtinPrograms } from '../../src/programs/index.js';
 import { PartyServer } from '../../src/parties/server.js';
+import { tunePartyHeap } from '../../src/parties/heap.js';
 import { parseNet } from '../../src/parties/net-shaper.js';
 import { parseThreads, setRingThreads } from '../../src/ring/threads.js';
 import { command, configOption, int, logLevelOption, netOption, parse, threadsOption, type LogLevel } from '../cli.js';
@@ -31,6 +32,7 @@ const values = parse<{ id: number; config: string; key?: string; logLevel: LogLe
 const log = createLogger({ level: values.logLevel, pretty: false });
 
 async function main(): Promise<void> {
+  tunePartyHeap();
   const id = asPartyId(values.id, '--id');
   const config = loadPartiesConfig(values.config);
   setRingThreads(parseThreads(values.threads, config.parties.filter((p) => p.host === config.parties[id].host).length));
