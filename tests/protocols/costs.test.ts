@@ -44,6 +44,7 @@ describe('declared cost = measured cost', () => {
       expectCost(await measure('revealTo', [x], (p, [a]) => revealTo(p, a, 1)), revealToCost(n));
       expectCost(await measure('shareInput', [], (p) => shareInput(p, 2, p.id === 2 ? x.data : null, [n])), shareInputCost(n));
       expectCost(await measure('msb', [x], (p, [a]) => msb(p, a)), msbCost(n));
+      expectCost(await measure('msb', [x], (p, [a]) => msb(p, a, 8)), msbCost(n, 8));
       expectCost(await measure('a2b', [x], (p, [a]) => a2b(p, a)), a2bCost(n));
       expectCost(await measure('mulA1B', [x, y], async (p, [a, b]) => mulA1B(p, await msb(p, a), b)), mulA1BCost(n));
       expectCost(await measure('mulA1BAdditive', [x, y], async (p, [a, b]) => mulA1BAdditive(p, await msb(p, a), b)), mulA1BAdditiveCost(n));

@@ -81,6 +81,7 @@ const CASES: ViewCase[] = [
   { name: 'andBits', inputs: [B4, bits([1, 1, 0, 1], [0, 0, 1, 1])], program: (p, xs) => andBits(p, bt(xs, 0), bt(xs, 1)) },
   { name: 'a2b', inputs: [X4], program: (p, xs) => a2b(p, a(xs, 0)) },
   { name: 'msb', inputs: [X4], program: (p, xs) => msb(p, a(xs, 0)) },
+  { name: 'msb, radix-8 carry tree', inputs: [X4], program: (p, xs) => msb(p, a(xs, 0), 8) },
   // msb on a 3-of-3 local product: splitAdditive (P1 ↔ P2, each masked by its seed with P0) beside msb's input; then msb's own gates
   { name: 'splitAdditive + msbPairOf on x·y (3-of-3)', inputs: [X4, Y4], program: async (p, xs) => { await msbPairOf(p, await splitAdditive(p, mulLocal(p, a(xs, 0), a(xs, 1)), 'z')); } },
   {
