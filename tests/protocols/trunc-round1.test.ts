@@ -1,0 +1,117 @@
+/**
+ * The 1-round truncation (trunc-round1.ts, tuples from trunc-tuple.ts): exact error bound
+ * y − ⌊x / 2^d⌋ ∈ {0, 1, 2} against a BigInt reference over random and edge inputs, replicated
+ * and 3-of-3 additive input, shapes kept; the tuples themselves; the flag's scoping.
+ */
+import { describe, expect, it } from 'vitest';
+import { truncA, truncAdditive } from '../../src/protocols/trunc.js';
+import { fMul, fMatmul, fMulScalar } from '../../src/protocols/fixed.js';
+import { withTruncRounds } from '../../src/protocols/context.js';
+import { revealAll } from '../../src/protocols/io.js';
+import { mulLocal } from '../../src/protocols/arith.js';
+import { truncTuple } from '../../src/protocols/trunc-tuple.js';
+import { aShare } from '../../src/protocols/share.js';
+import { randomSigned, run3, signed } from './harness.js';
+
+const EDGES = [0n, 1n, -1n, 2n, -2n, (1n << 62n) - 1n, -(1n << 62n), (1n << 62n) - 2n, -(1n << 62n) + 1n, 1n << 61n, -(1n << 61n), (1n << 61n) - 1n, (1n << 40n) + 7n, -(1n << 40n) - 7n].map((v) => BigInt.asUintN(64, v));
+
+/** Histogram of y − ⌊x / 2^d⌋ (keys as strings); anything outside {0, 1, 2} is a failure. */
+function errors(x: BigUint64Array, y: BigUint64Array, d: number): Map<string, number> {
+  const h = new Map<string, number>();
+  for (let i = 0; i < x.length; i++) {
+    const e = (signed(y[i]) - (signed(x[i]) >> BigInt(d))).toString();
+    h.set(e, (h.get(e) ?? 0) + 1);
+  }
+  return h;
+}
+
+function expectBound(h: Map<string, number>): void {
+  for (const key of h.keys()) expect(['0', '1', '2']).toContain(key);
+}
+
+describe('1-round truncation', () => {
+  it('truncA: y − ⌊x/2^d⌋ ∈ {0, 1, 2} over [−2^62, 2^62), 10^4 elements, d = 1, 18, 40, 62', async () => {
+    const x = new BigUint64Array([...EDGES, ...randomSigned(8000, 61, 11), ...randomSigned(2000, 30, 12), ...randomSigned(200, 3, 13)]);
+    for (const d of [1, 18, 40, 62]) {
+      const { results, cost } = await run3([{ data: x, shape: [x.length] }], async (p, [a]) =>
+        withTruncRounds(p, 1, async () => revealAll(p, await truncA(p, a, d))),
+      `t1-${d}`);
+      expect(results[0]).toEqual(results[1]);
+      const h = errors(x, results[0], d);
+      expectBound(h);
+      if (d === 18 || d === 40) expect(h.get('2') ?? 0).toBeGreaterThan(0); // the bound is reached (at d = 1 it cannot be)
+      expect(cost.ops.truncA.rounds).toBe(1);
+    }
+  });
+
+  it('shape is kept; p.truncRounds is restored after withTruncRounds (also on error)', async () => {
+    const x = randomSigned(2 * 3 * 5, 40, 3);
+    const { results } = await run3([{ data: x, shape: [2, 3, 5] }], async (p, [a]) => {
+      const y = await withTruncRounds(p, 1, () => truncA(p, a, 18));
+      const after = p.truncRounds;
+      await expect(withTruncRounds(p, 1, () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+      const forked = await withTruncRounds(p, 1, async () => p.fork('f').truncRounds);
+      return { shape: y.shape, after, again: p.truncRounds, forked };
+    });
+    expect(results[0]).toEqual({ shape: [2, 3, 5], after: 2, again: 2, forked: 1 });
+  });
+
+  it('truncAdditive on a 3-of-3 product and fMul / fMatmul / fMulScalar: same bound against the exact product', async () => {
+    const n = 4000;
+    const xs = randomSigned(n, 30, 21);
+    const ys = randomSigned(n, 30, 22);
+    const { results } = await run3([{ data: xs, shape: [n] }, { data: ys, shape: [n] }], async (p, [a, b]) =>
+      withTruncRounds(p, 1, async () => ({
+        add: await revealAll(p, await truncAdditive(p, mulLocal(p, a, b), [n], 18, 'add')),
+        mul: await revealAll(p, await fMul(p, a, b)),
+        sc: await revealAll(p, await fMulScalar(p, a, -0.125)),
+      })),
+    );
+    const prod = BigUint64Array.from(xs, (v, i) => BigInt.asUintN(64, signed(v) * signed(ys[i])));
+    expectBound(errors(prod, results[0].add, 18));
+    expectBound(errors(prod, results[0].mul, 18));
+    const scaled = BigUint64Array.from(xs, (v) => BigInt.asUintN(64, signed(v) * -(1n << 15n))); // −0.125 at f = 18
+    expectBound(errors(scaled, results[0].sc, 18));
+
+    const [M, K, N] = [4, 16, 3];
+    const A = randomSigned(M * K, 25, 23);
+    const B = randomSigned(K * N, 25, 24);
+    const mm = await run3([{ data: A, shape: [M, K] }, { data: B, shape: [K, N] }], async (p, [a, b]) => withTruncRounds(p, 1, async () => {
+      const y = await fMatmul(p, a, b);
+      return { shape: y.shape, v: await revealAll(p, y) };
+    }));
+    expect(mm.results[0].shape).toEqual([M, N]);
+    const ref = new BigUint64Array(M * N);
+    for (let i = 0; i < M; i++)
+      for (let j = 0; j < N; j++) {
+        let s = 0n;
+        for (let t = 0; t < K; t++) s += signed(A[i * K + t]) * signed(B[t * N + j]);
+        ref[i * N + j] = BigInt.asUintN(64, s);
+      }
+    expectBound(errors(ref, mm.results[0].v, 18));
+  });
+
+  it('tuples: R ∈ {r′ − 1, r′} with r′ = (r mod 2^63) >> d, m = msb(r), r spread over the ring', async () => {
+    const n = 3000;
+    for (const d of [1, 18, 62]) {
+      const { results } = await run3([], async (p) => {
+        const q = p.offline('t');
+        const t = await truncTuple(q, n, d);
+        const open = (s: { s0: BigUint64Array; s1: BigUint64Array }) => revealAll(p, aShare([n], s.s0, s.s1));
+        return { r: await open(t.r), R: await open(t.R), m: await open(t.m) };
+      }, `tuple-${d}`);
+      const { r, R, m } = results[0];
+      let low = 0;
+      let top = 0;
+      for (let i = 0; i < n; i++) {
+        const rl = (r[i] & ((1n << 63n) - 1n)) >> BigInt(d);
+        expect([rl, BigInt.asUintN(64, rl - 1n)]).toContain(R[i]);
+        if (R[i] !== rl) low++;
+        expect(m[i]).toBe(r[i] >> 63n);
+        top += Number(m[i]);
+      }
+      if (d > 1) expect(low).toBeGreaterThan(n / 4); // the dropped carry is ~1/2 likely
+      expect(Math.abs(top - n / 2)).toBeLessThan(n / 10);
+    }
+  });
+});
