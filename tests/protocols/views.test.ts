@@ -19,6 +19,7 @@ import { compareMany, lessThan } from '../../src/protocols/compare.js';
 import { b2a, mulA1B, mulA1BAdditive, mux } from '../../src/protocols/bitmul.js';
 import { argmaxLast, maxLast } from '../../src/protocols/max.js';
 import { revealAll, revealTo, shareInput } from '../../src/protocols/io.js';
+import { withTruncRounds } from '../../src/protocols/context.js';
 import { leakyMulA1B } from './_leaky-mul-a1b.js';
 import { ALPHA, relationPValue, viewTest, type SecretInput, type ViewCase } from './_views.js';
 
@@ -71,7 +72,17 @@ function additiveIntoTrunc(remask: boolean) {
   };
 }
 
+/** The 1-round truncation: tuple generation (offline frames on its own stream) and the opening. */
+const round1 = (f: (p: Party, xs: (AShare | BitShare)[]) => Promise<unknown>) => (p: Party, xs: (AShare | BitShare)[]) => withTruncRounds(p, 1, () => f(p, xs));
+
 const CASES: ViewCase[] = [
+  // 1-round truncation: every party receives offline tuple frames (msb, b2a, reshare) and online c components
+  { name: '1-round truncA (replicated input; tuple generation + opening to all)', inputs: [X4], program: round1((p, xs) => truncA(p, a(xs, 0))) },
+  { name: '1-round truncA, d = 40', inputs: [X4], program: round1((p, xs) => truncA(p, a(xs, 0), 40)) },
+  { name: '1-round fMul (3-of-3 additive input)', inputs: [X4, Y4], program: round1((p, xs) => fMul(p, a(xs, 0), a(xs, 1))) },
+  { name: '1-round fMatmul [2,2]·[2,2]', inputs: [A([2, 2], [1, 2, 3, 4], [-4, 0.5, 9, -2]), A([2, 2], [0.5, 1, -1, 2], [7, 7, -3, 0])], program: round1((p, xs) => fMatmul(p, a(xs, 0), a(xs, 1))) },
+  // its own zero-sharing masks every w_i, so even the raw OT outputs may go straight in
+  { name: '1-round truncAdditive on mulA1BAdditive WITHOUT a caller zero-sharing', inputs: [B4, X4], program: round1(async (p, xs) => truncAdditive(p, await mulA1BAdditive(p, bt(xs, 0), a(xs, 1)), [4], F, 'additive')) },
   { name: 'mulAA', inputs: [X4, Y4], program: (p, xs) => mulAA(p, a(xs, 0), a(xs, 1)) },
   { name: 'matmulAA [2,2]·[2,2]', inputs: [A([2, 2], [1, 2, 3, 4], [-4, 0.5, 9, -2]), A([2, 2], [0.5, 1, -1, 2], [7, 7, -3, 0])], program: (p, xs) => matmulAA(p, a(xs, 0), a(xs, 1)) },
   // three calls so that every party plays dealer, evaluator A and evaluator B once
