@@ -6,11 +6,13 @@
 import { describe, expect, it } from 'vitest';
 import { truncA, truncAdditive } from '../../src/protocols/trunc.js';
 import { fMul, fMatmul, fMulScalar } from '../../src/protocols/fixed.js';
-import { withTruncRounds } from '../../src/protocols/context.js';
+import { withTruncRounds, type Party } from '../../src/protocols/context.js';
 import { revealAll } from '../../src/protocols/io.js';
 import { mulLocal } from '../../src/protocols/arith.js';
 import { truncTuple } from '../../src/protocols/trunc-tuple.js';
-import { aShare } from '../../src/protocols/share.js';
+import { aShare, type AShare } from '../../src/protocols/share.js';
+import { enableRangeCheck, flushRangeCheck } from '../../src/protocols/range-check.js';
+import { isMpcError } from '../../src/protocols/errors.js';
 import { randomSigned, run3, signed } from './harness.js';
 
 const EDGES = [0n, 1n, -1n, 2n, -2n, (1n << 62n) - 1n, -(1n << 62n), (1n << 62n) - 2n, -(1n << 62n) + 1n, 1n << 61n, -(1n << 61n), (1n << 61n) - 1n, (1n << 40n) + 7n, -(1n << 40n) - 7n].map((v) => BigInt.asUintN(64, v));
@@ -153,6 +155,34 @@ describe('1-round truncation', () => {
       expect(Math.abs(A[i][0] - 0.5)).toBeLessThan(0.05);
       expect(Math.abs(B[i][0] - 0.5)).toBeLessThan(0.05);
       expect(A[i][1] - B[i][1]).toBeGreaterThan(0.4); // the control distinguisher works
+    }
+  });
+
+  it('checked mode records the 1-round input: in range passes with outputs identical to unchecked; 2^62 and −2^62 − 1 abort', async () => {
+    const ok = [-(1n << 62n), (1n << 62n) - 1n, 0n, -1n, 1n << 61n].map((v) => BigInt.asUintN(64, v));
+    const prog = (check: boolean) => async (p: Party, [a]: AShare[]) => {
+      if (check) enableRangeCheck(p);
+      const y = await withTruncRounds(p, 1, () => truncA(p, a));
+      const out = await revealAll(p, y);
+      if (!check) return { out };
+      try {
+        await flushRangeCheck(p, 'g');
+        return { out };
+      } catch (e) {
+        return { out, e };
+      }
+    };
+    const x = new BigUint64Array(ok);
+    const plain = await run3([{ data: x, shape: [x.length] }], prog(false), 'rc1');
+    const checked = await run3([{ data: x, shape: [x.length] }], prog(true), 'rc1');
+    expect(checked.results[0]).toEqual(plain.results[0]);
+    for (const bad of [1n << 62n, -(1n << 62n) - 1n]) {
+      const xb = new BigUint64Array([...ok, BigInt.asUintN(64, bad)]);
+      const r = await run3([{ data: xb, shape: [xb.length] }], prog(true), `rc1-${bad}`);
+      for (const res of r.results) {
+        expect(isMpcError((res as { e?: unknown }).e)).toBe(true);
+        expect(((res as { e: { code: string } }).e).code).toBe('MPC_ERR_RANGE');
+      }
     }
   });
 });
