@@ -24,7 +24,7 @@ export function fMatmul(p: Party, x: AShare, y: AShare, transB = false): Promise
     return truncAdditive(p, z, dims.outShape, p.cfg.fracBits, 'fMatmul');
   });
 }
-export const fMatmulCost = (outElements: number, rounds: 1 | 2 = 2): OpCost => truncAdditiveCost(outElements, rounds);
+export const fMatmulCost = (outElements: number, rounds: 1 | 2 = 2, fracBits = 18): OpCost => truncAdditiveCost(outElements, rounds, fracBits);
 
 /** Fixed-point x ⊙ c for public reals c (same length as x): local product, then truncA. */
 export function fMulPublic(p: Party, x: AShare, c: Float64Array | number[]): Promise<AShare> {

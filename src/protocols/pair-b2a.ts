@@ -13,12 +13,16 @@
  *              x1·x2 = f1·f2 + s1·e1·f2 + s2·e2·f1 + s1·s2·e1·e2,
  *            P1 returns x1 − 2·(f1·f2 + s1·f2·e1 + s1·s2·γ), P2 returns x2 − 2·(s2·f1·e2 + s1·s2·δ).
  *
+ * With width 32 the results are correct mod 2^32 only, and δ travels at 32 bits (narrow.ts): for
+ * a caller that multiplies them by 2^32 or more (trunc-tuple.ts, d ≤ 31).
+ *
  * Cost for `planes` bit vectors of n bits (W = ⌈n/64⌉ words each): 1 round, 2·8·planes·W bytes
- * (the two masked bit planes), dealer 8·planes·n bytes. Used by trunc-tuple.ts.
+ * (the two masked bit planes), dealer 8·narrowWords(planes·n) bytes. Used by trunc-tuple.ts.
  */
 import type { RingKernels } from '../ring/kernels.js';
 import type { OpCost, Party } from './context.js';
 import { words } from './share.js';
+import { narrowWords, packNarrow, unpackNarrow, type Width } from './narrow.js';
 
 /** planes × W packed words → planes × n ring elements 0/1 (plane-major). */
 export function unpackBits(k: RingKernels, w: BigUint64Array, planes: number, n: number): BigUint64Array {
@@ -44,9 +48,9 @@ function signOf(k: RingKernels, f: BigUint64Array): BigUint64Array {
 
 /**
  * `x`: P1's or P2's XOR halves, `planes` packed planes of n bits ([planes·W] words; P0: null).
- * Returns P1's or P2's additive shares [planes·n] (plane-major), null at P0.
+ * Returns P1's or P2's additive shares [planes·n] (plane-major; mod 2^width), null at P0.
  */
-export async function pairB2A(p: Party, x: BigUint64Array | null, planes: number, n: number, tag: string): Promise<BigUint64Array | null> {
+export async function pairB2A(p: Party, x: BigUint64Array | null, planes: number, n: number, tag: string, width: Width = 64): Promise<BigUint64Array | null> {
   const W = words(n);
   const N = planes * n;
   const { k, prss, comm } = p;
@@ -57,7 +61,7 @@ export async function pairB2A(p: Party, x: BigUint64Array | null, planes: number
     const delta = new BigUint64Array(N);
     k.mul(delta, e1, e2);
     k.sub(delta, delta, gamma);
-    comm.sendU64Offline(2, `${tag}/deal`, delta);
+    comm.sendU64Offline(2, `${tag}/deal`, packNarrow(delta, width));
     return null;
   }
   if (!x) throw new Error('pairB2A: evaluator without bits');
@@ -68,7 +72,7 @@ export async function pairB2A(p: Party, x: BigUint64Array | null, planes: number
   k.xor(fMine, x, eW);
   const other = isP1 ? 2 : 1;
   comm.sendU64(other, `${tag}/open`, fMine);
-  const delta = isP1 ? null : await comm.recvU64Offline(0, `${tag}/deal`, N);
+  const delta = isP1 ? null : unpackNarrow(await comm.recvU64Offline(0, `${tag}/deal`, narrowWords(N, width)), N, width);
   const fOther = await comm.recvU64(other, `${tag}/open`, planes * W);
   const mine = unpackBits(k, x, planes, n);
   const e = unpackBits(k, eW, planes, n);
@@ -97,4 +101,4 @@ export async function pairB2A(p: Party, x: BigUint64Array | null, planes: number
 }
 
 /** One call on `planes` vectors of n bits. */
-export const pairB2ACost = (planes: number, n: number): OpCost => ({ rounds: 1, bytesTotal: 2 * 8 * planes * words(n), offlineBytesTotal: 8 * planes * n });
+export const pairB2ACost = (planes: number, n: number, width: Width = 64): OpCost => ({ rounds: 1, bytesTotal: 2 * 8 * planes * words(n), offlineBytesTotal: 8 * narrowWords(planes * n, width) });

@@ -77,16 +77,15 @@ export async function truncRound1(p: Party, input: Contribution, n: number, shap
   const sh = 63 - bits;
   const cMsb = new BigUint64Array(n);
   k.shrLogical(cMsb, c, 63);
-  const coef = new BigUint64Array(n); // 2^(63−d)·(1 − 2·c_msb)
+  const coef = new BigUint64Array(n); // 1 − 2·c_msb (the tuple's M = 2^(63−d)·m)
   k.shl(coef, cMsb, 1);
   k.neg(coef, coef);
   k.addScalar(coef, coef, 1n);
-  k.shl(coef, coef, sh);
   const y0 = new BigUint64Array(n);
   const y1 = new BigUint64Array(n);
-  k.mul(y0, coef, t.m.s0);
+  k.mul(y0, coef, t.M.s0);
   k.sub(y0, y0, t.R.s0);
-  k.mul(y1, coef, t.m.s1);
+  k.mul(y1, coef, t.M.s1);
   k.sub(y1, y1, t.R.s1);
   if (id === 0 || id === 2) {
     // public part c' + 2^(63−d)·c_msb − 2^(62−d), into component 0 (P0's s0, P2's s1)
@@ -102,7 +101,7 @@ export async function truncRound1(p: Party, input: Contribution, n: number, shap
   return aShare(shape, y0, y1);
 }
 
-/** Replicated input: one word per element from each party (24 B); offline: the tuples. */
-export const truncRound1Cost = (n: number): OpCost => ({ rounds: 1, bytesTotal: 3 * 8 * n, offlineBytesTotal: truncTupleCost(n).offlineBytesTotal });
-/** 3-of-3 additive input: two words per element from each party (48 B); offline: the tuples. */
-export const truncAdditiveRound1Cost = (n: number): OpCost => ({ rounds: 1, bytesTotal: 6 * 8 * n, offlineBytesTotal: truncTupleCost(n).offlineBytesTotal });
+/** Replicated input: one word per element from each party (24 B); offline: the tuples for `bits`. */
+export const truncRound1Cost = (n: number, bits = 18): OpCost => ({ rounds: 1, bytesTotal: 3 * 8 * n, offlineBytesTotal: truncTupleCost(n, bits).offlineBytesTotal });
+/** 3-of-3 additive input: two words per element from each party (48 B); offline: the tuples for `bits`. */
+export const truncAdditiveRound1Cost = (n: number, bits = 18): OpCost => ({ rounds: 1, bytesTotal: 6 * 8 * n, offlineBytesTotal: truncTupleCost(n, bits).offlineBytesTotal });

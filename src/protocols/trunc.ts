@@ -156,15 +156,16 @@ export function truncA(p: Party, x: AShare, bits: number = p.cfg.fracBits): Prom
 }
 /**
  * rounds 2: A and B open c to each other (2n words) and reshare (2n); offline: D's corrections
- * to B (2n). rounds 1: trunc-round1.ts (3n words online; offline: the tuples).
+ * to B (2n). rounds 1: trunc-round1.ts (3n words online; offline: the tuples, whose size
+ * depends on `bits` only through ≤ 31 or not).
  */
-export const truncACost = (n: number, rounds: 1 | 2 = 2): OpCost =>
-  rounds === 1 ? truncRound1Cost(n) : { rounds: 2, bytesTotal: 4 * 8 * n, offlineBytesTotal: 2 * 8 * n };
+export const truncACost = (n: number, rounds: 1 | 2 = 2, bits = 18): OpCost =>
+  rounds === 1 ? truncRound1Cost(n, bits) : { rounds: 2, bytesTotal: 4 * 8 * n, offlineBytesTotal: 2 * 8 * n };
 
 /** Truncate a 3-of-3 additive sharing z (party i holds z_i) into a replicated share. */
 export function truncAdditive(p: Party, z: BigUint64Array, shape: Shape, bits: number, tag: string): Promise<AShare> {
   return truncCore(p, { kind: 'additive', z }, z.length, shape, bits, tag);
 }
 /** rounds 2: as truncACost, plus D's additive share z_D sent to A and B online (2n words); rounds 1: 6n words online. */
-export const truncAdditiveCost = (n: number, rounds: 1 | 2 = 2): OpCost =>
-  rounds === 1 ? truncAdditiveRound1Cost(n) : { rounds: 2, bytesTotal: 6 * 8 * n, offlineBytesTotal: 2 * 8 * n };
+export const truncAdditiveCost = (n: number, rounds: 1 | 2 = 2, bits = 18): OpCost =>
+  rounds === 1 ? truncAdditiveRound1Cost(n, bits) : { rounds: 2, bytesTotal: 6 * 8 * n, offlineBytesTotal: 2 * 8 * n };

@@ -64,6 +64,7 @@ describe('declared cost = measured cost', () => {
       expectCost(await measure('truncA', [x], one((p, [a]) => truncA(p, a))), truncACost(n, 1));
       expectCost(await measure('fMul', [x, y], one((p, [a, b]) => fMul(p, a, b))), fMulCost(n, 1));
       expectCost(await measure('add', [x, y], one((p, [a, b]) => p.meter.scope('add', () => truncAdditive(p, mulLocal(p, a, b), [n], 18, 'add')))), truncAdditiveCost(n, 1));
+      expectCost(await measure('truncA', [x], one((p, [a]) => truncA(p, a, 40))), truncACost(n, 1, 40)); // 64-bit tuple words (d ≥ 32)
       expect(truncACost(n, 1)).toMatchObject({ rounds: 1, bytesTotal: 24 * n });
       expect(truncAdditiveCost(n, 1)).toMatchObject({ rounds: 1, bytesTotal: 48 * n });
       // offline rounds: the Lamport depth over offline frames, from 0 (the barrier is online)

@@ -93,24 +93,24 @@ describe('1-round truncation', () => {
     expectBound(errors(ref, mm.results[0].v, 18));
   });
 
-  it('tuples: R ∈ {r′ − 1, r′} with r′ = (r mod 2^63) >> d, m = msb(r), r spread over the ring', async () => {
+  it('tuples: R ∈ {r′ − 1, r′} with r′ = (r mod 2^63) >> d, M = 2^(63−d)·msb(r), r spread over the ring (d = 1, 18, 31, 32, 62)', async () => {
     const n = 3000;
-    for (const d of [1, 18, 62]) {
+    for (const d of [1, 18, 31, 32, 62]) {
       const { results } = await run3([], async (p) => {
         const q = p.offline('t');
         const t = await truncTuple(q, n, d);
         const open = (s: { s0: BigUint64Array; s1: BigUint64Array }) => revealAll(p, aShare([n], s.s0, s.s1));
-        return { r: await open(t.r), R: await open(t.R), m: await open(t.m) };
+        return { r: await open(t.r), R: await open(t.R), M: await open(t.M) };
       }, `tuple-${d}`);
-      const { r, R, m } = results[0];
+      const { r, R, M } = results[0];
       let low = 0;
       let top = 0;
       for (let i = 0; i < n; i++) {
         const rl = (r[i] & ((1n << 63n) - 1n)) >> BigInt(d);
         expect([rl, BigInt.asUintN(64, rl - 1n)]).toContain(R[i]);
         if (R[i] !== rl) low++;
-        expect(m[i]).toBe(r[i] >> 63n);
-        top += Number(m[i]);
+        expect(M[i]).toBe(BigInt.asUintN(64, (r[i] >> 63n) << BigInt(63 - d)));
+        top += Number(r[i] >> 63n);
       }
       if (d > 1) expect(low).toBeGreaterThan(n / 4); // the dropped carry is ~1/2 likely
       expect(Math.abs(top - n / 2)).toBeLessThan(n / 10);
