@@ -50,7 +50,7 @@ import { narrowWords, packNarrow, unpackNarrow, type Width } from './narrow.js';
 const MASK63 = (1n << 63n) - 1n;
 
 /** This party's replicated components (s0 = c_i, s1 = c_{i+1}) of one tuple vector. */
-export interface Pair {
+export interface TuplePair {
   readonly s0: BigUint64Array;
   readonly s1: BigUint64Array;
 }
@@ -58,11 +58,11 @@ export interface Pair {
 export interface TruncTuple {
   readonly n: number;
   readonly bits: number;
-  readonly r: Pair;
+  readonly r: TuplePair;
   /** (r mod 2^63) >> bits, or one less. */
-  readonly R: Pair;
+  readonly R: TuplePair;
   /** 2^(63−bits)·msb(r). */
-  readonly M: Pair;
+  readonly M: TuplePair;
 }
 
 /** Offline rounds of one tuple generation: msb (4) + pairB2A (1) + reshare (1). */
