@@ -102,7 +102,6 @@ export async function truncTuple(q: Party, n: number, bits: number): Promise<Tru
   const lowShr = new BigUint64Array(n);
   k.shrLogical(lowShr, low, bits); // a' >> d at P0, b' >> d at P1 and P2
 
-  const S = BigInt(sh);
   const w = widthFor(bits);
   const scaled = (v: BigUint64Array): BigUint64Array => {
     k.shl(v, v, sh);
@@ -120,7 +119,7 @@ export async function truncTuple(q: Party, n: number, bits: number): Promise<Tru
     const rho0m = prss.prev.ring(n);
     const c1 = new BigUint64Array(n);
     k.add(kappa1, kappa1, kappa2);
-    k.mulScalar(kappa1, kappa1, 1n << S);
+    scaled(kappa1); // S·(κ1 + κ2)
     k.sub(c1, lowShr, rho0);
     k.sub(c1, c1, kappa1);
     comm.sendU64(1, 'tuple/R0', c1); // masked by ρ0 (seed(P0,P2)), which P1 lacks
