@@ -2,6 +2,10 @@
  * Comm: tagged, typed, metered messaging on top of a Channel. Protocol code only talks through
  * this class: every frame carries the op tag and the sender's depth, and a receiver states the
  * tag, dtype and length it expects (a mismatch is an MpcError, never silent garbage).
+ *
+ * An offline Comm (`offlineOnly`, the Comm of Party.offline's contexts) sends and receives every
+ * frame as an offline frame: the sub-protocol it runs is data-independent preprocessing (see
+ * Meter), so its bytes are offline bytes and its frames carry and raise only the offline depth.
  */
 import type { Channel, DType, Frame, PartyId } from './channel.js';
 import { nextParty, prevParty } from './channel.js';
@@ -19,6 +23,8 @@ export class Comm {
     readonly meter: Meter,
     /** Message stream ('' = root); frames of other streams never reach this Comm's receives. */
     readonly stream = '',
+    /** Every frame is offline (data-independent preprocessing; see the file comment). */
+    readonly offlineOnly = false,
   ) {
     this.self = channel.self;
     this.next = nextParty(this.self);
@@ -26,12 +32,16 @@ export class Comm {
   }
 
   private sendFrame(to: PartyId, tag: string, dtype: DType, length: number, bytes: Uint8Array, offline = false): void {
+    offline ||= this.offlineOnly;
     if (offline) this.meter.onSendOffline(bytes.byteLength);
     else this.meter.onSend(bytes.byteLength);
-    this.channel.send(to, { tag, depth: this.meter.depth, dtype, length, bytes, stream: this.stream });
+    // an offline frame carries the offline depth (its receiver's online depth never reads it)
+    const depth = offline ? this.meter.offlineDepth : this.meter.depth;
+    this.channel.send(to, { tag, depth, dtype, length, bytes, stream: this.stream });
   }
 
   private async recvFrame(from: PartyId, tag: string, dtype: DType, length: number, offline = false): Promise<Frame> {
+    offline ||= this.offlineOnly;
     const f = await this.channel.recv(from, this.stream);
     if (f.tag !== tag) {
       const where = this.stream ? ` on stream ${this.stream}` : '';
@@ -44,7 +54,7 @@ export class Comm {
         { party: from, tag },
       );
     }
-    if (offline) this.meter.onRecvOffline(f.bytes.byteLength);
+    if (offline) this.meter.onRecvOffline(f.bytes.byteLength, f.depth);
     else this.meter.onRecv(f.bytes.byteLength, f.depth);
     return f;
   }

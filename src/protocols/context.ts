@@ -18,6 +18,18 @@
  *     (`branches()` below forks, runs and closes the branch scopes in one call).
  * Forks must be created in the same order at the three parties (they are: protocol code is
  * deterministic given public shapes), and concurrently running siblings need distinct labels.
+ *
+ * offline(label) gives a child context for DATA-INDEPENDENT preprocessing run on demand (the
+ * 1-round truncation's tuples, trunc-tuple.ts): its own message stream (`<parent>~<index>`, so
+ * it never mixes with the parent's or a fork's frames), PRSS derived by hashing (Prss.derive:
+ * the parent's streams do not move, so they stay in lock-step whatever the child draws), a Comm
+ * that sends every frame as an offline frame and a meter (Meter.offline) whose bytes count as
+ * offline in the parent's open scopes and which never raises the parent's online depth.
+ *
+ * truncRounds selects the truncation protocol of truncA / truncAdditive and everything built on
+ * them (fMul, fMatmul, fMulPublic, …): 2 (default, dealer-based, trunc.ts) or 1 (tuple-based,
+ * trunc-round1.ts). Children (fork, offline, sidecar) inherit it when created; withTruncRounds
+ * scopes it.
  */
 import type { RingConfig } from '../ring/config.js';
 import type { RingKernels } from '../ring/kernels.js';
@@ -37,6 +49,8 @@ export interface PartyInit {
   stream?: string;
   /** First dealer of the truncation rotation. */
   dealer?: number;
+  /** Every frame of this context is offline (Party.offline). */
+  offline?: boolean;
 }
 
 export class Party {
@@ -50,6 +64,9 @@ export class Party {
   private readonly channel: Channel;
   private dealerCalls: number;
   private forks = 0;
+  private offlines = 0;
+  /** Rounds of the truncation (see the file comment): 2 = dealer-based (default), 1 = tuple-based. */
+  truncRounds: 1 | 2 = 2;
   /** Checked mode (range-check.ts): when set, every truncation records its input here. */
   rangeCheck?: RangeSink;
 
@@ -62,7 +79,7 @@ export class Party {
     this.meter = init.meter ?? new Meter();
     this.stream = init.stream ?? '';
     this.dealerCalls = init.dealer ?? 0;
-    this.comm = new Comm(this.channel, this.meter, this.stream);
+    this.comm = new Comm(this.channel, this.meter, this.stream, init.offline === true);
   }
 
   /** The dealer of the next truncation (lock-step at the three parties). */
@@ -97,7 +114,9 @@ export class Party {
       meter: this.meter.fork(label),
       stream: this.stream ? `${this.stream}.${index}` : `${index}`,
       dealer: index,
+      offline: this.comm.offlineOnly,
     });
+    p.truncRounds = this.truncRounds;
     // checked mode: the branch records into its own slot, taken in fork order (deterministic)
     if (this.rangeCheck) p.rangeCheck = this.rangeCheck.branch(p);
     return p;
@@ -110,7 +129,43 @@ export class Party {
    * untouched and its results do not change.
    */
   sidecar(label: string): Party {
-    return new Party({ id: this.id, channel: this.channel, prss: this.prss.derive(label), cfg: this.cfg, k: this.k, meter: this.meter, stream: this.stream });
+    const p = new Party({ id: this.id, channel: this.channel, prss: this.prss.derive(label), cfg: this.cfg, k: this.k, meter: this.meter, stream: this.stream, offline: this.comm.offlineOnly });
+    p.truncRounds = this.truncRounds;
+    return p;
+  }
+
+  /**
+   * A child context for data-independent preprocessing (see the file comment). Its meter opens
+   * no scope: run its work under `scoped(child, label, …)`. It records no range checks.
+   */
+  offline(label: string): Party {
+    const index = this.offlines++;
+    const p = new Party({
+      id: this.id,
+      channel: this.channel,
+      prss: this.prss.derive(`\0offline#${index}\0${label}`),
+      cfg: this.cfg,
+      k: this.k,
+      meter: this.meter.offline(),
+      stream: `${this.stream}~${index}`,
+      offline: true,
+    });
+    p.truncRounds = this.truncRounds;
+    return p;
+  }
+}
+
+/**
+ * Run `fn` with p.truncRounds = `rounds` (restored afterwards, also on error). Contexts forked
+ * inside inherit it. Do not run other ops on `p` concurrently with `fn`: they would see the flag.
+ */
+export async function withTruncRounds<T>(p: Party, rounds: 1 | 2, fn: () => Promise<T>): Promise<T> {
+  const before = p.truncRounds;
+  p.truncRounds = rounds;
+  try {
+    return await fn();
+  } finally {
+    p.truncRounds = before;
   }
 }
 
@@ -146,7 +201,8 @@ export function branches<T extends readonly unknown[]>(p: Party, fns: { [K in ke
 
 /**
  * Declared cost of an op as a function of its element count: online rounds, online bytes summed
- * over the three parties, and offline (dealer) bytes (absent = 0; see Meter for the split).
+ * over the three parties, and offline (data-independent: dealer material or interactive
+ * preprocessing) bytes (absent = 0; see Meter for the split).
  */
 export interface OpCost {
   rounds: number;

@@ -1,6 +1,7 @@
 /**
  * Fixed-point multiplication: the ring product followed by truncation by f, fused so that the
- * 3-of-3 local product goes straight into the truncation (2 rounds instead of 1 + 2).
+ * 3-of-3 local product goes straight into the truncation (2 rounds instead of 1 + 2; 1 round
+ * with p.truncRounds = 1, see trunc-round1.ts). Cost functions take that mode as an argument.
  */
 import { encode as encodeFixed } from '../ring/fixed-point.js';
 import type { OpCost, Party } from './context.js';
@@ -23,7 +24,7 @@ export function fMatmul(p: Party, x: AShare, y: AShare, transB = false): Promise
     return truncAdditive(p, z, dims.outShape, p.cfg.fracBits, 'fMatmul');
   });
 }
-export const fMatmulCost = (outElements: number): OpCost => truncAdditiveCost(outElements);
+export const fMatmulCost = (outElements: number, rounds: 1 | 2 = 2, fracBits = 18): OpCost => truncAdditiveCost(outElements, rounds, fracBits);
 
 /** Fixed-point x ⊙ c for public reals c (same length as x): local product, then truncA. */
 export function fMulPublic(p: Party, x: AShare, c: Float64Array | number[]): Promise<AShare> {

@@ -13,6 +13,8 @@ export * from './local.js';
 export * from './io.js';
 export * from './arith.js';
 export * from './trunc.js';
+export * from './trunc-round1.js';
+export * from './trunc-tuple.js';
 export * from './fixed.js';
 export * from './bool.js';
 export * from './msb.js';

@@ -6,12 +6,20 @@
  * receiver's depth becomes max(own, d + 1). An op's rounds are the growth of the largest depth
  * across the three parties between its start and its end (see `mergeMeters`).
  *
- * Online and offline. A frame is *offline* when its content is a function of the sender's PRSS
- * seeds alone (dealer material: correlated randomness for a later online step, never a function
- * of any party's data). Its bytes are counted apart (`offlineBytesSent`), and receiving it does
- * not raise the receiver's depth: the dealer can produce and send it before the data it serves
- * exists (it does not wait for anything to do so), so it is never on the online critical path.
- * `bytesSent`/`bytesRecv` and the depth are the online figures.
+ * Online and offline. A frame is *offline* when its content is DATA-INDEPENDENT: a function of
+ * the parties' PRSS seeds and of other offline frames only, never of any party's data. Two kinds:
+ *   - dealer material: correlated randomness one party derives from its seeds alone for a later
+ *     online step (truncation corrections, dealt AND sets; Comm.sendU64Offline);
+ *   - interactive preprocessing: a whole sub-protocol run on random values (the 1-round
+ *     truncation's tuples, trunc-tuple.ts) in an offline context (Party.offline), whose Comm
+ *     sends every frame as offline.
+ * Offline bytes are counted apart (`offlineBytesSent`), and receiving an offline frame does not
+ * raise the receiver's (online) depth: nothing online waits for data to produce them, so they are
+ * never on the online critical path. In this implementation tuples are produced on demand right
+ * before the op that consumes them (same session, same links); a deployment could produce them
+ * ahead of the session, which is what the split models. `bytesSent`/`bytesRecv` and `depth` are
+ * the online figures; `offlineDepth` is a separate Lamport depth over offline frames only (the
+ * offline rounds of interactive preprocessing; dealer frames add at most 1).
  */
 export interface MeterRecord {
   calls: number;
@@ -46,6 +54,8 @@ export class Meter {
   offlineBytesRecv = 0;
   /** Communication depth of this party (rounds on its critical path so far). */
   private d = 0;
+  /** Depth over offline frames only (see the file comment). */
+  private od = 0;
 
   /**
    * A child meter of a forked context: it shares the parent's records, its scopes nest under
@@ -57,9 +67,23 @@ export class Meter {
     private readonly parent: Meter | null = null,
     private readonly base = '',
     records = new Map<string, MeterRecord>(),
+    /** An offline child (Meter.offline): its depth never raises the parent's. */
+    private readonly detached = false,
   ) {
     this.records = records;
-    if (parent) this.d = parent.depth;
+    if (parent) {
+      this.d = parent.depth;
+      this.od = parent.offlineDepth;
+    }
+  }
+
+  get offlineDepth(): number {
+    return this.od;
+  }
+
+  set offlineDepth(v: number) {
+    this.od = v;
+    if (this.parent && v > this.parent.offlineDepth) this.parent.offlineDepth = v;
   }
 
   get depth(): number {
@@ -68,7 +92,7 @@ export class Meter {
 
   set depth(v: number) {
     this.d = v;
-    if (this.parent && v > this.parent.depth) this.parent.depth = v;
+    if (this.parent && !this.detached && v > this.parent.depth) this.parent.depth = v;
   }
 
   /**
@@ -80,6 +104,16 @@ export class Meter {
     const child = new Meter(this, this.path, this.records);
     child.enter(label);
     return child;
+  }
+
+  /**
+   * The meter of an offline context (Party.offline): it shares the records, nests under the
+   * current path and adds its bytes to the parent's open scopes, like a fork; its online depth
+   * is detached from the parent's (an offline context sends only offline frames, so it never
+   * moves anyway), and its offline depth raises the parent's. No scope is opened here.
+   */
+  offline(): Meter {
+    return new Meter(this, this.path, this.records, true);
   }
 
   get path(): string {
@@ -144,11 +178,21 @@ export class Meter {
     this.parent?.onSendOffline(bytes);
   }
 
-  /** An offline frame received: bytes only, the receiver's depth does not move. */
-  onRecvOffline(bytes: number): void {
+  /**
+   * An offline frame received: bytes, and the offline depth (sender's offline depth + 1); the
+   * receiver's online depth does not move.
+   */
+  onRecvOffline(bytes: number, senderOfflineDepth = 0): void {
     this.offlineBytesRecv += bytes;
     for (const s of this.stack) s.offlineBytesRecv += bytes;
-    this.parent?.onRecvOffline(bytes);
+    this.parent?.onRecvOfflineBytes(bytes);
+    if (senderOfflineDepth + 1 > this.offlineDepth) this.offlineDepth = senderOfflineDepth + 1;
+  }
+
+  private onRecvOfflineBytes(bytes: number): void {
+    this.offlineBytesRecv += bytes;
+    for (const s of this.stack) s.offlineBytesRecv += bytes;
+    this.parent?.onRecvOfflineBytes(bytes);
   }
 
   /** A plain-object snapshot (what a party reports to the client). */

@@ -9,8 +9,9 @@
  *             generate g_j = a_j ∧ b_j and propagate p_j = a_j ⊕ b_j is a local 2-of-2 share;
  *   rounds 2–4 a radix-4 (generate, propagate) tree over bits 0..62 (63 → 16 → 4 → 1 nodes), each
  *             level one dealt many-input AND round: G = g₃ ⊕ p₃g₂ ⊕ p₃p₂g₁ ⊕ p₃p₂p₁g₀, P = p₃p₂p₁p₀
- *             (the group holding bit 0 never needs its propagate);
- *   round 5   the 2-of-2 sign bit becomes a replicated bit share (pairToReplicated).
+ *             (the group holding bit 0 never needs its propagate); with radix 8, rounds 2–3
+ *             (63 → 8 → 1 nodes, products of up to 8 wires, many more dealt sets);
+ *   round 5   the 2-of-2 sign bit becomes a replicated bit share (pairToReplicated); 4 with radix 8.
  * The values are bit-sliced (64 bit-planes of n bits), so every gate works on dense words.
  * Input from a 3-of-3 additive sharing (a local product before its truncation): splitAdditive
  * gives a and b in one P1 ↔ P2 exchange that runs in round 1 beside P0's message, so msbPairOf on
@@ -26,8 +27,13 @@ import { bitShare } from './share.js';
 import type { AndCircuit } from './dealt-and.js';
 import { dealtAnd, dealtAndBytes, pairToReplicated, pairToReplicatedCost } from './dealt-and.js';
 
-/** Radix of the carry tree: 4 reaches 63 bits in 3 levels with at most 11 dealt sets per product. */
-const RADIX = 4;
+/**
+ * Radix of the carry tree. 4 (default) reaches 63 bits in 3 levels (63 → 16 → 4 → 1) with at
+ * most 11 dealt sets per group; 8 in 2 levels (63 → 8 → 1), one online round less, but a group
+ * of 8 needs up to 367 dealt sets (≈ 17× the offline bytes): meant for small batches, such as
+ * highbit's per-row comparisons (see msbRadix8Offline in the cost declaration).
+ */
+export type CarryRadix = 4 | 8;
 /** The tree's inputs: g_0..g_62 are wires 0..62, p_1..p_62 wires 63..124. */
 const G_WIRES = 63;
 
@@ -38,14 +44,14 @@ interface Node {
 }
 
 /** The dealt-AND circuits of the carry tree's levels (public structure, identical at every party). */
-function carryLevels(): AndCircuit[] {
+function carryLevels(radix: CarryRadix): AndCircuit[] {
   let nodes: Node[] = Array.from({ length: G_WIRES }, (_, j) => ({ g: j, p: j === 0 ? -1 : G_WIRES + j - 1 }));
   const levels: AndCircuit[] = [];
   while (nodes.length > 1) {
     const circuit: (readonly (readonly number[])[])[] = [];
     const next: Node[] = [];
-    for (let lo = 0; lo < nodes.length; lo += RADIX) {
-      const grp = nodes.slice(lo, lo + RADIX);
+    for (let lo = 0; lo < nodes.length; lo += radix) {
+      const grp = nodes.slice(lo, lo + radix);
       const top = grp.length - 1;
       const gProducts: number[][] = [];
       for (let j = top; j >= 0; j--) {
@@ -64,7 +70,7 @@ function carryLevels(): AndCircuit[] {
   }
   return levels;
 }
-const LEVELS = carryLevels();
+const LEVELS: Record<CarryRadix, AndCircuit[]> = { 4: carryLevels(4), 8: carryLevels(8) };
 
 /** Boolean sharings of a = x_0 + x_1 (input by P0) and b = x_2, as word arrays [n]. */
 export async function splitSum(p: Party, x: AShare, tag: string): Promise<{ a: WordShare; b: WordShare }> {
@@ -110,13 +116,13 @@ function treeInputs(p: Party, A: BigUint64Array, B: BigUint64Array, W: number): 
  * rounds 1–4 of msb. Consumers that go on with dealt ANDs (the row max's winner bits) take this
  * form directly and convert once, after their own gates.
  */
-export function msbPair(p: Party, x: AShare): Promise<BigUint64Array | null> {
-  return scoped(p, 'msb', () => signPair(p, signInput(p, x)));
+export function msbPair(p: Party, x: AShare, radix: CarryRadix = 4): Promise<BigUint64Array | null> {
+  return scoped(p, 'msb', () => signPair(p, signInput(p, x), radix));
 }
 
 /** msbPair on x = a + b given as its two addends (signInput, splitAdditive). */
-export function msbPairOf(p: Party, x: SignInput): Promise<BigUint64Array | null> {
-  return scoped(p, 'msb', () => signPair(p, x));
+export function msbPairOf(p: Party, x: SignInput, radix: CarryRadix = 4): Promise<BigUint64Array | null> {
+  return scoped(p, 'msb', () => signPair(p, x, radix));
 }
 
 /**
@@ -180,7 +186,9 @@ export function signInputDiff(x: SignInput, i: Int32Array, j: Int32Array): SignI
   return { n: i.length, a: d(x.a), b: d(x.b) };
 }
 
-async function signPair(p: Party, x: SignInput): Promise<BigUint64Array | null> {
+async function signPair(p: Party, x: SignInput, radix: CarryRadix): Promise<BigUint64Array | null> {
+  const levels = LEVELS[radix];
+  if (!levels) throw new RangeError(`msb: carry-tree radix must be 4 or 8, got ${radix}`);
   const n = x.n;
   const W = Math.ceil(n / 64);
   const { comm, k, prss } = p;
@@ -188,14 +196,14 @@ async function signPair(p: Party, x: SignInput): Promise<BigUint64Array | null> 
     const a = new BigUint64Array(n);
     k.xor(a, x.a as BigUint64Array, prss.prev.ring(n)); // m from seed(P0,P2)
     comm.sendU64(1, 'msb/input', a);
-    for (const [i, circuit] of LEVELS.entries()) await dealtAnd(p, null, W, circuit, `msb/l${i}`);
+    for (const [i, circuit] of levels.entries()) await dealtAnd(p, null, W, circuit, `msb/l${i}`);
     return null;
   }
   const aHalf = p.id === 1 ? await comm.recvU64(0, 'msb/input', n) : prss.next.ring(n);
   const A = planes(p, aHalf, n);
   const B = planes(p, x.b as BigUint64Array, n);
   let wires: BigUint64Array | null = treeInputs(p, A, B, W);
-  for (const [i, circuit] of LEVELS.entries()) wires = await dealtAnd(p, wires, W, circuit, `msb/l${i}`);
+  for (const [i, circuit] of levels.entries()) wires = await dealtAnd(p, wires, W, circuit, `msb/l${i}`);
   const sign = wires as BigUint64Array; // the carry c_63
   k.xor(sign, sign, A.subarray(63 * W, 64 * W));
   if (p.id === 1) k.xor(sign, sign, B.subarray(63 * W, 64 * W));
@@ -203,27 +211,27 @@ async function signPair(p: Party, x: SignInput): Promise<BigUint64Array | null> 
 }
 
 /** Shared sign bits of x (1 where x, read as a signed 64-bit integer, is negative). */
-export function msb(p: Party, x: AShare): Promise<BitShare> {
+export function msb(p: Party, x: AShare, radix: CarryRadix = 4): Promise<BitShare> {
   return scoped(p, 'msb', async () => {
     const n = x.s0.length;
-    const sign = await signPair(p, signInput(p, x));
+    const sign = await signPair(p, signInput(p, x), radix);
     const out = await pairToReplicated(p, sign, Math.ceil(n / 64), 'msb/out');
     return bitShare(n, out.s0, out.s1);
   });
 }
 
 /** msbPair: P0's input word and the tree's openings online, the dealt sets offline. */
-export const msbPairCost = (n: number): OpCost => {
+export const msbPairCost = (n: number, radix: CarryRadix = 4): OpCost => {
   const W = Math.ceil(n / 64);
   let online = 8 * n;
   let offline = 0;
-  for (const c of LEVELS) {
+  for (const c of LEVELS[radix]) {
     const b = dealtAndBytes(c, W);
     online += b.online;
     offline += b.offline;
   }
-  return { rounds: 1 + LEVELS.length, bytesTotal: online, offlineBytesTotal: offline };
+  return { rounds: 1 + LEVELS[radix].length, bytesTotal: online, offlineBytesTotal: offline };
 };
 
 /** msb = msbPair + the final exchange (pairToReplicated). */
-export const msbCost = (n: number): OpCost => addCosts(msbPairCost(n), pairToReplicatedCost(n));
+export const msbCost = (n: number, radix: CarryRadix = 4): OpCost => addCosts(msbPairCost(n, radix), pairToReplicatedCost(n));

@@ -17,20 +17,27 @@
  * Range: x must lie in [−2^62, 2^62); beyond it the result is wrong (by 2^(64−d) with a
  * probability that grows with the excess). Checked mode (range-check.ts) records the free
  * sharing (c, −r_A, −r_B) of x + 2^62 at every call and later tests its msb.
+ *
+ * With p.truncRounds = 1 (withTruncRounds in context.ts) every entry point here runs the 1-round
+ * truncation instead (trunc-round1.ts: c opened to all three parties against a jointly made
+ * tuple, error {0, 1, 2} ulp); the cost functions take the mode as a second argument.
  */
 import type { Shape } from '../ring/tensor.js';
 import type { OpCost, Party } from './context.js';
 import { scoped } from './context.js';
 import type { AShare } from './share.js';
 import { aShare } from './share.js';
+import type { Contribution } from './trunc-round1.js';
+import { truncAdditiveRound1Cost, truncRound1, truncRound1Cost } from './trunc-round1.js';
 
 const MSB_MASK = (1n << 63n) - 1n;
 
-/** What each role contributes to the opened value c = x + r (before the masks). */
-type Contribution = { kind: 'replicated'; x: AShare } | { kind: 'additive'; z: BigUint64Array };
-
-async function truncCore(p: Party, input: Contribution, n: number, shape: Shape, bits: number, tag: string): Promise<AShare> {
+function truncCore(p: Party, input: Contribution, n: number, shape: Shape, bits: number, tag: string): Promise<AShare> {
   if (!Number.isInteger(bits) || bits < 1 || bits > 62) throw new RangeError(`${tag}: truncation bits must be in [1, 62], got ${bits}`);
+  return p.truncRounds === 1 ? truncRound1(p, input, n, shape, bits, tag) : truncDealer(p, input, n, shape, bits, tag);
+}
+
+async function truncDealer(p: Party, input: Contribution, n: number, shape: Shape, bits: number, tag: string): Promise<AShare> {
   const { k, comm, prss } = p;
   const dealer = p.nextDealer();
   const A = (dealer + 1) % 3;
@@ -147,12 +154,18 @@ async function truncCore(p: Party, input: Contribution, n: number, shape: Shape,
 export function truncA(p: Party, x: AShare, bits: number = p.cfg.fracBits): Promise<AShare> {
   return scoped(p, 'truncA', () => truncCore(p, { kind: 'replicated', x }, x.s0.length, x.shape, bits, 'truncA'));
 }
-/** Online: A and B open c to each other (2n words) and reshare (2n); offline: D's corrections to B (2n). */
-export const truncACost = (n: number): OpCost => ({ rounds: 2, bytesTotal: 4 * 8 * n, offlineBytesTotal: 2 * 8 * n });
+/**
+ * rounds 2: A and B open c to each other (2n words) and reshare (2n); offline: D's corrections
+ * to B (2n). rounds 1: trunc-round1.ts (3n words online; offline: the tuples, whose size
+ * depends on `bits` only through ≤ 31 or not).
+ */
+export const truncACost = (n: number, rounds: 1 | 2 = 2, bits = 18): OpCost =>
+  rounds === 1 ? truncRound1Cost(n, bits) : { rounds: 2, bytesTotal: 4 * 8 * n, offlineBytesTotal: 2 * 8 * n };
 
 /** Truncate a 3-of-3 additive sharing z (party i holds z_i) into a replicated share. */
 export function truncAdditive(p: Party, z: BigUint64Array, shape: Shape, bits: number, tag: string): Promise<AShare> {
   return truncCore(p, { kind: 'additive', z }, z.length, shape, bits, tag);
 }
-/** As truncACost, plus D's own additive share z_D sent to A and B online (2n words). */
-export const truncAdditiveCost = (n: number): OpCost => ({ rounds: 2, bytesTotal: 6 * 8 * n, offlineBytesTotal: 2 * 8 * n });
+/** rounds 2: as truncACost, plus D's additive share z_D sent to A and B online (2n words); rounds 1: 6n words online. */
+export const truncAdditiveCost = (n: number, rounds: 1 | 2 = 2, bits = 18): OpCost =>
+  rounds === 1 ? truncAdditiveRound1Cost(n, bits) : { rounds: 2, bytesTotal: 6 * 8 * n, offlineBytesTotal: 2 * 8 * n };

@@ -53,17 +53,21 @@ describe('declared cost = measured cost', () => {
     // the normalising product straight from the comparison bits (weighTimes): one round less than b2a + multiply (was 15, 15, 18, 16)
     expect(fReciprocalCost(1000).rounds).toBe(14);
     expect(fRsqrtCost(1000).rounds).toBe(14);
-    expect(fLayerNormCost(128, 768, 1e-5).rounds).toBe(17);
-    expect(fRmsNormCost(128, 768, 1e-5).rounds).toBe(15);
+    // per-row comparisons (≤ RADIX8_COMPARISONS) use msb's radix-8 carry tree: one round less (was 17 and 15)
+    expect(fLayerNormCost(128, 768, 1e-5).rounds).toBe(16);
+    expect(fRmsNormCost(128, 768, 1e-5).rounds).toBe(14);
+    expect(fReciprocalCost(100).rounds).toBe(13);
+    expect(fRsqrtCost(100).rounds).toBe(13);
     // a norm fused with its matmul: 2 rounds fewer than the pair (the matmul at the end of the rsqrt's table fork); the
     // final truncation covers [M, N] instead of [M, D] (GPT-2 base ln_1 → c_attn: N = 2304, D = 768)
     expect(fNormMatmulCost(32, 768, 2304, 1e-5, 'layer').rounds).toBe(fLayerNormCost(32, 768, 1e-5).rounds + fMatmulCost(32 * 2304).rounds - 2);
     expect(fNormMatmulCost(32, 768, 2304, 1e-5, 'layer').bytesTotal - fLayerNormCost(32, 768, 1e-5).bytesTotal - fMatmulCost(32 * 2304).bytesTotal).toBe(48 * 32 * (2304 - 768));
     expect(fNormMatmulCost(1, 64, 100, 1e-5, 'rms').rounds).toBe(fRmsNormCost(1, 64, 1e-5).rounds + 2 - 2);
     // PUMA's binary max tree: 7 rounds per halving (msb 5 = 4 + the exchange of the winner bit, mux 2); declared (the measured depth may be up to one round per level less)
-    for (const C of [2, 64, 512, 1000]) expect(fSoftmaxCost(12 * 32, C, undefined, PUMA_APPROX_CONFIG).rounds).toBe(7 * Math.ceil(Math.log2(C)) + 32);
-    // default (degree-4 exp base beside its mask comparison, grouped row max with maxArity 16); was [45, 61, 74, 77], then [36, 39, 56, 56]
-    expect([2, 64, 512, 1000].map((C) => fSoftmaxCost(12 * 32, C, undefined, cfg).rounds)).toEqual([35, 38, 55, 55]); // rows ≤ 64: one all-pairs level (oneLevelUpTo)
+    for (const C of [2, 64, 512, 1000]) expect(fSoftmaxCost(12 * 32, C, undefined, PUMA_APPROX_CONFIG).rounds).toBe(7 * Math.ceil(Math.log2(C)) + 31); // + 31: exp, the reciprocal (radix-8 msb: 13) and the product
+    // default (degree-4 exp base beside its mask comparison, grouped row max with maxArity 16); was [45, 61, 74, 77], then [36, 39, 56, 56],
+    // then [35, 38, 55, 55] (the reciprocal's 384 × thresholds comparisons now take the radix-8 msb)
+    expect([2, 64, 512, 1000].map((C) => fSoftmaxCost(12 * 32, C, undefined, cfg).rounds)).toEqual([34, 37, 54, 54]); // rows ≤ 64: one all-pairs level (oneLevelUpTo)
     // softmax·V normalised after the product: the bmm beside the reciprocal, 2 rounds under softmax + bmm
     const gpt2 = causalRowLengths(12 * 32, 33, 32, 1); // 12 heads, 32 new queries after 1 cached key
     expect(fSoftmaxMatmulCost(12, 32, 33, 64, gpt2, cfg).rounds).toBe(fSoftmaxCost(12 * 32, 33, gpt2, cfg).rounds + fMatmulCost(12 * 32 * 64).rounds - 2);

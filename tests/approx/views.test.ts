@@ -138,7 +138,7 @@ const CASES: ViewCase[] = [
 
 describe('view simulation: approximations and token-mode argmax (secret inputs split by an outside client)', () => {
   for (const c of CASES) {
-    c.trials ??= 16; // composites: enough for the relation test (see _views.ts: power at N = 16)
+    c.trials ??= 20; // composites: enough for the relation test (see _views.ts: power at N = 16; the radix-8 msb in highbit deals more words, so more relations)
     it(`${c.name}: no party's received frames depend on the secrets`, async () => {
       const r = await viewTest(c);
       expect(r.received.every((w) => w > 0)).toBe(true);

@@ -51,13 +51,15 @@ describe('boolean sharing', () => {
 });
 
 describe('msb and comparisons', () => {
-  it('msb is the exact sign bit, including 0, ±1, 2^63, 2^64−1 and odd lengths', async () => {
-    for (const len of [1, 63, 64, 65, x.length]) {
-      const v = x.subarray(0, len);
-      const { results } = await run3([{ data: v, shape: [len] }], async (p, [a]) => revealBits(p, await msb(p, a)), len);
-      for (const r of results) expect(Array.from(r)).toEqual(Array.from(v, (w) => Number(w >> 63n)));
-    }
-  });
+  for (const radix of [4, 8] as const) {
+    it(`msb (radix-${radix} carry tree) is the exact sign bit, including 0, ±1, 2^63, 2^64−1 and odd lengths`, async () => {
+      for (const len of [1, 63, 64, 65, x.length]) {
+        const v = x.subarray(0, len);
+        const { results } = await run3([{ data: v, shape: [len] }], async (p, [a]) => revealBits(p, await msb(p, a, radix)), len);
+        for (const r of results) expect(Array.from(r)).toEqual(Array.from(v, (w) => Number(w >> 63n)));
+      }
+    });
+  }
 
   it('lessThan / greaterThan (shared and public) and a batched compareMany are exact within |x − y| < 2^63', async () => {
     const a = randomSigned(1500, 50, 41);

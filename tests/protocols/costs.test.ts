@@ -16,6 +16,10 @@ import { andBB, andBBCost } from '../../src/protocols/bool.js';
 import { maxLast, argmaxLast, maxCost } from '../../src/protocols/max.js';
 import { compareMany, compareCost } from '../../src/protocols/compare.js';
 import { bShare } from '../../src/protocols/share.js';
+import { withTruncRounds } from '../../src/protocols/context.js';
+import { truncAdditive, truncAdditiveCost } from '../../src/protocols/trunc.js';
+import { mulLocal } from '../../src/protocols/arith.js';
+import { TRUNC_TUPLE_OFFLINE_ROUNDS } from '../../src/protocols/trunc-tuple.js';
 import { barrier, randomRing, randomSigned, run3 } from './harness.js';
 
 async function measure(label: string, inputs: { data: BigUint64Array; shape: number[] }[], op: (p: Party, xs: AShare[]) => Promise<unknown>) {
@@ -44,6 +48,7 @@ describe('declared cost = measured cost', () => {
       expectCost(await measure('revealTo', [x], (p, [a]) => revealTo(p, a, 1)), revealToCost(n));
       expectCost(await measure('shareInput', [], (p) => shareInput(p, 2, p.id === 2 ? x.data : null, [n])), shareInputCost(n));
       expectCost(await measure('msb', [x], (p, [a]) => msb(p, a)), msbCost(n));
+      expectCost(await measure('msb', [x], (p, [a]) => msb(p, a, 8)), msbCost(n, 8));
       expectCost(await measure('a2b', [x], (p, [a]) => a2b(p, a)), a2bCost(n));
       expectCost(await measure('mulA1B', [x, y], async (p, [a, b]) => mulA1B(p, await msb(p, a), b)), mulA1BCost(n));
       expectCost(await measure('mulA1BAdditive', [x, y], async (p, [a, b]) => mulA1BAdditive(p, await msb(p, a), b)), mulA1BAdditiveCost(n));
@@ -52,11 +57,32 @@ describe('declared cost = measured cost', () => {
     });
   }
 
+  for (const n of [1, 100, 1000]) {
+    const x = { data: randomSigned(n, 50, n), shape: [n] };
+    const y = { data: randomSigned(n, 20, n + 1), shape: [n] };
+    it(`n=${n}: 1-round truncA, truncAdditive, fMul (online 1 round; offline bytes and rounds of the tuples)`, async () => {
+      const one = (op: (p: Party, xs: AShare[]) => Promise<unknown>) => (p: Party, xs: AShare[]) => withTruncRounds(p, 1, () => op(p, xs));
+      expectCost(await measure('truncA', [x], one((p, [a]) => truncA(p, a))), truncACost(n, 1));
+      expectCost(await measure('fMul', [x, y], one((p, [a, b]) => fMul(p, a, b))), fMulCost(n, 1));
+      expectCost(await measure('add', [x, y], one((p, [a, b]) => p.meter.scope('add', () => truncAdditive(p, mulLocal(p, a, b), [n], 18, 'add')))), truncAdditiveCost(n, 1));
+      expectCost(await measure('truncA', [x], one((p, [a]) => truncA(p, a, 40))), truncACost(n, 1, 40)); // 64-bit tuple words (d ≥ 32)
+      expect(truncACost(n, 1)).toMatchObject({ rounds: 1, bytesTotal: 24 * n });
+      expect(truncAdditiveCost(n, 1)).toMatchObject({ rounds: 1, bytesTotal: 48 * n });
+      // offline rounds: the Lamport depth over offline frames, from 0 (the barrier is online)
+      const { meters } = await run3([x], async (p, [a]) => {
+        await barrier(p);
+        await withTruncRounds(p, 1, () => truncA(p, a));
+      });
+      expect(Math.max(...meters.map((m) => m.offlineDepth))).toBe(TRUNC_TUPLE_OFFLINE_ROUNDS);
+    });
+  }
+
   it('matmulAA and fMatmul: one element per output, 1 and 2 rounds', async () => {
     const a = { data: randomSigned(6 * 10, 30, 1), shape: [6, 10] };
     const b = { data: randomSigned(10 * 4, 30, 2), shape: [10, 4] };
     expectCost(await measure('matmulAA', [a, b], (p, [A, B]) => matmulAA(p, A, B)), matmulAACost(24));
     expectCost(await measure('fMatmul', [a, b], (p, [A, B]) => fMatmul(p, A, B)), fMatmulCost(24));
+    expectCost(await measure('fMatmul', [a, b], (p, [A, B]) => withTruncRounds(p, 1, () => fMatmul(p, A, B))), fMatmulCost(24, 1));
   });
 
   it('max and argmax trees', async () => {
@@ -75,6 +101,10 @@ describe('declared cost = measured cost', () => {
     expect(mulAACost(n).rounds).toBe(1);
     expect(mulAACost(n).bytesTotal / 3 / n).toBe(8);
     expect(truncACost(n).rounds).toBeLessThanOrEqual(2);
+    expect(truncACost(n, 1).rounds).toBe(1);
+    expect(truncACost(n, 1).bytesTotal / n).toBe(24);
+    expect(truncAdditiveCost(n, 1).bytesTotal / n).toBe(48);
+    expect((truncACost(n, 1).offlineBytesTotal ?? 0) / n).toBeLessThanOrEqual(200); // ≈ 154 B per element
     expect(msbCost(n).rounds).toBeLessThanOrEqual(8);
     expect(msbCost(n).bytesTotal / 3 / n).toBeLessThanOrEqual(32);
     expect(mulA1BCost(n).rounds).toBeLessThanOrEqual(2);

@@ -3,6 +3,8 @@
  * tests/protocols/_views.ts). Inputs are split by an outside client; for each party, everything it
  * knows is fixed and only what it cannot see varies; its received frames must not tell two
  * secrets apart. The pinned pre-fix mulA1B must FAIL the same test at P2.
+ * The 1-round truncation cases include its tuple generation: the offline frames (msb, b2a,
+ * reshare, on the offline context's own stream) are received frames like any other.
  */
 import { describe, expect, it } from 'vitest';
 import type { Party } from '../../src/protocols/context.js';
@@ -19,7 +21,9 @@ import { compareMany, lessThan } from '../../src/protocols/compare.js';
 import { b2a, mulA1B, mulA1BAdditive, mux } from '../../src/protocols/bitmul.js';
 import { argmaxLast, maxLast } from '../../src/protocols/max.js';
 import { revealAll, revealTo, shareInput } from '../../src/protocols/io.js';
+import { withTruncRounds } from '../../src/protocols/context.js';
 import { leakyMulA1B } from './_leaky-mul-a1b.js';
+import { leakyOpenAdditive } from './_leaky-trunc1.js';
 import { ALPHA, relationPValue, viewTest, type SecretInput, type ViewCase } from './_views.js';
 
 const F = 18;
@@ -71,7 +75,17 @@ function additiveIntoTrunc(remask: boolean) {
   };
 }
 
+/** The 1-round truncation: tuple generation (offline frames on its own stream) and the opening. */
+const round1 = (f: (p: Party, xs: (AShare | BitShare)[]) => Promise<unknown>) => (p: Party, xs: (AShare | BitShare)[]) => withTruncRounds(p, 1, () => f(p, xs));
+
 const CASES: ViewCase[] = [
+  // 1-round truncation: every party receives offline tuple frames (msb, b2a, reshare) and online c components
+  { name: '1-round truncA (replicated input; tuple generation + opening to all)', inputs: [X4], program: round1((p, xs) => truncA(p, a(xs, 0))) },
+  { name: '1-round truncA, d = 40', inputs: [X4], program: round1((p, xs) => truncA(p, a(xs, 0), 40)) },
+  { name: '1-round fMul (3-of-3 additive input)', inputs: [X4, Y4], program: round1((p, xs) => fMul(p, a(xs, 0), a(xs, 1))) },
+  { name: '1-round fMatmul [2,2]·[2,2]', inputs: [A([2, 2], [1, 2, 3, 4], [-4, 0.5, 9, -2]), A([2, 2], [0.5, 1, -1, 2], [7, 7, -3, 0])], program: round1((p, xs) => fMatmul(p, a(xs, 0), a(xs, 1))) },
+  // its own zero-sharing masks every w_i, so even the raw OT outputs may go straight in
+  { name: '1-round truncAdditive on mulA1BAdditive WITHOUT a caller zero-sharing', inputs: [B4, X4], program: round1(async (p, xs) => truncAdditive(p, await mulA1BAdditive(p, bt(xs, 0), a(xs, 1)), [4], F, 'additive')) },
   { name: 'mulAA', inputs: [X4, Y4], program: (p, xs) => mulAA(p, a(xs, 0), a(xs, 1)) },
   { name: 'matmulAA [2,2]·[2,2]', inputs: [A([2, 2], [1, 2, 3, 4], [-4, 0.5, 9, -2]), A([2, 2], [0.5, 1, -1, 2], [7, 7, -3, 0])], program: (p, xs) => matmulAA(p, a(xs, 0), a(xs, 1)) },
   // three calls so that every party plays dealer, evaluator A and evaluator B once
@@ -81,6 +95,7 @@ const CASES: ViewCase[] = [
   { name: 'andBits', inputs: [B4, bits([1, 1, 0, 1], [0, 0, 1, 1])], program: (p, xs) => andBits(p, bt(xs, 0), bt(xs, 1)) },
   { name: 'a2b', inputs: [X4], program: (p, xs) => a2b(p, a(xs, 0)) },
   { name: 'msb', inputs: [X4], program: (p, xs) => msb(p, a(xs, 0)) },
+  { name: 'msb, radix-8 carry tree', inputs: [X4], program: (p, xs) => msb(p, a(xs, 0), 8) },
   // msb on a 3-of-3 local product: splitAdditive (P1 ↔ P2, each masked by its seed with P0) beside msb's input; then msb's own gates
   { name: 'splitAdditive + msbPairOf on x·y (3-of-3)', inputs: [X4, Y4], program: async (p, xs) => { await msbPairOf(p, await splitAdditive(p, mulLocal(p, a(xs, 0), a(xs, 1)), 'z')); } },
   {
@@ -92,6 +107,16 @@ const CASES: ViewCase[] = [
       const zp = z.subarray(0, 7); // row 0 keeps 4 keys, row 1 keeps 3
       await raggedMaxEarly(p, zp, (b) => (b.dealNextToP0(), truncAdditive(b, zp, [7], 18, 's')), [4, 3], 4);
     },
+  },
+  {
+    // as above with the 1-round truncation: the concurrent splitAdditive and the truncation's openings of the same z
+    name: '1-round: raggedMaxEarly on q·kᵀ beside the 1-round truncation of the same product',
+    inputs: [A([1, 2, 3], [1, -2, 0.5, 3, 1, -1], [-1, 2, 2, 0, -3, 1]), A([1, 4, 3], [1, 0, 2, -1, 1, 1, 0.5, -2, 3, 2, 2, -1], [-2, 1, 0, 1, 1, -3, 2, 0.5, 1, 0, -1, 4])],
+    program: round1(async (p, xs) => {
+      const { z } = await matmulLocal(p, a(xs, 0), a(xs, 1), true);
+      const zp = z.subarray(0, 7);
+      await raggedMaxEarly(p, zp, (b) => truncAdditive(b, zp, [7], 18, 's'), [4, 3], 4);
+    }),
   },
   { name: 'dealtAnd (radix-4 carry group) + pairToReplicated', inputs: [B4, bits([1, 1, 0, 1], [0, 0, 1, 1]), bits([0, 1, 1, 0], [1, 1, 0, 1]), bits([1, 0, 0, 1], [0, 1, 1, 1])], program: dealtGroup },
   { name: 'lessThan + compareMany', inputs: [X4, Y4], program: async (p, xs) => { await lessThan(p, a(xs, 0), a(xs, 1)); await compareMany(p, [{ x: a(xs, 0), op: 'gt', y: a(xs, 1) }, { x: a(xs, 1), op: 'lt', y: 3n << 18n }]); } },
@@ -157,5 +182,11 @@ describe('view simulation: protocols (secret inputs split by an outside client)'
     expect(r.findings[1]).toEqual([]);
     expect(r.findings[2].length).toBeGreaterThan(0);
     expect(r.findings[2].join('\n')).toMatch(/mulA1B\/ot.*mulA1B\/help|mulA1B\/help.*mulA1B\/ot/);
+  });
+
+  it('the suite FAILS on a 1-round opening of raw mulA1BAdditive outputs without the zero-sharing (trunc-round1.ts adds one)', async () => {
+    const r = await viewTest({ name: 'leaky 1-round opening', inputs: [B4, X4], program: async (p, xs) => leakyOpenAdditive(p, await mulA1BAdditive(p, bt(xs, 0), a(xs, 1)), F) });
+    expect(r.findings.some((f) => f.length > 0)).toBe(true);
+    expect(r.findings.flat().join('\n')).toMatch(/leaky\/open1/);
   });
 });
