@@ -16,7 +16,7 @@
 import { setFlagsFromString } from 'node:v8';
 
 /** Old-generation growth per mark-compact, in percent (the limit becomes live × (1 + p/100)). */
-export const PARTY_HEAP_GROWING_PERCENT = 400;
+export const PARTY_HEAP_GROWING_PERCENT = 200;
 
 export function tunePartyHeap(percent = PARTY_HEAP_GROWING_PERCENT): void {
   setFlagsFromString(`--heap-growing-percent=${percent}`);
