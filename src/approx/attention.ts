@@ -22,7 +22,7 @@
  * may pick the other entry; exp is fine slightly above 0). Otherwise as fSoftmaxMatmul.
  */
 import type { OpCost, Party } from '../protocols/context.js';
-import { addCosts, scoped } from '../protocols/context.js';
+import { addCosts, scoped, withTruncRounds } from '../protocols/context.js';
 import { matmulLocal } from '../protocols/arith.js';
 import { truncAdditive, truncAdditiveCost } from '../protocols/trunc.js';
 import { raggedMaxEarly, raggedMaxEarlyCost } from '../protocols/max-early.js';
@@ -30,7 +30,7 @@ import type { AShare } from '../protocols/share.js';
 import { aShare } from '../protocols/share.js';
 import type { ApproxConfig } from './config.js';
 import { DEFAULT_APPROX_CONFIG } from './config.js';
-import { MSB_AFTER_P0_TRUNC } from './fused-products.js';
+import { msbAfterTruncSaving } from './fused-products.js';
 import { fExpCost } from './exp.js';
 import type { SoftmaxOptions } from './softmax.js';
 import { expNumerators, keptLengths, packRows, rowLengthsOf, rowMaxArity } from './softmax.js';
@@ -53,7 +53,7 @@ export function fAttention(p: Party, q: AShare, k: AShare, v: AShare, opts: Soft
     const scores = (b: Party): Promise<AShare> =>
       scoped(b, 'fMatmul', () => {
         b.dealNextToP0(); // P0 deals: P1's and P2's shares of z leave them only masked
-        return truncAdditive(b, zp, [N], p.cfg.fracBits, 'attention/scores');
+        return withTruncRounds(b, 2, () => truncAdditive(b, zp, [N], p.cfg.fracBits, 'attention/scores')); // beside the row max's first level: the dealer truncation
       });
     const { max, values } = await raggedMaxEarly(p, zp, scores, kept, rowMaxArity(cfg, kept));
     const num = await expNumerators(p, values, max, lens, opts, cfg);
@@ -68,8 +68,8 @@ export function fAttentionCost(B: number, M: number, C: number, D: number, rowLe
   if (N === 0) return { rounds: 0, bytesTotal: 0 };
   return addCosts(
     raggedMaxEarlyCost(kept, rowMaxArity(cfg, kept), truncAdditiveCost(N)),
-    fExpCost(N, cfg.softmax.exp, fracBits, inputShift),
+    fExpCost(N, cfg.softmax.exp, fracBits, inputShift, cfg.softmax.truncRounds),
     normaliseAfterCost(kept, B * M * D, D, cfg, fracBits),
-    { rounds: -MSB_AFTER_P0_TRUNC, bytesTotal: 0 }, // exp's last squaring dealt by P0, then the reciprocal's msb
+    msbAfterTruncSaving(cfg.softmax.truncRounds), // exp's last squaring dealt by P0, then the reciprocal's msb
   );
 }

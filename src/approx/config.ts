@@ -49,6 +49,13 @@ export interface ApproxConfig {
      * more slowly.
      */
     readonly oneLevelUpTo: number;
+    /**
+     * Truncation protocol of the row-wise chains: the exp, the per-row reciprocal and the final
+     * normalisation (1: one online round against jointly made tuples, src/protocols/trunc-round1.ts;
+     * 2: the dealer truncation). The scores' truncation and e·V, which run beside other work and
+     * are large, always take 2.
+     */
+    readonly truncRounds: 1 | 2;
   };
   readonly norm: {
     /**
@@ -56,6 +63,13 @@ export interface ApproxConfig {
      * overflow). The variance needs Σ_d (x_d − mean)^2 < 2^(61 − 2f) as well (see docs).
      */
     readonly inputBound: number;
+    /**
+     * Truncation protocol of LayerNorm/RMSNorm's chain (centring, variance, the rsqrt's
+     * normalisation, polynomial and table): 1 or 2 rounds, as softmax.truncRounds. A fused
+     * norm → matmul keeps 2 for its matmul products ([M, N]: large, and the matmul on G·B runs beside
+     * the polynomial).
+     */
+    readonly truncRounds: 1 | 2;
   };
 }
 
@@ -75,8 +89,8 @@ export const DEFAULT_APPROX_CONFIG: ApproxConfig = freezeDeep({
   reciprocal: { iterations: 2 },
   gelu: { variant: 'improved' },
   silu: { variant: 'improved' },
-  softmax: { exp: { ...TAYLOR4_EXP }, recipExtraBits: 14, maxArity: 16, oneLevelUpTo: 64 },
-  norm: { inputBound: 4096 },
+  softmax: { exp: { ...TAYLOR4_EXP }, recipExtraBits: 14, maxArity: 16, oneLevelUpTo: 64, truncRounds: 1 },
+  norm: { inputBound: 4096, truncRounds: 1 },
 } satisfies ApproxConfig);
 
 export const PUMA_APPROX_CONFIG: ApproxConfig = freezeDeep({
@@ -84,8 +98,8 @@ export const PUMA_APPROX_CONFIG: ApproxConfig = freezeDeep({
   reciprocal: { iterations: 2 },
   gelu: { variant: 'puma' },
   silu: { variant: 'puma' },
-  softmax: { exp: { ...PUMA_EXP }, recipExtraBits: 14, maxArity: 2, oneLevelUpTo: 0 },
-  norm: { inputBound: 4096 },
+  softmax: { exp: { ...PUMA_EXP }, recipExtraBits: 14, maxArity: 2, oneLevelUpTo: 0, truncRounds: 2 },
+  norm: { inputBound: 4096, truncRounds: 2 },
 } satisfies ApproxConfig);
 
 /** Partial overrides per section (a Partial<ApproxConfig> is one too). */
@@ -94,7 +108,7 @@ export interface ApproxOverrides {
   readonly reciprocal?: Partial<ApproxConfig['reciprocal']>;
   readonly gelu?: Partial<ApproxConfig['gelu']>;
   readonly silu?: Partial<ApproxConfig['silu']>;
-  readonly softmax?: { readonly exp?: Partial<ExpConfig>; readonly recipExtraBits?: number; readonly maxArity?: number; readonly oneLevelUpTo?: number };
+  readonly softmax?: { readonly exp?: Partial<ExpConfig>; readonly recipExtraBits?: number; readonly maxArity?: number; readonly oneLevelUpTo?: number; readonly truncRounds?: 1 | 2 };
   readonly norm?: Partial<ApproxConfig['norm']>;
 }
 
@@ -142,6 +156,8 @@ export function validateApproxConfig(c: ApproxConfig): ApproxConfig {
   aInt('softmax.recipExtraBits', c.softmax.recipExtraBits, 0, 20);
   aInt('softmax.maxArity', c.softmax.maxArity, 2, 64);
   aInt('softmax.oneLevelUpTo', c.softmax.oneLevelUpTo, 0, 128);
+  aInt('softmax.truncRounds', c.softmax.truncRounds, 1, 2);
+  aInt('norm.truncRounds', c.norm.truncRounds, 1, 2);
   const b = c.norm.inputBound;
   if (typeof b !== 'number' || !Number.isFinite(b) || b < 1 || b > 2 ** 30) throw new RangeError(`norm.inputBound must be in [1, 2^30], got ${String(b)}`);
   return c;

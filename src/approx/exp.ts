@@ -26,6 +26,7 @@ import type { AShare } from '../protocols/share.js';
 import { aShare } from '../protocols/share.js';
 import type { ExpConfig } from './config.js';
 import { DEFAULT_APPROX_CONFIG, validateExp } from './config.js';
+import type { TruncRounds } from './fused-products.js';
 import { Acc, fixedInt, pow2, truncMany, truncManyCost } from './fused-products.js';
 import { addCosts, NO_COST, parCosts } from '../protocols/context.js';
 import type { PolyPlan } from './poly.js';
@@ -86,10 +87,12 @@ export function expCore(p: Party, x: AShare, e: ExpConfig, lastDealerP0: boolean
   });
 }
 
-export function fExpCost(n: number, e: ExpConfig = DEFAULT_APPROX_CONFIG.exp, fracBits = 18, shift = 0): OpCost {
+/** `tr`: the truncation mode the exp runs in (the caller's p.truncRounds). */
+export function fExpCost(n: number, e: ExpConfig = DEFAULT_APPROX_CONFIG.exp, fracBits = 18, shift = 0, tr: TruncRounds = 2): OpCost {
   const pl = basePlan(e, fracBits, shift);
-  const sq = Array.from({ length: e.t }, () => truncManyCost(n));
-  return addCosts(parCosts(msbCost(n), pl ? polysCost(n, pl) : NO_COST), mulA1BCost(n), ...sq);
+  const bs = pl ? fracBits + e.t : fracBits + shift + e.t;
+  const sq = Array.from({ length: e.t }, (_, i) => truncManyCost(n, tr, i === 0 ? 2 * bs - fracBits : fracBits));
+  return addCosts(parCosts(msbCost(n), pl ? polysCost(n, pl, tr) : NO_COST), mulA1BCost(n), ...sq);
 }
 
 /** The approximation in float64 (no fixed point). */

@@ -115,7 +115,11 @@ export async function truncMany(p: Party, zs: readonly BigUint64Array[], bits: n
     return s;
   });
 }
-export const truncManyCost = (elements: number): OpCost => truncAdditiveCost(elements);
+/** truncMany's cost in the truncation mode `tr` (p.truncRounds of the call) at `bits` bits (the 1-round tuples are narrower for ≤ 31 bits). */
+export const truncManyCost = (elements: number, tr: TruncRounds = 2, bits = 18): OpCost => truncAdditiveCost(elements, tr, bits);
+
+/** Truncation rounds of a region (Party.truncRounds; withTruncRounds). */
+export type TruncRounds = 1 | 2;
 
 /** x [rows] repeated `counts[r]` times per row → [Σ counts] (local). */
 export function repeatRows(x: AShare, counts: ArrayLike<number>): AShare {
@@ -146,3 +150,10 @@ export function tileCols(v: AShare, rows: number): AShare {
 
 /** Rounds saved by Party.dealNextToP0 before a truncation whose result feeds an msb. */
 export const MSB_AFTER_P0_TRUNC = 1;
+
+/**
+ * That saving as a cost term for a truncation in mode `tr`: the 2-round truncation's dealer is
+ * idle in its second round, where msb's first message (P0 → P1) goes; the 1-round truncation
+ * has no such round, so nothing overlaps.
+ */
+export const msbAfterTruncSaving = (tr: TruncRounds): OpCost => ({ rounds: tr === 2 ? -MSB_AFTER_P0_TRUNC : 0, bytesTotal: 0 });

@@ -22,6 +22,7 @@
 import type { OpCost, Party } from '../protocols/context.js';
 import { scoped } from '../protocols/context.js';
 import type { AShare } from '../protocols/share.js';
+import type { TruncRounds } from './fused-products.js';
 import { Acc, fixedInt, pow2, truncMany, truncManyCost } from './fused-products.js';
 import { addCosts, NO_COST } from '../protocols/context.js';
 
@@ -226,8 +227,8 @@ export function evalPolys(p: Party, x: AShare, plan: PolyPlan): Promise<AShare[]
   });
 }
 
-export function polysCost(n: number, plan: PolyPlan): OpCost {
-  return addCosts(...plan.counts.map((c) => (c ? truncManyCost(c * n) : NO_COST)));
+export function polysCost(n: number, plan: PolyPlan, tr: TruncRounds = 2): OpCost {
+  return addCosts(...plan.counts.map((c, L) => (c ? truncManyCost(c * n, tr, plan.T[L]) : NO_COST)));
 }
 
 /** Levels (of 2 rounds) the plan uses. */

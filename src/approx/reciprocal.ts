@@ -29,6 +29,7 @@ import type { AShare } from '../protocols/share.js';
 import { aShare } from '../protocols/share.js';
 import type { ApproxConfig } from './config.js';
 import { DEFAULT_APPROX_CONFIG } from './config.js';
+import type { TruncRounds } from './fused-products.js';
 import { Acc, fixedInt, pow2, truncMany, truncManyCost } from './fused-products.js';
 import { addCosts, branches, parCosts } from '../protocols/context.js';
 import type { HighBitPlan } from './highbit.js';
@@ -100,11 +101,13 @@ export function fReciprocal(p: Party, x: AShare, opts: ReciprocalOptions = {}, c
   });
 }
 
-export function fReciprocalCost(n: number, opts: ReciprocalOptions = {}, cfg: ApproxConfig = DEFAULT_APPROX_CONFIG, fracBits = 18): OpCost {
+/** `tr`: the truncation mode fReciprocal runs in (the caller's p.truncRounds). */
+export function fReciprocalCost(n: number, opts: ReciprocalOptions = {}, cfg: ApproxConfig = DEFAULT_APPROX_CONFIG, fracBits = 18, tr: TruncRounds = 2): OpCost {
   const plan = planReciprocal(fracBits, opts, cfg.reciprocal.iterations);
-  const iters = Array.from({ length: plan.iterations }, (_, i) => truncManyCost(i + 1 < plan.iterations ? 2 * n : n));
-  const norm = parCosts(addCosts(weighTimesCost(n, plan.hb), truncManyCost(n)), highBitsB2aCost(n, plan.hb));
-  return addCosts(highBitComparesCost(n, plan.hb), norm, truncManyCost(2 * n), ...iters);
+  const { f, g, gi } = plan;
+  const iters = Array.from({ length: plan.iterations }, (_, i) => (i + 1 < plan.iterations ? truncManyCost(2 * n, tr, f) : truncManyCost(n, tr, f + gi - g)));
+  const norm = parCosts(addCosts(weighTimesCost(n, plan.hb), truncManyCost(n, tr, gi)), highBitsB2aCost(n, plan.hb));
+  return addCosts(highBitComparesCost(n, plan.hb), norm, truncManyCost(2 * n, tr, f), ...iters);
 }
 
 /** Goldschmidt in float64 (same normalisation, no fixed point). */

@@ -34,6 +34,7 @@ import type { OpCost, Party } from '../protocols/context.js';
 import { scoped } from '../protocols/context.js';
 import type { AShare } from '../protocols/share.js';
 import { aShare } from '../protocols/share.js';
+import type { TruncRounds } from './fused-products.js';
 import { Acc, pow2, repeatRows, truncMany, truncManyCost } from './fused-products.js';
 import { addCosts, branches, parCosts } from '../protocols/context.js';
 import type { HighBitPlan } from './highbit.js';
@@ -139,9 +140,9 @@ export async function core<R = undefined>(p: Party, x: AShare, plan: RsqrtPlan, 
 }
 
 /** core's cost; gbElements: size of G (0 without G); after: the cost of core's `after`. */
-export function coreCost(n: number, plan: RsqrtPlan, gbElements: number, after?: OpCost): OpCost {
-  const norm = addCosts(weighTimesCost(n, plan.hb), truncManyCost(n), polysCost(n, plan.poly));
-  const table = gbElements ? addCosts(highBitsB2aCost(n, plan.hb), truncManyCost(gbElements), ...(after ? [after] : [])) : highBitsB2aCost(n, plan.hb);
+export function coreCost(n: number, plan: RsqrtPlan, gbElements: number, after?: OpCost, tr: TruncRounds = 2): OpCost {
+  const norm = addCosts(weighTimesCost(n, plan.hb), truncManyCost(n, tr, plan.t1), polysCost(n, plan.poly, tr));
+  const table = gbElements ? addCosts(highBitsB2aCost(n, plan.hb), truncManyCost(gbElements, tr, plan.t1), ...(after ? [after] : [])) : highBitsB2aCost(n, plan.hb);
   return addCosts(highBitComparesCost(n, plan.hb), parCosts(norm, table));
 }
 
@@ -156,9 +157,9 @@ export function fRsqrt(p: Party, x: AShare, opts: RsqrtOptions = {}): Promise<AS
   });
 }
 
-export function fRsqrtCost(n: number, opts: RsqrtOptions = {}, fracBits = 18): OpCost {
+export function fRsqrtCost(n: number, opts: RsqrtOptions = {}, fracBits = 18, tr: TruncRounds = 2): OpCost {
   const plan = planRsqrt(fracBits, opts);
-  return addCosts(coreCost(n, plan, 0), truncManyCost(n));
+  return addCosts(coreCost(n, plan, 0, undefined, tr), truncManyCost(n, tr, plan.sB + plan.sP - plan.g));
 }
 
 /**
@@ -174,8 +175,8 @@ export function rsqrtTimes(p: Party, x: AShare, G: AShare, D: number, plan: Rsqr
   });
 }
 
-export function rsqrtTimesCost(M: number, D: number, plan: RsqrtPlan): OpCost {
-  return addCosts(coreCost(M, plan, M * D), truncManyCost(M * D));
+export function rsqrtTimesCost(M: number, D: number, plan: RsqrtPlan, tr: TruncRounds = 2): OpCost {
+  return addCosts(coreCost(M, plan, M * D, undefined, tr), truncManyCost(M * D, tr, plan.sP));
 }
 
 /** The approximation in float64 (normalisation + polynomial, no fixed point). */

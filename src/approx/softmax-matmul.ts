@@ -29,13 +29,13 @@
  * a row that keeps nothing outputs exactly 0.
  */
 import type { OpCost, Party } from '../protocols/context.js';
-import { addCosts, branches, parCosts, scoped } from '../protocols/context.js';
+import { addCosts, branches, parCosts, scoped, withTruncRounds } from '../protocols/context.js';
 import { fMatmul, fMatmulCost } from '../protocols/fixed.js';
 import type { AShare } from '../protocols/share.js';
 import { aShare } from '../protocols/share.js';
 import type { ApproxConfig } from './config.js';
 import { DEFAULT_APPROX_CONFIG } from './config.js';
-import { Acc, MSB_AFTER_P0_TRUNC, repeatRows, truncMany, truncManyCost } from './fused-products.js';
+import { Acc, msbAfterTruncSaving, repeatRows, truncMany, truncManyCost } from './fused-products.js';
 import type { Numerators, SoftmaxOptions } from './softmax.js';
 import { keptLengths, recipScale, rowReciprocals, rowReciprocalsCost, softmaxNumerators, softmaxNumeratorsCost, unpackRows } from './softmax.js';
 
@@ -58,7 +58,7 @@ export async function normaliseAfter(p: Party, num: Numerators, v: AShare, [B, M
   const e = unpackRows(num.e, num.lens, [B, M, C]); // skipped entries exactly 0
   const [inv, nv] = await branches<[AShare, AShare]>(p, [
     ['recip', (q) => rowReciprocals(q, num, cfg)],
-    ['av', (q) => fMatmul(q, e, v)],
+    ['av', (q) => withTruncRounds(q, 2, () => fMatmul(q, e, v))], // large and off the path: the dealer truncation
   ]);
   // rows that keep something: N's row ⊙ its reciprocal, D entries per row
   const Rk = num.kept.length;
@@ -71,13 +71,14 @@ export async function normaliseAfter(p: Party, num: Numerators, v: AShare, [B, M
     n1.set(nv.s1.subarray(r * D, (r + 1) * D), o * D);
     o++;
   });
-  const [y] = await truncMany(p, [new Acc(p, Rk * D).product(aShare([Rk * D], n0, n1), repeatRows(inv, new Array<number>(Rk).fill(D))).done()], recipScale(cfg, p.cfg.fracBits), 'softmaxMatmul/scale');
+  const z = new Acc(p, Rk * D).product(aShare([Rk * D], n0, n1), repeatRows(inv, new Array<number>(Rk).fill(D))).done();
+  const [y] = await withTruncRounds(p, cfg.softmax.truncRounds, () => truncMany(p, [z], recipScale(cfg, p.cfg.fracBits), 'softmaxMatmul/scale'));
   return unpackRows(y, num.lens.map((len) => (len ? D : 0)), [B, M, D]);
 }
 
 /** Declared cost of normaliseAfter for these kept rows, B·M rows of D outputs. */
 export function normaliseAfterCost(kept: readonly number[], rowsTimesD: number, D: number, cfg: ApproxConfig = DEFAULT_APPROX_CONFIG, fracBits = 18): OpCost {
-  return addCosts(parCosts(rowReciprocalsCost(kept, cfg, fracBits), fMatmulCost(rowsTimesD)), truncManyCost(kept.length * D));
+  return addCosts(parCosts(rowReciprocalsCost(kept, cfg, fracBits), fMatmulCost(rowsTimesD)), truncManyCost(kept.length * D, cfg.softmax.truncRounds, recipScale(cfg, fracBits)));
 }
 
 /** Declared cost of fSoftmaxMatmul over x [B, M, C], v [B, C, D] (rowLengths: B·M rows). */
@@ -87,7 +88,7 @@ export function fSoftmaxMatmulCost(B: number, M: number, C: number, D: number, r
   return addCosts(
     softmaxNumeratorsCost(kept, cfg, fracBits, inputShift),
     normaliseAfterCost(kept, B * M * D, D, cfg, fracBits),
-    { rounds: -MSB_AFTER_P0_TRUNC, bytesTotal: 0 }, // exp's last squaring dealt by P0, then the reciprocal's msb
+    msbAfterTruncSaving(cfg.softmax.truncRounds), // exp's last squaring dealt by P0, then the reciprocal's msb
   );
 }
 

@@ -27,13 +27,13 @@
  * wrap); the result does not depend on the logits' absolute size otherwise.
  */
 import type { OpCost, Party } from '../protocols/context.js';
-import { scoped } from '../protocols/context.js';
+import { scoped, withTruncRounds } from '../protocols/context.js';
 import { subAA } from '../protocols/arith.js';
 import type { AShare } from '../protocols/share.js';
 import { aShare } from '../protocols/share.js';
 import type { ApproxConfig } from './config.js';
 import { DEFAULT_APPROX_CONFIG } from './config.js';
-import { Acc, MSB_AFTER_P0_TRUNC, repeatRows, truncMany, truncManyCost } from './fused-products.js';
+import { Acc, msbAfterTruncSaving, repeatRows, truncMany, truncManyCost } from './fused-products.js';
 import { addCosts } from '../protocols/context.js';
 import { expCore, fExpCost } from './exp.js';
 import { raggedMax, raggedMaxCost } from '../protocols/max.js';
@@ -80,7 +80,8 @@ export function fSoftmax(p: Party, x: AShare, opts: SoftmaxOptions = {}, cfg: Ap
     const num = await softmaxNumerators(p, x, opts, cfg);
     if (!num) return aShare(x.shape, new BigUint64Array(x.s0.length), new BigUint64Array(x.s0.length));
     const inv = await rowReciprocals(p, num, cfg);
-    const [y] = await truncMany(p, [new Acc(p, num.e.s0.length).product(num.e, repeatRows(inv, num.kept)).done()], recipScale(cfg, p.cfg.fracBits), 'softmax/scale');
+    const z = new Acc(p, num.e.s0.length).product(num.e, repeatRows(inv, num.kept)).done();
+    const [y] = await withTruncRounds(p, cfg.softmax.truncRounds, () => truncMany(p, [z], recipScale(cfg, p.cfg.fracBits), 'softmax/scale'));
     return unpackRows(y, num.lens, x.shape);
   });
 }
@@ -113,7 +114,9 @@ export async function softmaxNumerators(p: Party, x: AShare, opts: SoftmaxOption
 /** e = exp(xp·2^−shift − m) for packed kept entries xp [Σ lens] and their row maxima m [kept rows]. */
 export async function expNumerators(p: Party, xp: AShare, m: AShare, lens: readonly number[], opts: SoftmaxOptions, cfg: ApproxConfig): Promise<Numerators> {
   const kept = lens.filter((v) => v > 0);
-  const e = await expCore(p, subAA(p, xp, repeatRows(m, kept)), cfg.softmax.exp, true, opts.inputShift ?? 0); // its last truncation feeds the reciprocal's msb
+  const d = subAA(p, xp, repeatRows(m, kept));
+  // its last truncation feeds the reciprocal's msb; in cfg.softmax.truncRounds' protocol
+  const e = await withTruncRounds(p, cfg.softmax.truncRounds, () => expCore(p, d, cfg.softmax.exp, true, opts.inputShift ?? 0));
   return { e, lens, kept };
 }
 
@@ -142,7 +145,7 @@ export function rowReciprocals(p: Party, num: Numerators, cfg: ApproxConfig): Pr
     p.k.sumRows(sum1.subarray(r, r + 1), e.s1.subarray(o, o + len), 1, len);
     o += len;
   });
-  return fReciprocal(p, aShare([kept.length], sum0, sum1), recipOpts(cfg, p.cfg.fracBits, longest(kept)), cfg);
+  return withTruncRounds(p, cfg.softmax.truncRounds, () => fReciprocal(p, aShare([kept.length], sum0, sum1), recipOpts(cfg, p.cfg.fracBits, longest(kept)), cfg));
 }
 
 /** Fractional bits of rowReciprocals' output. */
@@ -178,12 +181,12 @@ export function keptLengths(rows: number, cols: number, rowLengths?: ArrayLike<n
 /** Declared cost of softmaxNumerators over these kept rows (row max + exp). */
 export function softmaxNumeratorsCost(kept: readonly number[], cfg: ApproxConfig = DEFAULT_APPROX_CONFIG, fracBits = 18, inputShift = 0): OpCost {
   const N = kept.reduce((t, v) => t + v, 0);
-  return addCosts(raggedMaxCost(kept, rowMaxArity(cfg, kept)), fExpCost(N, cfg.softmax.exp, fracBits, inputShift));
+  return addCosts(raggedMaxCost(kept, rowMaxArity(cfg, kept)), fExpCost(N, cfg.softmax.exp, fracBits, inputShift, cfg.softmax.truncRounds));
 }
 
 /** Declared cost of rowReciprocals over these kept rows. */
 export function rowReciprocalsCost(kept: readonly number[], cfg: ApproxConfig = DEFAULT_APPROX_CONFIG, fracBits = 18): OpCost {
-  return fReciprocalCost(kept.length, recipOpts(cfg, fracBits, longest(kept)), cfg, fracBits);
+  return fReciprocalCost(kept.length, recipOpts(cfg, fracBits, longest(kept)), cfg, fracBits, cfg.softmax.truncRounds);
 }
 
 /** Declared cost of fSoftmax over [rows, cols] (optionally ragged). */
@@ -194,7 +197,7 @@ export function fSoftmaxCost(rows: number, cols: number, rowLengths?: ArrayLike<
   return addCosts(
     softmaxNumeratorsCost(kept, cfg, fracBits, inputShift),
     rowReciprocalsCost(kept, cfg, fracBits),
-    truncManyCost(N),
-    { rounds: -MSB_AFTER_P0_TRUNC, bytesTotal: 0 }, // exp's last squaring dealt by P0, then msb
+    truncManyCost(N, cfg.softmax.truncRounds, recipScale(cfg, fracBits)),
+    msbAfterTruncSaving(cfg.softmax.truncRounds), // exp's last squaring dealt by P0, then msb
   );
 }

@@ -15,6 +15,7 @@ import { fNormMatmulCost } from '../../src/approx/norm-matmul.js';
 import { fMatmulCost } from '../../src/protocols/fixed.js';
 import { approxConfig, PUMA_APPROX_CONFIG, PUMA_EXP, TAYLOR4_EXP } from '../../src/approx/config.js';
 import { expectCost, run, uniform } from './_harness.js';
+import { withTruncRounds } from '../../src/protocols/context.js';
 
 describe('declared cost = measured cost', () => {
   for (const n of [1, 100, 777]) {
@@ -31,6 +32,14 @@ describe('declared cost = measured cost', () => {
         expectCost((await run([{ data: any, shape: [n] }], (p, [X]) => fGelu(p, X, cfg))).cost, 'gelu', fGeluCost(n, cfg));
         expectCost((await run([{ data: any, shape: [n] }], (p, [X]) => fSilu(p, X, cfg))).cost, 'silu', fSiluCost(n, cfg));
       }
+    });
+
+    it(`n = ${n}: exp, reciprocal, rsqrt under the 1-round truncation (withTruncRounds)`, async () => {
+      for (const e of [PUMA_EXP, TAYLOR4_EXP]) expectCost((await run([{ data: neg, shape: [n] }], (p, [X]) => withTruncRounds(p, 1, () => fExp(p, X, e)))).cost, 'exp', fExpCost(n, e, 18, 0, 1));
+      expectCost((await run([{ data: pos, shape: [n] }], (p, [X]) => withTruncRounds(p, 1, () => fReciprocal(p, X)))).cost, 'reciprocal', fReciprocalCost(n, {}, undefined, 18, 1));
+      const ro = { positive: true, minAbs: 0.01, maxAbs: 100, outScale: 24 };
+      expectCost((await run([{ data: pos, shape: [n] }], (p, [X]) => withTruncRounds(p, 1, () => fReciprocal(p, X, ro)))).cost, 'reciprocal', fReciprocalCost(n, ro, undefined, 18, 1));
+      expectCost((await run([{ data: pos, shape: [n] }], (p, [X]) => withTruncRounds(p, 1, () => fRsqrt(p, X)))).cost, 'rsqrt', fRsqrtCost(n, {}, 18, 1));
     });
   }
 
@@ -67,7 +76,9 @@ describe('declared cost = measured cost', () => {
     for (const C of [2, 64, 512, 1000]) expect(fSoftmaxCost(12 * 32, C, undefined, PUMA_APPROX_CONFIG).rounds).toBe(7 * Math.ceil(Math.log2(C)) + 31); // + 31: exp, the reciprocal (radix-8 msb: 13) and the product
     // default (degree-4 exp base beside its mask comparison, grouped row max with maxArity 16); was [45, 61, 74, 77], then [36, 39, 56, 56],
     // then [35, 38, 55, 55] (the reciprocal's 384 × thresholds comparisons now take the radix-8 msb)
-    expect([2, 64, 512, 1000].map((C) => fSoftmaxCost(12 * 32, C, undefined, cfg).rounds)).toEqual([34, 37, 54, 54]); // rows ≤ 64: one all-pairs level (oneLevelUpTo)
+    // then [34, 37, 54, 54]; now the exp, the reciprocal and the normalisation take the 1-round truncation (softmax.truncRounds = 1)
+    expect([2, 64, 512, 1000].map((C) => fSoftmaxCost(12 * 32, C, undefined, cfg).rounds)).toEqual([27, 30, 47, 47]);
+    expect([2, 64, 512, 1000].map((C) => fSoftmaxCost(12 * 32, C, undefined, approxConfig({ softmax: { truncRounds: 2 } })).rounds)).toEqual([34, 37, 54, 54]); // rows ≤ 64: one all-pairs level (oneLevelUpTo)
     // softmax·V normalised after the product: the bmm beside the reciprocal, 2 rounds under softmax + bmm
     const gpt2 = causalRowLengths(12 * 32, 33, 32, 1); // 12 heads, 32 new queries after 1 cached key
     expect(fSoftmaxMatmulCost(12, 32, 33, 64, gpt2, cfg).rounds).toBe(fSoftmaxCost(12 * 32, 33, gpt2, cfg).rounds + fMatmulCost(12 * 32 * 64).rounds - 2);
