@@ -25,7 +25,7 @@ export const MSG_CONTROL = 3;
 export const MAX_HEADER_BYTES = 4096;
 const MAX_TAG = 200;
 const MAX_SESSION = 64;
-/** Longest stream id (dot-separated fork indices: deep nesting stays far below this). */
+/** Longest stream id (fork indices joined by '.', sidecar indices by '~': deep nesting stays far below this). */
 const MAX_STREAM = 64;
 
 /** Stateless msgpack (no record extension: every message decodes on its own). */
@@ -45,7 +45,7 @@ export interface FrameHeader {
   n: number;
   /** Optional shape; its product must equal n. */
   sh?: number[];
-  /** Message stream of a forked context (absent = root), e.g. '0.2'. */
+  /** Message stream of a forked context (absent = root), e.g. '0.2', or of a sidecar context, e.g. '0.2~1' (context.ts). */
   st?: string;
 }
 
@@ -112,7 +112,7 @@ export function decodeFrameHeader(bytes: Uint8Array, maxFrameBytes: number): Fra
     const prod = (o.sh as number[]).reduce((a, b) => a * b, 1);
     if (prod !== o.n) throw new MpcError('MPC_ERR_SHAPE', `frame header: shape [${(o.sh as number[]).join(',')}] does not hold ${o.n} elements`, { tag: o.t });
   }
-  if (o.st !== undefined && (typeof o.st !== 'string' || o.st.length > MAX_STREAM || !/^[0-9.]*$/.test(o.st))) throw new MpcError('MPC_ERR_FRAME', 'malformed frame header: stream', { tag: o.t });
+  if (o.st !== undefined && (typeof o.st !== 'string' || o.st.length > MAX_STREAM || !/^[0-9.~]*$/.test(o.st))) throw new MpcError('MPC_ERR_FRAME', 'malformed frame header: stream', { tag: o.t });
   const out: FrameHeader = { s: o.s, q: o.q, t: o.t, d: o.d, y: o.y, n: o.n };
   if (o.sh !== undefined) out.sh = o.sh as number[];
   if (o.st) out.st = o.st;
