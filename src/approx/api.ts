@@ -47,10 +47,7 @@ export const layerNorm = (p: Party, x: AShare, gamma: AShare, beta: AShare, eps:
   fLayerNorm(p, x, gamma, beta, eps, cfg);
 
 /** RMSNorm over the last axis of x [..., D]; gamma shared [D]. */
-export const rmsNorm = (p: Party, x: AShare, gamma: AShare, eps: number, cfg: ApproxConfig = DEFAULT_APPROX_CONFIG): Promise<AShare> => {
-  void cfg; // no knobs yet
-  return fRmsNorm(p, x, gamma, eps);
-};
+export const rmsNorm = (p: Party, x: AShare, gamma: AShare, eps: number, cfg: ApproxConfig = DEFAULT_APPROX_CONFIG): Promise<AShare> => fRmsNorm(p, x, gamma, eps, cfg);
 
 /**
  * norm(x)·W (transB: ·Wᵀ), LayerNorm when norm.beta is given, else RMSNorm, fused (norm-matmul.ts);

@@ -33,7 +33,8 @@
  * highbit's comparisons, weighTimes and b2a, and the polynomial, are the existing protocols unchanged.
  */
 import type { OpCost, Party } from '../protocols/context.js';
-import { addCosts, scoped } from '../protocols/context.js';
+import { addCosts, scoped, withTruncRounds } from '../protocols/context.js';
+import type { TruncRounds } from './fused-products.js';
 import { matmulDims, matmulLocal } from '../protocols/arith.js';
 import { fMatmul, fMatmulCost } from '../protocols/fixed.js';
 import type { AShare } from '../protocols/share.js';
@@ -67,13 +68,15 @@ export async function fNormMatmul(p: Party, x: AShare, norm: NormSpec, W: AShare
   const M = x.s0.length / D;
   const { N } = matmulDims([M, D], W.shape, transB); // throws on a shape mismatch before any message
   if (norm.beta && norm.beta.s0.length !== D) throw new RangeError(`${label}: beta has ${norm.beta.s0.length} elements for rows of ${D}`);
-  const { P, GBW, plan } = await scoped(p, label, async () => {
+  // the norm's chain in cfg.norm.truncRounds' protocol; both [M, N] products (G·B·W and the row
+  // scaling) keep the dealer truncation: they are large, and G·B·W runs beside the polynomial
+  const { P, GBW, plan } = await scoped(p, label, () => withTruncRounds(p, cfg.norm.truncRounds, async () => {
     const rows = await normRows(p, x, norm.gamma, norm.eps, mode, label, cfg);
     // G·B (scale f) · W truncated to scale f at the end of the rsqrt's table fork, beside u and P(u)
-    const r = await scoped(p, 'rsqrt', () => core(p, rows.V, rows.plan, rows.G, D, (q, GB) => scoped(q, 'matmul', () => fMatmul(q, aShare([M, D], GB.s0, GB.s1), W, transB))));
+    const r = await scoped(p, 'rsqrt', () => core(p, rows.V, rows.plan, rows.G, D, (q, GB) => scoped(q, 'matmul', () => withTruncRounds(q, 2, () => fMatmul(q, aShare([M, D], GB.s0, GB.s1), W, transB)))));
     const gbw = r.side as AShare;
     return { P: r.P, GBW: aShare([M * N], gbw.s0, gbw.s1), plan: rows.plan };
-  });
+  }));
   return scoped(p, outLabel, async () => {
     const acc = new Acc(p, M * N).product(GBW, repeatRows(P, new Array<number>(M).fill(N)));
     if (norm.beta) {
@@ -83,7 +86,7 @@ export async function fNormMatmul(p: Party, x: AShare, norm: NormSpec, W: AShare
         p.k.add(row, row, z);
       }
     }
-    const [y] = await truncMany(p, [acc.done()], plan.sP, `${label}Matmul/scale`);
+    const [y] = await withTruncRounds(p, 2, () => truncMany(p, [acc.done()], plan.sP, `${label}Matmul/scale`));
     return aShare([...x.shape.slice(0, -1), N], y.s0, y.s1);
   });
 }
@@ -110,14 +113,14 @@ async function betaTimesW(p: Party, beta: AShare, W: AShare, transB: boolean, sP
 }
 
 /** The part of fNormMatmul under the norm's label (through P ‖ G·B·W). */
-export function fNormMatmulNormCost(M: number, D: number, N: number, eps: number, mode: NormMode, fracBits = 18): OpCost {
-  return addCosts(normRowsCost(M, D, mode), coreCost(M, normRowsPlan(D, eps, fracBits), M * D, fMatmulCost(M * N)));
+export function fNormMatmulNormCost(M: number, D: number, N: number, eps: number, mode: NormMode, fracBits = 18, tr: TruncRounds = DEFAULT_APPROX_CONFIG.norm.truncRounds): OpCost {
+  return addCosts(normRowsCost(M, D, mode, tr, fracBits), coreCost(M, normRowsPlan(D, eps, fracBits), M * D, fMatmulCost(M * N), tr));
 }
 
 /** The part under `outLabel`: the final row scaling over [M, N]. */
 export const fNormMatmulOutCost = (M: number, N: number): OpCost => truncManyCost(M * N);
 
 /** Declared cost of fNormMatmul: x [M, D], N output columns. */
-export function fNormMatmulCost(M: number, D: number, N: number, eps: number, mode: NormMode, fracBits = 18): OpCost {
-  return addCosts(fNormMatmulNormCost(M, D, N, eps, mode, fracBits), fNormMatmulOutCost(M, N));
+export function fNormMatmulCost(M: number, D: number, N: number, eps: number, mode: NormMode, fracBits = 18, tr: TruncRounds = DEFAULT_APPROX_CONFIG.norm.truncRounds): OpCost {
+  return addCosts(fNormMatmulNormCost(M, D, N, eps, mode, fracBits, tr), fNormMatmulOutCost(M, N));
 }

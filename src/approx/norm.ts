@@ -24,7 +24,8 @@
  * the matmul after it (2 rounds fewer than fLayerNorm/fRmsNorm then fMatmul).
  */
 import type { OpCost, Party } from '../protocols/context.js';
-import { scoped } from '../protocols/context.js';
+import type { LazyBranch } from '../protocols/context.js';
+import { lazyBranch, scoped, withTruncRounds } from '../protocols/context.js';
 import { addAA, mulAPScalar, subAA, sumLastA } from '../protocols/arith.js';
 import { truncA, truncACost } from '../protocols/trunc.js';
 import { checkBelow } from '../protocols/range-check.js';
@@ -32,7 +33,8 @@ import type { AShare } from '../protocols/share.js';
 import { aShare } from '../protocols/share.js';
 import type { ApproxConfig } from './config.js';
 import { DEFAULT_APPROX_CONFIG } from './config.js';
-import { Acc, fixedInt, MSB_AFTER_P0_TRUNC, repeatRows, tileCols, truncMany, truncManyCost } from './fused-products.js';
+import type { TruncRounds } from './fused-products.js';
+import { Acc, fixedInt, msbAfterTruncSaving, repeatRows, tileCols, truncMany, truncManyCost } from './fused-products.js';
 import { addCosts, NO_COST } from '../protocols/context.js';
 import type { RsqrtPlan } from './rsqrt.js';
 import { planRsqrt, rsqrtTimes, rsqrtTimesCost } from './rsqrt.js';
@@ -65,25 +67,43 @@ function varianceAndScale(p: Party, a: AShare, gamma: AShare, M: number, D: numb
   return [v, g];
 }
 
-/** x − mean per row (LayerNorm's mean: one truncation per row, 2 rounds). */
+/** x − mean per row (LayerNorm's mean: one truncation per row, 2 rounds: always the dealer truncation). */
 async function centre(p: Party, x: AShare, M: number, D: number, cfg: ApproxConfig): Promise<AShare> {
   const f = p.cfg.fracBits;
   const T = 61 - f - Math.ceil(Math.log2(cfg.norm.inputBound)) - 1;
-  const mean = await truncA(p, mulAPScalar(p, sumLastA(p, aShare([M, D], x.s0, x.s1)), fixedInt(1 / D, T)), T);
+  const mean = await withTruncRounds(p, 2, () => truncA(p, mulAPScalar(p, sumLastA(p, aShare([M, D], x.s0, x.s1)), fixedInt(1 / D, T)), T));
   return subAA(p, aShare([M * D], x.s0, x.s1), repeatRows(mean, new Array<number>(M).fill(D)));
 }
 
-/** V = Σ_row a² + D·eps [M] and G = a⊙γ [M·D] in one truncation dealt by P0 (V feeds the rsqrt's msb). */
-async function varianceRows(p: Party, a: AShare, gamma: AShare, M: number, D: number, eps: number, label: string): Promise<[AShare, AShare]> {
+/**
+ * V = Σ_row a² + D·eps [M] and G = a⊙γ [M·D]. With the dealer truncation: one call dealt by P0
+ * (V feeds the rsqrt's msb). With the 1-round truncation (p.truncRounds = 1): V alone in it, and
+ * G beside it on the dealer truncation — G is needed only after the msb, and its [M·D] tuples
+ * would cost ≈ 130 B per element offline for no round.
+ */
+async function varianceRows(p: Party, a: AShare, gamma: AShare, M: number, D: number, eps: number, label: string): Promise<[AShare, AShare | LazyBranch<AShare>]> {
   const f = p.cfg.fracBits;
-  p.dealNextToP0(); // V feeds the rsqrt's msb
-  const [V, G] = await truncMany(p, varianceAndScale(p, a, gamma, M, D, eps), f, `${label}/var`);
+  const [v, g] = varianceAndScale(p, a, gamma, M, D, eps);
+  let V: AShare;
+  let G: AShare | LazyBranch<AShare>;
+  if (p.truncRounds === 1) {
+    // G on a branch taken only where it is needed (the rsqrt's table branch, after the msb)
+    G = lazyBranch(p, 'scale', async (q) => (await withTruncRounds(q, 2, () => truncMany(q, [g], f, `${label}/g`)))[0]);
+    [V] = await truncMany(p, [v], f, `${label}/var`);
+  } else {
+    p.dealNextToP0(); // V feeds the rsqrt's msb
+    [V, G] = await truncMany(p, [v, g], f, `${label}/var`);
+  }
   checkBelow(p, `${label}/variance`, V, varianceBound(f));
   return [V, G];
 }
 
-/** varianceRows' cost, less the round its P0-dealt truncation overlaps with the rsqrt's msb. */
-const varianceRowsCost = (M: number, D: number): OpCost => addCosts(truncManyCost(M + M * D), { rounds: -MSB_AFTER_P0_TRUNC, bytesTotal: 0 });
+/** varianceRows' cost in truncation mode tr, less the round a P0-dealt 2-round truncation overlaps with the rsqrt's msb. */
+const varianceRowsCost = (M: number, D: number, tr: TruncRounds, f: number): OpCost =>
+  tr === 1 ? addCosts(truncManyCost(M, 1, f), { ...truncManyCost(M * D), rounds: 0 }) : addCosts(truncManyCost(M + M * D), msbAfterTruncSaving(2)); // G's 2 rounds run beside the msb
+
+/** The norms' default truncation mode (cost functions' default, matching DEFAULT_APPROX_CONFIG). */
+const TR = DEFAULT_APPROX_CONFIG.norm.truncRounds;
 
 /** LayerNorm over the last axis of x [..., D]; gamma, beta: shared [D]. */
 export function fLayerNorm(p: Party, x: AShare, gamma: AShare, beta: AShare, eps: number, cfg: ApproxConfig = DEFAULT_APPROX_CONFIG): Promise<AShare> {
@@ -93,13 +113,14 @@ export function fLayerNorm(p: Party, x: AShare, gamma: AShare, beta: AShare, eps
     if (beta.s0.length !== D) throw new RangeError(`layerNorm: beta has ${beta.s0.length} elements for rows of ${D}`);
     const plan = normPlan(f, D, eps);
     const xc = await centre(p, x, M, D, cfg);
-    const y = await layerNormCentered(p, xc, gamma, beta, M, D, eps, plan);
+    const y = await withTruncRounds(p, cfg.norm.truncRounds, () => layerNormCentered(p, xc, gamma, beta, M, D, eps, plan));
     return aShare(x.shape, y.s0, y.s1);
   });
 }
 
-export function fLayerNormCost(M: number, D: number, eps: number, fracBits = 18): OpCost {
-  return addCosts(truncACost(M), layerNormCenteredCost(M, D, eps, fracBits));
+/** `tr`: cfg.norm.truncRounds of the call. */
+export function fLayerNormCost(M: number, D: number, eps: number, fracBits = 18, tr: TruncRounds = TR): OpCost {
+  return addCosts(truncACost(M), layerNormCenteredCost(M, D, eps, fracBits, tr));
 }
 
 /**
@@ -113,23 +134,27 @@ export async function layerNormCentered(p: Party, xc: AShare, gamma: AShare, bet
   return addAA(p, await rsqrtTimes(p, V, G, D, pl), tileCols(beta, M));
 }
 
-export function layerNormCenteredCost(M: number, D: number, eps: number, fracBits = 18): OpCost {
-  return addCosts(varianceRowsCost(M, D), rsqrtTimesCost(M, D, normPlan(fracBits, D, eps)));
+/** layerNormCentered runs in the caller's truncation mode `tr`. */
+export function layerNormCenteredCost(M: number, D: number, eps: number, fracBits = 18, tr: TruncRounds = 2): OpCost {
+  return addCosts(varianceRowsCost(M, D, tr, fracBits), rsqrtTimesCost(M, D, normPlan(fracBits, D, eps), tr));
 }
 
 /** RMSNorm over the last axis of x [..., D]; gamma: shared [D]. */
-export function fRmsNorm(p: Party, x: AShare, gamma: AShare, eps: number): Promise<AShare> {
-  return scoped(p, 'rmsNorm', async () => {
-    const { M, D } = dims(x, gamma, 'rmsNorm');
-    const plan = normPlan(p.cfg.fracBits, D, eps);
-    const [V, G] = await varianceRows(p, aShare([M * D], x.s0, x.s1), gamma, M, D, eps, 'rmsNorm');
-    const y = await rsqrtTimes(p, V, G, D, plan);
-    return aShare(x.shape, y.s0, y.s1);
-  });
+export function fRmsNorm(p: Party, x: AShare, gamma: AShare, eps: number, cfg: ApproxConfig = DEFAULT_APPROX_CONFIG): Promise<AShare> {
+  return scoped(p, 'rmsNorm', () =>
+    withTruncRounds(p, cfg.norm.truncRounds, async () => {
+      const { M, D } = dims(x, gamma, 'rmsNorm');
+      const plan = normPlan(p.cfg.fracBits, D, eps);
+      const [V, G] = await varianceRows(p, aShare([M * D], x.s0, x.s1), gamma, M, D, eps, 'rmsNorm');
+      const y = await rsqrtTimes(p, V, G, D, plan);
+      return aShare(x.shape, y.s0, y.s1);
+    }),
+  );
 }
 
-export function fRmsNormCost(M: number, D: number, eps: number, fracBits = 18): OpCost {
-  return addCosts(varianceRowsCost(M, D), rsqrtTimesCost(M, D, normPlan(fracBits, D, eps)));
+/** `tr`: cfg.norm.truncRounds of the call. */
+export function fRmsNormCost(M: number, D: number, eps: number, fracBits = 18, tr: TruncRounds = TR): OpCost {
+  return addCosts(varianceRowsCost(M, D, tr, fracBits), rsqrtTimesCost(M, D, normPlan(fracBits, D, eps), tr));
 }
 
 /**
@@ -144,7 +169,8 @@ export interface NormRows {
   readonly D: number;
   readonly plan: RsqrtPlan;
   readonly V: AShare;
-  readonly G: AShare;
+  /** A promise while its truncation runs on a fork (1-round mode, see varianceRows). */
+  readonly G: AShare | LazyBranch<AShare>;
 }
 
 /** Everything before the rsqrt (norm-matmul.ts), under the caller's scope; `label` names the truncation tags. */
@@ -156,9 +182,9 @@ export async function normRows(p: Party, x: AShare, gamma: AShare, eps: number, 
   return { M, D, plan, V, G };
 }
 
-/** normRows' cost (with the round its last truncation overlaps with the rsqrt's msb taken off). */
-export function normRowsCost(M: number, D: number, mode: NormMode): OpCost {
-  return addCosts(mode === 'layer' ? truncACost(M) : NO_COST, varianceRowsCost(M, D));
+/** normRows' cost in the caller's truncation mode `tr` (the mean's truncation always 2 rounds). */
+export function normRowsCost(M: number, D: number, mode: NormMode, tr: TruncRounds = 2, fracBits = 18): OpCost {
+  return addCosts(mode === 'layer' ? truncACost(M) : NO_COST, varianceRowsCost(M, D, tr, fracBits));
 }
 
 /** The norm's rsqrt plan (public: D, eps and f). */

@@ -28,7 +28,8 @@
  * |D·u − Σu| < 2^(13 + 2f + log2 D) (2^58.6 at f = 18, D = 768): below the truncation's 2^62.
  */
 import type { OpCost, Party } from '../protocols/context.js';
-import { addCosts, branches, parCosts, scoped } from '../protocols/context.js';
+import { addCosts, lazyBranch, parCosts, scoped, withTruncRounds } from '../protocols/context.js';
+import type { TruncRounds } from './fused-products.js';
 import { matmulDims, matmulLocal } from '../protocols/arith.js';
 import { truncAdditive, truncAdditiveCost } from '../protocols/trunc.js';
 import type { AShare } from '../protocols/share.js';
@@ -105,20 +106,35 @@ export function residualLayerNorm(
     kern.mulScalar(v, u, BigInt(D));
     for (let r = 0; r < M; r++) kern.addScalar(v.subarray(r * D, (r + 1) * D), v.subarray(r * D, (r + 1) * D), BigInt.asUintN(64, -rowSum[r]));
     kern.add(v, v, p.prss.zero(M * D));
-    const [sum, centred] = await branches<[AShare | null, AShare]>(p, [
-      ['matmul', async (q) => (keepSum ? truncAdditive(q, u, [M, D], f, 'residual/sum') : null)],
-      ['layerNorm', (q) => truncAdditive(q, v, [M * D], f + k, 'layerNorm/centre')],
-    ]);
-    if (opts.next) return [sum, await fNormMatmul(p, aShare([M, D], centred.s0, centred.s1), { gamma, beta, eps: eps * c * c, centred: true }, opts.next, opts.nextTransB ?? false, opts.nextLabel ?? 'matmul', cfg)];
-    const y = await scoped(p, 'layerNorm', () => layerNormCentered(p, centred, gamma, beta, M, D, eps * c * c));
-    return [sum, aShare([M, D], y.s0, y.s1)];
+    // the residual stream is off the path: the dealer truncation on a branch taken at the end; the
+    // centred rows in the norm's protocol
+    const sumBranch = keepSum ? lazyBranch(p, 'matmul', (q) => withTruncRounds(q, 2, () => truncAdditive(q, u, [M, D], f, 'residual/sum'))) : null;
+    const centred = await scoped(p, 'layerNorm', () => withTruncRounds(p, cfg.norm.truncRounds, () => truncAdditive(p, v, [M * D], f + k, 'layerNorm/centre')));
+    let y: AShare;
+    if (opts.next) y = await fNormMatmul(p, aShare([M, D], centred.s0, centred.s1), { gamma, beta, eps: eps * c * c, centred: true }, opts.next, opts.nextTransB ?? false, opts.nextLabel ?? 'matmul', cfg);
+    else {
+      const yc = await scoped(p, 'layerNorm', () => withTruncRounds(p, cfg.norm.truncRounds, () => layerNormCentered(p, centred, gamma, beta, M, D, eps * c * c)));
+      y = aShare([M, D], yc.s0, yc.s1);
+    }
+    return [sumBranch ? await sumBranch.take(p) : null, y];
   })();
 }
 
 /** Declared cost for x [M, D] (the matmul's product is local); nextCols: N of opts.next. */
-export function residualLayerNormCost(M: number, D: number, eps: number, opts: Omit<ResidualNormOptions, 'next'> & { nextCols?: number } = {}, fracBits = 18): OpCost {
-  const c = D / 2 ** centreBits(D);
-  const both = (opts.keepSum ?? true) ? [truncAdditiveCost(M * D), truncAdditiveCost(M * D)] : [truncAdditiveCost(M * D)];
-  const norm = opts.nextCols === undefined ? layerNormCenteredCost(M, D, eps * c * c, fracBits) : fNormMatmulCost(M, D, opts.nextCols, eps * c * c, 'centred', fracBits);
-  return addCosts(parCosts(...both), norm);
+/** `tr`: cfg.norm.truncRounds of the call. */
+export function residualLayerNormCost(
+  M: number,
+  D: number,
+  eps: number,
+  opts: Omit<ResidualNormOptions, 'next'> & { nextCols?: number } = {},
+  fracBits = 18,
+  tr: TruncRounds = DEFAULT_APPROX_CONFIG.norm.truncRounds,
+): OpCost {
+  const k = centreBits(D);
+  const c = D / 2 ** k;
+  const centred = truncAdditiveCost(M * D, tr, fracBits + k);
+  const norm = opts.nextCols === undefined ? layerNormCenteredCost(M, D, eps * c * c, fracBits, tr) : fNormMatmulCost(M, D, opts.nextCols, eps * c * c, 'centred', fracBits, tr);
+  const path = addCosts(centred, norm);
+  // the residual sum's truncation on its branch: its rounds overlap the path (taken at the end)
+  return (opts.keepSum ?? true) ? parCosts(path, truncAdditiveCost(M * D)) : path;
 }

@@ -36,7 +36,7 @@ import type { AShare } from '../protocols/share.js';
 import { aShare } from '../protocols/share.js';
 import type { TruncRounds } from './fused-products.js';
 import { Acc, pow2, repeatRows, truncMany, truncManyCost } from './fused-products.js';
-import { addCosts, branches, parCosts } from '../protocols/context.js';
+import { addCosts, branches, LazyBranch, parCosts } from '../protocols/context.js';
 import type { HighBitPlan } from './highbit.js';
 import { highBitCompares, highBitComparesCost, highBitsB2a, highBitsB2aCost, weigh, weighTimes, weighTimesCost } from './highbit.js';
 import type { PolyPlan } from './poly.js';
@@ -113,7 +113,7 @@ function bTable(plan: RsqrtPlan, bits: number): (m: number) => bigint {
  * (b) B (at scale t1 with G, else sB) and, with G [n·cols], GB = G·B (scale of G). GB is
  * undefined without G. With G, `after(q, GB)` continues fork (b); its result is `side`.
  */
-export async function core<R = undefined>(p: Party, x: AShare, plan: RsqrtPlan, G: AShare | null, cols: number, after?: (q: Party, GB: AShare) => Promise<R>) {
+export async function core<R = undefined>(p: Party, x: AShare, plan: RsqrtPlan, G: AShare | LazyBranch<AShare> | null, cols: number, after?: (q: Party, GB: AShare) => Promise<R>) {
   const n = x.s0.length;
   const cmp = await highBitCompares(p, x, plan.hb);
   const [P, [B, GB, side]] = await branches<[AShare, [AShare, AShare | undefined, R | undefined]]>(p, [
@@ -131,7 +131,8 @@ export async function core<R = undefined>(p: Party, x: AShare, plan: RsqrtPlan, 
       async (q) => {
         const B = weigh(q, await highBitsB2a(q, cmp), bTable(plan, G ? plan.t1 : plan.sB));
         if (!G) return [B, undefined, undefined];
-        const [GB] = await truncMany(q, [new Acc(q, G.s0.length).product(G, repeatRows(B, new Array<number>(n).fill(cols))).done()], plan.t1, 'rsqrt/gb');
+        const g = G instanceof LazyBranch ? await G.take(q) : G; // may still be truncating on the caller's branch
+        const [GB] = await truncMany(q, [new Acc(q, g.s0.length).product(g, repeatRows(B, new Array<number>(n).fill(cols))).done()], plan.t1, 'rsqrt/gb');
         return [B, GB, after ? await after(q, GB) : undefined];
       },
     ],
@@ -166,7 +167,7 @@ export function fRsqrtCost(n: number, opts: RsqrtOptions = {}, fracBits = 18, tr
  * G ⊙ (s/√x) broadcast per row: x [M] (> 0, scale f), G [M·D] (scale f) → [M·D] at scale f.
  * `t1` = B's scale in G·B; |G|·s/√x·2^(f + t1) must stay below 2^61.
  */
-export function rsqrtTimes(p: Party, x: AShare, G: AShare, D: number, plan: RsqrtPlan): Promise<AShare> {
+export function rsqrtTimes(p: Party, x: AShare, G: AShare | LazyBranch<AShare>, D: number, plan: RsqrtPlan): Promise<AShare> {
   return scoped(p, 'rsqrt', async () => {
     const M = x.s0.length;
     const { P, GB } = await core(p, aShare([M], x.s0, x.s1), plan, G, D);

@@ -99,7 +99,7 @@ export class Party {
   }
 
   /** A child context for a concurrent branch (see the file comment). */
-  fork(label: string): Party {
+  fork(label: string, detached = false): Party {
     const index = this.forks++;
     const child = new Prss(
       { prev: this.prss.prev.bytes(16).slice(), next: this.prss.next.bytes(16).slice(), own: this.prss.own.bytes(16).slice() },
@@ -111,7 +111,7 @@ export class Party {
       prss: child,
       cfg: this.cfg,
       k: this.k,
-      meter: this.meter.fork(label),
+      meter: this.meter.fork(label, detached),
       stream: this.stream ? `${this.stream}.${index}` : `${index}`,
       dealer: index,
       offline: this.comm.offlineOnly,
@@ -198,6 +198,34 @@ export function branches<T extends readonly unknown[]>(p: Party, fns: { [K in ke
     }),
   ) as unknown as Promise<T>;
 }
+
+/**
+ * A branch whose result is consumed later, by one op of the caller's (not at a join): `fn` runs
+ * on a fork whose depth does not raise the caller's while it runs; `take(consumer)` awaits the
+ * result and raises the consumer's depth to the branch's (the consumer depends on it from then
+ * on). The caller's other work meanwhile overlaps it, as a branch of `branches` would.
+ */
+export class LazyBranch<T> {
+  readonly value: Promise<T>;
+  constructor(
+    private readonly q: Party,
+    fn: (q: Party) => Promise<T>,
+  ) {
+    this.value = fn(q).then((v) => {
+      q.meter.exit();
+      return v;
+    });
+  }
+
+  async take(consumer: Party): Promise<T> {
+    const v = await this.value;
+    if (this.q.meter.depth > consumer.meter.depth) consumer.meter.depth = this.q.meter.depth;
+    return v;
+  }
+}
+
+/** Start `fn` on a lazily joined fork of p (see LazyBranch). */
+export const lazyBranch = <T>(p: Party, label: string, fn: (q: Party) => Promise<T>): LazyBranch<T> => new LazyBranch(p.fork(label, true), fn);
 
 /**
  * Declared cost of an op as a function of its element count: online rounds, online bytes summed

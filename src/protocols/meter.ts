@@ -67,7 +67,7 @@ export class Meter {
     private readonly parent: Meter | null = null,
     private readonly base = '',
     records = new Map<string, MeterRecord>(),
-    /** An offline child (Meter.offline): its depth never raises the parent's. */
+    /** An offline child (Meter.offline) or a lazy fork (context.ts lazyFork): its depth never raises the parent's. */
     private readonly detached = false,
   ) {
     this.records = records;
@@ -100,8 +100,8 @@ export class Meter {
    * current path; `branches()` closes it when the branch resolves, so the branch has a record of
    * its own ('gelu/segments') and its inner records never interleave with a sibling's.
    */
-  fork(label: string): Meter {
-    const child = new Meter(this, this.path, this.records);
+  fork(label: string, detached = false): Meter {
+    const child = new Meter(this, this.path, this.records, detached);
     child.enter(label);
     return child;
   }

@@ -63,15 +63,22 @@ describe('declared cost = measured cost', () => {
     expect(fReciprocalCost(1000).rounds).toBe(14);
     expect(fRsqrtCost(1000).rounds).toBe(14);
     // per-row comparisons (≤ RADIX8_COMPARISONS) use msb's radix-8 carry tree: one round less (was 17 and 15)
-    expect(fLayerNormCost(128, 768, 1e-5).rounds).toBe(16);
-    expect(fRmsNormCost(128, 768, 1e-5).rounds).toBe(14);
+    expect(fLayerNormCost(128, 768, 1e-5, 18, 2).rounds).toBe(16);
+    expect(fRmsNormCost(128, 768, 1e-5, 18, 2).rounds).toBe(14);
+    // the default norm.truncRounds = 1: the variance, the rsqrt's normalisation, polynomial and table and the final scaling in one round each
+    expect(fLayerNormCost(128, 768, 1e-5).rounds).toBe(12);
+    expect(fRmsNormCost(128, 768, 1e-5).rounds).toBe(10);
+    expect(fExpCost(1000, TAYLOR4_EXP, 18, 0, 1).rounds).toBe(10); // max(msb 5, base 2) + mux 2 + 3 one-round squarings
+    expect(fReciprocalCost(100, {}, undefined, 18, 1).rounds).toBe(9); // msb 4 + max(1 + 1, b2a 2) + guess 1 + 2 iterations
     expect(fReciprocalCost(100).rounds).toBe(13);
     expect(fRsqrtCost(100).rounds).toBe(13);
     // a norm fused with its matmul: 2 rounds fewer than the pair (the matmul at the end of the rsqrt's table fork); the
     // final truncation covers [M, N] instead of [M, D] (GPT-2 base ln_1 → c_attn: N = 2304, D = 768)
-    expect(fNormMatmulCost(32, 768, 2304, 1e-5, 'layer').rounds).toBe(fLayerNormCost(32, 768, 1e-5).rounds + fMatmulCost(32 * 2304).rounds - 2);
-    expect(fNormMatmulCost(32, 768, 2304, 1e-5, 'layer').bytesTotal - fLayerNormCost(32, 768, 1e-5).bytesTotal - fMatmulCost(32 * 2304).bytesTotal).toBe(48 * 32 * (2304 - 768));
-    expect(fNormMatmulCost(1, 64, 100, 1e-5, 'rms').rounds).toBe(fRmsNormCost(1, 64, 1e-5).rounds + 2 - 2);
+    // (with the dealer truncation; with the default 1-round norm chain the pair and the fusion take the same rounds)
+    expect(fNormMatmulCost(32, 768, 2304, 1e-5, 'layer', 18, 2).rounds).toBe(fLayerNormCost(32, 768, 1e-5, 18, 2).rounds + fMatmulCost(32 * 2304).rounds - 2);
+    expect(fNormMatmulCost(32, 768, 2304, 1e-5, 'layer', 18, 2).bytesTotal - fLayerNormCost(32, 768, 1e-5, 18, 2).bytesTotal - fMatmulCost(32 * 2304).bytesTotal).toBe(48 * 32 * (2304 - 768));
+    expect(fNormMatmulCost(1, 64, 100, 1e-5, 'rms', 18, 2).rounds).toBe(fRmsNormCost(1, 64, 1e-5, 18, 2).rounds + 2 - 2);
+    expect(fNormMatmulCost(32, 768, 2304, 1e-5, 'layer').rounds).toBe(fLayerNormCost(32, 768, 1e-5).rounds + fMatmulCost(32 * 2304).rounds);
     // PUMA's binary max tree: 7 rounds per halving (msb 5 = 4 + the exchange of the winner bit, mux 2); declared (the measured depth may be up to one round per level less)
     for (const C of [2, 64, 512, 1000]) expect(fSoftmaxCost(12 * 32, C, undefined, PUMA_APPROX_CONFIG).rounds).toBe(7 * Math.ceil(Math.log2(C)) + 31); // + 31: exp, the reciprocal (radix-8 msb: 13) and the product
     // default (degree-4 exp base beside its mask comparison, grouped row max with maxArity 16); was [45, 61, 74, 77], then [36, 39, 56, 56],

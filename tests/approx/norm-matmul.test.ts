@@ -3,6 +3,7 @@
  * against float64 norm-then-matmul, beside the unfused secure pair (fLayerNorm then fMatmul), and
  * declared = measured cost per meter label.
  */
+import { approxConfig } from '../../src/approx/config.js';
 import { describe, expect, it } from 'vitest';
 import { scoped } from '../../src/protocols/context.js';
 import { fMatmul } from '../../src/protocols/fixed.js';
@@ -45,6 +46,8 @@ function mm(a: Float64Array, b: Float64Array, M: number, K: number, N: number, t
   return out;
 }
 
+const TR2 = approxConfig({ norm: { truncRounds: 2 } });
+
 describe('norm → matmul, fused', () => {
   for (const [M, D, N, transB] of [[16, 64, 96, false], [8, 768, 200, true], [1, 768, 300, true]] as const) {
     const x = rows(M, D, D + N);
@@ -55,23 +58,31 @@ describe('norm → matmul, fused', () => {
     const inputs = [{ data: x, shape: [M, D] }, { data: gamma, shape: [D] }, { data: beta, shape: [D] }, { data: w, shape: wShape }];
     it(`LayerNorm [${M}, ${D}] · W${transB ? 'ᵀ' : ''} → [${M}, ${N}]: error ≤ 1.5 × the unfused pair's + 1e-3, declared cost`, async () => {
       const want = mm(layerNormRef(x, M, D, gamma, beta, 1e-5), w, M, D, N, transB);
-      const fused = await run(inputs, (p, [X, G, B, W]) => scoped(p, 'fused', () => fNormMatmul(p, X, { gamma: G, beta: B, eps: 1e-5 }, W, transB)));
-      const unfused = await run(inputs, async (p, [X, G, B, W]) => scoped(p, 'unfused', async () => fMatmul(p, await fLayerNorm(p, X, G, B, 1e-5), W, transB)));
+      // the relations below hold for the dealer truncation (norm.truncRounds 2); the default (1) is checked after them
+      const fused = await run(inputs, (p, [X, G, B, W]) => scoped(p, 'fused', () => fNormMatmul(p, X, { gamma: G, beta: B, eps: 1e-5 }, W, transB, 'matmul', TR2)));
+      const unfused = await run(inputs, async (p, [X, G, B, W]) => scoped(p, 'unfused', async () => fMatmul(p, await fLayerNorm(p, X, G, B, 1e-5, TR2), W, transB)));
       const ef = errStats(fused.y, want);
       const eu = errStats(unfused.y, want);
       expect(ef.maxAbs, `fused at ${ef.argMax} (unfused ${eu.maxAbs})`).toBeLessThanOrEqual(1.5 * eu.maxAbs + 1e-3);
       expect(ef.maxAbs).toBeLessThan(3e-2);
-      expectCost(fused.cost, 'fused', fNormMatmulCost(M, D, N, 1e-5, 'layer'));
-      expectCost(fused.cost, 'fused/layerNorm', fNormMatmulNormCost(M, D, N, 1e-5, 'layer'));
+      expectCost(fused.cost, 'fused', fNormMatmulCost(M, D, N, 1e-5, 'layer', 18, 2));
+      expectCost(fused.cost, 'fused/layerNorm', fNormMatmulNormCost(M, D, N, 1e-5, 'layer', 18, 2));
       expectCost(fused.cost, 'fused/matmul', fNormMatmulOutCost(M, N));
       expect(fused.cost.ops['fused/layerNorm/rsqrt/table/matmul'], 'the matmul fork').toBeDefined();
       // 2 rounds fewer than the pair; bytes: the final truncation covers [M, N] instead of [M, D]
-      const pair = fLayerNormCost(M, D, 1e-5).rounds + fMatmulCost(M * N).rounds;
+      const pair = fLayerNormCost(M, D, 1e-5, 18, 2).rounds + fMatmulCost(M * N).rounds;
       expect(fused.cost.ops.fused.rounds).toBe(pair - 2);
       expect(unfused.cost.ops.unfused.rounds).toBe(pair);
       const extra = truncManyCost(M * (N - D));
       expect(fused.cost.ops.fused.bytesTotal - unfused.cost.ops.unfused.bytesTotal).toBe(extra.bytesTotal);
       expect(fused.cost.ops.fused.offlineBytesTotal - unfused.cost.ops.unfused.offlineBytesTotal).toBe(extra.offlineBytesTotal);
+      // default: the norm's chain on the 1-round truncation (its [M, N] products keep the dealer truncation),
+      // as many rounds as the pair with its 1-round LayerNorm: the fusion saves bytes of the row scaling only
+      const fused1 = await run(inputs, (p, [X, G, B, W]) => scoped(p, 'fused', () => fNormMatmul(p, X, { gamma: G, beta: B, eps: 1e-5 }, W, transB)));
+      expectCost(fused1.cost, 'fused', fNormMatmulCost(M, D, N, 1e-5, 'layer'));
+      expect(fused1.cost.ops.fused.rounds).toBe(fLayerNormCost(M, D, 1e-5).rounds + fMatmulCost(M * N).rounds);
+      expect(fused1.cost.ops.fused.rounds).toBeLessThan(fused.cost.ops.fused.rounds);
+      expect(errStats(fused1.y, want).maxAbs).toBeLessThan(3e-2);
     });
   }
 
@@ -126,17 +137,20 @@ describe('norm → matmul, fused', () => {
     const inputs = [x, h, w, b, gamma, beta, w2].map((data, j) => ({ data, shape: [[M, D], [M, K], [K, D], [D], [D], [D], [D, N]][j] }));
     const fused = await run(inputs, (p, [X, H, W, B, G, Be, W2]) =>
       scoped(p, 'fused', async () => {
-        const [s, y] = await residualLayerNorm(p, X, H, W, B, G, Be, 1e-5, { next: W2 });
+        const [s, y] = await residualLayerNorm(p, X, H, W, B, G, Be, 1e-5, { next: W2 }, TR2);
         expect(s?.shape).toEqual([M, D]);
         expect(y.shape).toEqual([M, N]);
         return y;
       }),
     );
-    const unfused = await run(inputs, (p, [X, H, W, B, G, Be, W2]) => scoped(p, 'unfused', async () => fMatmul(p, (await residualLayerNorm(p, X, H, W, B, G, Be, 1e-5))[1], W2)));
+    const unfused = await run(inputs, (p, [X, H, W, B, G, Be, W2]) => scoped(p, 'unfused', async () => fMatmul(p, (await residualLayerNorm(p, X, H, W, B, G, Be, 1e-5, {}, TR2))[1], W2)));
     const ef = errStats(fused.y, want);
     expect(ef.maxAbs, `at ${ef.argMax}`).toBeLessThanOrEqual(1.5 * errStats(unfused.y, want).maxAbs + 1e-3);
-    expectCost(fused.cost, 'fused', residualLayerNormCost(M, D, 1e-5, { nextCols: N }));
+    expectCost(fused.cost, 'fused', residualLayerNormCost(M, D, 1e-5, { nextCols: N }, 18, 2));
     expect(fused.cost.ops.fused.rounds).toBe(unfused.cost.ops.unfused.rounds - 2);
-    expect(residualLayerNormCost(32, 768, 1e-5, { nextCols: 3072 }).rounds).toBe(residualLayerNormCost(32, 768, 1e-5).rounds + fMatmulCost(32 * 3072).rounds - 2);
+    expect(residualLayerNormCost(32, 768, 1e-5, { nextCols: 3072 }, 18, 2).rounds).toBe(residualLayerNormCost(32, 768, 1e-5, {}, 18, 2).rounds + fMatmulCost(32 * 3072).rounds - 2);
+    // the default (norm.truncRounds 1): as many rounds as the unfused pair, fewer than with the dealer truncation
+    expect(residualLayerNormCost(32, 768, 1e-5, { nextCols: 3072 }).rounds).toBe(residualLayerNormCost(32, 768, 1e-5).rounds + fMatmulCost(32 * 3072).rounds);
+    expect(residualLayerNormCost(32, 768, 1e-5, { nextCols: 3072 }).rounds).toBeLessThan(residualLayerNormCost(32, 768, 1e-5, { nextCols: 3072 }, 18, 2).rounds);
   });
 });
