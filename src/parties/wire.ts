@@ -112,7 +112,7 @@ export function decodeFrameHeader(bytes: Uint8Array, maxFrameBytes: number): Fra
     const prod = (o.sh as number[]).reduce((a, b) => a * b, 1);
     if (prod !== o.n) throw new MpcError('MPC_ERR_SHAPE', `frame header: shape [${(o.sh as number[]).join(',')}] does not hold ${o.n} elements`, { tag: o.t });
   }
-  if (o.st !== undefined && (typeof o.st !== 'string' || o.st.length > MAX_STREAM || !/^[0-9.]*$/.test(o.st))) throw new MpcError('MPC_ERR_FRAME', 'malformed frame header: stream', { tag: o.t });
+  if (o.st !== undefined && (typeof o.st !== 'string' || o.st.length > MAX_STREAM || !/^[0-9.~]*$/.test(o.st))) throw new MpcError('MPC_ERR_FRAME', 'malformed frame header: stream', { tag: o.t });
   const out: FrameHeader = { s: o.s, q: o.q, t: o.t, d: o.d, y: o.y, n: o.n };
   if (o.sh !== undefined) out.sh = o.sh as number[];
   if (o.st) out.st = o.st;
