@@ -48,6 +48,8 @@ interface OpenScope {
 export class Meter {
   readonly records: Map<string, MeterRecord>;
   private readonly stack: OpenScope[] = [];
+  /** The ancestors' scopes open when this meter was forked (see bump). */
+  private readonly inherited: OpenScope[];
   bytesSent = 0;
   bytesRecv = 0;
   offlineBytesSent = 0;
@@ -71,6 +73,7 @@ export class Meter {
     private readonly detached = false,
   ) {
     this.records = records;
+    this.inherited = parent ? [...parent.inherited, ...parent.stack] : [];
     if (parent) {
       this.d = parent.depth;
       this.od = parent.offlineDepth;
@@ -152,30 +155,29 @@ export class Meter {
     }
   }
 
+  /**
+   * Add bytes to this meter's open scopes, to the ancestors' scopes that were open when this
+   * meter was forked (a lazily joined branch outlives its parent's later scopes, which must not
+   * get its bytes; for a branch awaited at once they are the same scopes), and to every total.
+   */
+  private bump(key: 'bytesSent' | 'bytesRecv' | 'offlineBytesSent' | 'offlineBytesRecv', bytes: number): void {
+    for (const s of this.stack) s[key] += bytes;
+    for (const s of this.inherited) s[key] += bytes;
+    for (let m: Meter | null = this; m; m = m.parent) m[key] += bytes;
+  }
+
   onSend(bytes: number): void {
-    this.bytesSent += bytes;
-    for (const s of this.stack) s.bytesSent += bytes;
-    this.parent?.onSend(bytes);
+    this.bump('bytesSent', bytes);
   }
 
   onRecv(bytes: number, senderDepth: number): void {
-    this.bytesRecv += bytes;
-    for (const s of this.stack) s.bytesRecv += bytes;
-    this.parent?.onRecvBytes(bytes);
+    this.bump('bytesRecv', bytes);
     if (senderDepth + 1 > this.depth) this.depth = senderDepth + 1;
-  }
-
-  private onRecvBytes(bytes: number): void {
-    this.bytesRecv += bytes;
-    for (const s of this.stack) s.bytesRecv += bytes;
-    this.parent?.onRecvBytes(bytes);
   }
 
   /** An offline (dealer) frame sent: its bytes only, the depth is not carried (file comment). */
   onSendOffline(bytes: number): void {
-    this.offlineBytesSent += bytes;
-    for (const s of this.stack) s.offlineBytesSent += bytes;
-    this.parent?.onSendOffline(bytes);
+    this.bump('offlineBytesSent', bytes);
   }
 
   /**
@@ -183,16 +185,8 @@ export class Meter {
    * receiver's online depth does not move.
    */
   onRecvOffline(bytes: number, senderOfflineDepth = 0): void {
-    this.offlineBytesRecv += bytes;
-    for (const s of this.stack) s.offlineBytesRecv += bytes;
-    this.parent?.onRecvOfflineBytes(bytes);
+    this.bump('offlineBytesRecv', bytes);
     if (senderOfflineDepth + 1 > this.offlineDepth) this.offlineDepth = senderOfflineDepth + 1;
-  }
-
-  private onRecvOfflineBytes(bytes: number): void {
-    this.offlineBytesRecv += bytes;
-    for (const s of this.stack) s.offlineBytesRecv += bytes;
-    this.parent?.onRecvOfflineBytes(bytes);
   }
 
   /** A plain-object snapshot (what a party reports to the client). */
