@@ -6,7 +6,7 @@
  * the live heap (×1.1–×2 by default), so a party that promotes a few MB of short-lived op
  * objects (those alive across a network wait) ran a full mark-compact every ~200 ms during a
  * GPT-2 decode step: ~12 per step per party, each with concurrent marking on the two cores the
- * three parties share. Letting the old generation grow to 5× the live heap before the next
+ * three parties share. Letting the old generation grow to 3× the live heap before the next
  * mark-compact removes them from the decode (the heap stays ~100 MB; ArrayBuffer memory still
  * triggers its own collections through V8's external-memory accounting, unchanged).
  *
