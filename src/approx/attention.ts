@@ -30,7 +30,6 @@ import type { AShare } from '../protocols/share.js';
 import { aShare } from '../protocols/share.js';
 import type { ApproxConfig } from './config.js';
 import { DEFAULT_APPROX_CONFIG } from './config.js';
-import { msbAfterTruncSaving } from './fused-products.js';
 import { fExpCost } from './exp.js';
 import type { SoftmaxOptions } from './softmax.js';
 import { expNumerators, keptLengths, packRows, rowLengthsOf, rowMaxArity } from './softmax.js';
@@ -70,6 +69,5 @@ export function fAttentionCost(B: number, M: number, C: number, D: number, rowLe
     raggedMaxEarlyCost(kept, rowMaxArity(cfg, kept), truncAdditiveCost(N)),
     fExpCost(N, cfg.softmax.exp, fracBits, inputShift, cfg.softmax.truncRounds),
     normaliseAfterCost(kept, B * M * D, D, cfg, fracBits),
-    msbAfterTruncSaving(cfg.softmax.truncRounds), // exp's last squaring dealt by P0, then the reciprocal's msb
   );
 }

@@ -4,13 +4,15 @@
  *   exp(x) ≈ base(x/2^t)^(2^t),  base(y) = 1 + y (PUMA, degree 1) or 1 + y + … + y^d/d!,
  *   masked to 0 below `maskBelow` (PUMA: −14) — the comparison is one msb.
  *
- * Rounds: max(msb 8, base (degree 1: free; degree 2: 2; degree 3–4: 4)) — the mask comparison
- * and the base polynomial run as concurrent branches (Party.fork) — then the mask by mulA1B 2,
- * then t squarings of 2 each. For degree 1, 1 + x/2^t is kept at scale f + t (x + 2^(t+f) as a ring
- * integer), so the truncation by t is folded into the first squaring (trunc by f + 2t): PUMA's
- * literal form would spend 2 more rounds on it. The mask zeroes the BASE (mux before the
- * squarings), so masked lanes are 0 (≤ 1 ulp after the squarings' truncations) and never
- * overflow, whatever x is; unmasked lanes have base ∈ (0, 1].
+ * Rounds: max(msb (4–5), base (degree 1: free; degree 2–4: 2 levels) + t squarings) — the mask
+ * comparison and the whole power chain run as concurrent branches (Party.fork) — then the mask by
+ * mulA1B 2. A truncation costs 1 or 2 rounds (the caller's p.truncRounds). For degree 1,
+ * 1 + x/2^t is kept at scale f + t (x + 2^(t+f) as a ring integer), so the truncation by t is
+ * folded into the first squaring (trunc by f + 2t): PUMA's literal form would spend more rounds.
+ * The mask zeroes the RESULT: below the mask the base and its powers leave the truncations' range
+ * (so checked mode skips the chain), but y − [x < mask]·y is exactly 0 in the ring whatever y
+ * holds, and unmasked lanes have base ∈ (0, 1]. (Masking the base before the squarings instead,
+ * as before, put the mux's 2 rounds and the squarings in sequence.)
  *
  * Accuracy on [−14, 0] (float, before fixed point): degree 1, t = 5: 8.5e-3 (at x ≈ −2);
  * degree 4, t = 3: 7.5e-5 with the same rounds and bytes (see docs/approx.md).
@@ -53,15 +55,15 @@ function basePlan(e: ExpConfig, f: number, shift = 0): PolyPlan | null {
 
 /** exp(x) for x ≤ 0, elementwise (any shape). */
 export function fExp(p: Party, x: AShare, e: ExpConfig = DEFAULT_APPROX_CONFIG.exp): Promise<AShare> {
-  return expCore(p, x, e, false);
+  return expCore(p, x, e);
 }
 
 /**
- * fExp; with `lastDealerP0` its last truncation is dealt by P0 (the caller's next op is an msb).
+ * fExp with an input shift:
  * `shift` reads x at f + shift fractional bits, i.e. computes exp(x·2^−shift) at no extra cost
  * (softmax folds attention's 1/√d_head = 2^−3 this way instead of a fixed-point multiply).
  */
-export function expCore(p: Party, x: AShare, e: ExpConfig, lastDealerP0: boolean, shift = 0): Promise<AShare> {
+export function expCore(p: Party, x: AShare, e: ExpConfig, shift = 0): Promise<AShare> {
   validateExp('exp', e);
   if (!Number.isInteger(shift) || shift < 0 || shift > 16) throw new RangeError(`exp: input shift must be an integer in [0, 16], got ${shift}`);
   return scoped(p, 'exp', async () => {
@@ -71,19 +73,20 @@ export function expCore(p: Party, x: AShare, e: ExpConfig, lastDealerP0: boolean
     const flatX = aShare([n], x.s0, x.s1);
     const pl = basePlan(e, f, shift);
     const bs = pl ? f + e.t : fin + e.t; // scale of the base (degree 1: x + 2^(fin+t) is 1 + x/2^t)
-    // below the mask the base may overflow; it is zeroed exactly next, so checked mode skips it
-    const [below, base] = await branches<[Awaited<ReturnType<typeof msb>>, AShare]>(p, [
+    // below the mask the powers may overflow; they are zeroed exactly at the end, so checked mode skips them
+    const powers = async (q: Party): Promise<AShare> =>
+      withoutRangeCheck(q, async () => {
+        const base = pl ? (await evalPolys(q, flatX, pl))[0] : addAPScalar(q, flatX, pow2(bs));
+        let y = (await truncMany(q, [new Acc(q, n).product(base, base).done()], 2 * bs - f, 'exp/sq'))[0];
+        for (let i = 1; i < e.t; i++) y = (await truncMany(q, [new Acc(q, n).product(y, y).done()], f, 'exp/sq'))[0];
+        return y;
+      });
+    const [below, y] = await branches<[Awaited<ReturnType<typeof msb>>, AShare]>(p, [
       ['mask', (q) => msb(q, addAPScalar(q, flatX, BigInt.asUintN(64, -fixedInt(e.maskBelow, fin))))],
-      ['base', async (q) => (pl ? (await withoutRangeCheck(q, () => evalPolys(q, flatX, pl)))[0] : addAPScalar(q, flatX, pow2(bs)))],
+      ['base', powers],
     ]);
-    const kept = subAA(p, base, await mulA1B(p, below, base));
-    if (lastDealerP0 && e.t === 1) p.dealNextToP0();
-    let y = (await truncMany(p, [new Acc(p, n).product(kept, kept).done()], 2 * bs - f, 'exp/sq'))[0];
-    for (let i = 1; i < e.t; i++) {
-      if (lastDealerP0 && i === e.t - 1) p.dealNextToP0();
-      y = (await truncMany(p, [new Acc(p, n).product(y, y).done()], f, 'exp/sq'))[0];
-    }
-    return aShare(x.shape, y.s0, y.s1);
+    const kept = subAA(p, y, await mulA1B(p, below, y));
+    return aShare(x.shape, kept.s0, kept.s1);
   });
 }
 
@@ -92,7 +95,7 @@ export function fExpCost(n: number, e: ExpConfig = DEFAULT_APPROX_CONFIG.exp, fr
   const pl = basePlan(e, fracBits, shift);
   const bs = pl ? fracBits + e.t : fracBits + shift + e.t;
   const sq = Array.from({ length: e.t }, (_, i) => truncManyCost(n, tr, i === 0 ? 2 * bs - fracBits : fracBits));
-  return addCosts(parCosts(msbCost(n), pl ? polysCost(n, pl, tr) : NO_COST), mulA1BCost(n), ...sq);
+  return addCosts(parCosts(msbCost(n), addCosts(pl ? polysCost(n, pl, tr) : NO_COST, ...sq)), mulA1BCost(n));
 }
 
 /** The approximation in float64 (no fixed point). */

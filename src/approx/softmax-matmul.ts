@@ -8,12 +8,11 @@
  * BESIDE the reciprocal and only the row scaling follows it:
  *
  *   m = row max, e = exp(x·2^−shift − m)      softmaxNumerators (softmax.ts)   rounds as fSoftmax
- *   ┌ r = 1/Σ_row e     rowReciprocals (softmax.ts), scale f + recipExtraBits   fReciprocal − 1
+ *   ┌ r = 1/Σ_row e     rowReciprocals (softmax.ts), scale f + recipExtraBits   fReciprocal
  *   └ N = e·V           fixed-point bmm (fMatmul: local product + truncation)   2 rounds, in parallel
- *   y = N ⊙ r (row-broadcast), one truncation by f + recipExtraBits          2 rounds
+ *   y = N ⊙ r (row-broadcast), one truncation by f + recipExtraBits          1 or 2 rounds
  *
- * (the −1: exp's last squaring is dealt by P0, whose idle round hides the reciprocal's first msb
- * round, as in fSoftmax), so the bmm leaves the critical path: fSoftmax + bmm − 2 rounds.
+ * so the bmm leaves the critical path: fSoftmax + bmm − 2 rounds.
  * Security: nothing new is sent; every message comes from a reused protocol (raggedMax, expCore, fReciprocal, fMatmul's and
  * truncMany's dealer truncation, each masked as documented there); the parallel branches run on
  * forked contexts with their own streams and seeds (Party.fork).
@@ -35,7 +34,7 @@ import type { AShare } from '../protocols/share.js';
 import { aShare } from '../protocols/share.js';
 import type { ApproxConfig } from './config.js';
 import { DEFAULT_APPROX_CONFIG } from './config.js';
-import { Acc, msbAfterTruncSaving, repeatRows, truncMany, truncManyCost } from './fused-products.js';
+import { Acc, repeatRows, truncMany, truncManyCost } from './fused-products.js';
 import type { Numerators, SoftmaxOptions } from './softmax.js';
 import { keptLengths, recipScale, rowReciprocals, rowReciprocalsCost, softmaxNumerators, softmaxNumeratorsCost, unpackRows } from './softmax.js';
 
@@ -88,7 +87,6 @@ export function fSoftmaxMatmulCost(B: number, M: number, C: number, D: number, r
   return addCosts(
     softmaxNumeratorsCost(kept, cfg, fracBits, inputShift),
     normaliseAfterCost(kept, B * M * D, D, cfg, fracBits),
-    msbAfterTruncSaving(cfg.softmax.truncRounds), // exp's last squaring dealt by P0, then the reciprocal's msb
   );
 }
 

@@ -4,11 +4,10 @@
  *   m = row max (grouped tournament, src/protocols/max.ts; ≤ 64 keys: one all-pairs
  *       level, 9 rounds for 33 keys)
  *   d = x − m ≤ 0 (local)
- *   e = exp(d), zeroed where d < −14 (exp.ts: the mask is one msb, applied to the base
- *       before the squarings, so masked terms are 0 before the sum)       13 rounds
- *   s = Σ_row e (local); r = 1/s, one reciprocal per row (s ∈ [1, C])    fReciprocal − 1
- *       (exp's last squaring is dealt by P0, whose idle round hides the msb's first)
- *   y = e·r                                                               2 rounds
+ *   e = exp(d), zeroed where d < −14 (exp.ts: the mask is one msb beside the power chain,
+ *       applied to the result, so masked terms are exactly 0 before the sum)   7 rounds (1-round truncations)
+ *   s = Σ_row e (local); r = 1/s, one reciprocal per row (s ∈ [1, C])    fReciprocal
+ *   y = e·r                                                               1 or 2 rounds (softmax.truncRounds)
  *
  * Public causal masks: `rowLengths[r]` keeps the first rowLengths[r] columns of row r; the
  * others are SKIPPED — never compared, exponentiated or summed — and output exactly 0. Rows
@@ -33,7 +32,7 @@ import type { AShare } from '../protocols/share.js';
 import { aShare } from '../protocols/share.js';
 import type { ApproxConfig } from './config.js';
 import { DEFAULT_APPROX_CONFIG } from './config.js';
-import { Acc, msbAfterTruncSaving, repeatRows, truncMany, truncManyCost } from './fused-products.js';
+import { Acc, repeatRows, truncMany, truncManyCost } from './fused-products.js';
 import { addCosts } from '../protocols/context.js';
 import { expCore, fExpCost } from './exp.js';
 import { raggedMax, raggedMaxCost } from '../protocols/max.js';
@@ -116,7 +115,7 @@ export async function expNumerators(p: Party, xp: AShare, m: AShare, lens: reado
   const kept = lens.filter((v) => v > 0);
   const d = subAA(p, xp, repeatRows(m, kept));
   // its last truncation feeds the reciprocal's msb; in cfg.softmax.truncRounds' protocol
-  const e = await withTruncRounds(p, cfg.softmax.truncRounds, () => expCore(p, d, cfg.softmax.exp, true, opts.inputShift ?? 0));
+  const e = await withTruncRounds(p, cfg.softmax.truncRounds, () => expCore(p, d, cfg.softmax.exp, opts.inputShift ?? 0));
   return { e, lens, kept };
 }
 
@@ -198,6 +197,5 @@ export function fSoftmaxCost(rows: number, cols: number, rowLengths?: ArrayLike<
     softmaxNumeratorsCost(kept, cfg, fracBits, inputShift),
     rowReciprocalsCost(kept, cfg, fracBits),
     truncManyCost(N, cfg.softmax.truncRounds, recipScale(cfg, fracBits)),
-    msbAfterTruncSaving(cfg.softmax.truncRounds), // exp's last squaring dealt by P0, then msb
   );
 }
