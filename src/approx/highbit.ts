@@ -35,7 +35,7 @@
 import type { OpCost, Party } from '../protocols/context.js';
 import { scoped } from '../protocols/context.js';
 import type { CarryRadix } from '../protocols/msb.js';
-import { msb, msbCost } from '../protocols/msb.js';
+import { msb, msbAdditive, msbAdditiveCost, msbCost } from '../protocols/msb.js';
 import { b2a, mulA1BAdditive, mulA1BAdditiveCost, mulA1BCost } from '../protocols/bitmul.js';
 import type { AShare, BitShare } from '../protocols/share.js';
 import { aShare } from '../protocols/share.js';
@@ -103,6 +103,31 @@ export const highBitComparesCost = (n: number, plan: HighBitPlan): OpCost => msb
  */
 export const RADIX8_COMPARISONS = 1 << 14;
 const compareRadix = (m: number): CarryRadix => (m <= RADIX8_COMPARISONS ? 8 : 4);
+
+/**
+ * highBitCompares on x given before its truncation: z a 3-of-3 additive sharing (zero-masked) of
+ * X = x·2^shift exactly, x = ⌊X / 2^shift⌋ (unsigned plans only). [x < 2^j] = [X < 2^(j+shift)],
+ * so the bits are those of the truncated x, and the msb (msbAdditive: its split round runs beside
+ * msb's input round) starts while x's own truncation runs.
+ */
+export function highBitComparesAdditive(p: Party, z: BigUint64Array, shift: number, plan: HighBitPlan): Promise<HighBitCompares> {
+  checkPlan(plan);
+  if (plan.signed) throw new RangeError('highbit: comparisons on an untruncated input need an unsigned plan');
+  if (!Number.isInteger(shift) || shift < 0 || plan.hi - 1 + shift > 62) throw new RangeError(`highbit: thresholds 2^(j + ${shift}) for j < ${plan.hi} leave the ring`);
+  return scoped(p, 'highbit', async () => {
+    const n = z.length;
+    const nb = columns(plan);
+    const cols = new BigUint64Array(nb * n);
+    for (let c = 0; c < nb; c++) {
+      const d = cols.subarray(c * n, (c + 1) * n);
+      d.set(z);
+      if (p.id === 0) p.k.addScalar(d, d, BigInt.asUintN(64, -pow2(plan.lo + c + shift))); // X − 2^(j+shift) < 0 ⇔ x < 2^j
+    }
+    return { plan, n, bits: await msbAdditive(p, cols, 'highbit/split', compareRadix(nb * n)) };
+  });
+}
+
+export const highBitComparesAdditiveCost = (n: number, plan: HighBitPlan): OpCost => msbAdditiveCost(n * columns(plan), compareRadix(n * columns(plan)));
 
 /** The b2a of the comparison bits (2 rounds): highBits = highBitCompares then this. */
 export async function highBitsB2a(p: Party, c: HighBitCompares): Promise<HighBits> {

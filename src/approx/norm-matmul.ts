@@ -114,7 +114,7 @@ async function betaTimesW(p: Party, beta: AShare, W: AShare, transB: boolean, sP
 
 /** The part of fNormMatmul under the norm's label (through P ‖ G·B·W). */
 export function fNormMatmulNormCost(M: number, D: number, N: number, eps: number, mode: NormMode, fracBits = 18, tr: TruncRounds = DEFAULT_APPROX_CONFIG.norm.truncRounds): OpCost {
-  return addCosts(normRowsCost(M, D, mode, tr, fracBits), coreCost(M, normRowsPlan(D, eps, fracBits), M * D, fMatmulCost(M * N), tr));
+  return addCosts(normRowsCost(M, D, mode, tr, fracBits), coreCost(M, normRowsPlan(D, eps, fracBits), M * D, fMatmulCost(M * N), tr, tr === 1));
 }
 
 /** The part under `outLabel`: the final row scaling over [M, N]. */

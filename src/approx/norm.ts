@@ -25,6 +25,7 @@
  */
 import type { OpCost, Party } from '../protocols/context.js';
 import type { LazyBranch } from '../protocols/context.js';
+import type { Untruncated } from './rsqrt.js';
 import { lazyBranch, scoped, withTruncRounds } from '../protocols/context.js';
 import { addAA, mulAPScalar, subAA, sumLastA } from '../protocols/arith.js';
 import { truncA, truncACost } from '../protocols/trunc.js';
@@ -79,28 +80,32 @@ async function centre(p: Party, x: AShare, M: number, D: number, cfg: ApproxConf
  * V = Σ_row a² + D·eps [M] and G = a⊙γ [M·D]. With the dealer truncation: one call dealt by P0
  * (V feeds the rsqrt's msb). With the 1-round truncation (p.truncRounds = 1): V alone in it, and
  * G beside it on the dealer truncation — G is needed only after the msb, and its [M·D] tuples
- * would cost ≈ 130 B per element offline for no round.
+ * would cost ≈ 130 B per element offline for no round. In that mode V is returned untruncated
+ * (its zero-masked 3-of-3 sum at scale 2f, for the rsqrt's comparisons to start on at once) with
+ * its 1-round truncation on a lazy branch, taken by the rsqrt's normalisation after the msb.
  */
-async function varianceRows(p: Party, a: AShare, gamma: AShare, M: number, D: number, eps: number, label: string): Promise<[AShare, AShare | LazyBranch<AShare>]> {
+async function varianceRows(p: Party, a: AShare, gamma: AShare, M: number, D: number, eps: number, label: string): Promise<[AShare | Untruncated, AShare | LazyBranch<AShare>]> {
   const f = p.cfg.fracBits;
   const [v, g] = varianceAndScale(p, a, gamma, M, D, eps);
-  let V: AShare;
-  let G: AShare | LazyBranch<AShare>;
   if (p.truncRounds === 1) {
-    // G on a branch taken only where it is needed (the rsqrt's table branch, after the msb)
-    G = lazyBranch(p, 'scale', async (q) => (await withTruncRounds(q, 2, () => truncMany(q, [g], f, `${label}/g`)))[0]);
-    [V] = await truncMany(p, [v], f, `${label}/var`);
-  } else {
-    p.dealNextToP0(); // V feeds the rsqrt's msb
-    [V, G] = await truncMany(p, [v, g], f, `${label}/var`);
+    // G and V on branches taken only where they are needed (the rsqrt's table and norm branches, after the msb)
+    const G = lazyBranch(p, 'scale', async (q) => (await withTruncRounds(q, 2, () => truncMany(q, [g], f, `${label}/g`)))[0]);
+    const x = lazyBranch(p, 'var', async (q) => {
+      const [V] = await truncMany(q, [v], f, `${label}/var`);
+      checkBelow(q, `${label}/variance`, V, varianceBound(f));
+      return V;
+    });
+    return [{ z: v, shift: f, x }, G];
   }
+  p.dealNextToP0(); // V feeds the rsqrt's msb
+  const [V, G] = await truncMany(p, [v, g], f, `${label}/var`);
   checkBelow(p, `${label}/variance`, V, varianceBound(f));
   return [V, G];
 }
 
 /** varianceRows' cost in truncation mode tr, less the round a P0-dealt 2-round truncation overlaps with the rsqrt's msb. */
 const varianceRowsCost = (M: number, D: number, tr: TruncRounds, f: number): OpCost =>
-  tr === 1 ? addCosts(truncManyCost(M, 1, f), { ...truncManyCost(M * D), rounds: 0 }) : addCosts(truncManyCost(M + M * D), msbAfterTruncSaving(2)); // G's 2 rounds run beside the msb
+  tr === 1 ? { ...addCosts(truncManyCost(M, 1, f), truncManyCost(M * D)), rounds: 0 } : addCosts(truncManyCost(M + M * D), msbAfterTruncSaving(2)); // V's 1 and G's 2 rounds run beside the msb
 
 /** The norms' default truncation mode (cost functions' default, matching DEFAULT_APPROX_CONFIG). */
 const TR = DEFAULT_APPROX_CONFIG.norm.truncRounds;
@@ -136,7 +141,7 @@ export async function layerNormCentered(p: Party, xc: AShare, gamma: AShare, bet
 
 /** layerNormCentered runs in the caller's truncation mode `tr`. */
 export function layerNormCenteredCost(M: number, D: number, eps: number, fracBits = 18, tr: TruncRounds = 2): OpCost {
-  return addCosts(varianceRowsCost(M, D, tr, fracBits), rsqrtTimesCost(M, D, normPlan(fracBits, D, eps), tr));
+  return addCosts(varianceRowsCost(M, D, tr, fracBits), rsqrtTimesCost(M, D, normPlan(fracBits, D, eps), tr, tr === 1));
 }
 
 /** RMSNorm over the last axis of x [..., D]; gamma: shared [D]. */
@@ -154,7 +159,7 @@ export function fRmsNorm(p: Party, x: AShare, gamma: AShare, eps: number, cfg: A
 
 /** `tr`: cfg.norm.truncRounds of the call. */
 export function fRmsNormCost(M: number, D: number, eps: number, fracBits = 18, tr: TruncRounds = TR): OpCost {
-  return addCosts(varianceRowsCost(M, D, tr, fracBits), rsqrtTimesCost(M, D, normPlan(fracBits, D, eps), tr));
+  return addCosts(varianceRowsCost(M, D, tr, fracBits), rsqrtTimesCost(M, D, normPlan(fracBits, D, eps), tr, tr === 1));
 }
 
 /**
@@ -168,7 +173,7 @@ export interface NormRows {
   readonly M: number;
   readonly D: number;
   readonly plan: RsqrtPlan;
-  readonly V: AShare;
+  readonly V: AShare | Untruncated;
   /** A promise while its truncation runs on a fork (1-round mode, see varianceRows). */
   readonly G: AShare | LazyBranch<AShare>;
 }

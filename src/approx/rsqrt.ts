@@ -38,7 +38,7 @@ import type { TruncRounds } from './fused-products.js';
 import { Acc, pow2, repeatRows, truncMany, truncManyCost } from './fused-products.js';
 import { addCosts, branches, LazyBranch, parCosts } from '../protocols/context.js';
 import type { HighBitPlan } from './highbit.js';
-import { highBitCompares, highBitComparesCost, highBitsB2a, highBitsB2aCost, weigh, weighTimes, weighTimesCost } from './highbit.js';
+import { highBitCompares, highBitComparesAdditive, highBitComparesAdditiveCost, highBitComparesCost, highBitsB2a, highBitsB2aCost, weigh, weighTimes, weighTimesCost } from './highbit.js';
 import type { PolyPlan } from './poly.js';
 import { evalPolys, planPolys, polysCost } from './poly.js';
 
@@ -113,13 +113,15 @@ function bTable(plan: RsqrtPlan, bits: number): (m: number) => bigint {
  * (b) B (at scale t1 with G, else sB) and, with G [n·cols], GB = G·B (scale of G). GB is
  * undefined without G. With G, `after(q, GB)` continues fork (b); its result is `side`.
  */
-export async function core<R = undefined>(p: Party, x: AShare, plan: RsqrtPlan, G: AShare | LazyBranch<AShare> | null, cols: number, after?: (q: Party, GB: AShare) => Promise<R>) {
-  const n = x.s0.length;
-  const cmp = await highBitCompares(p, x, plan.hb);
+export async function core<R = undefined>(p: Party, xIn: AShare | Untruncated, plan: RsqrtPlan, G: AShare | LazyBranch<AShare> | null, cols: number, after?: (q: Party, GB: AShare) => Promise<R>) {
+  const early = !(xIn instanceof Object && 's0' in xIn);
+  const n = early ? (xIn as Untruncated).z.length : (xIn as AShare).s0.length;
+  const cmp = early ? await highBitComparesAdditive(p, (xIn as Untruncated).z, (xIn as Untruncated).shift, plan.hb) : await highBitCompares(p, xIn as AShare, plan.hb);
   const [P, [B, GB, side]] = await branches<[AShare, [AShare, AShare | undefined, R | undefined]]>(p, [
     [
       'norm',
       async (q) => {
+        const x = early ? await (xIn as Untruncated).x.take(q) : (xIn as AShare); // its truncation ran beside the msb
         // weighTimes' 3-of-3 shares: Acc.done() adds the zero-sharing the truncation needs
         const z = new Acc(q, n).additive(await weighTimes(q, cmp, x, (m) => pow2(plan.su + plan.t1 - m - 2))).done();
         const [u] = await truncMany(q, [z], plan.t1, 'rsqrt/norm');
@@ -140,11 +142,22 @@ export async function core<R = undefined>(p: Party, x: AShare, plan: RsqrtPlan, 
   return { B, P, GB: GB as AShare, side };
 }
 
-/** core's cost; gbElements: size of G (0 without G); after: the cost of core's `after`. */
-export function coreCost(n: number, plan: RsqrtPlan, gbElements: number, after?: OpCost, tr: TruncRounds = 2): OpCost {
+/**
+ * core's input x before its truncation: z a zero-masked 3-of-3 sharing of x·2^shift, and x
+ * itself truncating on a lazy branch. The comparisons start on z (highBitComparesAdditive), so
+ * x's truncation runs beside the msb instead of before it.
+ */
+export interface Untruncated {
+  readonly z: BigUint64Array;
+  readonly shift: number;
+  readonly x: LazyBranch<AShare>;
+}
+
+/** core's cost; gbElements: size of G (0 without G); after: the cost of core's `after`; early: x given as Untruncated (the comparisons' cost only: x's truncation is the caller's). */
+export function coreCost(n: number, plan: RsqrtPlan, gbElements: number, after?: OpCost, tr: TruncRounds = 2, early = false): OpCost {
   const norm = addCosts(weighTimesCost(n, plan.hb), truncManyCost(n, tr, plan.t1), polysCost(n, plan.poly, tr));
   const table = gbElements ? addCosts(highBitsB2aCost(n, plan.hb), truncManyCost(gbElements, tr, plan.t1), ...(after ? [after] : [])) : highBitsB2aCost(n, plan.hb);
-  return addCosts(highBitComparesCost(n, plan.hb), parCosts(norm, table));
+  return addCosts(early ? highBitComparesAdditiveCost(n, plan.hb) : highBitComparesCost(n, plan.hb), parCosts(norm, table));
 }
 
 /** s/√x elementwise (x > 0, any shape), with `outScale` (default f) fractional bits. */
@@ -167,17 +180,18 @@ export function fRsqrtCost(n: number, opts: RsqrtOptions = {}, fracBits = 18, tr
  * G ⊙ (s/√x) broadcast per row: x [M] (> 0, scale f), G [M·D] (scale f) → [M·D] at scale f.
  * `t1` = B's scale in G·B; |G|·s/√x·2^(f + t1) must stay below 2^61.
  */
-export function rsqrtTimes(p: Party, x: AShare, G: AShare | LazyBranch<AShare>, D: number, plan: RsqrtPlan): Promise<AShare> {
+export function rsqrtTimes(p: Party, x: AShare | Untruncated, G: AShare | LazyBranch<AShare>, D: number, plan: RsqrtPlan): Promise<AShare> {
   return scoped(p, 'rsqrt', async () => {
-    const M = x.s0.length;
-    const { P, GB } = await core(p, aShare([M], x.s0, x.s1), plan, G, D);
+    const M = 's0' in x ? x.s0.length : x.z.length;
+    const { P, GB } = await core(p, 's0' in x ? aShare([M], x.s0, x.s1) : x, plan, G, D);
     const [y] = await truncMany(p, [new Acc(p, M * D).product(GB, repeatRows(P, new Array<number>(M).fill(D))).done()], plan.sP, 'rsqrt/scale');
     return y;
   });
 }
 
-export function rsqrtTimesCost(M: number, D: number, plan: RsqrtPlan, tr: TruncRounds = 2): OpCost {
-  return addCosts(coreCost(M, plan, M * D, undefined, tr), truncManyCost(M * D, tr, plan.sP));
+/** early: x given as Untruncated (see core). */
+export function rsqrtTimesCost(M: number, D: number, plan: RsqrtPlan, tr: TruncRounds = 2, early = false): OpCost {
+  return addCosts(coreCost(M, plan, M * D, undefined, tr, early), truncManyCost(M * D, tr, plan.sP));
 }
 
 /** The approximation in float64 (normalisation + polynomial, no fixed point). */

@@ -220,6 +220,22 @@ export function msb(p: Party, x: AShare, radix: CarryRadix = 4): Promise<BitShar
   });
 }
 
+/**
+ * Shared sign bits of a 3-of-3 additive z (party i holds z_i, already masked by a fresh
+ * zero-sharing, e.g. an Acc.done() sum before its truncation): splitAdditive beside msb's input
+ * round, then msb's tree and exchange — msb's rounds, + 16 B per element.
+ */
+export function msbAdditive(p: Party, z: BigUint64Array, tag: string, radix: CarryRadix = 4): Promise<BitShare> {
+  return scoped(p, 'msb', async () => {
+    const n = z.length;
+    const sign = await signPair(p, await splitAdditive(p, z, tag), radix);
+    const out = await pairToReplicated(p, sign, Math.ceil(n / 64), 'msb/out');
+    return bitShare(n, out.s0, out.s1);
+  });
+}
+
+export const msbAdditiveCost = (n: number, radix: CarryRadix = 4): OpCost => addCosts(msbCost(n, radix), { rounds: 0, bytesTotal: splitAdditiveCost(n).bytesTotal });
+
 /** msbPair: P0's input word and the tree's openings online, the dealt sets offline. */
 export const msbPairCost = (n: number, radix: CarryRadix = 4): OpCost => {
   const W = Math.ceil(n / 64);
