@@ -30,7 +30,7 @@ import type { AShare } from '../protocols/share.js';
 import { aShare } from '../protocols/share.js';
 import type { ApproxConfig } from './config.js';
 import { DEFAULT_APPROX_CONFIG } from './config.js';
-import { fExpCost } from './exp.js';
+import { expSplitCost } from './exp.js';
 import type { SoftmaxOptions } from './softmax.js';
 import { expNumerators, keptLengths, packRows, rowLengthsOf, rowMaxArity } from './softmax.js';
 import { attendDims, normaliseAfter, normaliseAfterCost } from './softmax-matmul.js';
@@ -65,9 +65,11 @@ export function fAttentionCost(B: number, M: number, C: number, D: number, rowLe
   const kept = keptLengths(B * M, C, rowLengths);
   const N = kept.reduce((t, len) => t + len, 0);
   if (N === 0) return { rounds: 0, bytesTotal: 0 };
+  const ex = expSplitCost(N, cfg.softmax.exp, fracBits, inputShift, cfg.softmax.truncRounds);
   return addCosts(
     raggedMaxEarlyCost(kept, rowMaxArity(cfg, kept), truncAdditiveCost(N)),
-    fExpCost(N, cfg.softmax.exp, fracBits, inputShift, cfg.softmax.truncRounds),
+    ex.main,
+    { ...ex.kept, rounds: 0 }, // e's replicated form beside the reciprocal's comparisons
     normaliseAfterCost(kept, B * M * D, D, cfg, fracBits),
   );
 }

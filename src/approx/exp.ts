@@ -19,12 +19,13 @@
  * Inputs must be ≤ 0 (for x > 0 the result is meaningless); |x| < 2^62/2^f.
  */
 import type { OpCost, Party } from '../protocols/context.js';
-import { branches, scoped } from '../protocols/context.js';
+import type { LazyBranch } from '../protocols/context.js';
+import { branches, lazyBranch, scoped } from '../protocols/context.js';
 import { msb, msbCost } from '../protocols/msb.js';
-import { mulA1B, mulA1BCost } from '../protocols/bitmul.js';
+import { mulA1B, mulA1BAdditive, mulA1BAdditiveCost, mulA1BCost } from '../protocols/bitmul.js';
 import { withoutRangeCheck } from '../protocols/range-check.js';
 import { addAPScalar, subAA } from '../protocols/arith.js';
-import type { AShare } from '../protocols/share.js';
+import type { AShare, BitShare } from '../protocols/share.js';
 import { aShare } from '../protocols/share.js';
 import type { ExpConfig } from './config.js';
 import { DEFAULT_APPROX_CONFIG, validateExp } from './config.js';
@@ -63,7 +64,35 @@ export function fExp(p: Party, x: AShare, e: ExpConfig = DEFAULT_APPROX_CONFIG.e
  * `shift` reads x at f + shift fractional bits, i.e. computes exp(x·2^−shift) at no extra cost
  * (softmax folds attention's 1/√d_head = 2^−3 this way instead of a fixed-point multiply).
  */
-export function expCore(p: Party, x: AShare, e: ExpConfig, shift = 0): Promise<AShare> {
+export async function expCore(p: Party, x: AShare, e: ExpConfig, shift = 0): Promise<AShare> {
+  const { below, y } = await expParts(p, x, e, shift);
+  const kept = await scoped(p, 'exp', async () => subAA(p, y, await mulA1B(p, below, y)));
+  return aShare(x.shape, kept.s0, kept.s1);
+}
+
+/**
+ * exp for a caller that sums the result next (softmax's row sums): the masked result as a
+ * zero-masked 3-of-3 sharing after mulA1BAdditive's one round (`additive`, [n]), and as a
+ * replicated share on a lazy branch (mulA1B, 2 rounds, taken by whoever needs it). The caller
+ * must create nothing that outlives its own scope: `kept` is a branch of p under the label 'exp'.
+ * Both selections use their own OT messages (fresh PRSS draws on p and on the branch).
+ */
+export async function expSplit(p: Party, x: AShare, e: ExpConfig, shift = 0): Promise<{ additive: BigUint64Array; kept: LazyBranch<AShare> }> {
+  const n = x.s0.length;
+  const { below, y } = await expParts(p, x, e, shift);
+  const kept = lazyBranch(p, 'exp', async (q) => subAA(q, y, await mulA1B(q, below, y)));
+  const by = await scoped(p, 'exp', () => mulA1BAdditive(p, below, y));
+  p.k.neg(by, by);
+  return { additive: new Acc(p, n).linear(y, 1n).additive(by).done(), kept };
+}
+
+/** expSplit's cost: `main` up to `additive`, `kept`'s extra (its mulA1B, 1 round after main). */
+export function expSplitCost(n: number, e: ExpConfig, fracBits = 18, shift = 0, tr: TruncRounds = 2): { main: OpCost; kept: OpCost } {
+  return { main: addCosts(expPartsCost(n, e, fracBits, shift, tr), mulA1BAdditiveCost(n)), kept: { rounds: mulA1BCost(n).rounds - 1, bytesTotal: mulA1BCost(n).bytesTotal } };
+}
+
+/** The mask bits [x < maskBelow] and the unmasked power chain, on two branches. */
+function expParts(p: Party, x: AShare, e: ExpConfig, shift: number): Promise<{ below: BitShare; y: AShare }> {
   validateExp('exp', e);
   if (!Number.isInteger(shift) || shift < 0 || shift > 16) throw new RangeError(`exp: input shift must be an integer in [0, 16], got ${shift}`);
   return scoped(p, 'exp', async () => {
@@ -81,21 +110,24 @@ export function expCore(p: Party, x: AShare, e: ExpConfig, shift = 0): Promise<A
         for (let i = 1; i < e.t; i++) y = (await truncMany(q, [new Acc(q, n).product(y, y).done()], f, 'exp/sq'))[0];
         return y;
       });
-    const [below, y] = await branches<[Awaited<ReturnType<typeof msb>>, AShare]>(p, [
+    const [below, y] = await branches<[BitShare, AShare]>(p, [
       ['mask', (q) => msb(q, addAPScalar(q, flatX, BigInt.asUintN(64, -fixedInt(e.maskBelow, fin))))],
       ['base', powers],
     ]);
-    const kept = subAA(p, y, await mulA1B(p, below, y));
-    return aShare(x.shape, kept.s0, kept.s1);
+    return { below, y };
   });
 }
 
 /** `tr`: the truncation mode the exp runs in (the caller's p.truncRounds). */
 export function fExpCost(n: number, e: ExpConfig = DEFAULT_APPROX_CONFIG.exp, fracBits = 18, shift = 0, tr: TruncRounds = 2): OpCost {
+  return addCosts(expPartsCost(n, e, fracBits, shift, tr), mulA1BCost(n));
+}
+
+function expPartsCost(n: number, e: ExpConfig, fracBits: number, shift: number, tr: TruncRounds): OpCost {
   const pl = basePlan(e, fracBits, shift);
   const bs = pl ? fracBits + e.t : fracBits + shift + e.t;
   const sq = Array.from({ length: e.t }, (_, i) => truncManyCost(n, tr, i === 0 ? 2 * bs - fracBits : fracBits));
-  return addCosts(parCosts(msbCost(n), addCosts(pl ? polysCost(n, pl, tr) : NO_COST, ...sq)), mulA1BCost(n));
+  return parCosts(msbCost(n), addCosts(pl ? polysCost(n, pl, tr) : NO_COST, ...sq));
 }
 
 /** The approximation in float64 (no fixed point). */

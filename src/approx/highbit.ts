@@ -32,7 +32,7 @@
  * summands wrap mod 2^64 freely; only the sum reaches the truncation). Tables needed later
  * (rsqrt's B, reciprocal's sf) still come from highBitsB2a, which runs beside it on a fork.
  */
-import type { OpCost, Party } from '../protocols/context.js';
+import type { LazyBranch, OpCost, Party } from '../protocols/context.js';
 import { scoped } from '../protocols/context.js';
 import type { CarryRadix } from '../protocols/msb.js';
 import { msb, msbAdditive, msbAdditiveCost, msbCost } from '../protocols/msb.js';
@@ -55,6 +55,18 @@ export interface HighBits {
   readonly n: number;
   /** Arithmetic 0/1 shares, column-major [nb, n]: [x < 2^j] for each j, then [x ≤ −2^j] if signed. */
   readonly a: AShare;
+}
+
+/**
+ * An input x given before it is ready as a replicated share: z a zero-masked 3-of-3 sharing of
+ * x·2^shift, and x itself on a lazy branch (its truncation, or the re-sharing round of the op
+ * that made it). The comparisons start on z (highBitComparesAdditive), so that round runs beside
+ * the msb instead of before it (rsqrt.ts core, reciprocal.ts).
+ */
+export interface Untruncated {
+  readonly z: BigUint64Array;
+  readonly shift: number;
+  readonly x: LazyBranch<AShare>;
 }
 
 /** The comparison bits alone (replicated boolean shares), before any b2a. */

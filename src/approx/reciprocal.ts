@@ -33,7 +33,8 @@ import type { TruncRounds } from './fused-products.js';
 import { Acc, fixedInt, pow2, truncMany, truncManyCost } from './fused-products.js';
 import { addCosts, branches, parCosts } from '../protocols/context.js';
 import type { HighBitPlan } from './highbit.js';
-import { highBitCompares, highBitComparesCost, highBitsB2a, highBitsB2aCost, weigh, weighTimes, weighTimesCost } from './highbit.js';
+import type { Untruncated } from './highbit.js';
+import { highBitCompares, highBitComparesAdditive, highBitComparesAdditiveCost, highBitComparesCost, highBitsB2a, highBitsB2aCost, weigh, weighTimes, weighTimesCost } from './highbit.js';
 
 export interface ReciprocalOptions {
   /** Inputs are ≥ 0: skip the negative thresholds (half the comparisons). */
@@ -72,17 +73,22 @@ export function planReciprocal(f: number, opts: ReciprocalOptions = {}, iteratio
 }
 
 /** 1/x elementwise (any shape); the result has `outScale` (default f) fractional bits. */
-export function fReciprocal(p: Party, x: AShare, opts: ReciprocalOptions = {}, cfg: ApproxConfig = DEFAULT_APPROX_CONFIG): Promise<AShare> {
+export function fReciprocal(p: Party, x: AShare | Untruncated, opts: ReciprocalOptions = {}, cfg: ApproxConfig = DEFAULT_APPROX_CONFIG): Promise<AShare> {
   const plan = planReciprocal(p.cfg.fracBits, opts, cfg.reciprocal.iterations);
   return scoped(p, 'reciprocal', async () => {
     const { f, g, gi } = plan;
-    const n = x.s0.length;
-    const flatX = aShare([n], x.s0, x.s1);
+    const early = !('s0' in x);
+    const n = early ? x.z.length : x.s0.length;
     const sfTable = (m: number): bigint => (m <= g + f - 1 ? pow2(gi + f - 1 - m) : 0n);
-    const cmp = await highBitCompares(p, flatX, plan.hb);
+    // early: the comparisons on the 3-of-3 input, its replicated form arriving beside the msb
+    const cmp = early ? await highBitComparesAdditive(p, x.z, x.shift, plan.hb) : await highBitCompares(p, aShare([n], x.s0, x.s1), plan.hb);
+    const flat = async (q: Party): Promise<AShare> => {
+      const r = early ? await x.x.take(q) : x;
+      return aShare([n], r.s0, r.s1);
+    };
     const [c, sf] = await branches<[AShare, AShare]>(p, [
       // weighTimes' 3-of-3 shares: Acc.done() adds the zero-sharing the truncation needs
-      ['norm', async (q) => (await truncMany(q, [new Acc(q, n).additive(await weighTimes(q, cmp, flatX, sfTable)).done()], gi, 'reciprocal/norm'))[0]],
+      ['norm', async (q) => (await truncMany(q, [new Acc(q, n).additive(await weighTimes(q, cmp, await flat(q), sfTable)).done()], gi, 'reciprocal/norm'))[0]],
       ['table', async (q) => weigh(q, await highBitsB2a(q, cmp), sfTable)],
     ]);
     const w = rsubAPScalar(p, fixedInt(2.9142, f), shlA(p, c, 1));
@@ -97,17 +103,17 @@ export function fReciprocal(p: Party, x: AShare, opts: ReciprocalOptions = {}, c
       if (i + 1 < plan.iterations) zs.push(new Acc(p, n).product(e, e).done());
       [q, e] = await truncMany(p, zs, i + 1 < plan.iterations ? f : f + gi - g, 'reciprocal/iter');
     }
-    return aShare(x.shape, q.s0, q.s1);
+    return aShare(early ? [n] : (x as AShare).shape, q.s0, q.s1);
   });
 }
 
-/** `tr`: the truncation mode fReciprocal runs in (the caller's p.truncRounds). */
-export function fReciprocalCost(n: number, opts: ReciprocalOptions = {}, cfg: ApproxConfig = DEFAULT_APPROX_CONFIG, fracBits = 18, tr: TruncRounds = 2): OpCost {
+/** `tr`: the truncation mode fReciprocal runs in (the caller's p.truncRounds); early: x given as Untruncated. */
+export function fReciprocalCost(n: number, opts: ReciprocalOptions = {}, cfg: ApproxConfig = DEFAULT_APPROX_CONFIG, fracBits = 18, tr: TruncRounds = 2, early = false): OpCost {
   const plan = planReciprocal(fracBits, opts, cfg.reciprocal.iterations);
   const { f, g, gi } = plan;
   const iters = Array.from({ length: plan.iterations }, (_, i) => (i + 1 < plan.iterations ? truncManyCost(2 * n, tr, f) : truncManyCost(n, tr, f + gi - g)));
   const norm = parCosts(addCosts(weighTimesCost(n, plan.hb), truncManyCost(n, tr, gi)), highBitsB2aCost(n, plan.hb));
-  return addCosts(highBitComparesCost(n, plan.hb), norm, truncManyCost(2 * n, tr, f), ...iters);
+  return addCosts(early ? highBitComparesAdditiveCost(n, plan.hb) : highBitComparesCost(n, plan.hb), norm, truncManyCost(2 * n, tr, f), ...iters);
 }
 
 /** Goldschmidt in float64 (same normalisation, no fixed point). */

@@ -37,7 +37,8 @@ import { aShare } from '../protocols/share.js';
 import type { TruncRounds } from './fused-products.js';
 import { Acc, pow2, repeatRows, truncMany, truncManyCost } from './fused-products.js';
 import { addCosts, branches, LazyBranch, parCosts } from '../protocols/context.js';
-import type { HighBitPlan } from './highbit.js';
+import type { HighBitPlan, Untruncated } from './highbit.js';
+export type { Untruncated } from './highbit.js';
 import { highBitCompares, highBitComparesAdditive, highBitComparesAdditiveCost, highBitComparesCost, highBitsB2a, highBitsB2aCost, weigh, weighTimes, weighTimesCost } from './highbit.js';
 import type { PolyPlan } from './poly.js';
 import { evalPolys, planPolys, polysCost } from './poly.js';
@@ -140,17 +141,6 @@ export async function core<R = undefined>(p: Party, xIn: AShare | Untruncated, p
     ],
   ]);
   return { B, P, GB: GB as AShare, side };
-}
-
-/**
- * core's input x before its truncation: z a zero-masked 3-of-3 sharing of x·2^shift, and x
- * itself truncating on a lazy branch. The comparisons start on z (highBitComparesAdditive), so
- * x's truncation runs beside the msb instead of before it.
- */
-export interface Untruncated {
-  readonly z: BigUint64Array;
-  readonly shift: number;
-  readonly x: LazyBranch<AShare>;
 }
 
 /** core's cost; gbElements: size of G (0 without G); after: the cost of core's `after`; early: x given as Untruncated (the comparisons' cost only: x's truncation is the caller's). */

@@ -13,7 +13,7 @@
  *   y = N ⊙ r (row-broadcast), one truncation by f + recipExtraBits          1 or 2 rounds
  *
  * so the bmm leaves the critical path: fSoftmax + bmm − 2 rounds.
- * Security: nothing new is sent; every message comes from a reused protocol (raggedMax, expCore, fReciprocal, fMatmul's and
+ * Security: nothing new is sent; every message comes from a reused protocol (raggedMax, expSplit, fReciprocal, fMatmul's and
  * truncMany's dealer truncation, each masked as documented there); the parallel branches run on
  * forked contexts with their own streams and seeds (Party.fork).
  *
@@ -54,10 +54,15 @@ export function fSoftmaxMatmul(p: Party, x: AShare, v: AShare, opts: SoftmaxOpti
  * num: the numerators of the B·M score rows; v [B, C, D] → [B, M, D].
  */
 export async function normaliseAfter(p: Party, num: Numerators, v: AShare, [B, M, C, D]: readonly [number, number, number, number], cfg: ApproxConfig): Promise<AShare> {
-  const e = unpackRows(num.e, num.lens, [B, M, C]); // skipped entries exactly 0
   const [inv, nv] = await branches<[AShare, AShare]>(p, [
     ['recip', (q) => rowReciprocals(q, num, cfg)],
-    ['av', (q) => withTruncRounds(q, 2, () => fMatmul(q, e, v))], // large and off the path: the dealer truncation
+    [
+      'av',
+      async (q) => {
+        const e = unpackRows(await num.e.take(q), num.lens, [B, M, C]); // skipped entries exactly 0
+        return withTruncRounds(q, 2, () => fMatmul(q, e, v)); // large and off the path: the dealer truncation
+      },
+    ],
   ]);
   // rows that keep something: N's row ⊙ its reciprocal, D entries per row
   const Rk = num.kept.length;
@@ -77,7 +82,8 @@ export async function normaliseAfter(p: Party, num: Numerators, v: AShare, [B, M
 
 /** Declared cost of normaliseAfter for these kept rows, B·M rows of D outputs. */
 export function normaliseAfterCost(kept: readonly number[], rowsTimesD: number, D: number, cfg: ApproxConfig = DEFAULT_APPROX_CONFIG, fracBits = 18): OpCost {
-  return addCosts(parCosts(rowReciprocalsCost(kept, cfg, fracBits), fMatmulCost(rowsTimesD)), truncManyCost(kept.length * D, cfg.softmax.truncRounds, recipScale(cfg, fracBits)));
+  // e·V starts once e's replicated form arrives (1 round after the 3-of-3 one the reciprocal starts on)
+  return addCosts(parCosts(rowReciprocalsCost(kept, cfg, fracBits), addCosts({ rounds: 1, bytesTotal: 0 }, fMatmulCost(rowsTimesD))), truncManyCost(kept.length * D, cfg.softmax.truncRounds, recipScale(cfg, fracBits)));
 }
 
 /** Declared cost of fSoftmaxMatmul over x [B, M, C], v [B, C, D] (rowLengths: B·M rows). */

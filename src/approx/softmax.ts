@@ -26,7 +26,8 @@
  * wrap); the result does not depend on the logits' absolute size otherwise.
  */
 import type { OpCost, Party } from '../protocols/context.js';
-import { scoped, withTruncRounds } from '../protocols/context.js';
+import type { LazyBranch } from '../protocols/context.js';
+import { lazyBranch, scoped, withTruncRounds } from '../protocols/context.js';
 import { subAA } from '../protocols/arith.js';
 import type { AShare } from '../protocols/share.js';
 import { aShare } from '../protocols/share.js';
@@ -34,7 +35,7 @@ import type { ApproxConfig } from './config.js';
 import { DEFAULT_APPROX_CONFIG } from './config.js';
 import { Acc, repeatRows, truncMany, truncManyCost } from './fused-products.js';
 import { addCosts } from '../protocols/context.js';
-import { expCore, fExpCost } from './exp.js';
+import { expSplit, expSplitCost } from './exp.js';
 import { raggedMax, raggedMaxCost } from '../protocols/max.js';
 import type { ReciprocalOptions } from './reciprocal.js';
 import { fReciprocal, fReciprocalCost } from './reciprocal.js';
@@ -79,7 +80,8 @@ export function fSoftmax(p: Party, x: AShare, opts: SoftmaxOptions = {}, cfg: Ap
     const num = await softmaxNumerators(p, x, opts, cfg);
     if (!num) return aShare(x.shape, new BigUint64Array(x.s0.length), new BigUint64Array(x.s0.length));
     const inv = await rowReciprocals(p, num, cfg);
-    const z = new Acc(p, num.e.s0.length).product(num.e, repeatRows(inv, num.kept)).done();
+    const e = await num.e.take(p);
+    const z = new Acc(p, e.s0.length).product(e, repeatRows(inv, num.kept)).done();
     const [y] = await withTruncRounds(p, cfg.softmax.truncRounds, () => truncMany(p, [z], recipScale(cfg, p.cfg.fracBits), 'softmax/scale'));
     return unpackRows(y, num.lens, x.shape);
   });
@@ -91,8 +93,10 @@ export function fSoftmax(p: Party, x: AShare, opts: SoftmaxOptions = {}, cfg: Ap
  * Shared by fSoftmax and fSoftmaxMatmul (softmax-matmul.ts).
  */
 export interface Numerators {
-  /** [Σ lens] packed exponentials, row after row. */
-  readonly e: AShare;
+  /** [Σ lens] packed exponentials, row after row (replicated: a lazy branch, see expSplit). */
+  readonly e: LazyBranch<AShare>;
+  /** The same as a zero-masked 3-of-3 sharing, one round earlier (the row sums' comparisons start on it). */
+  readonly eAdd: BigUint64Array;
   /** Kept columns of every row (0 allowed). */
   readonly lens: readonly number[];
   /** The non-zero entries of lens, in row order (one per row that has a reciprocal). */
@@ -114,9 +118,9 @@ export async function softmaxNumerators(p: Party, x: AShare, opts: SoftmaxOption
 export async function expNumerators(p: Party, xp: AShare, m: AShare, lens: readonly number[], opts: SoftmaxOptions, cfg: ApproxConfig): Promise<Numerators> {
   const kept = lens.filter((v) => v > 0);
   const d = subAA(p, xp, repeatRows(m, kept));
-  // its last truncation feeds the reciprocal's msb; in cfg.softmax.truncRounds' protocol
-  const e = await withTruncRounds(p, cfg.softmax.truncRounds, () => expCore(p, d, cfg.softmax.exp, opts.inputShift ?? 0));
-  return { e, lens, kept };
+  // in cfg.softmax.truncRounds' protocol; the 3-of-3 result feeds the reciprocal's comparisons
+  const { additive, kept: e } = await withTruncRounds(p, cfg.softmax.truncRounds, () => expSplit(p, d, cfg.softmax.exp, opts.inputShift ?? 0));
+  return { e, eAdd: additive, lens, kept };
 }
 
 /** The kept (leading) entries of every row of w [rows·C], packed row after row → [Σ lens]. */
@@ -135,16 +139,23 @@ export const rowLengthsOf = (rows: number, cols: number, given?: ArrayLike<numbe
 
 /** 1/Σ_row e for every kept row [kept.length], at scale recipScale (f + recipExtraBits). */
 export function rowReciprocals(p: Party, num: Numerators, cfg: ApproxConfig): Promise<AShare> {
-  const { e, kept } = num;
-  const sum0 = new BigUint64Array(kept.length);
-  const sum1 = new BigUint64Array(kept.length);
-  let o = 0;
-  kept.forEach((len, r) => {
-    p.k.sumRows(sum0.subarray(r, r + 1), e.s0.subarray(o, o + len), 1, len);
-    p.k.sumRows(sum1.subarray(r, r + 1), e.s1.subarray(o, o + len), 1, len);
-    o += len;
+  const { kept } = num;
+  const rowSums = (w: BigUint64Array): BigUint64Array => {
+    const s = new BigUint64Array(kept.length);
+    let o = 0;
+    kept.forEach((len, r) => {
+      p.k.sumRows(s.subarray(r, r + 1), w.subarray(o, o + len), 1, len);
+      o += len;
+    });
+    return s;
+  };
+  // the comparisons start on the 3-of-3 sums; the replicated sums follow on a lazy branch (e's re-sharing round)
+  const z = rowSums(num.eAdd);
+  const x = lazyBranch(p, 'sums', async (q) => {
+    const e = await num.e.take(q);
+    return aShare([kept.length], rowSums(e.s0), rowSums(e.s1));
   });
-  return withTruncRounds(p, cfg.softmax.truncRounds, () => fReciprocal(p, aShare([kept.length], sum0, sum1), recipOpts(cfg, p.cfg.fracBits, longest(kept)), cfg));
+  return withTruncRounds(p, cfg.softmax.truncRounds, () => fReciprocal(p, { z, shift: 0, x }, recipOpts(cfg, p.cfg.fracBits, longest(kept)), cfg));
 }
 
 /** Fractional bits of rowReciprocals' output. */
@@ -180,12 +191,14 @@ export function keptLengths(rows: number, cols: number, rowLengths?: ArrayLike<n
 /** Declared cost of softmaxNumerators over these kept rows (row max + exp). */
 export function softmaxNumeratorsCost(kept: readonly number[], cfg: ApproxConfig = DEFAULT_APPROX_CONFIG, fracBits = 18, inputShift = 0): OpCost {
   const N = kept.reduce((t, v) => t + v, 0);
-  return addCosts(raggedMaxCost(kept, rowMaxArity(cfg, kept)), fExpCost(N, cfg.softmax.exp, fracBits, inputShift, cfg.softmax.truncRounds));
+  const ex = expSplitCost(N, cfg.softmax.exp, fracBits, inputShift, cfg.softmax.truncRounds);
+  // e's replicated form (its mulA1B) runs beside the reciprocal's comparisons: its bytes, no rounds
+  return addCosts(raggedMaxCost(kept, rowMaxArity(cfg, kept)), ex.main, { ...ex.kept, rounds: 0 });
 }
 
 /** Declared cost of rowReciprocals over these kept rows. */
 export function rowReciprocalsCost(kept: readonly number[], cfg: ApproxConfig = DEFAULT_APPROX_CONFIG, fracBits = 18): OpCost {
-  return fReciprocalCost(kept.length, recipOpts(cfg, fracBits, longest(kept)), cfg, fracBits, cfg.softmax.truncRounds);
+  return fReciprocalCost(kept.length, recipOpts(cfg, fracBits, longest(kept)), cfg, fracBits, cfg.softmax.truncRounds, true);
 }
 
 /** Declared cost of fSoftmax over [rows, cols] (optionally ragged). */

@@ -9,7 +9,7 @@ import { mulAA, mulAACost, matmulAA, matmulAACost } from '../../src/protocols/ar
 import { truncA, truncACost } from '../../src/protocols/trunc.js';
 import { fMul, fMulCost, fMatmul, fMatmulCost } from '../../src/protocols/fixed.js';
 import { revealAll, revealAllCost, revealTo, revealToCost, shareInput, shareInputCost } from '../../src/protocols/io.js';
-import { msb, msbCost } from '../../src/protocols/msb.js';
+import { msb, msbAdditive, msbAdditiveCost, msbCost } from '../../src/protocols/msb.js';
 import { a2b, a2bCost } from '../../src/protocols/a2b.js';
 import { mulA1B, mulA1BAdditive, mulA1BAdditiveCost, mulA1BCost } from '../../src/protocols/bitmul.js';
 import { andBB, andBBCost } from '../../src/protocols/bool.js';
@@ -49,6 +49,7 @@ describe('declared cost = measured cost', () => {
       expectCost(await measure('shareInput', [], (p) => shareInput(p, 2, p.id === 2 ? x.data : null, [n])), shareInputCost(n));
       expectCost(await measure('msb', [x], (p, [a]) => msb(p, a)), msbCost(n));
       expectCost(await measure('msb', [x], (p, [a]) => msb(p, a, 8)), msbCost(n, 8));
+      expectCost(await measure('msb', [x, y], (p, [a, b]) => msbAdditive(p, mulLocal(p, a, b), 'z')), msbAdditiveCost(n));
       expectCost(await measure('a2b', [x], (p, [a]) => a2b(p, a)), a2bCost(n));
       expectCost(await measure('mulA1B', [x, y], async (p, [a, b]) => mulA1B(p, await msb(p, a), b)), mulA1BCost(n));
       expectCost(await measure('mulA1BAdditive', [x, y], async (p, [a, b]) => mulA1BAdditive(p, await msb(p, a), b)), mulA1BAdditiveCost(n));

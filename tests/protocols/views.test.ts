@@ -14,7 +14,7 @@ import { truncA, truncAdditive } from '../../src/protocols/trunc.js';
 import { fMul, fMatmul } from '../../src/protocols/fixed.js';
 import { andBits } from '../../src/protocols/bool.js';
 import { a2b } from '../../src/protocols/a2b.js';
-import { msb, msbPairOf, splitAdditive } from '../../src/protocols/msb.js';
+import { msb, msbAdditive, msbPairOf, splitAdditive } from '../../src/protocols/msb.js';
 import { raggedMaxEarly } from '../../src/protocols/max-early.js';
 import { dealtAnd, pairToReplicated } from '../../src/protocols/dealt-and.js';
 import { compareMany, lessThan } from '../../src/protocols/compare.js';
@@ -97,6 +97,7 @@ const CASES: ViewCase[] = [
   { name: 'msb', inputs: [X4], program: (p, xs) => msb(p, a(xs, 0)) },
   { name: 'msb, radix-8 carry tree', inputs: [X4], program: (p, xs) => msb(p, a(xs, 0), 8) },
   // msb on a 3-of-3 local product: splitAdditive (P1 ↔ P2, each masked by its seed with P0) beside msb's input; then msb's own gates
+  { name: 'msbAdditive on x·y (3-of-3, radix 8)', inputs: [X4, Y4], program: (p, xs) => msbAdditive(p, mulLocal(p, a(xs, 0), a(xs, 1)), 'z', 8) },
   { name: 'splitAdditive + msbPairOf on x·y (3-of-3)', inputs: [X4, Y4], program: async (p, xs) => { await msbPairOf(p, await splitAdditive(p, mulLocal(p, a(xs, 0), a(xs, 1)), 'z')); } },
   {
     // the row max of q·kᵀ started on the untruncated product, truncation (P0 dealing) on a concurrent branch
