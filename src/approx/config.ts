@@ -184,10 +184,10 @@ export function describeApproxConfig(c: ApproxConfig): string {
   const e = (x: ExpConfig) => `deg ${x.degree}, t=${x.t}, mask<${x.maskBelow}`;
   return [
     `exp(${e(c.exp)})`,
-    `softmax.exp(${e(c.softmax.exp)}) recip+${c.softmax.recipExtraBits}b max-groups≤${c.softmax.maxArity}${c.softmax.oneLevelUpTo ? ` (one level ≤${c.softmax.oneLevelUpTo})` : ''}`,
+    `softmax.exp(${e(c.softmax.exp)}) recip+${c.softmax.recipExtraBits}b max-groups≤${c.softmax.maxArity}${c.softmax.oneLevelUpTo ? ` (one level ≤${c.softmax.oneLevelUpTo})` : ''} trunc ${c.softmax.truncRounds}-round`,
     `reciprocal Goldschmidt×${c.reciprocal.iterations}`,
     `gelu ${c.gelu.variant}`,
     `silu ${c.silu.variant}`,
-    `norm |x|≤${c.norm.inputBound}`,
+    `norm |x|≤${c.norm.inputBound} trunc ${c.norm.truncRounds}-round`,
   ].join('; ');
 }
