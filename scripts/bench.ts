@@ -1,6 +1,6 @@
 /**
  * npm run bench -- --model gpt2-base --prompt-tokens 32 --new-tokens 1 [--in-process] [--json]
- *                  [--profile] [--shares trivial|full] [--output logits|token] [--approx default|puma]
+ *                  [--profile] [--shares trivial|full] [--output logits|token] [--approx default|puma] [--trunc-rounds 1|2]
  *                  [--seed N] [--frac-bits 18] [--layers first|all] [--out FILE.json] [--config parties.json]
  *                  [--check-ranges] [--net lan|wan|rtt=MS,mbps=N] [--detail] [--threads N]
  *
@@ -49,6 +49,7 @@ interface Opts {
   shares?: BenchSpec['shares'];
   output: BenchSpec['output'];
   approx: BenchSpec['approx'];
+  truncRounds?: number;
   seed: number;
   fracBits: number;
   layers: 'first' | 'all';
@@ -73,6 +74,7 @@ const values = parse<Opts>(
     .option('--shares <mode>', "how parties hold the weights: trivial (lean) or full (deployment-like); default full, trivial with --in-process", oneOf(['trivial', 'full'] as const))
     .option('--output <mode>', 'logits, or token (secure argmax)', oneOf(['logits', 'token'] as const), DEFAULT_SPEC.output)
     .option('--approx <preset>', "approximations: ours (default) or PUMA's (puma)", oneOf(['default', 'puma'] as const), DEFAULT_SPEC.approx)
+    .option('--trunc-rounds <n>', "truncation protocol of the softmax and norm chains: 1 (jointly made tuples) or 2 (dealer); default: the preset's", int({ min: 1, max: 2 }))
     .option('--seed <n>', 'seed of the synthetic weights', int({ min: 0, max: 2 ** 31 }), DEFAULT_SPEC.seed)
     .option('--frac-bits <f>', `fixed-point fractional bits (${FRAC_BITS.why})`, int(FRAC_BITS), DEFAULT_SPEC.fracBits)
     .option('--layers <which>', 'per-layer table for the first layer or all', oneOf(['first', 'all'] as const), 'first')
@@ -101,6 +103,7 @@ async function main(): Promise<void> {
     approx: values.approx,
     fracBits: values.fracBits,
     checkRanges: values.checkRanges === true,
+    ...(values.truncRounds ? { truncRounds: values.truncRounds as 1 | 2 } : {}),
   });
   const net = parseNet(values.net);
   if (net && values.inProcess) throw new RangeError('--net shapes the links between party processes; it does not apply to --in-process');

@@ -24,6 +24,8 @@ export const benchSpecSchema = z
     fracBits: z.number().int().min(1).max(40),
     /** Checked mode (SecureOps checkRanges 'layer'): one secure range check per layer. */
     checkRanges: z.boolean().default(false),
+    /** Truncation protocol of the softmax and norm chains (softmax/norm.truncRounds); absent: the preset's. */
+    truncRounds: z.union([z.literal(1), z.literal(2)]).optional(),
   })
   .strict();
 
@@ -43,7 +45,8 @@ export function specShape(spec: BenchSpec): ModelShape {
 }
 
 export function specApprox(spec: BenchSpec): ApproxConfig {
-  return approxConfig({}, spec.approx === 'puma' ? PUMA_APPROX_CONFIG : DEFAULT_APPROX_CONFIG);
+  const tr = spec.truncRounds;
+  return approxConfig(tr ? { softmax: { truncRounds: tr }, norm: { truncRounds: tr } } : {}, spec.approx === 'puma' ? PUMA_APPROX_CONFIG : DEFAULT_APPROX_CONFIG);
 }
 
 export function specRing(spec: BenchSpec): RingConfig {
