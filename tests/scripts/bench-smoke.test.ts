@@ -88,4 +88,16 @@ describe('npm run bench (smoke, in-process)', () => {
     for (const c of plain.classes) if (c.name !== 'output') expect(checked.classes.find((d) => d.name === c.name)?.bytesTotal, c.name).toBe(c.bytesTotal);
     expect(formatResult(checked, {})).toMatch(/checked mode/);
   }, 20_000);
+
+  it('gpt2-tiny --trunc-rounds 2: the softmax and norm chains on the dealer truncation take more online rounds and fewer offline bytes than the default (1)', async () => {
+    const spec = (truncRounds?: 1 | 2) => checkSpec({ ...DEFAULT_SPEC, model: 'gpt2-tiny', promptTokens: 4, newTokens: 1, ...(truncRounds ? { truncRounds } : {}) });
+    const one = buildResult(spec(), await runInProcess(spec()), machine());
+    const two = buildResult(spec(2), await runInProcess(spec(2)), machine());
+    checkConsistent(two);
+    expect(two.approx.config.softmax.truncRounds).toBe(2);
+    expect(one.approx.config.norm.truncRounds).toBe(1);
+    expect(two.rounds).toBeGreaterThan(one.rounds);
+    expect(two.offlineBytesTotal).toBeLessThan(one.offlineBytesTotal);
+    expect(() => checkSpec({ ...DEFAULT_SPEC, model: 'gpt2-tiny', promptTokens: 4, newTokens: 1, truncRounds: 3 as 1 })).toThrow();
+  }, 20_000);
 });
