@@ -33,7 +33,8 @@ import type { TruncRounds } from './fused-products.js';
 import { Acc, fixedInt, pow2, truncMany, truncManyCost } from './fused-products.js';
 import { addCosts, NO_COST, parCosts } from '../protocols/context.js';
 import type { PolyPlan } from './poly.js';
-import { evalPolys, planPolys, polysCost } from './poly.js';
+import { evalPolys, planPolys, polysCost, polysTruncPlan } from './poly.js';
+import { prefetchTuples } from '../protocols/trunc-round1.js';
 
 const basePlans = new Map<string, PolyPlan>();
 
@@ -105,6 +106,8 @@ function expParts(p: Party, x: AShare, e: ExpConfig, shift: number): Promise<{ b
     // below the mask the powers may overflow; they are zeroed exactly at the end, so checked mode skips them
     const powers = async (q: Party): Promise<AShare> =>
       withoutRangeCheck(q, async () => {
+        // the chain's tuples (1-round mode) made at once, ahead of their truncations
+        prefetchTuples(q, [...(pl ? polysTruncPlan(n, pl) : []), [n, 2 * bs - f], ...Array.from({ length: e.t - 1 }, () => [n, f] as [number, number])]);
         const base = pl ? (await evalPolys(q, flatX, pl))[0] : addAPScalar(q, flatX, pow2(bs));
         let y = (await truncMany(q, [new Acc(q, n).product(base, base).done()], 2 * bs - f, 'exp/sq'))[0];
         for (let i = 1; i < e.t; i++) y = (await truncMany(q, [new Acc(q, n).product(y, y).done()], f, 'exp/sq'))[0];

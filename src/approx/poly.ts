@@ -233,3 +233,7 @@ export function polysCost(n: number, plan: PolyPlan, tr: TruncRounds = 2): OpCos
 
 /** Levels (of 2 rounds) the plan uses. */
 export const polyLevels = (plan: PolyPlan): number => plan.counts.filter((c) => c > 0).length;
+
+/** evalPolys' truncations on n inputs, in order: [elements, bits] per level (for prefetchTuples). */
+export const polysTruncPlan = (n: number, plan: PolyPlan): [number, number][] =>
+  plan.counts.flatMap((c, L) => (c ? [[c * n, plan.T[L]] as [number, number]] : []));

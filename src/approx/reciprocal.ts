@@ -31,6 +31,7 @@ import type { ApproxConfig } from './config.js';
 import { DEFAULT_APPROX_CONFIG } from './config.js';
 import type { TruncRounds } from './fused-products.js';
 import { Acc, fixedInt, pow2, truncMany, truncManyCost } from './fused-products.js';
+import { prefetchTuples } from '../protocols/trunc-round1.js';
 import { addCosts, branches, parCosts } from '../protocols/context.js';
 import type { HighBitPlan } from './highbit.js';
 import type { Untruncated } from './highbit.js';
@@ -80,6 +81,8 @@ export function fReciprocal(p: Party, x: AShare | Untruncated, opts: ReciprocalO
     const early = !('s0' in x);
     const n = early ? x.z.length : x.s0.length;
     const sfTable = (m: number): bigint => (m <= g + f - 1 ? pow2(gi + f - 1 - m) : 0n);
+    // the guess's and the iterations' tuples (1-round mode), made during the comparisons
+    prefetchTuples(p, [[2 * n, f], ...Array.from({ length: plan.iterations }, (_, i) => (i + 1 < plan.iterations ? [2 * n, f] : [n, f + gi - g]) as [number, number])]);
     // early: the comparisons on the 3-of-3 input, its replicated form arriving beside the msb
     const cmp = early ? await highBitComparesAdditive(p, x.z, x.shift, plan.hb) : await highBitCompares(p, aShare([n], x.s0, x.s1), plan.hb);
     const flat = async (q: Party): Promise<AShare> => {

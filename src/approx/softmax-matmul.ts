@@ -35,6 +35,7 @@ import { aShare } from '../protocols/share.js';
 import type { ApproxConfig } from './config.js';
 import { DEFAULT_APPROX_CONFIG } from './config.js';
 import { Acc, repeatRows, truncMany, truncManyCost } from './fused-products.js';
+import { prefetchTuples } from '../protocols/trunc-round1.js';
 import type { Numerators, SoftmaxOptions } from './softmax.js';
 import { keptLengths, recipScale, rowReciprocals, rowReciprocalsCost, softmaxNumerators, softmaxNumeratorsCost, unpackRows } from './softmax.js';
 
@@ -54,6 +55,7 @@ export function fSoftmaxMatmul(p: Party, x: AShare, v: AShare, opts: SoftmaxOpti
  * num: the numerators of the B·M score rows; v [B, C, D] → [B, M, D].
  */
 export async function normaliseAfter(p: Party, num: Numerators, v: AShare, [B, M, C, D]: readonly [number, number, number, number], cfg: ApproxConfig): Promise<AShare> {
+  prefetchTuples(p, [[num.kept.length * D, recipScale(cfg, p.cfg.fracBits)]], cfg.softmax.truncRounds); // the final scaling's, made beside the reciprocal
   const [inv, nv] = await branches<[AShare, AShare]>(p, [
     ['recip', (q) => rowReciprocals(q, num, cfg)],
     [

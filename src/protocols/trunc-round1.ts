@@ -31,6 +31,7 @@ import type { OpCost, Party } from './context.js';
 import { scoped } from './context.js';
 import type { AShare } from './share.js';
 import { aShare } from './share.js';
+import type { TruncTuple } from './trunc-tuple.js';
 import { truncTuple, truncTupleCost } from './trunc-tuple.js';
 
 const MASK63 = (1n << 63n) - 1n;
@@ -39,10 +40,48 @@ const TWO62 = 1n << 62n;
 /** What the parties contribute to the opened value c = x + r: a replicated x or a 3-of-3 z. */
 export type Contribution = { kind: 'replicated'; x: AShare } | { kind: 'additive'; z: BigUint64Array };
 
+interface Prefetched {
+  readonly n: number;
+  readonly bits: number;
+  readonly tuple: Promise<TruncTuple>;
+}
+
+/** Tuples started ahead for a context's own coming 1-round truncations, in their order. */
+const prefetched = new WeakMap<Party, Prefetched[]>();
+
+/**
+ * Start making the tuples of p's next 1-round truncations now, in the order p will run them
+ * (`[elements, bits]` each), so their offline round trips overlap p's work until then instead of
+ * preceding each truncation. Only for p itself (a fork or branch has its own queue); a no-op
+ * unless p.truncRounds is 1. The three parties call it at the same point of the program, so their
+ * offline contexts and the tuples line up; a truncation that does not match the head of the
+ * queue throws.
+ */
+export function prefetchTuples(p: Party, plan: readonly (readonly [number, number])[], rounds: 1 | 2 = p.truncRounds): void {
+  if (rounds !== 1) return;
+  const queue = prefetched.get(p) ?? [];
+  prefetched.set(p, queue);
+  for (const [n, bits] of plan) {
+    const q = p.offline('prefetch');
+    const tuple = scoped(q, 'tuple', () => truncTuple(q, n, bits));
+    tuple.catch(() => undefined); // a failure (a dead peer) surfaces where the tuple is used, never as an unhandled rejection
+    queue.push({ n, bits, tuple });
+  }
+}
+
+async function tupleFor(p: Party, n: number, bits: number, tag: string): Promise<TruncTuple> {
+  const head = prefetched.get(p)?.shift();
+  if (head) {
+    if (head.n !== n || head.bits !== bits) throw new Error(`${tag}: prefetched tuple for ${head.n} elements at ${head.bits} bits, used for ${n} at ${bits}`);
+    return head.tuple;
+  }
+  const q = p.offline(tag);
+  return scoped(q, 'tuple', () => truncTuple(q, n, bits));
+}
+
 export async function truncRound1(p: Party, input: Contribution, n: number, shape: Shape, bits: number, tag: string): Promise<AShare> {
   const { k, comm, id } = p;
-  const q = p.offline(tag);
-  const t = await scoped(q, 'tuple', () => truncTuple(q, n, bits));
+  const t = await tupleFor(p, n, bits, tag);
   const { r } = t;
   const c = new BigUint64Array(n);
   if (input.kind === 'replicated') {

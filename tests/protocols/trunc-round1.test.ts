@@ -10,6 +10,7 @@ import { withTruncRounds, type Party } from '../../src/protocols/context.js';
 import { revealAll } from '../../src/protocols/io.js';
 import { mulLocal } from '../../src/protocols/arith.js';
 import { truncTuple } from '../../src/protocols/trunc-tuple.js';
+import { prefetchTuples } from '../../src/protocols/trunc-round1.js';
 import { aShare, type AShare } from '../../src/protocols/share.js';
 import { enableRangeCheck, flushRangeCheck } from '../../src/protocols/range-check.js';
 import { isMpcError } from '../../src/protocols/errors.js';
@@ -32,6 +33,35 @@ function expectBound(h: Map<string, number>): void {
 }
 
 describe('1-round truncation', () => {
+  it('prefetched tuples: the same results and costs as tuples made on demand; a truncation that does not match the queue throws', async () => {
+    const x = new BigUint64Array([...EDGES, ...randomSigned(500, 50, 21)]);
+    const prog = (prefetch: boolean) => async (p: Party, [a]: AShare[]) =>
+      withTruncRounds(p, 1, async () => {
+        if (prefetch) prefetchTuples(p, [[x.length, 18], [x.length, 30]]);
+        const y1 = await truncA(p, a, 18);
+        const y2 = await truncA(p, a, 30);
+        return [await revealAll(p, y1), await revealAll(p, y2)];
+      });
+    const ahead = await run3([{ data: x, shape: [x.length] }], prog(true), 'pf-1');
+    const onDemand = await run3([{ data: x, shape: [x.length] }], prog(false), 'pf-2');
+    for (const [i, d] of [18, 30].entries()) {
+      expectBound(errors(x, ahead.results[0][i], d));
+      for (const r of ahead.results) expect(r[i]).toEqual(ahead.results[0][i]);
+    }
+    expect(ahead.cost.rounds).toBe(onDemand.cost.rounds);
+    expect(ahead.cost.rounds).toBeGreaterThan(0);
+    expect(ahead.cost.offlineBytesTotal).toBeGreaterThan(0);
+    expect(ahead.cost.bytesTotal).toBe(onDemand.cost.bytesTotal);
+    expect(ahead.cost.offlineBytesTotal).toBe(onDemand.cost.offlineBytesTotal);
+    await expect(
+      run3([{ data: x, shape: [x.length] }], async (p, [a]) => withTruncRounds(p, 1, async () => {
+        prefetchTuples(p, [[x.length, 20]]);
+        return truncA(p, a, 18);
+      }), 'pf-3'),
+    ).rejects.toThrow(/prefetched tuple for \d+ elements at 20 bits, used for \d+ at 18/);
+  });
+
+
   it('truncA: y − ⌊x/2^d⌋ ∈ {0, 1, 2} over [−2^62, 2^62), 10^4 elements, d = 1, 18, 40, 62', async () => {
     const x = new BigUint64Array([...EDGES, ...randomSigned(8000, 61, 11), ...randomSigned(2000, 30, 12), ...randomSigned(200, 3, 13)]);
     for (const d of [1, 18, 40, 62]) {
