@@ -31,9 +31,9 @@ import type { ExpConfig } from './config.js';
 import { DEFAULT_APPROX_CONFIG, validateExp } from './config.js';
 import type { TruncRounds } from './fused-products.js';
 import { Acc, fixedInt, pow2, truncMany, truncManyCost } from './fused-products.js';
-import { addCosts, NO_COST, parCosts } from '../protocols/context.js';
+import { addCosts, parCosts } from '../protocols/context.js';
 import type { PolyPlan } from './poly.js';
-import { evalPolys, planPolys, polysCost, polysTruncPlan } from './poly.js';
+import { evalPolys, planPolys, polysTruncPlan } from './poly.js';
 import { prefetchTuples } from '../protocols/trunc-round1.js';
 
 const basePlans = new Map<string, PolyPlan>();
@@ -107,7 +107,7 @@ function expParts(p: Party, x: AShare, e: ExpConfig, shift: number): Promise<{ b
     const powers = async (q: Party): Promise<AShare> =>
       withoutRangeCheck(q, async () => {
         // the chain's tuples (1-round mode) made at once, ahead of their truncations
-        prefetchTuples(q, [...(pl ? polysTruncPlan(n, pl) : []), [n, 2 * bs - f], ...Array.from({ length: e.t - 1 }, () => [n, f] as [number, number])]);
+        prefetchTuples(q, powersTruncPlan(n, e, f, shift));
         const base = pl ? (await evalPolys(q, flatX, pl))[0] : addAPScalar(q, flatX, pow2(bs));
         let y = (await truncMany(q, [new Acc(q, n).product(base, base).done()], 2 * bs - f, 'exp/sq'))[0];
         for (let i = 1; i < e.t; i++) y = (await truncMany(q, [new Acc(q, n).product(y, y).done()], f, 'exp/sq'))[0];
@@ -126,11 +126,15 @@ export function fExpCost(n: number, e: ExpConfig = DEFAULT_APPROX_CONFIG.exp, fr
   return addCosts(expPartsCost(n, e, fracBits, shift, tr), mulA1BCost(n));
 }
 
+/** The power chain's truncations in order, [elements, bits]: the base polynomial's levels, then the t squarings. */
+function powersTruncPlan(n: number, e: ExpConfig, f: number, shift: number): [number, number][] {
+  const pl = basePlan(e, f, shift);
+  const bs = pl ? f + e.t : f + shift + e.t; // the base's scale, as in expParts
+  return [...(pl ? polysTruncPlan(n, pl) : []), [n, 2 * bs - f], ...Array.from({ length: e.t - 1 }, (): [number, number] => [n, f])];
+}
+
 function expPartsCost(n: number, e: ExpConfig, fracBits: number, shift: number, tr: TruncRounds): OpCost {
-  const pl = basePlan(e, fracBits, shift);
-  const bs = pl ? fracBits + e.t : fracBits + shift + e.t;
-  const sq = Array.from({ length: e.t }, (_, i) => truncManyCost(n, tr, i === 0 ? 2 * bs - fracBits : fracBits));
-  return parCosts(msbCost(n), addCosts(pl ? polysCost(n, pl, tr) : NO_COST, ...sq));
+  return parCosts(msbCost(n), addCosts(...powersTruncPlan(n, e, fracBits, shift).map(([m, bits]) => truncManyCost(m, tr, bits))));
 }
 
 /** The approximation in float64 (no fixed point). */

@@ -150,10 +150,3 @@ export function tileCols(v: AShare, rows: number): AShare {
 
 /** Rounds saved by Party.dealNextToP0 before a truncation whose result feeds an msb. */
 export const MSB_AFTER_P0_TRUNC = 1;
-
-/**
- * That saving as a cost term for a truncation in mode `tr`: the 2-round truncation's dealer is
- * idle in its second round, where msb's first message (P0 → P1) goes; the 1-round truncation
- * has no such round, so nothing overlaps.
- */
-export const msbAfterTruncSaving = (tr: TruncRounds): OpCost => ({ rounds: tr === 2 ? -MSB_AFTER_P0_TRUNC : 0, bytesTotal: 0 });

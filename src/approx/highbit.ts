@@ -141,6 +141,23 @@ export function highBitComparesAdditive(p: Party, z: BigUint64Array, shift: numb
 
 export const highBitComparesAdditiveCost = (n: number, plan: HighBitPlan): OpCost => msbAdditiveCost(n * columns(plan), compareRadix(n * columns(plan)));
 
+/** Elements of x, ready or not. */
+export const inputLength = (x: AShare | Untruncated): number => ('s0' in x ? x.s0.length : x.z.length);
+
+/** The comparisons of x, ready (highBitCompares) or not yet (highBitComparesAdditive on its 3-of-3 form). */
+export function highBitComparesOf(p: Party, x: AShare | Untruncated, plan: HighBitPlan): Promise<HighBitCompares> {
+  return 's0' in x ? highBitCompares(p, aShare([x.s0.length], x.s0, x.s1), plan) : highBitComparesAdditive(p, x.z, x.shift, plan);
+}
+
+/** highBitComparesOf's cost; early: x given as Untruncated. */
+export const highBitComparesOfCost = (n: number, plan: HighBitPlan, early: boolean): OpCost => (early ? highBitComparesAdditiveCost(n, plan) : highBitComparesCost(n, plan));
+
+/** x as a flat replicated share on q (an Untruncated's branch taken by q, raising q's depth to it). */
+export async function readyInput(q: Party, x: AShare | Untruncated): Promise<AShare> {
+  const r = 's0' in x ? x : await x.x.take(q);
+  return aShare([r.s0.length], r.s0, r.s1);
+}
+
 /** The b2a of the comparison bits (2 rounds): highBits = highBitCompares then this. */
 export async function highBitsB2a(p: Party, c: HighBitCompares): Promise<HighBits> {
   return { plan: c.plan, n: c.n, a: await b2a(p, c.bits) };

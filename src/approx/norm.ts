@@ -25,7 +25,7 @@
  */
 import type { OpCost, Party } from '../protocols/context.js';
 import type { LazyBranch } from '../protocols/context.js';
-import type { Untruncated } from './rsqrt.js';
+import type { Untruncated } from './highbit.js';
 import { lazyBranch, scoped, withTruncRounds } from '../protocols/context.js';
 import { addAA, mulAPScalar, subAA, sumLastA } from '../protocols/arith.js';
 import { truncA, truncACost } from '../protocols/trunc.js';
@@ -35,7 +35,7 @@ import { aShare } from '../protocols/share.js';
 import type { ApproxConfig } from './config.js';
 import { DEFAULT_APPROX_CONFIG } from './config.js';
 import type { TruncRounds } from './fused-products.js';
-import { Acc, fixedInt, msbAfterTruncSaving, repeatRows, tileCols, truncMany, truncManyCost } from './fused-products.js';
+import { Acc, fixedInt, MSB_AFTER_P0_TRUNC, repeatRows, tileCols, truncMany, truncManyCost } from './fused-products.js';
 import { addCosts, NO_COST } from '../protocols/context.js';
 import type { RsqrtPlan } from './rsqrt.js';
 import { planRsqrt, rsqrtTimes, rsqrtTimesCost } from './rsqrt.js';
@@ -105,7 +105,7 @@ async function varianceRows(p: Party, a: AShare, gamma: AShare, M: number, D: nu
 
 /** varianceRows' cost in truncation mode tr, less the round a P0-dealt 2-round truncation overlaps with the rsqrt's msb. */
 const varianceRowsCost = (M: number, D: number, tr: TruncRounds, f: number): OpCost =>
-  tr === 1 ? { ...addCosts(truncManyCost(M, 1, f), truncManyCost(M * D)), rounds: 0 } : addCosts(truncManyCost(M + M * D), msbAfterTruncSaving(2)); // V's 1 and G's 2 rounds run beside the msb
+  tr === 1 ? { ...addCosts(truncManyCost(M, 1, f), truncManyCost(M * D)), rounds: 0 } : addCosts(truncManyCost(M + M * D), { rounds: -MSB_AFTER_P0_TRUNC, bytesTotal: 0 }); // 1-round: V's 1 and G's 2 rounds run beside the msb
 
 /** The norms' default truncation mode (cost functions' default, matching DEFAULT_APPROX_CONFIG). */
 const TR = DEFAULT_APPROX_CONFIG.norm.truncRounds;
@@ -174,7 +174,7 @@ export interface NormRows {
   readonly D: number;
   readonly plan: RsqrtPlan;
   readonly V: AShare | Untruncated;
-  /** A promise while its truncation runs on a fork (1-round mode, see varianceRows). */
+  /** A lazy branch while its truncation runs beside the msb (1-round mode, see varianceRows); V then Untruncated. */
   readonly G: AShare | LazyBranch<AShare>;
 }
 

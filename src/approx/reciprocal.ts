@@ -35,7 +35,7 @@ import { prefetchTuples } from '../protocols/trunc-round1.js';
 import { addCosts, branches, parCosts } from '../protocols/context.js';
 import type { HighBitPlan } from './highbit.js';
 import type { Untruncated } from './highbit.js';
-import { highBitCompares, highBitComparesAdditive, highBitComparesAdditiveCost, highBitComparesCost, highBitsB2a, highBitsB2aCost, weigh, weighTimes, weighTimesCost } from './highbit.js';
+import { highBitComparesOf, highBitComparesOfCost, highBitsB2a, highBitsB2aCost, inputLength, readyInput, weigh, weighTimes, weighTimesCost } from './highbit.js';
 
 export interface ReciprocalOptions {
   /** Inputs are ≥ 0: skip the negative thresholds (half the comparisons). */
@@ -78,20 +78,15 @@ export function fReciprocal(p: Party, x: AShare | Untruncated, opts: ReciprocalO
   const plan = planReciprocal(p.cfg.fracBits, opts, cfg.reciprocal.iterations);
   return scoped(p, 'reciprocal', async () => {
     const { f, g, gi } = plan;
-    const early = !('s0' in x);
-    const n = early ? x.z.length : x.s0.length;
+    const n = inputLength(x);
     const sfTable = (m: number): bigint => (m <= g + f - 1 ? pow2(gi + f - 1 - m) : 0n);
     // the guess's and the iterations' tuples (1-round mode), made during the comparisons
-    prefetchTuples(p, [[2 * n, f], ...Array.from({ length: plan.iterations }, (_, i) => (i + 1 < plan.iterations ? [2 * n, f] : [n, f + gi - g]) as [number, number])]);
-    // early: the comparisons on the 3-of-3 input, its replicated form arriving beside the msb
-    const cmp = early ? await highBitComparesAdditive(p, x.z, x.shift, plan.hb) : await highBitCompares(p, aShare([n], x.s0, x.s1), plan.hb);
-    const flat = async (q: Party): Promise<AShare> => {
-      const r = early ? await x.x.take(q) : x;
-      return aShare([n], r.s0, r.s1);
-    };
+    prefetchTuples(p, afterNormTruncPlan(n, plan));
+    // an Untruncated x: the comparisons on its 3-of-3 form, its replicated form arriving beside the msb
+    const cmp = await highBitComparesOf(p, x, plan.hb);
     const [c, sf] = await branches<[AShare, AShare]>(p, [
       // weighTimes' 3-of-3 shares: Acc.done() adds the zero-sharing the truncation needs
-      ['norm', async (q) => (await truncMany(q, [new Acc(q, n).additive(await weighTimes(q, cmp, await flat(q), sfTable)).done()], gi, 'reciprocal/norm'))[0]],
+      ['norm', async (q) => (await truncMany(q, [new Acc(q, n).additive(await weighTimes(q, cmp, await readyInput(q, x), sfTable)).done()], gi, 'reciprocal/norm'))[0]],
       ['table', async (q) => weigh(q, await highBitsB2a(q, cmp), sfTable)],
     ]);
     const w = rsubAPScalar(p, fixedInt(2.9142, f), shlA(p, c, 1));
@@ -106,17 +101,20 @@ export function fReciprocal(p: Party, x: AShare | Untruncated, opts: ReciprocalO
       if (i + 1 < plan.iterations) zs.push(new Acc(p, n).product(e, e).done());
       [q, e] = await truncMany(p, zs, i + 1 < plan.iterations ? f : f + gi - g, 'reciprocal/iter');
     }
-    return aShare(early ? [n] : (x as AShare).shape, q.s0, q.s1);
+    return aShare('s0' in x ? x.shape : [n], q.s0, q.s1);
   });
 }
 
 /** `tr`: the truncation mode fReciprocal runs in (the caller's p.truncRounds); early: x given as Untruncated. */
 export function fReciprocalCost(n: number, opts: ReciprocalOptions = {}, cfg: ApproxConfig = DEFAULT_APPROX_CONFIG, fracBits = 18, tr: TruncRounds = 2, early = false): OpCost {
   const plan = planReciprocal(fracBits, opts, cfg.reciprocal.iterations);
-  const { f, g, gi } = plan;
-  const iters = Array.from({ length: plan.iterations }, (_, i) => (i + 1 < plan.iterations ? truncManyCost(2 * n, tr, f) : truncManyCost(n, tr, f + gi - g)));
-  const norm = parCosts(addCosts(weighTimesCost(n, plan.hb), truncManyCost(n, tr, gi)), highBitsB2aCost(n, plan.hb));
-  return addCosts(early ? highBitComparesAdditiveCost(n, plan.hb) : highBitComparesCost(n, plan.hb), norm, truncManyCost(2 * n, tr, f), ...iters);
+  const norm = parCosts(addCosts(weighTimesCost(n, plan.hb), truncManyCost(n, tr, plan.gi)), highBitsB2aCost(n, plan.hb));
+  return addCosts(highBitComparesOfCost(n, plan.hb, early), norm, ...afterNormTruncPlan(n, plan).map(([m, bits]) => truncManyCost(m, tr, bits)));
+}
+
+/** The guess's and the iterations' truncations in order, [elements, bits] (fReciprocal's loop). */
+function afterNormTruncPlan(n: number, { f, g, gi, iterations }: ReciprocalPlan): [number, number][] {
+  return [[2 * n, f], ...Array.from({ length: iterations }, (_, i): [number, number] => (i + 1 < iterations ? [2 * n, f] : [n, f + gi - g]))];
 }
 
 /** Goldschmidt in float64 (same normalisation, no fixed point). */

@@ -38,8 +38,7 @@ import type { TruncRounds } from './fused-products.js';
 import { Acc, pow2, repeatRows, truncMany, truncManyCost } from './fused-products.js';
 import { addCosts, branches, LazyBranch, parCosts } from '../protocols/context.js';
 import type { HighBitPlan, Untruncated } from './highbit.js';
-export type { Untruncated } from './highbit.js';
-import { highBitCompares, highBitComparesAdditive, highBitComparesAdditiveCost, highBitComparesCost, highBitsB2a, highBitsB2aCost, weigh, weighTimes, weighTimesCost } from './highbit.js';
+import { highBitComparesOf, highBitComparesOfCost, highBitsB2a, highBitsB2aCost, inputLength, readyInput, weigh, weighTimes, weighTimesCost } from './highbit.js';
 import type { PolyPlan } from './poly.js';
 import { evalPolys, planPolys, polysCost } from './poly.js';
 
@@ -115,14 +114,13 @@ function bTable(plan: RsqrtPlan, bits: number): (m: number) => bigint {
  * undefined without G. With G, `after(q, GB)` continues fork (b); its result is `side`.
  */
 export async function core<R = undefined>(p: Party, xIn: AShare | Untruncated, plan: RsqrtPlan, G: AShare | LazyBranch<AShare> | null, cols: number, after?: (q: Party, GB: AShare) => Promise<R>) {
-  const early = !(xIn instanceof Object && 's0' in xIn);
-  const n = early ? (xIn as Untruncated).z.length : (xIn as AShare).s0.length;
-  const cmp = early ? await highBitComparesAdditive(p, (xIn as Untruncated).z, (xIn as Untruncated).shift, plan.hb) : await highBitCompares(p, xIn as AShare, plan.hb);
+  const n = inputLength(xIn);
+  const cmp = await highBitComparesOf(p, xIn, plan.hb);
   const [P, [B, GB, side]] = await branches<[AShare, [AShare, AShare | undefined, R | undefined]]>(p, [
     [
       'norm',
       async (q) => {
-        const x = early ? await (xIn as Untruncated).x.take(q) : (xIn as AShare); // its truncation ran beside the msb
+        const x = await readyInput(q, xIn); // an Untruncated's truncation ran beside the msb
         // weighTimes' 3-of-3 shares: Acc.done() adds the zero-sharing the truncation needs
         const z = new Acc(q, n).additive(await weighTimes(q, cmp, x, (m) => pow2(plan.su + plan.t1 - m - 2))).done();
         const [u] = await truncMany(q, [z], plan.t1, 'rsqrt/norm');
@@ -147,7 +145,7 @@ export async function core<R = undefined>(p: Party, xIn: AShare | Untruncated, p
 export function coreCost(n: number, plan: RsqrtPlan, gbElements: number, after?: OpCost, tr: TruncRounds = 2, early = false): OpCost {
   const norm = addCosts(weighTimesCost(n, plan.hb), truncManyCost(n, tr, plan.t1), polysCost(n, plan.poly, tr));
   const table = gbElements ? addCosts(highBitsB2aCost(n, plan.hb), truncManyCost(gbElements, tr, plan.t1), ...(after ? [after] : [])) : highBitsB2aCost(n, plan.hb);
-  return addCosts(early ? highBitComparesAdditiveCost(n, plan.hb) : highBitComparesCost(n, plan.hb), parCosts(norm, table));
+  return addCosts(highBitComparesOfCost(n, plan.hb, early), parCosts(norm, table));
 }
 
 /** s/√x elementwise (x > 0, any shape), with `outScale` (default f) fractional bits. */
@@ -172,8 +170,8 @@ export function fRsqrtCost(n: number, opts: RsqrtOptions = {}, fracBits = 18, tr
  */
 export function rsqrtTimes(p: Party, x: AShare | Untruncated, G: AShare | LazyBranch<AShare>, D: number, plan: RsqrtPlan): Promise<AShare> {
   return scoped(p, 'rsqrt', async () => {
-    const M = 's0' in x ? x.s0.length : x.z.length;
-    const { P, GB } = await core(p, 's0' in x ? aShare([M], x.s0, x.s1) : x, plan, G, D);
+    const M = inputLength(x);
+    const { P, GB } = await core(p, x, plan, G, D);
     const [y] = await truncMany(p, [new Acc(p, M * D).product(GB, repeatRows(P, new Array<number>(M).fill(D))).done()], plan.sP, 'rsqrt/scale');
     return y;
   });
