@@ -71,7 +71,22 @@ export interface ApproxConfig {
      */
     readonly truncRounds: 1 | 2;
   };
+  /**
+   * Products of at most this many output elements (model matmuls and elementwise products,
+   * GeLU's and SiLU's powers, the fused norm → matmul's [M, N] products) truncate in ONE round
+   * against jointly made tuples instead of the dealer's two; larger ones keep the dealer
+   * (0: never). The tuples cost ≈ 106 B more per element than the dealer's material (129.5 B
+   * offline against 16, 24 B online against 32), while a round costs what a party sends in one
+   * round trip: 625 kB on the PUMA LAN (1 ms, 5 Gbps), 500 kB on the WAN (40 ms, 100 Mbps). With
+   * the extra bytes spread over three senders, one round saved is worth them up to ≈ 14 k elements;
+   * 8192 keeps a margin. It shortens the decode step (one row: every product is small) and leaves
+   * the prefill's large products on the dealer, where the tuples' bytes would outweigh a round.
+   */
+  readonly truncRound1UpTo: number;
 }
+
+/** Truncation rounds of a product with `n` output elements under `cfg` (truncRound1UpTo). */
+export const productTruncRounds = (n: number, cfg: Pick<ApproxConfig, 'truncRound1UpTo'>): 1 | 2 => (n <= cfg.truncRound1UpTo ? 1 : 2);
 
 export const PUMA_EXP: ExpConfig = Object.freeze({ degree: 1, t: 5, maskBelow: -14 });
 export const TAYLOR4_EXP: ExpConfig = Object.freeze({ degree: 4, t: 3, maskBelow: -14 });
@@ -91,6 +106,7 @@ export const DEFAULT_APPROX_CONFIG: ApproxConfig = freezeDeep({
   silu: { variant: 'improved' },
   softmax: { exp: { ...TAYLOR4_EXP }, recipExtraBits: 14, maxArity: 16, oneLevelUpTo: 64, truncRounds: 1 },
   norm: { inputBound: 4096, truncRounds: 1 },
+  truncRound1UpTo: 8192,
 } satisfies ApproxConfig);
 
 export const PUMA_APPROX_CONFIG: ApproxConfig = freezeDeep({
@@ -100,6 +116,7 @@ export const PUMA_APPROX_CONFIG: ApproxConfig = freezeDeep({
   silu: { variant: 'puma' },
   softmax: { exp: { ...PUMA_EXP }, recipExtraBits: 14, maxArity: 2, oneLevelUpTo: 0, truncRounds: 2 },
   norm: { inputBound: 4096, truncRounds: 2 },
+  truncRound1UpTo: 0,
 } satisfies ApproxConfig);
 
 /** Partial overrides per section (a Partial<ApproxConfig> is one too). */
@@ -110,6 +127,7 @@ export interface ApproxOverrides {
   readonly silu?: Partial<ApproxConfig['silu']>;
   readonly softmax?: { readonly exp?: Partial<ExpConfig>; readonly recipExtraBits?: number; readonly maxArity?: number; readonly oneLevelUpTo?: number; readonly truncRounds?: 1 | 2 };
   readonly norm?: Partial<ApproxConfig['norm']>;
+  readonly truncRound1UpTo?: number;
 }
 
 function aInt(label: string, v: unknown, lo: number, hi: number): number {
@@ -158,6 +176,7 @@ export function validateApproxConfig(c: ApproxConfig): ApproxConfig {
   aInt('softmax.oneLevelUpTo', c.softmax.oneLevelUpTo, 0, 128);
   aInt('softmax.truncRounds', c.softmax.truncRounds, 1, 2);
   aInt('norm.truncRounds', c.norm.truncRounds, 1, 2);
+  aInt('truncRound1UpTo', c.truncRound1UpTo, 0, 2 ** 30);
   const b = c.norm.inputBound;
   if (typeof b !== 'number' || !Number.isFinite(b) || b < 1 || b > 2 ** 30) throw new RangeError(`norm.inputBound must be in [1, 2^30], got ${String(b)}`);
   return c;
@@ -176,6 +195,7 @@ export function approxConfig(over: ApproxOverrides = {}, base: ApproxConfig = DE
       exp: { ...base.softmax.exp, ...over.softmax?.exp },
     },
     norm: { ...base.norm, ...over.norm },
+    truncRound1UpTo: over.truncRound1UpTo ?? base.truncRound1UpTo,
   };
   return freezeDeep(validateApproxConfig(c));
 }
@@ -189,5 +209,6 @@ export function describeApproxConfig(c: ApproxConfig): string {
     `gelu ${c.gelu.variant}`,
     `silu ${c.silu.variant}`,
     `norm |x|≤${c.norm.inputBound} trunc ${c.norm.truncRounds}-round`,
+    `products ≤${c.truncRound1UpTo} trunc 1-round`,
   ].join('; ');
 }

@@ -40,7 +40,7 @@ import { fMatmul, fMatmulCost } from '../protocols/fixed.js';
 import type { AShare } from '../protocols/share.js';
 import { aShare } from '../protocols/share.js';
 import type { ApproxConfig } from './config.js';
-import { DEFAULT_APPROX_CONFIG } from './config.js';
+import { DEFAULT_APPROX_CONFIG, productTruncRounds } from './config.js';
 import { Acc, pow2, repeatRows, truncMany, truncManyCost } from './fused-products.js';
 import { normRows, normRowsCost, normRowsPlan, type NormMode } from './norm.js';
 import { core, coreCost } from './rsqrt.js';
@@ -69,11 +69,13 @@ export async function fNormMatmul(p: Party, x: AShare, norm: NormSpec, W: AShare
   const { N } = matmulDims([M, D], W.shape, transB); // throws on a shape mismatch before any message
   if (norm.beta && norm.beta.s0.length !== D) throw new RangeError(`${label}: beta has ${norm.beta.s0.length} elements for rows of ${D}`);
   // the norm's chain in cfg.norm.truncRounds' protocol; both [M, N] products (G·B·W and the row
-  // scaling) keep the dealer truncation: they are large, and G·B·W runs beside the polynomial
+  // scaling) in productTruncRounds': the dealer's 2 rounds when large (the tuples' bytes would
+  // outweigh a round), 1 round when small (the decode step)
+  const ptr = productTruncRounds(M * N, cfg);
   const { P, GBW, plan } = await scoped(p, label, () => withTruncRounds(p, cfg.norm.truncRounds, async () => {
     const rows = await normRows(p, x, norm.gamma, norm.eps, mode, label, cfg);
     // G·B (scale f) · W truncated to scale f at the end of the rsqrt's table fork, beside u and P(u)
-    const r = await scoped(p, 'rsqrt', () => core(p, rows.V, rows.plan, rows.G, D, (q, GB) => scoped(q, 'matmul', () => withTruncRounds(q, 2, () => fMatmul(q, aShare([M, D], GB.s0, GB.s1), W, transB)))));
+    const r = await scoped(p, 'rsqrt', () => core(p, rows.V, rows.plan, rows.G, D, (q, GB) => scoped(q, 'matmul', () => withTruncRounds(q, ptr, () => fMatmul(q, aShare([M, D], GB.s0, GB.s1), W, transB)))));
     const gbw = r.side as AShare;
     return { P: r.P, GBW: aShare([M * N], gbw.s0, gbw.s1), plan: rows.plan };
   }));
@@ -86,7 +88,7 @@ export async function fNormMatmul(p: Party, x: AShare, norm: NormSpec, W: AShare
         p.k.add(row, row, z);
       }
     }
-    const [y] = await withTruncRounds(p, 2, () => truncMany(p, [acc.done()], plan.sP, `${label}Matmul/scale`));
+    const [y] = await withTruncRounds(p, ptr, () => truncMany(p, [acc.done()], plan.sP, `${label}Matmul/scale`));
     return aShare([...x.shape.slice(0, -1), N], y.s0, y.s1);
   });
 }
@@ -112,15 +114,18 @@ async function betaTimesW(p: Party, beta: AShare, W: AShare, transB: boolean, sP
   return z;
 }
 
-/** The part of fNormMatmul under the norm's label (through P ‖ G·B·W). */
-export function fNormMatmulNormCost(M: number, D: number, N: number, eps: number, mode: NormMode, fracBits = 18, tr: TruncRounds = DEFAULT_APPROX_CONFIG.norm.truncRounds): OpCost {
-  return addCosts(normRowsCost(M, D, mode, tr, fracBits), coreCost(M, normRowsPlan(D, eps, fracBits), M * D, fMatmulCost(M * N), tr, tr === 1));
+/**
+ * The part of fNormMatmul under the norm's label (through P ‖ G·B·W). `tr`: cfg.norm.truncRounds;
+ * `ptr`: the [M, N] products' mode, productTruncRounds(M·N, cfg).
+ */
+export function fNormMatmulNormCost(M: number, D: number, N: number, eps: number, mode: NormMode, fracBits = 18, tr: TruncRounds = DEFAULT_APPROX_CONFIG.norm.truncRounds, ptr: TruncRounds = 2): OpCost {
+  return addCosts(normRowsCost(M, D, mode, tr, fracBits), coreCost(M, normRowsPlan(D, eps, fracBits), M * D, fMatmulCost(M * N, ptr, fracBits), tr, tr === 1));
 }
 
-/** The part under `outLabel`: the final row scaling over [M, N]. */
-export const fNormMatmulOutCost = (M: number, N: number): OpCost => truncManyCost(M * N);
+/** The part under `outLabel`: the final row scaling over [M, N] (`ptr` as above). */
+export const fNormMatmulOutCost = (M: number, N: number, ptr: TruncRounds = 2, fracBits = 18): OpCost => truncManyCost(M * N, ptr, fracBits);
 
-/** Declared cost of fNormMatmul: x [M, D], N output columns. */
-export function fNormMatmulCost(M: number, D: number, N: number, eps: number, mode: NormMode, fracBits = 18, tr: TruncRounds = DEFAULT_APPROX_CONFIG.norm.truncRounds): OpCost {
-  return addCosts(fNormMatmulNormCost(M, D, N, eps, mode, fracBits, tr), fNormMatmulOutCost(M, N));
+/** Declared cost of fNormMatmul: x [M, D], N output columns; `tr` and `ptr` as fNormMatmulNormCost's. */
+export function fNormMatmulCost(M: number, D: number, N: number, eps: number, mode: NormMode, fracBits = 18, tr: TruncRounds = DEFAULT_APPROX_CONFIG.norm.truncRounds, ptr: TruncRounds = 2): OpCost {
+  return addCosts(fNormMatmulNormCost(M, D, N, eps, mode, fracBits, tr, ptr), fNormMatmulOutCost(M, N, ptr, fracBits));
 }

@@ -120,8 +120,10 @@ export function residualLayerNorm(
   })();
 }
 
-/** Declared cost for x [M, D] (the matmul's product is local); nextCols: N of opts.next. */
-/** `tr`: cfg.norm.truncRounds of the call. */
+/**
+ * Declared cost for x [M, D] (the matmul's product is local); nextCols: N of opts.next. `tr`:
+ * cfg.norm.truncRounds of the call; `ptr`: the fused matmul's products, productTruncRounds(M·N, cfg).
+ */
 export function residualLayerNormCost(
   M: number,
   D: number,
@@ -129,11 +131,12 @@ export function residualLayerNormCost(
   opts: Omit<ResidualNormOptions, 'next'> & { nextCols?: number } = {},
   fracBits = 18,
   tr: TruncRounds = DEFAULT_APPROX_CONFIG.norm.truncRounds,
+  ptr: TruncRounds = 2,
 ): OpCost {
   const k = centreBits(D);
   const c = D / 2 ** k;
   const centred = truncAdditiveCost(M * D, tr, fracBits + k);
-  const norm = opts.nextCols === undefined ? layerNormCenteredCost(M, D, eps * c * c, fracBits, tr) : fNormMatmulCost(M, D, opts.nextCols, eps * c * c, 'centred', fracBits, tr);
+  const norm = opts.nextCols === undefined ? layerNormCenteredCost(M, D, eps * c * c, fracBits, tr) : fNormMatmulCost(M, D, opts.nextCols, eps * c * c, 'centred', fracBits, tr, ptr);
   const path = addCosts(centred, norm);
   // the residual sum's truncation on its branch: its rounds overlap the path (taken at the end)
   return (opts.keepSum ?? true) ? parCosts(path, truncAdditiveCost(M * D)) : path;

@@ -3,7 +3,7 @@
  * against float64 norm-then-matmul, beside the unfused secure pair (fLayerNorm then fMatmul), and
  * declared = measured cost per meter label.
  */
-import { approxConfig } from '../../src/approx/config.js';
+import { approxConfig, productTruncRounds } from '../../src/approx/config.js';
 import { describe, expect, it } from 'vitest';
 import { scoped } from '../../src/protocols/context.js';
 import { fMatmul } from '../../src/protocols/fixed.js';
@@ -46,7 +46,8 @@ function mm(a: Float64Array, b: Float64Array, M: number, K: number, N: number, t
   return out;
 }
 
-const TR2 = approxConfig({ norm: { truncRounds: 2 } });
+const TR2 = approxConfig({ norm: { truncRounds: 2 }, truncRound1UpTo: 0 }); // the dealer truncation everywhere
+const BIG = approxConfig({ truncRound1UpTo: 0 }); // the default norm chain, the [M, N] products on the dealer truncation as if large
 
 describe('norm → matmul, fused', () => {
   for (const [M, D, N, transB] of [[16, 64, 96, false], [8, 768, 200, true], [1, 768, 300, true]] as const) {
@@ -76,13 +77,21 @@ describe('norm → matmul, fused', () => {
       const extra = truncManyCost(M * (N - D));
       expect(fused.cost.ops.fused.bytesTotal - unfused.cost.ops.unfused.bytesTotal).toBe(extra.bytesTotal);
       expect(fused.cost.ops.fused.offlineBytesTotal - unfused.cost.ops.unfused.offlineBytesTotal).toBe(extra.offlineBytesTotal);
-      // default: the norm's chain on the 1-round truncation (its [M, N] products keep the dealer truncation),
-      // as many rounds as the pair with its 1-round LayerNorm: the fusion saves bytes of the row scaling only
-      const fused1 = await run(inputs, (p, [X, G, B, W]) => scoped(p, 'fused', () => fNormMatmul(p, X, { gamma: G, beta: B, eps: 1e-5 }, W, transB)));
-      expectCost(fused1.cost, 'fused', fNormMatmulCost(M, D, N, 1e-5, 'layer'));
+      // the norm's chain on the 1-round truncation, large [M, N] products on the dealer truncation: as many
+      // rounds as the pair with its 1-round LayerNorm, the fusion saves bytes of the row scaling only
+      const fused1 = await run(inputs, (p, [X, G, B, W]) => scoped(p, 'fused', () => fNormMatmul(p, X, { gamma: G, beta: B, eps: 1e-5 }, W, transB, 'matmul', BIG)));
+      expectCost(fused1.cost, 'fused', fNormMatmulCost(M, D, N, 1e-5, 'layer', 18, 1, 2));
       expect(fused1.cost.ops.fused.rounds).toBe(fLayerNormCost(M, D, 1e-5).rounds + fMatmulCost(M * N).rounds);
       expect(fused1.cost.ops.fused.rounds).toBeLessThan(fused.cost.ops.fused.rounds);
       expect(errStats(fused1.y, want).maxAbs).toBeLessThan(3e-2);
+      // default: these [M, N] are small (≤ truncRound1UpTo), so G·B·W and the row scaling take 1 round each too
+      expect(productTruncRounds(M * N, approxConfig())).toBe(1);
+      const small = await run(inputs, (p, [X, G, B, W]) => scoped(p, 'fused', () => fNormMatmul(p, X, { gamma: G, beta: B, eps: 1e-5 }, W, transB)));
+      expectCost(small.cost, 'fused', fNormMatmulCost(M, D, N, 1e-5, 'layer', 18, 1, 1));
+      expectCost(small.cost, 'fused/layerNorm', fNormMatmulNormCost(M, D, N, 1e-5, 'layer', 18, 1, 1));
+      expectCost(small.cost, 'fused/matmul', fNormMatmulOutCost(M, N, 1));
+      expect(small.cost.ops.fused.rounds).toBe(fused1.cost.ops.fused.rounds - 2);
+      expect(errStats(small.y, want).maxAbs).toBeLessThan(3e-2);
     });
   }
 
@@ -117,8 +126,8 @@ describe('norm → matmul, fused', () => {
     });
     const unfused = await run([{ data: x, shape: [M, D] }, inputs[1], inputs[2]], async (p, [X, G, W]) => fMatmul(p, await fRmsNorm(p, X, G, 1e-5), W, true));
     expect(errStats(fused.y, want).maxAbs).toBeLessThanOrEqual(1.5 * errStats(unfused.y, want).maxAbs + 1e-3);
-    expectCost(fused.cost, 'rmsNorm', fNormMatmulNormCost(M, D, N, 1e-5, 'rms'));
-    expectCost(fused.cost, 'lmHead', fNormMatmulOutCost(M, N));
+    expectCost(fused.cost, 'rmsNorm', fNormMatmulNormCost(M, D, N, 1e-5, 'rms', 18, 1, 1)); // [8, 50]: small products, 1 round
+    expectCost(fused.cost, 'lmHead', fNormMatmulOutCost(M, N, 1));
     await expect(run([{ data: x, shape: [M, D] }, inputs[1], { data: w, shape: [N, D] }], (p, [X, G, W]) => fNormMatmul(p, X, { gamma: G, eps: 1e-5 }, W))).rejects.toThrow(RangeError);
   });
 
@@ -148,6 +157,9 @@ describe('norm → matmul, fused', () => {
     expect(ef.maxAbs, `at ${ef.argMax}`).toBeLessThanOrEqual(1.5 * errStats(unfused.y, want).maxAbs + 1e-3);
     expectCost(fused.cost, 'fused', residualLayerNormCost(M, D, 1e-5, { nextCols: N }, 18, 2));
     expect(fused.cost.ops.fused.rounds).toBe(unfused.cost.ops.unfused.rounds - 2);
+    const small = await run(inputs, (p, [X, H, W, B, G, Be, W2]) => scoped(p, 'fused', async () => (await residualLayerNorm(p, X, H, W, B, G, Be, 1e-5, { next: W2 }))[1]));
+    expectCost(small.cost, 'fused', residualLayerNormCost(M, D, 1e-5, { nextCols: N }, 18, 1, 1)); // default config: [4, 160] products in 1 round
+    expect(errStats(small.y, want).maxAbs).toBeLessThanOrEqual(1.5 * errStats(unfused.y, want).maxAbs + 1e-3);
     expect(residualLayerNormCost(32, 768, 1e-5, { nextCols: 3072 }, 18, 2).rounds).toBe(residualLayerNormCost(32, 768, 1e-5, {}, 18, 2).rounds + fMatmulCost(32 * 3072).rounds - 2);
     // the default (norm.truncRounds 1): as many rounds as the unfused pair, fewer than with the dealer truncation
     expect(residualLayerNormCost(32, 768, 1e-5, { nextCols: 3072 }).rounds).toBe(residualLayerNormCost(32, 768, 1e-5).rounds + fMatmulCost(32 * 3072).rounds);
