@@ -26,6 +26,8 @@ export const benchSpecSchema = z
     checkRanges: z.boolean().default(false),
     /** Truncation protocol of the softmax and norm chains (softmax/norm.truncRounds); absent: the preset's. */
     truncRounds: z.union([z.literal(1), z.literal(2)]).optional(),
+    /** Products of at most this many elements truncate in 1 round (approx truncRound1UpTo); absent: the preset's. */
+    truncRound1UpTo: z.number().int().min(0).max(2 ** 30).optional(),
   })
   .strict();
 
@@ -46,7 +48,11 @@ export function specShape(spec: BenchSpec): ModelShape {
 
 export function specApprox(spec: BenchSpec): ApproxConfig {
   const tr = spec.truncRounds;
-  return approxConfig(tr ? { softmax: { truncRounds: tr }, norm: { truncRounds: tr } } : {}, spec.approx === 'puma' ? PUMA_APPROX_CONFIG : DEFAULT_APPROX_CONFIG);
+  const upTo = spec.truncRound1UpTo;
+  return approxConfig(
+    { ...(tr ? { softmax: { truncRounds: tr }, norm: { truncRounds: tr } } : {}), ...(upTo !== undefined ? { truncRound1UpTo: upTo } : {}) },
+    spec.approx === 'puma' ? PUMA_APPROX_CONFIG : DEFAULT_APPROX_CONFIG,
+  );
 }
 
 export function specRing(spec: BenchSpec): RingConfig {
