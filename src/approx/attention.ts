@@ -32,7 +32,7 @@ import type { ApproxConfig } from './config.js';
 import { DEFAULT_APPROX_CONFIG } from './config.js';
 import { expSplitCost } from './exp.js';
 import type { SoftmaxOptions } from './softmax.js';
-import { expNumerators, keptLengths, packRows, rowLengthsOf, rowMaxArity } from './softmax.js';
+import { expNumerators, keptLengths, packRows, rowLengthsOf, rowMaxArity, startNumeratorTuples } from './softmax.js';
 import { attendDims, normaliseAfter, normaliseAfterCost } from './softmax-matmul.js';
 
 /** softmax(2^−shift · q kᵀ)·v per batch entry (q [B,M,K], k [B,C,K], v [B,C,D] → [B,M,D]); rowLengths over the B·M rows. */
@@ -54,8 +54,9 @@ export function fAttention(p: Party, q: AShare, k: AShare, v: AShare, opts: Soft
         b.dealNextToP0(); // P0 deals: P1's and P2's shares of z leave them only masked
         return withTruncRounds(b, 2, () => truncAdditive(b, zp, [N], p.cfg.fracBits, 'attention/scores')); // beside the row max's first level: the dealer truncation
       });
+    const early = startNumeratorTuples(p, N, opts, cfg); // the exp's tuples, made during the row max
     const { max, values } = await raggedMaxEarly(p, zp, scores, kept, rowMaxArity(cfg, kept));
-    const num = await expNumerators(p, values, max, lens, opts, cfg);
+    const num = await expNumerators(p, values, max, lens, opts, cfg, early);
     return normaliseAfter(p, num, v, [B, M, C, D], cfg);
   });
 }

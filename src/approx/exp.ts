@@ -34,7 +34,7 @@ import { Acc, fixedInt, pow2, truncMany, truncManyCost } from './fused-products.
 import { addCosts, parCosts } from '../protocols/context.js';
 import type { PolyPlan } from './poly.js';
 import { evalPolys, planPolys, polysTruncPlan } from './poly.js';
-import { prefetchTuples } from '../protocols/trunc-round1.js';
+import { prefetchTuples, startTuples, useTuples, type EarlyTuples } from '../protocols/trunc-round1.js';
 
 const basePlans = new Map<string, PolyPlan>();
 
@@ -78,9 +78,9 @@ export async function expCore(p: Party, x: AShare, e: ExpConfig, shift = 0): Pro
  * must create nothing that outlives its own scope: `kept` is a branch of p under the label 'exp'.
  * Both selections use their own OT messages (fresh PRSS draws on p and on the branch).
  */
-export async function expSplit(p: Party, x: AShare, e: ExpConfig, shift = 0): Promise<{ additive: BigUint64Array; kept: LazyBranch<AShare> }> {
+export async function expSplit(p: Party, x: AShare, e: ExpConfig, shift = 0, early?: EarlyTuples): Promise<{ additive: BigUint64Array; kept: LazyBranch<AShare> }> {
   const n = x.s0.length;
-  const { below, y } = await expParts(p, x, e, shift);
+  const { below, y } = await expParts(p, x, e, shift, early);
   const kept = lazyBranch(p, 'exp', async (q) => subAA(q, y, await mulA1B(q, below, y)));
   const by = await scoped(p, 'exp', () => mulA1BAdditive(p, below, y));
   p.k.neg(by, by);
@@ -92,8 +92,15 @@ export function expSplitCost(n: number, e: ExpConfig, fracBits = 18, shift = 0, 
   return { main: addCosts(expPartsCost(n, e, fracBits, shift, tr), mulA1BAdditiveCost(n)), kept: { rounds: mulA1BCost(n).rounds - 1, bytesTotal: mulA1BCost(n).bytesTotal } };
 }
 
-/** The mask bits [x < maskBelow] and the unmasked power chain, on two branches. */
-function expParts(p: Party, x: AShare, e: ExpConfig, shift: number): Promise<{ below: BitShare; y: AShare }> {
+/**
+ * The power chain's tuples for an exp over n elements, started now (1-round mode): a caller that
+ * knows n before the exp's input exists (softmax, before the row max) passes them to expSplit,
+ * whose chain then never waits for their offline round trips.
+ */
+export const startExpTuples = (p: Party, n: number, e: ExpConfig, shift = 0): EarlyTuples => startTuples(p, powersTruncPlan(n, e, p.cfg.fracBits, shift));
+
+/** The mask bits [x < maskBelow] and the unmasked power chain, on two branches (`early`: the chain's tuples, startExpTuples). */
+function expParts(p: Party, x: AShare, e: ExpConfig, shift: number, early?: EarlyTuples): Promise<{ below: BitShare; y: AShare }> {
   validateExp('exp', e);
   if (!Number.isInteger(shift) || shift < 0 || shift > 16) throw new RangeError(`exp: input shift must be an integer in [0, 16], got ${shift}`);
   return scoped(p, 'exp', async () => {
@@ -106,8 +113,9 @@ function expParts(p: Party, x: AShare, e: ExpConfig, shift: number): Promise<{ b
     // below the mask the powers may overflow; they are zeroed exactly at the end, so checked mode skips them
     const powers = async (q: Party): Promise<AShare> =>
       withoutRangeCheck(q, async () => {
-        // the chain's tuples (1-round mode) made at once, ahead of their truncations
-        prefetchTuples(q, powersTruncPlan(n, e, f, shift));
+        // the chain's tuples (1-round mode): started by the caller, or made at once here, ahead of their truncations
+        if (early) useTuples(q, early);
+        else prefetchTuples(q, powersTruncPlan(n, e, f, shift));
         const base = pl ? (await evalPolys(q, flatX, pl))[0] : addAPScalar(q, flatX, pow2(bs));
         let y = (await truncMany(q, [new Acc(q, n).product(base, base).done()], 2 * bs - f, 'exp/sq'))[0];
         for (let i = 1; i < e.t; i++) y = (await truncMany(q, [new Acc(q, n).product(y, y).done()], f, 'exp/sq'))[0];

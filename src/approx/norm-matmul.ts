@@ -37,6 +37,7 @@ import { addCosts, scoped, withTruncRounds } from '../protocols/context.js';
 import type { TruncRounds } from './fused-products.js';
 import { matmulDims, matmulLocal } from '../protocols/arith.js';
 import { fMatmul, fMatmulCost } from '../protocols/fixed.js';
+import { startTuples, useTuples, type EarlyTuples } from '../protocols/trunc-round1.js';
 import type { AShare } from '../protocols/share.js';
 import { aShare } from '../protocols/share.js';
 import type { ApproxConfig } from './config.js';
@@ -72,10 +73,17 @@ export async function fNormMatmul(p: Party, x: AShare, norm: NormSpec, W: AShare
   // scaling) in productTruncRounds': the dealer's 2 rounds when large (the tuples' bytes would
   // outweigh a round), 1 round when small (the decode step)
   const ptr = productTruncRounds(M * N, cfg);
+  let early: EarlyTuples | null = null;
   const { P, GBW, plan } = await scoped(p, label, () => withTruncRounds(p, cfg.norm.truncRounds, async () => {
+    // 1 round: both products' tuples made now, during the norm's chain, not after the table
+    // (metered here, under the norm's label: fNormMatmulNormCost)
+    if (ptr === 1) early = startTuples(p, [[M * N, p.cfg.fracBits], [M * N, normRowsPlan(D, norm.eps, p.cfg.fracBits).sP]]);
     const rows = await normRows(p, x, norm.gamma, norm.eps, mode, label, cfg);
     // G·B (scale f) · W truncated to scale f at the end of the rsqrt's table fork, beside u and P(u)
-    const r = await scoped(p, 'rsqrt', () => core(p, rows.V, rows.plan, rows.G, D, (q, GB) => scoped(q, 'matmul', () => withTruncRounds(q, ptr, () => fMatmul(q, aShare([M, D], GB.s0, GB.s1), W, transB)))));
+    const r = await scoped(p, 'rsqrt', () => core(p, rows.V, rows.plan, rows.G, D, (q, GB) => scoped(q, 'matmul', () => withTruncRounds(q, ptr, () => {
+      if (early) useTuples(q, early.slice(0, 1));
+      return fMatmul(q, aShare([M, D], GB.s0, GB.s1), W, transB);
+    }))));
     const gbw = r.side as AShare;
     return { P: r.P, GBW: aShare([M * N], gbw.s0, gbw.s1), plan: rows.plan };
   }));
@@ -88,6 +96,7 @@ export async function fNormMatmul(p: Party, x: AShare, norm: NormSpec, W: AShare
         p.k.add(row, row, z);
       }
     }
+    if (early) useTuples(p, early.slice(1));
     const [y] = await withTruncRounds(p, ptr, () => truncMany(p, [acc.done()], plan.sP, `${label}Matmul/scale`));
     return aShare([...x.shape.slice(0, -1), N], y.s0, y.s1);
   });
@@ -116,14 +125,19 @@ async function betaTimesW(p: Party, beta: AShare, W: AShare, transB: boolean, sP
 
 /**
  * The part of fNormMatmul under the norm's label (through P ‖ G·B·W). `tr`: cfg.norm.truncRounds;
- * `ptr`: the [M, N] products' mode, productTruncRounds(M·N, cfg).
+ * `ptr`: the [M, N] products' mode, productTruncRounds(M·N, cfg). With ptr = 1 both products'
+ * tuples are made (and metered) here.
  */
 export function fNormMatmulNormCost(M: number, D: number, N: number, eps: number, mode: NormMode, fracBits = 18, tr: TruncRounds = DEFAULT_APPROX_CONFIG.norm.truncRounds, ptr: TruncRounds = 2): OpCost {
-  return addCosts(normRowsCost(M, D, mode, tr, fracBits), coreCost(M, normRowsPlan(D, eps, fracBits), M * D, fMatmulCost(M * N, ptr, fracBits), tr, tr === 1));
+  const chain = addCosts(normRowsCost(M, D, mode, tr, fracBits), coreCost(M, normRowsPlan(D, eps, fracBits), M * D, fMatmulCost(M * N, ptr, fracBits), tr, tr === 1));
+  return ptr === 1 ? addCosts(chain, { rounds: 0, bytesTotal: 0, offlineBytesTotal: truncManyCost(M * N, 1, fracBits).offlineBytesTotal }) : chain;
 }
 
-/** The part under `outLabel`: the final row scaling over [M, N] (`ptr` as above). */
-export const fNormMatmulOutCost = (M: number, N: number, ptr: TruncRounds = 2, fracBits = 18): OpCost => truncManyCost(M * N, ptr, fracBits);
+/** The part under `outLabel`: the final row scaling over [M, N] (`ptr` as above; its tuples are the norm's). */
+export function fNormMatmulOutCost(M: number, N: number, ptr: TruncRounds = 2, fracBits = 18): OpCost {
+  const c = truncManyCost(M * N, ptr, fracBits);
+  return ptr === 1 ? { ...c, offlineBytesTotal: 0 } : c;
+}
 
 /** Declared cost of fNormMatmul: x [M, D], N output columns; `tr` and `ptr` as fNormMatmulNormCost's. */
 export function fNormMatmulCost(M: number, D: number, N: number, eps: number, mode: NormMode, fracBits = 18, tr: TruncRounds = DEFAULT_APPROX_CONFIG.norm.truncRounds, ptr: TruncRounds = 2): OpCost {

@@ -25,9 +25,7 @@ import { aShare, concatA, splitA } from '../protocols/share.js';
 import { fixedInt } from './fused-products.js';
 import { addCosts, NO_COST, parCosts } from '../protocols/context.js';
 import type { PolyPlan } from './poly.js';
-import { evalPolys, planPolys, polysCost, polysTruncPlan } from './poly.js';
-import type { TruncRounds } from './fused-products.js';
-import { prefetchTuples } from '../protocols/trunc-round1.js';
+import { evalPolys, planPolys, polysCost } from './poly.js';
 
 export type Piece = { readonly kind: 'zero' } | { readonly kind: 'identity' } | { readonly kind: 'poly'; readonly coeffs: readonly number[] };
 
@@ -105,14 +103,7 @@ export function piecewise(p: Party, x: AShare, plan: PiecewisePlan): Promise<ASh
     // so checked mode does not test them (range-check.ts)
     const [bits, polys] = await branches<[Awaited<ReturnType<typeof msb>>, AShare[]]>(p, [
       ['segments', (q) => msb(q, aShare([K * n], s0, s1))],
-      [
-        'powers',
-        (q) => {
-          if (!poly) return Promise.resolve([]);
-          prefetchTuples(q, polysTruncPlan(n, poly)); // 1-round mode: the chain's tuples at once, ahead of its truncations
-          return withoutRangeCheck(q, () => evalPolys(q, flatX, poly));
-        },
-      ],
+      ['powers', (q) => (poly ? withoutRangeCheck(q, () => evalPolys(q, flatX, poly)) : Promise.resolve([]))],
     ]);
     const V = plan.spec.pieces.map((pc, i): AShare | null => (pc.kind === 'zero' ? null : pc.kind === 'identity' ? flatX : polys[plan.polyIndex[i]]));
     const diff = (a: AShare | null, b: AShare | null): AShare => {
@@ -130,10 +121,9 @@ export function piecewise(p: Party, x: AShare, plan: PiecewisePlan): Promise<ASh
   });
 }
 
-/** `tr`: the truncation mode piecewise runs in (the caller's p.truncRounds); it reaches the powers only. */
-export function piecewiseCost(n: number, plan: PiecewisePlan, tr: TruncRounds = 2): OpCost {
+export function piecewiseCost(n: number, plan: PiecewisePlan): OpCost {
   const K = plan.breaksInt.length;
-  return addCosts(parCosts(msbCost(K * n), plan.poly ? polysCost(n, plan.poly, tr) : NO_COST), mulA1BCost(K * n));
+  return addCosts(parCosts(msbCost(K * n), plan.poly ? polysCost(n, plan.poly) : NO_COST), mulA1BCost(K * n));
 }
 
 /** The same function in float64 (no fixed point): for references and the plain backend. */

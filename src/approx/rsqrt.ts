@@ -40,7 +40,8 @@ import { addCosts, branches, LazyBranch, parCosts } from '../protocols/context.j
 import type { HighBitPlan, Untruncated } from './highbit.js';
 import { highBitComparesOf, highBitComparesOfCost, highBitsB2a, highBitsB2aCost, inputLength, readyInput, weigh, weighTimes, weighTimesCost } from './highbit.js';
 import type { PolyPlan } from './poly.js';
-import { evalPolys, planPolys, polysCost } from './poly.js';
+import { evalPolys, planPolys, polysCost, polysTruncPlan } from './poly.js';
+import { prefetchTuples, startTuples, useTuples } from '../protocols/trunc-round1.js';
 
 /** PUMA's degree-4 fit of u^(−1/2) on [0.25, 0.5) (ascending). */
 export const RSQRT_POLY = Object.freeze([4.14285016, -15.47994394, 38.4714796, -49.86605845, 26.02942339]);
@@ -115,12 +116,17 @@ function bTable(plan: RsqrtPlan, bits: number): (m: number) => bigint {
  */
 export async function core<R = undefined>(p: Party, xIn: AShare | Untruncated, plan: RsqrtPlan, G: AShare | LazyBranch<AShare> | null, cols: number, after?: (q: Party, GB: AShare) => Promise<R>) {
   const n = inputLength(xIn);
+  // 1-round mode: the forks' tuples started now, during the comparisons (none in 2-round mode)
+  const round1 = p.truncRounds === 1;
+  const normEarly = round1 ? startTuples(p, [[n, plan.t1], ...polysTruncPlan(n, plan.poly)]) : [];
+  const gbEarly = round1 && G ? startTuples(p, [[G instanceof LazyBranch ? n * cols : G.s0.length, plan.t1]]) : [];
   const cmp = await highBitComparesOf(p, xIn, plan.hb);
   const [P, [B, GB, side]] = await branches<[AShare, [AShare, AShare | undefined, R | undefined]]>(p, [
     [
       'norm',
       async (q) => {
         const x = await readyInput(q, xIn); // an Untruncated's truncation ran beside the msb
+        useTuples(q, normEarly);
         // weighTimes' 3-of-3 shares: Acc.done() adds the zero-sharing the truncation needs
         const z = new Acc(q, n).additive(await weighTimes(q, cmp, x, (m) => pow2(plan.su + plan.t1 - m - 2))).done();
         const [u] = await truncMany(q, [z], plan.t1, 'rsqrt/norm');
@@ -133,6 +139,7 @@ export async function core<R = undefined>(p: Party, xIn: AShare | Untruncated, p
         const B = weigh(q, await highBitsB2a(q, cmp), bTable(plan, G ? plan.t1 : plan.sB));
         if (!G) return [B, undefined, undefined];
         const g = G instanceof LazyBranch ? await G.take(q) : G; // may still be truncating on the caller's branch
+        useTuples(q, gbEarly);
         const [GB] = await truncMany(q, [new Acc(q, g.s0.length).product(g, repeatRows(B, new Array<number>(n).fill(cols))).done()], plan.t1, 'rsqrt/gb');
         return [B, GB, after ? await after(q, GB) : undefined];
       },
@@ -171,6 +178,7 @@ export function fRsqrtCost(n: number, opts: RsqrtOptions = {}, fracBits = 18, tr
 export function rsqrtTimes(p: Party, x: AShare | Untruncated, G: AShare | LazyBranch<AShare>, D: number, plan: RsqrtPlan): Promise<AShare> {
   return scoped(p, 'rsqrt', async () => {
     const M = inputLength(x);
+    prefetchTuples(p, [[M * D, plan.sP]]); // the final scaling's (1-round mode), made during core
     const { P, GB } = await core(p, x, plan, G, D);
     const [y] = await truncMany(p, [new Acc(p, M * D).product(GB, repeatRows(P, new Array<number>(M).fill(D))).done()], plan.sP, 'rsqrt/scale');
     return y;

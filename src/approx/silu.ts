@@ -16,8 +16,7 @@
 import type { OpCost, Party } from '../protocols/context.js';
 import type { AShare } from '../protocols/share.js';
 import type { ApproxConfig, SiluVariant } from './config.js';
-import { DEFAULT_APPROX_CONFIG, productTruncRounds } from './config.js';
-import { withTruncRounds } from '../protocols/context.js';
+import { DEFAULT_APPROX_CONFIG } from './config.js';
 import type { PiecewisePlan, PiecewiseSpec } from './piecewise.js';
 import { piecewise, piecewiseCost, piecewisePlain, planPiecewise } from './piecewise.js';
 
@@ -61,12 +60,11 @@ function plan(v: SiluVariant, f: number): PiecewisePlan {
 
 /** SiLU elementwise (any shape). */
 export function fSilu(p: Party, x: AShare, cfg: ApproxConfig = DEFAULT_APPROX_CONFIG): Promise<AShare> {
-  // truncations in 1 round when the input is small (cfg.truncRound1UpTo: the decode step)
-  return withTruncRounds(p, productTruncRounds(x.s0.length, cfg), () => piecewise(p, x, plan(cfg.silu.variant, p.cfg.fracBits)));
+  return piecewise(p, x, plan(cfg.silu.variant, p.cfg.fracBits));
 }
 
 export function fSiluCost(n: number, cfg: ApproxConfig = DEFAULT_APPROX_CONFIG, fracBits = 18): OpCost {
-  return piecewiseCost(n, plan(cfg.silu.variant, fracBits), productTruncRounds(n, cfg));
+  return piecewiseCost(n, plan(cfg.silu.variant, fracBits));
 }
 
 /** The approximation in float64 (no fixed point). */

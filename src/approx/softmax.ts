@@ -35,7 +35,8 @@ import type { ApproxConfig } from './config.js';
 import { DEFAULT_APPROX_CONFIG } from './config.js';
 import { Acc, repeatRows, truncMany, truncManyCost } from './fused-products.js';
 import { addCosts } from '../protocols/context.js';
-import { expSplit, expSplitCost } from './exp.js';
+import { expSplit, expSplitCost, startExpTuples } from './exp.js';
+import type { EarlyTuples } from '../protocols/trunc-round1.js';
 import { raggedMax, raggedMaxCost } from '../protocols/max.js';
 import type { ReciprocalOptions } from './reciprocal.js';
 import { fReciprocal, fReciprocalCost } from './reciprocal.js';
@@ -110,16 +111,22 @@ export async function softmaxNumerators(p: Party, x: AShare, opts: SoftmaxOption
   const kept = lens.filter((v) => v > 0);
   if (kept.length === 0) return null;
   const xp = aShare([kept.reduce((t, v) => t + v, 0)], packRows(x.s0, lens, C), packRows(x.s1, lens, C));
+  const early = startNumeratorTuples(p, xp.s0.length, opts, cfg); // made during the row max
   const m = await raggedMax(p, xp, kept, rowMaxArity(cfg, kept));
-  return expNumerators(p, xp, m, lens, opts, cfg);
+  return expNumerators(p, xp, m, lens, opts, cfg, early);
 }
 
-/** e = exp(xp·2^−shift − m) for packed kept entries xp [Σ lens] and their row maxima m [kept rows]. */
-export async function expNumerators(p: Party, xp: AShare, m: AShare, lens: readonly number[], opts: SoftmaxOptions, cfg: ApproxConfig): Promise<Numerators> {
+/** The exp's tuples for n kept entries, started before the row max (1-round mode; else none). */
+export function startNumeratorTuples(p: Party, n: number, opts: SoftmaxOptions, cfg: ApproxConfig): EarlyTuples | undefined {
+  return cfg.softmax.truncRounds === 1 ? startExpTuples(p, n, cfg.softmax.exp, opts.inputShift ?? 0) : undefined;
+}
+
+/** e = exp(xp·2^−shift − m) for packed kept entries xp [Σ lens] and their row maxima m [kept rows]; `early`: startNumeratorTuples'. */
+export async function expNumerators(p: Party, xp: AShare, m: AShare, lens: readonly number[], opts: SoftmaxOptions, cfg: ApproxConfig, early?: EarlyTuples): Promise<Numerators> {
   const kept = lens.filter((v) => v > 0);
   const d = subAA(p, xp, repeatRows(m, kept));
   // in cfg.softmax.truncRounds' protocol; the 3-of-3 result feeds the reciprocal's comparisons
-  const { additive, kept: e } = await withTruncRounds(p, cfg.softmax.truncRounds, () => expSplit(p, d, cfg.softmax.exp, opts.inputShift ?? 0));
+  const { additive, kept: e } = await withTruncRounds(p, cfg.softmax.truncRounds, () => expSplit(p, d, cfg.softmax.exp, opts.inputShift ?? 0, early));
   return { e, eAdd: additive, lens, kept };
 }
 

@@ -9,7 +9,6 @@
  */
 import { recvShare, sendShare, type ClientLink } from '../protocols/client-link.js';
 import type { Party } from '../protocols/context.js';
-import { withTruncRounds } from '../protocols/context.js';
 import type { AShare } from '../protocols/share.js';
 import { aShare, concatA, reshapeA } from '../protocols/share.js';
 import { addAA, addAP, matmulAA, mulAP, shlA } from '../protocols/arith.js';
@@ -18,7 +17,7 @@ import { truncA } from '../protocols/trunc.js';
 import { enableRangeCheck, flushRangeCheck } from '../protocols/range-check.js';
 import { makeResident } from '../protocols/resident.js';
 import { encode } from '../ring/fixed-point.js';
-import { gelu, silu, softmax, softmaxMatmul, attention, layerNorm, rmsNorm, residualLayerNorm, type ApproxConfig, approxConfig, productTruncRounds } from '../approx/index.js';
+import { gelu, silu, softmax, softmaxMatmul, attention, layerNorm, rmsNorm, residualLayerNorm, type ApproxConfig, approxConfig } from '../approx/index.js';
 import { raggedArgmax } from '../protocols/max.js';
 import { checkMask, isTokenCount, maskedRowLength, type Ops, type SoftmaxMask, type TokenInput } from './arch/ops.js';
 import { fmtShape, isSuffixShape, numel, type Shape } from './arch/shape.js';
@@ -121,14 +120,6 @@ export class SecureOps implements Ops<AShare> {
   }
 
   // ---- linear --------------------------------------------------------------------------------------
-  /**
-   * A product's truncation with `n` output elements: 1 round against tuples when small (the decode
-   * step), the dealer's 2 when large (approx config truncRound1UpTo, productTruncRounds).
-   */
-  private product<T>(n: number, fn: () => Promise<T>): Promise<T> {
-    return withTruncRounds(this.party, productTruncRounds(n, this.approx), fn);
-  }
-
   private checkMatmul(label: string, x: AShare, w: AShare, rank: number): void {
     if (x.shape.length !== rank || w.shape.length !== rank) throw new RangeError(`${label}: expected rank-${rank} operands, got ${fmtShape(x.shape)} and ${fmtShape(w.shape)}`);
   }
@@ -137,24 +128,24 @@ export class SecureOps implements Ops<AShare> {
   async matmul(x: AShare, w: AShare): Promise<AShare> {
     this.checkMatmul('matmul', x, w, 2);
     await makeResident(w);
-    return this.checked('matmul', () => this.scope('matmul', () => this.product(x.shape[0] * w.shape[1], () => fMatmul(this.party, x, w))));
+    return this.checked('matmul', () => this.scope('matmul', () => fMatmul(this.party, x, w)));
   }
 
   async matmulT(x: AShare, w: AShare): Promise<AShare> {
     this.checkMatmul('matmulT', x, w, 2);
     await makeResident(w);
     const label = this.tables.has(w) ? 'lmHead' : 'matmul';
-    return this.checked(label, () => this.scope(label, () => this.product(x.shape[0] * w.shape[0], () => fMatmul(this.party, x, w, true))));
+    return this.checked(label, () => this.scope(label, () => fMatmul(this.party, x, w, true)));
   }
 
   bmm(a: AShare, b: AShare): Promise<AShare> {
     this.checkMatmul('bmm', a, b, 3);
-    return this.checked('attnMatmul', () => this.scope('attnMatmul', () => this.product(a.shape[0] * a.shape[1] * b.shape[2], () => fMatmul(this.party, a, b))));
+    return this.checked('attnMatmul', () => this.scope('attnMatmul', () => fMatmul(this.party, a, b)));
   }
 
   bmmT(a: AShare, b: AShare): Promise<AShare> {
     this.checkMatmul('bmmT', a, b, 3);
-    return this.checked('attnMatmul', () => this.scope('attnMatmul', () => this.product(a.shape[0] * a.shape[1] * b.shape[1], () => fMatmul(this.party, a, b, true))));
+    return this.checked('attnMatmul', () => this.scope('attnMatmul', () => fMatmul(this.party, a, b, true)));
   }
 
   private broadcast(label: string, a: AShare, b: AShare): AShare {
@@ -168,14 +159,14 @@ export class SecureOps implements Ops<AShare> {
 
   mul(a: AShare, b: AShare): Promise<AShare> {
     const bb = this.broadcast('mul', a, b);
-    return this.checked('mul', () => this.scope('mul', () => this.product(a.s0.length, () => fMul(this.party, a, bb))));
+    return this.checked('mul', () => this.scope('mul', () => fMul(this.party, a, bb)));
   }
 
   mulPublic(x: AShare, c: Float64Array): Promise<AShare> {
     const cc = tileF64(c, x.s0.length);
     return this.checked('mulPublic', () => this.scope('mulPublic', async () => {
       if (cc.every((v) => Number.isInteger(v))) return mulAP(this.party, x, BigUint64Array.from(cc, (v) => BigInt.asUintN(64, BigInt(v))));
-      return this.product(cc.length, () => truncA(this.party, mulAP(this.party, x, encode(cc, this.party.cfg, 'public multiplier'))));
+      return truncA(this.party, mulAP(this.party, x, encode(cc, this.party.cfg, 'public multiplier')));
     }));
   }
 

@@ -52,21 +52,44 @@ const prefetched = new WeakMap<Party, Prefetched[]>();
 /**
  * Start making the tuples of p's next 1-round truncations now, in the order p will run them
  * (`[elements, bits]` each), so their offline round trips overlap p's work until then instead of
- * preceding each truncation. Only for p itself (a fork or branch has its own queue); a no-op
- * unless p.truncRounds is 1. The three parties call it at the same point of the program, so their
- * offline contexts and the tuples line up; a truncation that does not match the head of the
- * queue throws.
+ * preceding each truncation. Only for p itself (a fork or branch has its own queue; startTuples /
+ * useTuples hand tuples to another context); a no-op unless p.truncRounds is 1. The three parties
+ * call it at the same point of the program, so their offline contexts and the tuples line up; a
+ * truncation that does not match the head of the queue throws.
  */
 export function prefetchTuples(p: Party, plan: readonly (readonly [number, number])[], rounds: 1 | 2 = p.truncRounds): void {
   if (rounds !== 1) return;
   const queue = prefetched.get(p) ?? [];
   prefetched.set(p, queue);
-  for (const [n, bits] of plan) {
-    const q = p.offline('prefetch');
+  queue.push(...startTuples(p, plan, 'prefetch'));
+}
+
+/** Tuples started by startTuples, for useTuples. */
+export type EarlyTuples = readonly Prefetched[];
+
+/**
+ * Start making tuples now (`[elements, bits]` each, on offline contexts of p) for 1-round
+ * truncations that a context created later will run: an op starts them where it learns the
+ * sizes, well before the truncations (the exp's chain before the row max, a norm's products before
+ * its comparisons), so that the tuples' offline round trips are over when they are needed. Call
+ * at the same point of the program at every party; hand them over with useTuples.
+ */
+export function startTuples(p: Party, plan: readonly (readonly [number, number])[], label = 'early'): EarlyTuples {
+  return plan.map(([n, bits]) => {
+    const q = p.offline(label);
     const tuple = scoped(q, 'tuple', () => truncTuple(q, n, bits));
     tuple.catch(() => undefined); // a failure (a dead peer) surfaces where the tuple is used, never as an unhandled rejection
-    queue.push({ n, bits, tuple });
-  }
+    return { n, bits, tuple };
+  });
+}
+
+/**
+ * Let q's next 1-round truncations, in order, use `early` (from startTuples) before anything q
+ * prefetched itself. Call right before those truncations; a truncation whose size or bits differ
+ * from the head throws, as with prefetchTuples.
+ */
+export function useTuples(q: Party, early: EarlyTuples): void {
+  if (early.length) prefetched.set(q, [...early, ...(prefetched.get(q) ?? [])]);
 }
 
 async function tupleFor(p: Party, n: number, bits: number, tag: string): Promise<TruncTuple> {

@@ -51,7 +51,6 @@ const CASES: ViewCase[] = [
   { name: 'rsqrt', inputs: [POS], program: (p, xs) => fRsqrt(p, a(xs, 0)), trials: 20 },
   { name: 'GeLU (refit)', inputs: [WIDE], program: (p, xs) => fGelu(p, a(xs, 0)) },
   { name: 'GeLU (PUMA)', inputs: [WIDE], program: (p, xs) => fGelu(p, a(xs, 0), PUMA) },
-  { name: 'GeLU (refit, powers on the dealer truncation)', inputs: [WIDE], program: (p, xs) => fGelu(p, a(xs, 0), DEALER_PRODUCTS) },
   { name: 'SiLU (refit)', inputs: [WIDE], program: (p, xs) => fSilu(p, a(xs, 0)) },
   { name: 'SiLU (PUMA)', inputs: [WIDE], program: (p, xs) => fSilu(p, a(xs, 0), PUMA) },
   { name: 'highBits (signed)', inputs: [A([4], [1.5, -3, 10, -0.7], [-0.6, 25, -2, 5.5])], program: (p, xs) => highBits(p, a(xs, 0), { lo: 10, hi: 26, signed: true }) },
