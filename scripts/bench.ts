@@ -76,7 +76,7 @@ const values = parse<Opts>(
     .option('--output <mode>', 'logits, or token (secure argmax)', oneOf(['logits', 'token'] as const), DEFAULT_SPEC.output)
     .option('--approx <preset>', "approximations: ours (default) or PUMA's (puma)", oneOf(['default', 'puma'] as const), DEFAULT_SPEC.approx)
     .option('--trunc-rounds <n>', "truncation protocol of the softmax and norm chains: 1 (jointly made tuples) or 2 (dealer); default: the preset's", int({ min: 1, max: 2 }))
-    .option('--trunc-round1-up-to <n>', 'products of at most n output elements truncate in 1 round (0: every product on the dealer); default: the preset\'s (ours 8192, PUMA 0)', int({ min: 0, max: 2 ** 30 }))
+    .option('--trunc-round1-up-to <n>', 'a fused norm → matmul\'s products of at most n elements truncate in 1 round (0: all on the dealer); default: the preset\'s (ours 8192, PUMA 0)', int({ min: 0, max: 2 ** 30 }))
     .option('--seed <n>', 'seed of the synthetic weights', int({ min: 0, max: 2 ** 31 }), DEFAULT_SPEC.seed)
     .option('--frac-bits <f>', `fixed-point fractional bits (${FRAC_BITS.why})`, int(FRAC_BITS), DEFAULT_SPEC.fracBits)
     .option('--layers <which>', 'per-layer table for the first layer or all', oneOf(['first', 'all'] as const), 'first')

@@ -26,7 +26,7 @@ export const benchSpecSchema = z
     checkRanges: z.boolean().default(false),
     /** Truncation protocol of the softmax and norm chains (softmax/norm.truncRounds); absent: the preset's. */
     truncRounds: z.union([z.literal(1), z.literal(2)]).optional(),
-    /** Products of at most this many elements truncate in 1 round (approx truncRound1UpTo); absent: the preset's. */
+    /** A fused norm → matmul's products of at most this many elements truncate in 1 round (approx truncRound1UpTo); absent: the preset's. */
     truncRound1UpTo: z.number().int().min(0).max(2 ** 30).optional(),
   })
   .strict();

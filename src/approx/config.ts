@@ -72,10 +72,11 @@ export interface ApproxConfig {
     readonly truncRounds: 1 | 2;
   };
   /**
-   * Products of at most this many output elements (model matmuls and elementwise products,
-   * GeLU's and SiLU's powers, the fused norm → matmul's [M, N] products) truncate in ONE round
-   * against jointly made tuples instead of the dealer's two; larger ones keep the dealer
-   * (0: never). The tuples cost ≈ 106 B more per element than the dealer's material (129.5 B
+   * A fused norm → matmul's [M, N] products (G·B·W and the row scaling) of at most this many
+   * elements truncate in ONE round against jointly made tuples, started at the norm's start,
+   * instead of the dealer's two; larger ones keep the dealer (0: never). (GeLU's powers and plain
+   * matmuls stay on the dealer: their tuples would be needed at once, and on shaped WAN links the
+   * wait for them cost more than the round saved.) The tuples cost ≈ 106 B more per element than the dealer's material (129.5 B
    * offline against 16, 24 B online against 32), while a round costs what a party sends in one
    * round trip: 625 kB on the PUMA LAN (1 ms, 5 Gbps), 500 kB on the WAN (40 ms, 100 Mbps). With
    * the extra bytes spread over three senders, one round saved is worth them up to ≈ 14 k elements;
@@ -85,7 +86,7 @@ export interface ApproxConfig {
   readonly truncRound1UpTo: number;
 }
 
-/** Truncation rounds of a product with `n` output elements under `cfg` (truncRound1UpTo). */
+/** Truncation rounds of a fused norm → matmul's products, `n` elements, under `cfg` (truncRound1UpTo). */
 export const productTruncRounds = (n: number, cfg: Pick<ApproxConfig, 'truncRound1UpTo'>): 1 | 2 => (n <= cfg.truncRound1UpTo ? 1 : 2);
 
 export const PUMA_EXP: ExpConfig = Object.freeze({ degree: 1, t: 5, maskBelow: -14 });
@@ -209,6 +210,6 @@ export function describeApproxConfig(c: ApproxConfig): string {
     `gelu ${c.gelu.variant}`,
     `silu ${c.silu.variant}`,
     `norm |x|≤${c.norm.inputBound} trunc ${c.norm.truncRounds}-round`,
-    `products ≤${c.truncRound1UpTo} trunc 1-round`,
+    `norm→matmul products ≤${c.truncRound1UpTo} trunc 1-round`,
   ].join('; ');
 }

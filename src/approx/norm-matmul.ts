@@ -37,7 +37,7 @@ import { addCosts, scoped, withTruncRounds } from '../protocols/context.js';
 import type { TruncRounds } from './fused-products.js';
 import { matmulDims, matmulLocal } from '../protocols/arith.js';
 import { fMatmul, fMatmulCost } from '../protocols/fixed.js';
-import { startTuples, useTuples, type EarlyTuples } from '../protocols/trunc-round1.js';
+import { startTuples, useTuples } from '../protocols/trunc-round1.js';
 import type { AShare } from '../protocols/share.js';
 import { aShare } from '../protocols/share.js';
 import type { ApproxConfig } from './config.js';
@@ -73,11 +73,10 @@ export async function fNormMatmul(p: Party, x: AShare, norm: NormSpec, W: AShare
   // scaling) in productTruncRounds': the dealer's 2 rounds when large (the tuples' bytes would
   // outweigh a round), 1 round when small (the decode step)
   const ptr = productTruncRounds(M * N, cfg);
-  let early: EarlyTuples | null = null;
-  const { P, GBW, plan } = await scoped(p, label, () => withTruncRounds(p, cfg.norm.truncRounds, async () => {
+  const { P, GBW, plan, early } = await scoped(p, label, () => withTruncRounds(p, cfg.norm.truncRounds, async () => {
     // 1 round: both products' tuples made now, during the norm's chain, not after the table
     // (metered here, under the norm's label: fNormMatmulNormCost)
-    if (ptr === 1) early = startTuples(p, [[M * N, p.cfg.fracBits], [M * N, normRowsPlan(D, norm.eps, p.cfg.fracBits).sP]]);
+    const early = ptr === 1 ? startTuples(p, productTuplesPlan(M * N, D, norm.eps, p.cfg.fracBits)) : null;
     const rows = await normRows(p, x, norm.gamma, norm.eps, mode, label, cfg);
     // G·B (scale f) · W truncated to scale f at the end of the rsqrt's table fork, beside u and P(u)
     const r = await scoped(p, 'rsqrt', () => core(p, rows.V, rows.plan, rows.G, D, (q, GB) => scoped(q, 'matmul', () => withTruncRounds(q, ptr, () => {
@@ -85,7 +84,7 @@ export async function fNormMatmul(p: Party, x: AShare, norm: NormSpec, W: AShare
       return fMatmul(q, aShare([M, D], GB.s0, GB.s1), W, transB);
     }))));
     const gbw = r.side as AShare;
-    return { P: r.P, GBW: aShare([M * N], gbw.s0, gbw.s1), plan: rows.plan };
+    return { P: r.P, GBW: aShare([M * N], gbw.s0, gbw.s1), plan: rows.plan, early };
   }));
   return scoped(p, outLabel, async () => {
     const acc = new Acc(p, M * N).product(GBW, repeatRows(P, new Array<number>(M).fill(N)));
@@ -123,6 +122,9 @@ async function betaTimesW(p: Party, beta: AShare, W: AShare, transB: boolean, sP
   return z;
 }
 
+/** The two [M, N] products' truncations, [elements, bits]: G·B·W's (f), the row scaling's (sP). */
+const productTuplesPlan = (MN: number, D: number, eps: number, f: number): [number, number][] => [[MN, f], [MN, normRowsPlan(D, eps, f).sP]];
+
 /**
  * The part of fNormMatmul under the norm's label (through P ‖ G·B·W). `tr`: cfg.norm.truncRounds;
  * `ptr`: the [M, N] products' mode, productTruncRounds(M·N, cfg). With ptr = 1 both products'
@@ -130,7 +132,9 @@ async function betaTimesW(p: Party, beta: AShare, W: AShare, transB: boolean, sP
  */
 export function fNormMatmulNormCost(M: number, D: number, N: number, eps: number, mode: NormMode, fracBits = 18, tr: TruncRounds = DEFAULT_APPROX_CONFIG.norm.truncRounds, ptr: TruncRounds = 2): OpCost {
   const chain = addCosts(normRowsCost(M, D, mode, tr, fracBits), coreCost(M, normRowsPlan(D, eps, fracBits), M * D, fMatmulCost(M * N, ptr, fracBits), tr, tr === 1));
-  return ptr === 1 ? addCosts(chain, { rounds: 0, bytesTotal: 0, offlineBytesTotal: truncManyCost(M * N, 1, fracBits).offlineBytesTotal }) : chain;
+  if (ptr === 2) return chain;
+  const [, [n, bits]] = productTuplesPlan(M * N, D, eps, fracBits); // the row scaling's tuples, made here
+  return addCosts(chain, { rounds: 0, bytesTotal: 0, offlineBytesTotal: truncManyCost(n, 1, bits).offlineBytesTotal });
 }
 
 /** The part under `outLabel`: the final row scaling over [M, N] (`ptr` as above; its tuples are the norm's). */

@@ -119,7 +119,7 @@ export async function core<R = undefined>(p: Party, xIn: AShare | Untruncated, p
   // 1-round mode: the forks' tuples started now, during the comparisons (none in 2-round mode)
   const round1 = p.truncRounds === 1;
   const normEarly = round1 ? startTuples(p, [[n, plan.t1], ...polysTruncPlan(n, plan.poly)]) : [];
-  const gbEarly = round1 && G ? startTuples(p, [[G instanceof LazyBranch ? n * cols : G.s0.length, plan.t1]]) : [];
+  const gbEarly = round1 && G ? startTuples(p, [[n * cols, plan.t1]]) : [];
   const cmp = await highBitComparesOf(p, xIn, plan.hb);
   const [P, [B, GB, side]] = await branches<[AShare, [AShare, AShare | undefined, R | undefined]]>(p, [
     [

@@ -32,6 +32,13 @@ const a = (xs: (AShare | BitShare)[], i: number): AShare => xs[i] as AShare;
 const PUMA = approxConfig({ gelu: { variant: 'puma' }, silu: { variant: 'puma' } } as never);
 // the default's small products truncate in 1 round (truncRound1UpTo); this config puts them on the dealer truncation as large ones are
 const DEALER_PRODUCTS = approxConfig({ truncRound1UpTo: 0 });
+// x [2,4], γ [4], β [4], W [4,3] of the fused LayerNorm → matmul cases
+const LN_W_INPUTS = [
+  A([2, 4], [1, 2, 3, 4, -1, 0.5, 7, 2], [9, -3, 0.1, 2, 5, 5.5, 4, -8]),
+  A([4], [1, 0.5, 2, 1], [0.2, 1.5, 1, -1]),
+  A([4], [0, 0.1, -0.2, 0], [1, -1, 0.5, 0]),
+  A([4, 3], [0.1, -0.2, 0.3, 0.05, 0.5, -0.4, 0.2, 0.1, 0, -0.3, 0.25, 0.15], [-0.5, 0.2, 0.1, 0.3, -0.1, 0.4, 0, 0.2, -0.2, 0.1, 0.05, -0.35]),
+];
 
 // Segment-crossing secrets: every GeLU/SiLU segment appears under one secret or the other.
 const WIDE = A([6], [-9, -5, -3, -1, 2, 6], [7, 3.5, 0.2, -2.5, -4.5, -12]);
@@ -94,23 +101,13 @@ const CASES: ViewCase[] = [
     // input masked by mulLocal/matmulLocal's zero-sharing; small, so both on the 1-round tuples,
     // whose opened c = x + r is masked by the jointly made r); W is secret too
     name: 'LayerNorm [2,4] fused with · W [4,3]',
-    inputs: [
-      A([2, 4], [1, 2, 3, 4, -1, 0.5, 7, 2], [9, -3, 0.1, 2, 5, 5.5, 4, -8]),
-      A([4], [1, 0.5, 2, 1], [0.2, 1.5, 1, -1]),
-      A([4], [0, 0.1, -0.2, 0], [1, -1, 0.5, 0]),
-      A([4, 3], [0.1, -0.2, 0.3, 0.05, 0.5, -0.4, 0.2, 0.1, 0, -0.3, 0.25, 0.15], [-0.5, 0.2, 0.1, 0.3, -0.1, 0.4, 0, 0.2, -0.2, 0.1, 0.05, -0.35]),
-    ],
+    inputs: LN_W_INPUTS,
     program: (p, xs) => fNormMatmul(p, a(xs, 0), { gamma: a(xs, 1), beta: a(xs, 2), eps: 1e-5 }, a(xs, 3)),
   },
   {
     // as above with the [M, N] products' dealer truncation (the prefill's large products)
     name: 'LayerNorm [2,4] fused with · W [4,3], products on the dealer truncation',
-    inputs: [
-      A([2, 4], [1, 2, 3, 4, -1, 0.5, 7, 2], [9, -3, 0.1, 2, 5, 5.5, 4, -8]),
-      A([4], [1, 0.5, 2, 1], [0.2, 1.5, 1, -1]),
-      A([4], [0, 0.1, -0.2, 0], [1, -1, 0.5, 0]),
-      A([4, 3], [0.1, -0.2, 0.3, 0.05, 0.5, -0.4, 0.2, 0.1, 0, -0.3, 0.25, 0.15], [-0.5, 0.2, 0.1, 0.3, -0.1, 0.4, 0, 0.2, -0.2, 0.1, 0.05, -0.35]),
-    ],
+    inputs: LN_W_INPUTS,
     program: (p, xs) => fNormMatmul(p, a(xs, 0), { gamma: a(xs, 1), beta: a(xs, 2), eps: 1e-5 }, a(xs, 3), false, 'matmul', DEALER_PRODUCTS),
   },
   {
