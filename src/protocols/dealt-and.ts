@@ -28,10 +28,25 @@ export type AndCircuit = readonly (readonly (readonly number[])[])[];
 interface Plan {
   /** Wires that appear in a product of ≥ 2 wires (they are opened), ascending. */
   opened: number[];
-  slot: Map<number, number>;
   /** Sets of ≥ 2 wires whose mask products are dealt, in first-use order. */
   sets: number[][];
-  setIndex: Map<string, number>;
+  /** Per dealt set: the slots (indices into `opened`) of its wires. */
+  setSlots: Int32Array[];
+  /** The circuit's products in order, compiled to indices (evaluated without lookups). */
+  products: Product[];
+  /** Widest product (wires). */
+  maxWires: number;
+}
+
+/** One product of an output, compiled. */
+interface Product {
+  readonly out: number;
+  /** A one-wire product: that wire (XORed in as is); −1 otherwise. */
+  readonly single: number;
+  /** Slots of the product's wires, ascending by wire. */
+  readonly slots: Int32Array;
+  /** Per subset mask m of the wires (1 ≤ m < 2^t): its slot (one wire: mask r_i) or dealt set index (≥ 2). */
+  readonly src: Int32Array;
 }
 
 const key = (s: readonly number[]): string => s.join(',');
@@ -44,7 +59,7 @@ function subsetsOf(t: readonly number[], mask: number): number[] {
 
 const plans = new WeakMap<AndCircuit, Plan>();
 
-/** The plan of a circuit, cached per circuit object (msb's carry levels are module constants; circuits are never mutated). */
+/** The plan of a circuit, cached per circuit object (msb's carry levels and andTree's rounds are module-level constants; circuits are never mutated). */
 export function planAnd(circuit: AndCircuit): Plan {
   let plan = plans.get(circuit);
   if (!plan) plans.set(circuit, (plan = buildPlan(circuit)));
@@ -70,7 +85,27 @@ function buildPlan(circuit: AndCircuit): Plan {
     }
   }
   const opened = [...openedSet].sort((a, b) => a - b);
-  return { opened, slot: new Map(opened.map((w, i) => [w, i])), sets, setIndex };
+  const slot = new Map(opened.map((w, i) => [w, i]));
+  const slotOf = (w: number): number => slot.get(w) as number;
+  const products: Product[] = [];
+  let maxWires = 0;
+  circuit.forEach((prods, o) => {
+    for (const raw of prods) {
+      if (raw.length === 1) {
+        products.push({ out: o, single: raw[0], slots: new Int32Array(0), src: new Int32Array(0) });
+        continue;
+      }
+      const t = [...raw].sort((a, b) => a - b);
+      maxWires = Math.max(maxWires, t.length);
+      const src = new Int32Array(1 << t.length);
+      for (let m = 1; m < 1 << t.length; m++) {
+        const s = subsetsOf(t, m);
+        src[m] = s.length === 1 ? slotOf(s[0]) : (setIndex.get(key(s)) as number);
+      }
+      products.push({ out: o, single: -1, slots: Int32Array.from(t, slotOf), src });
+    }
+  });
+  return { opened, sets, setSlots: sets.map((s) => Int32Array.from(s, slotOf)), products, maxWires };
 }
 
 /** Declared bytes of one call: online (both evaluators open their halves) and offline (dealt sets). */
@@ -101,14 +136,15 @@ export async function dealtAnd(p: Party, wires: BigUint64Array | null, W: number
     const R = u32(r);
     const corr = u32(rho);
     const w2 = 2 * W;
-    plan.sets.forEach((s, j) => {
+    for (let j = 0; j < nSets; j++) {
+      const sl = plan.setSlots[j];
       const o = j * w2;
       for (let e = 0; e < w2; e++) {
         let v = 0xffffffff;
-        for (const wire of s) v &= R[(plan.slot.get(wire) as number) * w2 + e];
+        for (let q = 0; q < sl.length; q++) v &= R[sl[q] * w2 + e];
         corr[o + e] ^= v;
       }
-    });
+    }
     if (nSets) comm.sendU64Offline(2, `${tag}/deal`, rho);
     return null;
   }
@@ -132,44 +168,45 @@ export async function dealtAnd(p: Party, wires: BigUint64Array | null, W: number
   const Wv = u32(wires);
   const out = new BigUint64Array(circuit.length * W);
   const O = u32(out);
-  // per product: dprod[m] = ∧ of d over the wires of T in mask m (a subset DP: one AND each)
-  const dprod: Uint32Array[] = [];
-  circuit.forEach((products, o) => {
-    const base = o * w2;
-    for (const raw of products) {
-      if (raw.length === 1) {
-        const src = raw[0] * w2;
-        for (let e = 0; e < w2; e++) O[base + e] ^= Wv[src + e];
-        continue;
-      }
-      const t = [...raw].sort((a, b) => a - b);
-      const full = (1 << t.length) - 1;
-      for (let m = 0; m <= full; m++) {
-        const cur = (dprod[m] ??= new Uint32Array(w2));
-        if (m === 0) {
-          cur.fill(0xffffffff);
-          continue;
-        }
-        const low = 31 - Math.clz32(m & -m);
-        const prev = dprod[m & (m - 1)];
-        const src = (plan.slot.get(t[low]) as number) * w2;
-        for (let e = 0; e < w2; e++) cur[e] = prev[e] & D[src + e];
-      }
-      for (let m = 0; m <= full; m++) {
-        const coef = dprod[full ^ m]; // ∧ of d over T∖S, S = the wires in m
-        const size = popcount(m);
-        if (size === 0) {
-          if (isP1) for (let e = 0; e < w2; e++) O[base + e] ^= coef[e]; // the public term, once
-        } else if (size === 1) {
-          const src = (plan.slot.get(t[31 - Math.clz32(m)]) as number) * w2;
-          for (let e = 0; e < w2; e++) O[base + e] ^= coef[e] & M[src + e];
-        } else {
-          const src = (plan.setIndex.get(key(subsetsOf(t, m))) as number) * w2;
-          for (let e = 0; e < w2; e++) O[base + e] ^= coef[e] & RS[src + e];
-        }
+  // per product: dprod[m] = ∧ of d over the product's wires in mask m (a subset DP: one AND each),
+  // in one scratch buffer of 2^t planes; dprod[0] (all ones) is never stored
+  const scratch = new Uint32Array((1 << plan.maxWires) * w2);
+  for (const pr of plan.products) {
+    const base = pr.out * w2;
+    if (pr.single >= 0) {
+      const src = pr.single * w2;
+      for (let e = 0; e < w2; e++) O[base + e] ^= Wv[src + e];
+      continue;
+    }
+    const { slots, src } = pr;
+    const full = (1 << slots.length) - 1;
+    for (let m = 1; m <= full; m++) {
+      const low = 31 - Math.clz32(m & -m);
+      const rest = m & (m - 1);
+      const at = m * w2;
+      const from = slots[low] * w2;
+      if (rest === 0) for (let e = 0; e < w2; e++) scratch[at + e] = D[from + e];
+      else {
+        const prev = rest * w2;
+        for (let e = 0; e < w2; e++) scratch[at + e] = scratch[prev + e] & D[from + e];
       }
     }
-  });
+    // ⊕ over subsets S (mask m) of (∧ of d over T∖S) ∧ R_S; S = ∅ is the public term (P1 only)
+    if (isP1) {
+      const c = full * w2;
+      for (let e = 0; e < w2; e++) O[base + e] ^= scratch[c + e];
+    }
+    for (let m = 1; m <= full; m++) {
+      const R = (m & (m - 1)) === 0 ? M : RS; // one wire: its mask r_i; ≥ 2: the dealt R_S
+      const from = src[m] * w2;
+      if (m === full) {
+        for (let e = 0; e < w2; e++) O[base + e] ^= R[from + e];
+        continue;
+      }
+      const c = (full ^ m) * w2;
+      for (let e = 0; e < w2; e++) O[base + e] ^= scratch[c + e] & R[from + e];
+    }
+  }
   return out;
 }
 
@@ -204,6 +241,15 @@ export const pairToReplicatedCost = (bits: number): OpCost => ({ rounds: 1, byte
 /** Largest fan-in of one dealt AND gate in andTree (2^6 − 7 = 57 dealt sets per gate). */
 const TREE_FAN_IN = 6;
 
+const TREE_CIRCUITS = new Map<number, AndCircuit[]>();
+
+/** andTree's circuits over m wires, one per round (cached: their compiled plans are reused). */
+function treeCircuits(m: number): AndCircuit[] {
+  let c = TREE_CIRCUITS.get(m);
+  if (!c) TREE_CIRCUITS.set(m, (c = treeRounds(m).map((gates) => gates.map((g) => [g]))));
+  return c;
+}
+
 /** Gates per round of an AND tree over m wires: the fewest rounds at fan-in ≤ 6, balanced. */
 function treeRounds(m: number): number[][][] {
   const out: number[][][] = [];
@@ -226,21 +272,15 @@ function treeRounds(m: number): number[][][] {
  */
 export async function andTree(p: Party, wires: BigUint64Array | null, m: number, W: number, tag: string): Promise<BigUint64Array | null> {
   let cur = wires;
-  for (const [i, gates] of treeRounds(m).entries()) cur = await dealtAnd(p, cur, W, gates.map((g) => [g]), `${tag}/and${i}`);
+  for (const [i, circuit] of treeCircuits(m).entries()) cur = await dealtAnd(p, cur, W, circuit, `${tag}/and${i}`);
   return cur;
 }
 
 export function andTreeCost(m: number, W: number): OpCost {
   return addCosts(
-    ...treeRounds(m).map((gates) => {
-      const b = dealtAndBytes(gates.map((g) => [g]), W);
+    ...treeCircuits(m).map((circuit) => {
+      const b = dealtAndBytes(circuit, W);
       return { rounds: 1, bytesTotal: b.online, offlineBytesTotal: b.offline };
     }),
   );
-}
-
-function popcount(m: number): number {
-  let c = 0;
-  for (; m; m &= m - 1) c++;
-  return c;
 }
