@@ -10,6 +10,7 @@ export * from './elementwise';
 export * from './matmul';
 export * from './bits';
 export * from './fixed';
+export * from './dealt-and';
 
 /** First byte the JS side may use (static data, e.g. the bit-transpose scratch, lies below). */
 export function heapBase(): usize {

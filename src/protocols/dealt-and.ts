@@ -30,23 +30,10 @@ interface Plan {
   opened: number[];
   /** Sets of ≥ 2 wires whose mask products are dealt, in first-use order. */
   sets: number[][];
-  /** Per dealt set: the slots (indices into `opened`) of its wires. */
-  setSlots: Int32Array[];
-  /** The circuit's products in order, compiled to indices (evaluated without lookups). */
-  products: Product[];
-  /** Widest product (wires). */
-  maxWires: number;
-}
-
-/** One product of an output, compiled. */
-interface Product {
-  readonly out: number;
-  /** A one-wire product: that wire (XORed in as is); −1 otherwise. */
-  readonly single: number;
-  /** Slots of the product's wires, ascending by wire. */
-  readonly slots: Int32Array;
-  /** Per subset mask m of the wires (1 ≤ m < 2^t): its slot (one wire: mask r_i) or dealt set index (≥ 2). */
-  readonly src: Int32Array;
+  /** The dealer's program (RingKernels.andDeal): per set, [size, slot…] (slots index `opened`). */
+  dealProg: Int32Array;
+  /** The evaluators' program (RingKernels.andEval): the circuit's products compiled to plane indices. */
+  evalProg: Int32Array;
 }
 
 const key = (s: readonly number[]): string => s.join(',');
@@ -87,36 +74,28 @@ function buildPlan(circuit: AndCircuit): Plan {
   const opened = [...openedSet].sort((a, b) => a - b);
   const slot = new Map(opened.map((w, i) => [w, i]));
   const slotOf = (w: number): number => slot.get(w) as number;
-  const products: Product[] = [];
-  let maxWires = 0;
+  const evalProg: number[] = [];
   circuit.forEach((prods, o) => {
     for (const raw of prods) {
       if (raw.length === 1) {
-        products.push({ out: o, single: raw[0], slots: new Int32Array(0), src: new Int32Array(0) });
+        evalProg.push(o, raw[0], 0);
         continue;
       }
       const t = [...raw].sort((a, b) => a - b);
-      maxWires = Math.max(maxWires, t.length);
-      const src = new Int32Array(1 << t.length);
+      evalProg.push(o, -1, t.length, ...t.map(slotOf));
       for (let m = 1; m < 1 << t.length; m++) {
         const s = subsetsOf(t, m);
-        src[m] = s.length === 1 ? slotOf(s[0]) : (setIndex.get(key(s)) as number);
+        evalProg.push(s.length === 1 ? slotOf(s[0]) : (setIndex.get(key(s)) as number));
       }
-      products.push({ out: o, single: -1, slots: Int32Array.from(t, slotOf), src });
     }
   });
-  return { opened, sets, setSlots: sets.map((s) => Int32Array.from(s, slotOf)), products, maxWires };
+  return { opened, sets, dealProg: Int32Array.from(sets.flatMap((s) => [s.length, ...s.map(slotOf)])), evalProg: Int32Array.from(evalProg) };
 }
 
 /** Declared bytes of one call: online (both evaluators open their halves) and offline (dealt sets). */
 export function dealtAndBytes(circuit: AndCircuit, W: number): { online: number; offline: number } {
   const plan = planAnd(circuit);
   return { online: 2 * 8 * W * plan.opened.length, offline: 8 * W * plan.sets.length };
-}
-
-/** 32-bit views: plain JS loops on Uint32 words (bit planes are short; no BigInt boxing). */
-function u32(x: BigUint64Array): Uint32Array {
-  return new Uint32Array(x.buffer, x.byteOffset, 2 * x.length);
 }
 
 /**
@@ -133,18 +112,7 @@ export async function dealtAnd(p: Party, wires: BigUint64Array | null, W: number
     const r = prss.next.ring(nOpen * W);
     k.xor(r, r, prss.prev.ring(nOpen * W));
     const rho = prss.next.ring(nSets * W);
-    const R = u32(r);
-    const corr = u32(rho);
-    const w2 = 2 * W;
-    for (let j = 0; j < nSets; j++) {
-      const sl = plan.setSlots[j];
-      const o = j * w2;
-      for (let e = 0; e < w2; e++) {
-        let v = 0xffffffff;
-        for (let q = 0; q < sl.length; q++) v &= R[sl[q] * w2 + e];
-        corr[o + e] ^= v;
-      }
-    }
+    k.andDeal(rho, r, plan.dealProg, W); // ρ_S ⊕ R_S
     if (nSets) comm.sendU64Offline(2, `${tag}/deal`, rho);
     return null;
   }
@@ -161,52 +129,8 @@ export async function dealtAnd(p: Party, wires: BigUint64Array | null, W: number
   const d = new BigUint64Array(nOpen * W);
   k.xor(d, mine, theirs);
 
-  const w2 = 2 * W;
-  const D = u32(d);
-  const M = u32(mask);
-  const RS = u32(dealt);
-  const Wv = u32(wires);
   const out = new BigUint64Array(circuit.length * W);
-  const O = u32(out);
-  // per product: dprod[m] = ∧ of d over the product's wires in mask m (a subset DP: one AND each),
-  // in one scratch buffer of 2^t planes; dprod[0] (all ones) is never stored
-  const scratch = new Uint32Array((1 << plan.maxWires) * w2);
-  for (const pr of plan.products) {
-    const base = pr.out * w2;
-    if (pr.single >= 0) {
-      const src = pr.single * w2;
-      for (let e = 0; e < w2; e++) O[base + e] ^= Wv[src + e];
-      continue;
-    }
-    const { slots, src } = pr;
-    const full = (1 << slots.length) - 1;
-    for (let m = 1; m <= full; m++) {
-      const low = 31 - Math.clz32(m & -m);
-      const rest = m & (m - 1);
-      const at = m * w2;
-      const from = slots[low] * w2;
-      if (rest === 0) for (let e = 0; e < w2; e++) scratch[at + e] = D[from + e];
-      else {
-        const prev = rest * w2;
-        for (let e = 0; e < w2; e++) scratch[at + e] = scratch[prev + e] & D[from + e];
-      }
-    }
-    // ⊕ over subsets S (mask m) of (∧ of d over T∖S) ∧ R_S; S = ∅ is the public term (P1 only)
-    if (isP1) {
-      const c = full * w2;
-      for (let e = 0; e < w2; e++) O[base + e] ^= scratch[c + e];
-    }
-    for (let m = 1; m <= full; m++) {
-      const R = (m & (m - 1)) === 0 ? M : RS; // one wire: its mask r_i; ≥ 2: the dealt R_S
-      const from = src[m] * w2;
-      if (m === full) {
-        for (let e = 0; e < w2; e++) O[base + e] ^= R[from + e];
-        continue;
-      }
-      const c = (full ^ m) * w2;
-      for (let e = 0; e < w2; e++) O[base + e] ^= scratch[c + e] & R[from + e];
-    }
-  }
+  k.andEval(out, wires, d, mask, dealt, plan.evalProg, W, isP1); // the public term once, at P1
   return out;
 }
 

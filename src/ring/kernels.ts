@@ -73,7 +73,23 @@ export interface RingKernels {
   encodeFixed(out: BigUint64Array, x: Float64Array, fracBits: number): void;
   /** out[i] = int64(a[i]) / 2^fracBits (int64 → f64 rounds to nearest, ties to even). */
   decodeFixed(out: Float64Array, a: BigUint64Array, fracBits: number): void;
+  /**
+   * The dealt AND gates' local evaluation (protocols/dealt-and.ts) on bit planes of W words
+   * (plane i of an array at [i·W, (i+1)·W)). `prog` lists products one after another:
+   * [output, wire, 0] for a one-wire product (out ^= wires' plane `wire`), or
+   * [output, −1, t, slot_0 … slot_{t−1}, src_1 … src_{2^t−1}] for t ≥ 2 wires, where slot_j is
+   * the j-th wire's plane in `d` and src_m, for the subset S of wires in mask m, is its plane in
+   * `mask` (|S| = 1) or in `dealt` (|S| ≥ 2). Such a product adds
+   *   ⊕_{S ⊆ T} (∧_{i ∈ T∖S} d_i) ∧ R_S   (the S = ∅ term, ∧ of all d, only if `publicTerm`).
+   * out ([outputs·W]) is overwritten. 2 ≤ t ≤ 8.
+   */
+  andEval(out: BigUint64Array, wires: BigUint64Array, d: BigUint64Array, mask: BigUint64Array, dealt: BigUint64Array, prog: Int32Array, W: number, publicTerm: boolean): void;
+  /** out plane j ^= ∧ of the planes of r listed for set j; `sets` is [size, plane…] per set (size ≥ 2). */
+  andDeal(out: BigUint64Array, r: BigUint64Array, sets: Int32Array, W: number): void;
 }
+
+/** 32-bit views of u64 arrays (bit-plane loops in plain JS without BigInt). */
+const u32 = (x: BigUint64Array): Uint32Array => new Uint32Array(x.buffer, x.byteOffset, 2 * x.length);
 
 const TWO62 = 2 ** 62;
 const MAX_FIXED = (1n << 62n) - 1n;
@@ -203,5 +219,47 @@ export const jsKernels: RingKernels = {
   decodeFixed(out, a, fracBits) {
     const scale = 2 ** fracBits;
     for (let i = 0; i < out.length; i++) out[i] = Number(BigInt.asIntN(64, a[i])) / scale;
+  },
+  andEval(out, wires, d, mask, dealt, prog, W, publicTerm) {
+    out.fill(0n);
+    const O = u32(out), Wv = u32(wires), D = u32(d), M = u32(mask), RS = u32(dealt);
+    const w2 = 2 * W;
+    let scratch = new Uint32Array(0);
+    for (let i = 0; i < prog.length; ) {
+      const base = prog[i] * w2, single = prog[i + 1], t = prog[i + 2];
+      i += 3;
+      if (single >= 0) {
+        for (let e = 0; e < w2; e++) O[base + e] ^= Wv[single * w2 + e];
+        continue;
+      }
+      const full = (1 << t) - 1;
+      const slots = prog.subarray(i, i + t);
+      const src = prog.subarray(i + t - 1, i + t + full); // src[m] for m ≥ 1
+      i += t + full;
+      if (scratch.length < (full + 1) * w2) scratch = new Uint32Array((full + 1) * w2);
+      // scratch plane m = ∧ of d over the wires in mask m
+      for (let m = 1; m <= full; m++) {
+        const rest = m & (m - 1);
+        const from = slots[31 - Math.clz32(m & -m)] * w2;
+        for (let e = 0; e < w2; e++) scratch[m * w2 + e] = (rest ? scratch[rest * w2 + e] : 0xffffffff) & D[from + e];
+      }
+      if (publicTerm) for (let e = 0; e < w2; e++) O[base + e] ^= scratch[full * w2 + e];
+      for (let m = 1; m <= full; m++) {
+        const R = (m & (m - 1)) === 0 ? M : RS;
+        const from = src[m] * w2;
+        for (let e = 0; e < w2; e++) O[base + e] ^= (m === full ? 0xffffffff : scratch[(full ^ m) * w2 + e]) & R[from + e];
+      }
+    }
+  },
+  andDeal(out, r, sets, W) {
+    const O = u32(out), R = u32(r);
+    const w2 = 2 * W;
+    for (let i = 0, j = 0; i < sets.length; i += sets[i] + 1, j++) {
+      for (let e = 0; e < w2; e++) {
+        let v = 0xffffffff;
+        for (let q = 1; q <= sets[i]; q++) v &= R[sets[i + q] * w2 + e];
+        O[j * w2 + e] ^= v;
+      }
+    }
   },
 };

@@ -48,6 +48,8 @@ interface RingExports {
   fromBitPlanes(o: Ptr, planes: Ptr, n: number): void;
   encodeFixed(o: Ptr, x: Ptr, n: number, fracBits: number): void;
   decodeFixed(o: Ptr, a: Ptr, n: number, fracBits: number): void;
+  andEval(o: Ptr, wires: Ptr, d: Ptr, mask: Ptr, dealt: Ptr, prog: Ptr, progLen: number, W: number, pub: number, scratch: Ptr): void;
+  andDeal(o: Ptr, r: Ptr, sets: Ptr, setsLen: number, W: number, scratch: Ptr): void;
 }
 
 const PAGE = 65536;
@@ -59,6 +61,7 @@ const BASE = (ex.heapBase() + 15) & ~15;
 
 let u64 = new BigUint64Array(memory.buffer);
 let f64 = new Float64Array(memory.buffer);
+let i32 = new Int32Array(memory.buffer);
 
 /** Bytes of a region of n 8-byte elements, rounded up to keep every region 16-byte aligned. */
 const bytesOf = (n: number): number => Math.ceil(n / 2) * 16; // arithmetic, not `& ~15`: may exceed 2^31
@@ -72,6 +75,7 @@ function reserve(bytes: number): void {
   if (u64.buffer !== memory.buffer) {
     u64 = new BigUint64Array(memory.buffer);
     f64 = new Float64Array(memory.buffer);
+    i32 = new Int32Array(memory.buffer);
   }
 }
 
@@ -292,7 +296,53 @@ export const wasmKernels: RingKernels = {
       out.subarray(i, i + m).set(f64.subarray(BASE / 8, BASE / 8 + m));
     }
   },
+  andEval(out, wires, d, mask, dealt, prog, W, publicTerm) {
+    if (out.length % W || wires.length % W || d.length % W || mask.length !== d.length || dealt.length % W) throw new RangeError('wasm andEval: plane arrays must hold whole planes of W words');
+    const t = progMaxWires(prog);
+    // prog as i32 words: half as many u64 slots, rounded up
+    const [po, pw, pd, pm, pr, ps, pp] = layout([out.length, wires.length, d.length, mask.length, dealt.length, (1 << t) * W, Math.ceil(prog.length / 2)]);
+    u64.fill(0n, po / 8, po / 8 + out.length);
+    put(pw, wires);
+    put(pd, d);
+    put(pm, mask);
+    put(pr, dealt);
+    i32.set(prog, pp / 4);
+    ex.andEval(po, pw, pd, pm, pr, pp, prog.length, W, publicTerm ? 1 : 0, ps);
+    take(out, po, out.length);
+  },
+  andDeal(out, r, sets, W) {
+    if (out.length % W || r.length % W) throw new RangeError('wasm andDeal: plane arrays must hold whole planes of W words');
+    const [po, pr, ps, pp] = layout([out.length, r.length, W, Math.ceil(sets.length / 2)]);
+    put(po, out);
+    put(pr, r);
+    i32.set(sets, pp / 4);
+    ex.andDeal(po, pr, pp, sets.length, W, ps);
+    take(out, po, out.length);
+  },
 };
+
+/** Widest product (wires) of an andEval program. */
+function progMaxWires(prog: Int32Array): number {
+  let t = 0;
+  for (let i = 0; i < prog.length; ) {
+    const w = prog[i + 2];
+    t = Math.max(t, w);
+    i += 3 + (prog[i + 1] >= 0 ? 0 : w + (1 << w) - 1);
+  }
+  return t;
+}
+
+/** Lays out the arrays one after another from BASE (16-byte aligned) and returns their pointers. */
+function layout(sizes: readonly number[]): Ptr[] {
+  const ptrs: Ptr[] = [];
+  let at = BASE;
+  for (const n of sizes) {
+    ptrs.push(at);
+    at += bytesOf(n);
+  }
+  reserve(at - BASE);
+  return ptrs;
+}
 
 /** Current size of the kernels' linear memory (the high-water mark of operand sizes). */
 export function wasmMemoryBytes(): number {
