@@ -16,6 +16,9 @@
  * P0 receives nothing and never waits, so it deals ahead of the evaluators; the dealt frame is
  * offline material (Comm.sendU64Offline: a function of P0's seeds alone).
  *
+ * Each circuit is compiled once (planAnd) into index programs; the local work, P0's mask
+ * products and the evaluators' subset products and terms, runs in RingKernels.andDeal / andEval.
+ *
  * Cost per call: 1 online round; online bytes 2·8·W per opened wire (W words per plane); offline
  * bytes 8·W per dealt set S.
  */

@@ -1,6 +1,7 @@
 /**
  * Z_2^64 ring kernels: the interface every implementation provides, and `jsKernels`, the plain
- * BigInt reference the WebAssembly kernels (wasm-kernels.ts) are tested against.
+ * BigInt reference the WebAssembly kernels (wasm-kernels.ts) are tested against (the bit-plane
+ * gates andEval / andDeal work on 32-bit words instead: plain JS, no BigInt).
  *
  * Conventions (all implementations):
  * - Arrays are BigUint64Array unless stated; arithmetic is mod 2^64 (storing a BigInt into a
