@@ -9,7 +9,9 @@
  *
  * With --threads 1,2,…: the matmul shapes again through MatmulPool (src/ring/matmul-pool.ts) per
  * thread count, {"kernel":"wasm×T","threads":T,…} lines, then a table of G MAC/s per thread count
- * and the speed-up over one thread on stderr.
+ * and the speed-up over one thread on stderr. Each shape runs twice: with b copied in per call,
+ * and with b resident in the ring arena (`residentB`), as a party's weight shares are: one thread
+ * is then the arena's own path, more threads the pool, neither copying b.
  *
  *   npm run bench:ring            (tsx scripts/bench-ring.ts [--quick] [--threads 1,2])
  */
@@ -17,6 +19,7 @@ import { cpus } from 'node:os';
 import { jsKernels, type RingKernels } from '../src/ring/kernels.js';
 import { wasmKernels } from '../src/ring/wasm-kernels.js';
 import { MatmulPool } from '../src/ring/matmul-pool.js';
+import { ringArena } from '../src/ring/arena.js';
 import { InvalidArgumentError } from 'commander';
 import { command, list, parse } from './cli.js';
 
@@ -116,14 +119,20 @@ if (THREADS.length > 0) {
   for (const op of ['matmul', 'matmulTB'] as const) {
     for (const [M, K, N] of SHAPES.filter(([m]) => m > 1)) {
       const a = randomWords(M * K), b = randomWords(K * N), out = new BigUint64Array(M * N);
-      let base = 0;
-      for (const T of THREADS) {
-        const pool = pools.get(T);
-        const r = await timeAsync(async () => (pool ? pool.run(op, out, a, b, M, K, N) : wasmKernels[op](out, a, b, M, K, N)), MIN_MS);
-        const g = (M * K * N) / (r.msPerCall * 1e6);
-        base ||= g;
-        console.log(JSON.stringify({ kernel: `wasm×${T}`, threads: T, op, shape: [M, K, N], gmacs: Number(g.toFixed(4)), measured: { reps: r.reps, msPerCall: ms(r.msPerCall), minMs: ms(r.minMs) } }));
-        table.push(`${`${op} [${M},${K},${N}]`.padEnd(26)} threads ${String(T).padStart(2)}  ${g.toFixed(2).padStart(6)} G MAC/s  ×${(g / base).toFixed(2)} vs ${THREADS[0]}`);
+      // as given (b copied in per call), then b resident in the arena as a party's weight shares are (adoptResident)
+      const rb = await ringArena().serial(() => ringArena().adopt(b));
+      for (const [label, bb] of [['', b], [' b resident', rb]] as const) {
+        if (!bb) continue;
+        let base = 0;
+        for (const T of THREADS) {
+          const pool = pools.get(T);
+          const one = bb === b ? () => Promise.resolve(wasmKernels[op](out, a, b, M, K, N)) : () => ringArena().serial(() => ringArena().matmul(op === 'matmulTB', false, out, a, bb, M, K, N));
+          const r = await timeAsync(async () => (pool ? pool.run(op, out, a, bb, M, K, N) : one()), MIN_MS);
+          const g = (M * K * N) / (r.msPerCall * 1e6);
+          base ||= g;
+          console.log(JSON.stringify({ kernel: `wasm×${T}`, threads: T, op, shape: [M, K, N], residentB: bb !== b, gmacs: Number(g.toFixed(4)), measured: { reps: r.reps, msPerCall: ms(r.msPerCall), minMs: ms(r.minMs) } }));
+          table.push(`${`${op} [${M},${K},${N}]${label}`.padEnd(37)} threads ${String(T).padStart(2)}  ${g.toFixed(2).padStart(6)} G MAC/s  ×${(g / base).toFixed(2)} vs ${THREADS[0]}`);
+        }
       }
     }
   }
