@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { Presets, SingleBar } from 'cli-progress';
 import { HOW_TO_GET_STORIES260K, loadModel, resolveModelPath, syntheticModel, type LoadedModel } from '../src/model/formats/checkpoint.js';
 import { generate } from '../src/model/generate.js';
-import { formatBytes, generationCost } from '../src/model/generation-cost.js';
+import { generationCost, phaseText } from '../src/model/generation-cost.js';
 import { PlainOps } from '../src/model/arch/plain-ops.js';
 import { DEFAULT_RING_CONFIG, describeRingConfig } from '../src/ring/config.js';
 import { TriformClient } from '../src/parties/client.js';
@@ -155,11 +155,8 @@ async function main(): Promise<number> {
 
     const cost = generationCost(r.cost, wall);
     console.log(`\n  ${secureIds.length} tokens in ${(wall / 1000).toFixed(2)} s over encrypted WebSockets on loopback${net ? ` (links ${describeNet(net)})` : ''}`);
-    console.log(`  prefill (${prompt.length} tokens): ${formatBytes(cost.prefill.bytesPerParty)} per party, ${cost.prefill.rounds} rounds`);
-    if (cost.decodePerToken) {
-      const d = cost.decodePerToken;
-      console.log(`  per new token (KV cache): ${formatBytes(d.bytesPerParty)} per party, ${d.rounds.toFixed(0)} rounds, ${d.ms.toFixed(0)} ms`);
-    }
+    console.log(`  prefill (${prompt.length} tokens): ${phaseText(cost.prefill)}`);
+    if (cost.decodePerToken) console.log(`  per new token (KV cache): ${phaseText(cost.decodePerToken)}`);
     return k < 0 ? 0 : 1;
   } finally {
     stopAll();

@@ -7,7 +7,7 @@
  */
 import { resolve } from 'node:path';
 import { HOW_TO_GET_STORIES260K, loadModel, resolveModelPath, syntheticModel, type LoadedModel, type TextTokenizer } from '../src/model/formats/checkpoint.js';
-import { formatBytes, generationCost } from '../src/model/generation-cost.js';
+import { generationCost, phaseText, type PhaseCost } from '../src/model/generation-cost.js';
 import { generateSecureLocal } from '../src/programs/generate.js';
 import { describeRingConfig, DEFAULT_RING_CONFIG } from '../src/ring/config.js';
 import { command, configOption, connectTimeoutOption, float, int, netOption, oneOf, parse, runMain, threadsOption, usageExit } from './cli.js';
@@ -91,9 +91,10 @@ async function main(): Promise<void> {
       tokens: out.result.tokens,
       promptTokens: out.promptTokens,
       newTokens: out.result.tokens.length,
-      costPerToken: { bytesPerParty: Math.round(per.bytesPerParty), rounds: per.rounds, ms: Math.round(per.ms) },
-      prefill: { bytesPerParty: Math.round(cost.prefill.bytesPerParty), rounds: cost.prefill.rounds, ms: Math.round(cost.prefill.ms) },
-      total: { bytesPerParty: Math.round(cost.total.bytesPerParty), rounds: cost.total.rounds, ms: Math.round(out.wallMs) },
+      // bytesPerParty: online bytes; offlineBytesPerParty: preprocessing; rounds: online rounds
+      costPerToken: phaseJson(per),
+      prefill: phaseJson(cost.prefill),
+      total: { ...phaseJson(cost.total), ms: Math.round(out.wallMs) },
       model: out.source,
       synthetic: out.synthetic,
     }));
@@ -101,9 +102,12 @@ async function main(): Promise<void> {
   }
   process.stdout.write('\n');
   log(`\n${out.result.tokens.length} new tokens (${out.result.stoppedBy}) in ${(out.wallMs / 1000).toFixed(2)} s`);
-  log(`prefill (${out.promptTokens} tokens): ${formatBytes(cost.prefill.bytesPerParty)}/party, ${cost.prefill.rounds} rounds, ${cost.prefill.ms.toFixed(0)} ms`);
-  if (cost.decodePerToken) log(`per decode token: ${formatBytes(cost.decodePerToken.bytesPerParty)}/party, ${cost.decodePerToken.rounds.toFixed(0)} rounds, ${cost.decodePerToken.ms.toFixed(0)} ms`);
+  log(`prefill (${out.promptTokens} tokens): ${phaseText(cost.prefill)}`);
+  if (cost.decodePerToken) log(`per decode token: ${phaseText(cost.decodePerToken)}`);
 }
+
+const phaseJson = (c: PhaseCost) => ({ bytesPerParty: Math.round(c.bytesPerParty), offlineBytesPerParty: Math.round(c.offlineBytesPerParty), rounds: c.rounds, ms: Math.round(c.ms) });
+
 
 
 async function inferInProcess(o: InferOptions): Promise<InferOutcome> {

@@ -25,8 +25,11 @@ describe('npm run infer', () => {
     expect(out.text).toBe(', there was a little girl');
     expect(out.promptTokens).toBe(5);
     expect(out.newTokens).toBe(8);
-    const c = out.costPerToken as { bytesPerParty: number; rounds: number; ms: number };
+    const c = out.costPerToken as { bytesPerParty: number; offlineBytesPerParty: number; rounds: number; ms: number };
     expect(c.bytesPerParty).toBeGreaterThan(0);
+    expect(c.offlineBytesPerParty).toBeGreaterThan(0); // dealer material and truncation tuples, reported apart
+    const total = out.total as { bytesPerParty: number; offlineBytesPerParty: number };
+    expect(total.offlineBytesPerParty).toBeGreaterThan(c.offlineBytesPerParty);
     expect(c.rounds).toBeGreaterThan(0);
     expect(c.ms).toBeGreaterThanOrEqual(0);
   });
