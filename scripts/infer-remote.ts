@@ -26,6 +26,7 @@ export interface InferOptions {
   mode: 'logits' | 'token';
   /** Checked mode: abort with MPC_ERR_RANGE when a value leaves its fixed-point range. */
   checkRanges?: boolean;
+  tuplePool?: boolean;
   onToken?: (token: number, tok: TextTokenizer) => void;
   log: (s: string) => void;
 }
@@ -83,6 +84,7 @@ export async function inferRemote(o: RemoteInferOptions): Promise<InferOutcome> 
       contextLength,
       ring: ringConfig({ fracBits }),
       checkRanges: o.checkRanges === true,
+      tuplePool: o.tuplePool === true,
       onToken: (t) => o.onToken?.(t, tokenizer),
       ...(o.onProgress ? { onProgress: o.onProgress } : {}),
     });

@@ -28,6 +28,8 @@ export const benchSpecSchema = z
     truncRounds: z.union([z.literal(1), z.literal(2)]).optional(),
     /** A fused norm → matmul's products of at most this many elements truncate in 1 round (approx truncRound1UpTo); absent: the preset's. */
     truncRound1UpTo: z.number().int().min(0).max(2 ** 30).optional(),
+    /** Tuples for the 1-round truncations made at the start of each decode step from the previous step's claims (src/protocols/tuple-pool.ts). */
+    tuplePool: z.boolean().optional(),
   })
   .strict();
 

@@ -28,6 +28,8 @@ import { SecureOps, type CheckRanges } from '../model/secure-ops.js';
 import { shareWeightsLocal } from '../model/secure-weights.js';
 import { reconstruct, sendAll, sendShares, type ClientLink, type ClientLinks } from '../protocols/client-link.js';
 import { MpcError } from '../protocols/errors.js';
+import type { Party } from '../protocols/context.js';
+import { enableTuplePool } from '../protocols/tuple-pool.js';
 import type { MergedCost, Meter } from '../protocols/meter.js';
 import type { AShare } from '../protocols/share.js';
 import { DEFAULT_RING_CONFIG, type RingConfig } from '../ring/config.js';
@@ -50,6 +52,8 @@ export const generateParams = z
     mode: z.enum(['logits', 'token']),
     /** Checked mode (SecureOps checkRanges): one range check per layer, abort with MPC_ERR_RANGE. */
     checkRanges: z.boolean().optional(),
+    /** Make each decode step's 1-round truncation tuples at its start, from the step before's claims (tuple-pool.ts). */
+    tuplePool: z.boolean().optional(),
   })
   .strict();
 export type GenerateParams = z.infer<typeof generateParams>;
@@ -60,13 +64,22 @@ export interface SecureGenerateParams {
   readonly promptTokens: number;
   readonly maxNewTokens: number;
   readonly mode: OutputMode;
+  /** The session's tuple pool (tuple-pool.ts), on `party`: every phase starts it, so decode steps after the first take their tuples from it. */
+  readonly tuplePool?: { readonly party: Party };
 }
 
 /** The parties' loop (run identically at the three parties). */
 export async function partyGenerate(model: CausalLM<AShare>, client: ClientLink, params: SecureGenerateParams, meter?: { scope<T>(label: string, fn: () => Promise<T>): Promise<T> }): Promise<void> {
   const { ops } = model;
   if (params.maxNewTokens <= 0) return;
-  const run = <T>(label: string, fn: () => Promise<T>) => (meter ? meter.scope(label, fn) : fn());
+  const root = params.tuplePool?.party;
+  const pool = root ? enableTuplePool(root) : undefined;
+  // each phase (the prefill, every decode step) starts the pool first: it records this phase's claims and serves them from the last phase of its kind
+  const phase = <T>(label: string, fn: () => Promise<T>) => () => {
+    if (pool && root) pool.beginPhase(root, label);
+    return fn();
+  };
+  const run = <T>(label: string, fn: () => Promise<T>) => (meter ? meter.scope(label, phase(label, fn)) : phase(label, fn)());
   const session = newSession(model);
   const emit = async (logits: AShare) => {
     if (params.mode === 'token') await ops.reveal(await ops.argmax(logits));
@@ -186,7 +199,7 @@ export const generateProgram: ProgramDef<GenerateParams, { steps: number }> = {
       throw new MpcError('MPC_ERR_CONFIG', `model '${params.modelId}' was shared with f=${shares.manifest.ring.fracBits}, session uses f=${party.cfg.fracBits}`);
     }
     const model = modelFromShares(shares, new SecureOps(party, session.client, { checkRanges: params.checkRanges === true }));
-    await partyGenerate(model, session.client, params, party.meter);
+    await partyGenerate(model, session.client, { promptTokens: params.promptTokens, maxNewTokens: params.maxNewTokens, mode: params.mode, ...(params.tuplePool ? { tuplePool: { party } } : {}) }, party.meter);
     return { steps: party.meter.records.get('decode')?.calls ?? 0 };
   },
 };
@@ -255,9 +268,9 @@ export async function generateRemote(
   client: TriformClient,
   modelId: string,
   prompt: readonly number[],
-  opts: ClientGenerateOptions & { checkRanges?: boolean; onProgress?: RunOptions['onProgress'] },
+  opts: ClientGenerateOptions & { checkRanges?: boolean; tuplePool?: boolean; onProgress?: RunOptions['onProgress'] },
 ): Promise<SessionResult<GenerateResult>> {
-  const params: GenerateParams = { modelId, promptTokens: prompt.length, maxNewTokens: opts.maxNewTokens, mode: opts.mode ?? 'logits', ...(opts.checkRanges ? { checkRanges: true } : {}) };
+  const params: GenerateParams = { modelId, promptTokens: prompt.length, maxNewTokens: opts.maxNewTokens, mode: opts.mode ?? 'logits', ...(opts.checkRanges ? { checkRanges: true } : {}), ...(opts.tuplePool ? { tuplePool: true } : {}) };
   return client.run('generate', params, (links) => clientGenerate(links, prompt, opts), { fracBits: opts.ring.fracBits, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
 }
 
@@ -276,6 +289,8 @@ export interface SecureLocalOptions extends Omit<ClientGenerateOptions, 'vocabSi
   readonly prssSeed?: string;
   /** Checked mode (SecureOps): abort with MPC_ERR_RANGE on an out-of-range value. */
   readonly checkRanges?: CheckRanges | true;
+  /** The tuple pool (tuple-pool.ts) for the decode steps. */
+  readonly tuplePool?: boolean;
 }
 
 export interface SecureLocalRun {
@@ -301,7 +316,7 @@ export async function generateSecureLocal<C>(factory: ModelFactory<C>, weights: 
         throw e;
       }
       dims.resolve({ vocabSize: model.vocabSize, contextLength: model.contextLength });
-      await partyGenerate(model, session.client, params, party.meter);
+      await partyGenerate(model, session.client, { ...params, ...(opts.tuplePool ? { tuplePool: { party } } : {}) }, party.meter);
     },
     async (links) => clientGenerate(links, prompt, { ...opts, ...(await dims.promise), ring }),
     { cfg: ring, ...(opts.prssSeed === undefined ? {} : { seed: opts.prssSeed }) },

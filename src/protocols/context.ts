@@ -82,6 +82,11 @@ export class Party {
     this.comm = new Comm(this.channel, this.meter, this.stream, init.offline === true);
   }
 
+  /** Forks made so far (the stream index the next fork gets). */
+  get forkCount(): number {
+    return this.forks;
+  }
+
   /** The dealer of the next truncation (lock-step at the three parties). */
   nextDealer(): PartyId {
     return (this.dealerCalls++ % 3) as PartyId;

@@ -5,7 +5,9 @@
  * (withTruncRounds); trunc.ts dispatches here.
  *
  *   offline  n tuples for this call, made on demand in an offline context (Party.offline):
- *            data-independent, offline bytes only, TRUNC_TUPLE_OFFLINE_ROUNDS offline rounds.
+ *            data-independent, offline bytes only, TRUNC_TUPLE_OFFLINE_ROUNDS offline rounds; or,
+ *            when the session has a tuple pool (tuple-pool.ts) with a slot for this claim, slices
+ *            of tuples made at the start of the phase.
  *   round 1  c = x + 2^62 + r is opened to ALL three parties. Components (c0, c1, c2), c_i held
  *            by P_i and P_{i−1}, with 2^62 in c0:
  *            replicated x: c_i = x_i + r_i (+ 2^62 for i = 0); P_i sends c_i to P_{i+1}, the one
@@ -33,6 +35,7 @@ import type { AShare } from './share.js';
 import { aShare } from './share.js';
 import type { TruncTuple } from './trunc-tuple.js';
 import { truncTuple, truncTupleCost } from './trunc-tuple.js';
+import { tuplePoolOf } from './tuple-pool.js';
 
 const MASK63 = (1n << 63n) - 1n;
 const TWO62 = 1n << 62n;
@@ -75,6 +78,8 @@ export type EarlyTuples = readonly Prefetched[];
  * at the same point of the program at every party; hand them over with useTuples.
  */
 export function startTuples(p: Party, plan: readonly (readonly [number, number])[], label = 'early'): EarlyTuples {
+  const pooled = tuplePoolOf(p)?.claim(p, plan); // made ahead (tuple-pool.ts), when the session has a pool
+  if (pooled) return pooled;
   return plan.map(([n, bits]) => {
     const q = p.offline(label);
     const tuple = scoped(q, 'tuple', () => truncTuple(q, n, bits));
@@ -98,6 +103,8 @@ async function tupleFor(p: Party, n: number, bits: number, tag: string): Promise
     if (head.n !== n || head.bits !== bits) throw new Error(`${tag}: prefetched tuple for ${head.n} elements at ${head.bits} bits, used for ${n} at ${bits}`);
     return head.tuple;
   }
+  const pooled = tuplePoolOf(p)?.claim(p, [[n, bits]]);
+  if (pooled) return pooled[0].tuple;
   const q = p.offline(tag);
   return scoped(q, 'tuple', () => truncTuple(q, n, bits));
 }

@@ -22,14 +22,19 @@ describe.skipIf(!have)(title('stories260K on SecureOps (three parties in memory)
   const ref = have ? (JSON.parse(readFileSync(REF as string, 'utf8')) as { greedy_ids_200: number[] }) : undefined;
   const weights = have ? loadLlama2c(BIN as string) : undefined;
 
-  it('reproduces the first 32 greedy ids from BOS; per step top-1 matches plain and logits are within 0.05', async () => {
-    const steps = 32;
+  /** The reference ids of `steps` steps from BOS, and the float64 logits of every prefix of them. */
+  async function reference(steps: number): Promise<{ ids: number[]; plainLogits: Float64Array[] }> {
     const ids = ref!.greedy_ids_200.slice(0, steps + 1);
-    // float64 logits of every prefix of the reference ids
     const plain = new Llama(new PlainOps(), weights!);
     const session = newSession(plain);
     const plainLogits: Float64Array[] = [];
     for (let i = 0; i < steps; i++) plainLogits.push(await plain.ops.reveal(await session.step(ids[i])));
+    return { ids, plainLogits };
+  }
+
+  it('reproduces the first 32 greedy ids from BOS; per step top-1 matches plain and logits are within 0.05', async () => {
+    const steps = 32;
+    const { ids, plainLogits } = await reference(steps);
     const errs: number[] = [];
     const run = await generateSecureLocal((ops, w) => new Llama(ops, w), weights!, [1], {
       maxNewTokens: steps,
@@ -42,6 +47,29 @@ describe.skipIf(!have)(title('stories260K on SecureOps (three parties in memory)
     expect([1, ...run.result.tokens]).toEqual(ids);
     expect(Math.max(...errs)).toBeLessThan(0.05);
     console.log(`[secure stories260K] ${steps} tokens, max |logit error| ${Math.max(...errs).toFixed(4)}, rounds ${run.cost.rounds}, bytes/party ${(run.cost.bytesTotal / 3 / 1e6).toFixed(1)} MB`);
+  });
+
+  it("with the tuple pool: the same greedy ids, every step's top-1 equal to plain, decode steps from the second on served by the pool", async () => {
+    const steps = 12;
+    const { ids, plainLogits } = await reference(steps);
+    const errs: number[] = [];
+    const [withPool, without] = await Promise.all([true, false].map((tuplePool) =>
+      generateSecureLocal((ops, w) => new Llama(ops, w), weights!, [1], {
+        maxNewTokens: steps,
+        seed: 7,
+        tuplePool,
+        onLogits: tuplePool ? (logits, i) => {
+          errs.push(maxAbsDiff(logits, plainLogits[i]));
+          expect(argmaxOf(logits), `step ${i}`).toBe(argmaxOf(plainLogits[i]));
+        } : undefined,
+      })));
+    expect([1, ...withPool.result.tokens]).toEqual(ids);
+    expect(Math.max(...errs)).toBeLessThan(0.05);
+    // same online cost; the pool's tuples are metered under 'tuplePool' (offline only)
+    expect(withPool.cost.rounds).toBe(without.cost.rounds);
+    expect(withPool.cost.bytesTotal).toBe(without.cost.bytesTotal);
+    expect(withPool.cost.ops['decode/tuplePool']?.offlineBytesTotal ?? 0).toBeGreaterThan(0);
+    expect(without.cost.ops['decode/tuplePool']).toBeUndefined();
   });
 
   it("'token' mode (secure argmax at the parties) gives the same greedy ids as 'logits' mode", async () => {

@@ -16,6 +16,7 @@ import { andBits } from '../../src/protocols/bool.js';
 import { a2b } from '../../src/protocols/a2b.js';
 import { msb, msbAdditive, msbPairOf, splitAdditive } from '../../src/protocols/msb.js';
 import { raggedMaxEarly } from '../../src/protocols/max-early.js';
+import { enableTuplePool } from '../../src/protocols/tuple-pool.js';
 import { dealtAnd, pairToReplicated } from '../../src/protocols/dealt-and.js';
 import { compareMany, lessThan } from '../../src/protocols/compare.js';
 import { b2a, mulA1B, mulA1BAdditive, mux } from '../../src/protocols/bitmul.js';
@@ -82,6 +83,19 @@ const CASES: ViewCase[] = [
   // 1-round truncation: every party receives offline tuple frames (msb, b2a, reshare) and online c components
   { name: '1-round truncA (replicated input; tuple generation + opening to all)', inputs: [X4], program: round1((p, xs) => truncA(p, a(xs, 0))) },
   { name: '1-round truncA, d = 40', inputs: [X4], program: round1((p, xs) => truncA(p, a(xs, 0), 40)) },
+  // the tuple pool: the second phase of a kind takes tuples made at its start for the claims the first recorded
+  {
+    name: '1-round truncA twice, the second from the tuple pool',
+    inputs: [X4],
+    program: round1(async (p, xs) => {
+      const pool = enableTuplePool(p);
+      for (let i = 0; i < 2; i++) {
+        pool.beginPhase(p, 'step');
+        await truncA(p, a(xs, 0));
+      }
+      if (pool.stats.hits !== 1) throw new Error(`expected the second truncation from the pool, got ${JSON.stringify(pool.stats)}`);
+    }),
+  },
   { name: '1-round fMul (3-of-3 additive input)', inputs: [X4, Y4], program: round1((p, xs) => fMul(p, a(xs, 0), a(xs, 1))) },
   { name: '1-round fMatmul [2,2]·[2,2]', inputs: [A([2, 2], [1, 2, 3, 4], [-4, 0.5, 9, -2]), A([2, 2], [0.5, 1, -1, 2], [7, 7, -3, 0])], program: round1((p, xs) => fMatmul(p, a(xs, 0), a(xs, 1))) },
   // its own zero-sharing masks every w_i, so even the raw OT outputs may go straight in
