@@ -43,7 +43,7 @@ export async function runPartyPhases(party: Party, client: ClientLink, spec: Ben
         return party.meter.scope(phase, fn);
       },
     };
-    await partyGenerate(model, client, { promptTokens: spec.promptTokens, maxNewTokens: spec.newTokens, mode: spec.output, ...(spec.tuplePool ? { tuplePool: { party } } : {}) }, meter);
+    await partyGenerate(model, client, { promptTokens: spec.promptTokens, maxNewTokens: spec.newTokens, mode: spec.output, ...(spec.tuplePool ? { tuplePoolOn: party } : {}) }, meter);
     return;
   }
   const model = new Bert(ops, weights as BertWeights<AShare>);

@@ -64,22 +64,24 @@ export interface SecureGenerateParams {
   readonly promptTokens: number;
   readonly maxNewTokens: number;
   readonly mode: OutputMode;
-  /** The session's tuple pool (tuple-pool.ts), on `party`: every phase starts it, so decode steps after the first take their tuples from it. */
-  readonly tuplePool?: { readonly party: Party };
+  /** Keep a tuple pool (tuple-pool.ts) for this party context's session: every phase starts it, and decode steps from the second on take their tuples from it. */
+  readonly tuplePoolOn?: Party;
 }
 
 /** The parties' loop (run identically at the three parties). */
 export async function partyGenerate(model: CausalLM<AShare>, client: ClientLink, params: SecureGenerateParams, meter?: { scope<T>(label: string, fn: () => Promise<T>): Promise<T> }): Promise<void> {
   const { ops } = model;
   if (params.maxNewTokens <= 0) return;
-  const root = params.tuplePool?.party;
-  const pool = root ? enableTuplePool(root) : undefined;
-  // each phase (the prefill, every decode step) starts the pool first: it records this phase's claims and serves them from the last phase of its kind
-  const phase = <T>(label: string, fn: () => Promise<T>) => () => {
-    if (pool && root) pool.beginPhase(root, label);
-    return fn();
+  const root = params.tuplePoolOn;
+  const pool = root && enableTuplePool(root);
+  const run = <T>(label: string, fn: () => Promise<T>) => {
+    // each phase (the prefill, every decode step) starts the pool first: it records the phase's claims and serves them from the last phase of its kind
+    const phase = () => {
+      if (pool && root) pool.beginPhase(root, label);
+      return fn();
+    };
+    return meter ? meter.scope(label, phase) : phase();
   };
-  const run = <T>(label: string, fn: () => Promise<T>) => (meter ? meter.scope(label, phase(label, fn)) : phase(label, fn)());
   const session = newSession(model);
   const emit = async (logits: AShare) => {
     if (params.mode === 'token') await ops.reveal(await ops.argmax(logits));
@@ -199,7 +201,7 @@ export const generateProgram: ProgramDef<GenerateParams, { steps: number }> = {
       throw new MpcError('MPC_ERR_CONFIG', `model '${params.modelId}' was shared with f=${shares.manifest.ring.fracBits}, session uses f=${party.cfg.fracBits}`);
     }
     const model = modelFromShares(shares, new SecureOps(party, session.client, { checkRanges: params.checkRanges === true }));
-    await partyGenerate(model, session.client, { promptTokens: params.promptTokens, maxNewTokens: params.maxNewTokens, mode: params.mode, ...(params.tuplePool ? { tuplePool: { party } } : {}) }, party.meter);
+    await partyGenerate(model, session.client, { promptTokens: params.promptTokens, maxNewTokens: params.maxNewTokens, mode: params.mode, ...(params.tuplePool ? { tuplePoolOn: party } : {}) }, party.meter);
     return { steps: party.meter.records.get('decode')?.calls ?? 0 };
   },
 };
@@ -316,7 +318,7 @@ export async function generateSecureLocal<C>(factory: ModelFactory<C>, weights: 
         throw e;
       }
       dims.resolve({ vocabSize: model.vocabSize, contextLength: model.contextLength });
-      await partyGenerate(model, session.client, { ...params, ...(opts.tuplePool ? { tuplePool: { party } } : {}) }, party.meter);
+      await partyGenerate(model, session.client, { ...params, ...(opts.tuplePool ? { tuplePoolOn: party } : {}) }, party.meter);
     },
     async (links) => clientGenerate(links, prompt, { ...opts, ...(await dims.promise), ring }),
     { cfg: ring, ...(opts.prssSeed === undefined ? {} : { seed: opts.prssSeed }) },
