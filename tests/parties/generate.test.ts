@@ -51,6 +51,12 @@ describe.skipIf(!have)(title('secure generation over three real party processes'
     expect([1, ...r.local.tokens]).toEqual(ref.greedy_ids_200.slice(0, 9));
   });
 
+  it('the tuple pool (tuplePool, infer --tuple-pool) over the network: same ids, the decode steps from the second on make their tuples at their start', async () => {
+    const r = await generateRemote(client, 'stories260K', [1], { ...opts, maxNewTokens: 6, tuplePool: true });
+    expect([1, ...r.local.tokens]).toEqual(ref.greedy_ids_200.slice(0, 7));
+    expect(r.cost.ops['decode/tuplePool']?.offlineBytesTotal ?? 0).toBeGreaterThan(0);
+  });
+
   it('checked mode (checkRanges, infer --check-ranges) over the network: same ids, one range check per layer', async () => {
     const r = await generateRemote(client, 'stories260K', [1], { ...opts, maxNewTokens: 3, checkRanges: true });
     expect([1, ...r.local.tokens]).toEqual(ref.greedy_ids_200.slice(0, 4));
