@@ -33,7 +33,7 @@ import type { OpCost, Party } from './context.js';
 import { scoped } from './context.js';
 import type { AShare } from './share.js';
 import { aShare } from './share.js';
-import type { TruncTuple } from './trunc-tuple.js';
+import type { PendingTuple, TruncTuple, TuplePlan } from './trunc-tuple.js';
 import { truncTuple, truncTupleCost } from './trunc-tuple.js';
 import { tuplePoolOf } from './tuple-pool.js';
 
@@ -43,14 +43,8 @@ const TWO62 = 1n << 62n;
 /** What the parties contribute to the opened value c = x + r: a replicated x or a 3-of-3 z. */
 export type Contribution = { kind: 'replicated'; x: AShare } | { kind: 'additive'; z: BigUint64Array };
 
-interface Prefetched {
-  readonly n: number;
-  readonly bits: number;
-  readonly tuple: Promise<TruncTuple>;
-}
-
 /** Tuples started ahead for a context's own coming 1-round truncations, in their order. */
-const prefetched = new WeakMap<Party, Prefetched[]>();
+const prefetched = new WeakMap<Party, PendingTuple[]>();
 
 /**
  * Start making the tuples of p's next 1-round truncations now, in the order p will run them
@@ -60,7 +54,7 @@ const prefetched = new WeakMap<Party, Prefetched[]>();
  * call it at the same point of the program, so their offline contexts and the tuples line up; a
  * truncation that does not match the head of the queue throws.
  */
-export function prefetchTuples(p: Party, plan: readonly (readonly [number, number])[], rounds: 1 | 2 = p.truncRounds): void {
+export function prefetchTuples(p: Party, plan: TuplePlan, rounds: 1 | 2 = p.truncRounds): void {
   if (rounds !== 1) return;
   const queue = prefetched.get(p) ?? [];
   prefetched.set(p, queue);
@@ -68,7 +62,7 @@ export function prefetchTuples(p: Party, plan: readonly (readonly [number, numbe
 }
 
 /** Tuples started by startTuples, for useTuples. */
-export type EarlyTuples = readonly Prefetched[];
+export type EarlyTuples = readonly PendingTuple[];
 
 /**
  * Start making tuples now (`[elements, bits]` each, on offline contexts of p) for 1-round
@@ -77,7 +71,7 @@ export type EarlyTuples = readonly Prefetched[];
  * its comparisons), so that the tuples' offline round trips are over when they are needed. Call
  * at the same point of the program at every party; hand them over with useTuples.
  */
-export function startTuples(p: Party, plan: readonly (readonly [number, number])[], label = 'early'): EarlyTuples {
+export function startTuples(p: Party, plan: TuplePlan, label = 'early'): EarlyTuples {
   const pooled = tuplePoolOf(p)?.claim(p, plan); // made ahead (tuple-pool.ts), when the session has a pool
   if (pooled) return pooled;
   return plan.map(([n, bits]) => {

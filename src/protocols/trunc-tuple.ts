@@ -65,6 +65,16 @@ export interface TruncTuple {
   readonly M: TuplePair;
 }
 
+/** Tuples for one truncation of n elements by `bits`, being made (or made). */
+export interface PendingTuple {
+  readonly n: number;
+  readonly bits: number;
+  readonly tuple: Promise<TruncTuple>;
+}
+
+/** What a context will truncate, in order: [elements, bits] per truncation. */
+export type TuplePlan = readonly (readonly [number, number])[];
+
 /** Offline rounds of one tuple generation: msb (4) + pairB2A (1) + reshare (1). */
 export const TRUNC_TUPLE_OFFLINE_ROUNDS = 6;
 

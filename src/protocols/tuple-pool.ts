@@ -16,10 +16,8 @@
 import type { Party } from './context.js';
 import { scoped } from './context.js';
 import type { Channel } from './channel.js';
-import type { TruncTuple, TuplePair } from './trunc-tuple.js';
+import type { PendingTuple, TruncTuple, TuplePair, TuplePlan } from './trunc-tuple.js';
 import { truncTuple } from './trunc-tuple.js';
-
-export type TuplePlan = readonly (readonly [number, number])[];
 
 /** One claimed entry's share of a chunk. */
 interface Slot {
@@ -27,13 +25,6 @@ interface Slot {
   readonly cap: number;
   readonly offset: number;
   readonly chunk: Promise<TruncTuple>;
-}
-
-/** A claim served from the pool: per plan entry, its tuples. */
-export interface PooledTuples {
-  readonly n: number;
-  readonly bits: number;
-  readonly tuple: Promise<TruncTuple>;
 }
 
 /** Elements per generated chunk (the first claims wait only for the first chunks). */
@@ -128,7 +119,7 @@ export class TuplePool {
   }
 
   /** Record a claim of p for `plan`; its pooled tuples when a slot fits, else null (make them on demand). */
-  claim(p: Party, plan: TuplePlan): PooledTuples[] | null {
+  claim(p: Party, plan: TuplePlan): PendingTuple[] | null {
     const key = this.keyOf(p);
     this.record.set(key, plan);
     const s = this.slots.get(key);
