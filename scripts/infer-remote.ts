@@ -26,6 +26,7 @@ export interface InferOptions {
   mode: 'logits' | 'token';
   /** Checked mode: abort with MPC_ERR_RANGE when a value leaves its fixed-point range. */
   checkRanges?: boolean;
+  /** The tuple pool (src/protocols/tuple-pool.ts): each decode step's tuples made at its start. */
   tuplePool?: boolean;
   onToken?: (token: number, tok: TextTokenizer) => void;
   log: (s: string) => void;

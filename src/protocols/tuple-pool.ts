@@ -52,7 +52,7 @@ export class TuplePool {
   private readonly lastRecord = new Map<string, Map<string, TuplePlan>>();
   private slots = new Map<string, Slot[]>();
   private counters = new WeakMap<Party, number>();
-  /** Elements made ahead and elements taken in this phase (for benches and tests). */
+  /** This phase so far (for benches and tests): tuple elements made ahead and taken, claims served (hits) and made on demand (misses). */
   stats = { made: 0, taken: 0, hits: 0, misses: 0 };
 
   /**
