@@ -6,23 +6,23 @@
  *   ┌ cmp:    splitAdditive(z) beside msb's input round, then msbPairOf on the in-group
  *   │         differences, winner bits (max.ts)                    msb + AND tree + exchange
  *   └ values: the caller's truncation of z (replicated, scale f)          2 rounds
- *   mux on the values (mulA1B), then the remaining levels as in max.ts
+ *   mux on the values (mulA1BPair from the 2-of-2 winner bits), then the remaining levels as in max.ts
  *
  * Against truncating first, the first msb no longer waits for the truncation's second round: one
  * round less (P0-dealt truncation already hid one of its two rounds under msb's input round).
  * Security: splitAdditive's two messages are masked by PRSS values the receiver lacks (msb.ts);
- * everything else is msbPair, the dealt AND tree, pairToReplicated and mulA1B as in raggedMax.
+ * everything else is msbPair, the dealt AND tree and mulA1BPair as in raggedMax.
  * The branches run on forked contexts (own streams and seeds).
  */
 import type { OpCost, Party } from './context.js';
 import { addCosts, branches, parCosts, scoped } from './context.js';
 import { msbPair, msbPairCost, msbPairOf, signInputDiff, splitAdditive, splitAdditiveCost, SPLIT_BESIDE_MSB } from './msb.js';
-import { andTreeCost, pairToReplicatedCost } from './dealt-and.js';
-import { mulA1BCost } from './bitmul.js';
+import { andTreeCost } from './dealt-and.js';
+import { mulA1BPairCost } from './pair-mux.js';
 import { subAA } from './arith.js';
-import type { AShare, BitShare } from './share.js';
+import type { AShare } from './share.js';
 import { aShare } from './share.js';
-import { checkLens, gather, levelsCost, planLevel, planRaggedMax, selectLevel, winners } from './max.js';
+import { checkLens, gather, levelsCost, planLevel, planRaggedMax, selectLevel, winners, type WinnerBits } from './max.js';
 
 /**
  * raggedMax whose first level compares z, a 3-of-3 additive sharing of the same values at any
@@ -42,7 +42,7 @@ export function raggedMaxEarly(p: Party, z: BigUint64Array, values: (q: Party) =
       return { max: aShare([w0.length], v.s0, v.s1), values: v };
     }
     const lp = planLevel(levels[0]);
-    const [bits, v] = await branches<[BitShare, AShare]>(p, [
+    const [bits, v] = await branches<[WinnerBits, AShare]>(p, [
       ['cmp', async (q) => winners(q, await msbPairOf(q, signInputDiff(await splitAdditive(q, z, 'max/z'), lp.cmpA, lp.cmpB)), lp.lists, lp.uses, lp.negate)],
       ['values', values],
     ]);
@@ -62,6 +62,6 @@ export function raggedMaxEarlyCost(lens: ArrayLike<number>, maxArity: number, va
   if (levels.length === 0) return values;
   const n = Array.from(lens).reduce((t, v) => t + v, 0);
   const [l0] = levels;
-  const cmp = addCosts(splitAdditiveCost(n), { rounds: -SPLIT_BESIDE_MSB, bytesTotal: 0 }, msbPairCost(l0.comparisons), andTreeCost(l0.andWidth, Math.ceil(l0.selections / 64)), pairToReplicatedCost(l0.selections));
-  return addCosts(parCosts(cmp, values), mulA1BCost(l0.selections), levelsCost(levels.slice(1), false));
+  const cmp = addCosts(splitAdditiveCost(n), { rounds: -SPLIT_BESIDE_MSB, bytesTotal: 0 }, msbPairCost(l0.comparisons), andTreeCost(l0.andWidth, Math.ceil(l0.selections / 64)));
+  return addCosts(parCosts(cmp, values), mulA1BPairCost(l0.selections), levelsCost(levels.slice(1), false));
 }

@@ -8,12 +8,15 @@
  *   1. the sign bits of every in-group difference x_i − x_j (i < j), lt_ij = [x_i < x_j], left
  *      as P1/P2's 2-of-2 sharing (msbPair)                                              4 rounds
  *   2. winner bits w_i = ∧_{j>i} ¬lt_ij ∧ ∧_{j<i} lt_ji (the first maximal entry wins), for
- *      i < s − 1 only: a dealt AND tree of fan-in ≤ 6 on the same 2-of-2 sharing, then one
- *      exchange to replicated bits                                       ⌈log6(s − 1)⌉ + 1 rounds
- *   3. max = x_{s−1} + Σ_{i<s−1} w_i·(x_i − x_{s−1})  (exactly one w is 1)        2 rounds
+ *      i < s − 1 only: a dealt AND tree of fan-in ≤ 6 on the same 2-of-2 sharing, left there
+ *                                                                           ⌈log6(s − 1)⌉ rounds
+ *   3. max = x_{s−1} + Σ_{i<s−1} w_i·(x_i − x_{s−1})  (exactly one w is 1), the products taken
+ *      from the 2-of-2 winner bits by mulA1BPair (pair-mux.ts; its dealer message goes out
+ *      before the bits are ready)                                                     2 rounds
+ *   (until 2026-12-03 the winner bits were made replicated first, 1 round, for mulA1B, 2 rounds)
  *
- * With g = 2 this is the classic binary tournament (one comparison and one mulA1B per pair, no
- * AND). The group size of a level is the smallest g ≤ maxArity that finishes in the minimum
+ * With g = 2 this is the classic binary tournament (one comparison and one selection per pair,
+ * no AND). The group size of a level is the smallest g ≤ maxArity that finishes in the minimum
  * number of levels for the longest row, which keeps comparisons (≈ (g − 1)/2 per entry) low.
  * No row is padded with compared dummies; rows never mix. `raggedArgmax` carries the column
  * index of each candidate through the same muxes (secure argmax for the 'token' output mode).
@@ -25,12 +28,11 @@
 import type { OpCost, Party } from './context.js';
 import { addCosts, scoped } from './context.js';
 import { msbPair, msbPairCost } from './msb.js';
-import { andTree, andTreeCost, pairToReplicated, pairToReplicatedCost } from './dealt-and.js';
-import { mulA1B, mulA1BCost } from './bitmul.js';
+import { andTree, andTreeCost } from './dealt-and.js';
+import { mulA1BPair, mulA1BPairCost } from './pair-mux.js';
 import { subAA } from './arith.js';
-import type { AShare, BitShare } from './share.js';
-import { aShare, bitShare, concatA } from './share.js';
-import { concatBits } from './bool.js';
+import type { AShare } from './share.js';
+import { aShare } from './share.js';
 import { publicShare } from './io.js';
 
 /** One level of the tournament: group boundaries and what they cost. */
@@ -41,7 +43,7 @@ export interface Level {
   comparisons: number;
   /** Inputs of the widest winner AND (s − 1 for the largest group s; 0 when no group has 2). */
   andWidth: number;
-  /** Selections (mulA1B elements). */
+  /** Selections (mulA1BPair elements). */
   selections: number;
 }
 
@@ -91,12 +93,18 @@ export function gather(x: AShare, idx: Int32Array): AShare {
   return aShare([idx.length], s0, s1);
 }
 
+/** Winner bits as P1/P2's 2-of-2 XOR halves (packed [⌈I/64⌉] words; P0: null) for I selections. */
+export interface WinnerBits {
+  readonly n: number;
+  readonly pair: BigUint64Array | null;
+}
+
 /**
  * Winner bits from the comparison signs (2-of-2 at P1/P2, packed): instance e ANDs the uses
  * lists[e] (¬ where `negate`: P1 flips its half), padded with a public 1 to the widest list, in a
- * dealt AND tree; then one exchange to replicated bits.
+ * dealt AND tree; the result stays 2-of-2 for mulA1BPair.
  */
-export async function winners(p: Party, lt: BigUint64Array | null, lists: number[][], uses: number[], negate: boolean[]): Promise<BitShare> {
+export async function winners(p: Party, lt: BigUint64Array | null, lists: number[][], uses: number[], negate: boolean[]): Promise<WinnerBits> {
   const I = lists.length;
   const W = Math.ceil(I / 64);
   const m = lists.reduce((a, l) => Math.max(a, l.length), 0);
@@ -117,9 +125,7 @@ export async function winners(p: Party, lt: BigUint64Array | null, lists: number
       }
     });
   }
-  const win = await andTree(p, planes, m, W, 'max/win');
-  const r = await pairToReplicated(p, win, W, 'max/win/out');
-  return bitShare(I, r.s0, r.s1);
+  return { n: I, pair: await andTree(p, planes, m, W, 'max/win') };
 }
 
 /** x: [Σ lens] packed rows (every length ≥ 1) → [rows] maxima. */
@@ -203,26 +209,26 @@ export function planLevel(level: Level): LevelPlan {
 }
 
 /** The level's muxes: each group's winner (and its index) from the winner bits. */
-export async function selectLevel(p: Party, cur: AShare, idx: AShare | null, bits: BitShare, lp: LevelPlan): Promise<{ cur: AShare; idx: AShare | null }> {
+export async function selectLevel(p: Party, cur: AShare, idx: AShare | null, bits: WinnerBits, lp: LevelPlan): Promise<{ cur: AShare; idx: AShare | null }> {
   const diffs = [subAA(p, gather(cur, lp.selMember), gather(cur, lp.selLast))];
   if (idx) diffs.push(subAA(p, gather(idx, lp.selMember), gather(idx, lp.selLast)));
-  const picked = await mulA1B(p, idx ? concatBits([bits, bits]) : bits, idx ? concatA(diffs) : diffs[0]);
-  const select = (from: AShare, off: number): AShare => {
+  const picks = await mulA1BPair(p, bits.pair, bits.n, diffs, 'max/sel');
+  const select = (from: AShare, picked: AShare): AShare => {
     const s0 = new BigUint64Array(lp.outSrc.length);
     const s1 = new BigUint64Array(lp.outSrc.length);
     lp.outSrc.forEach((src, o) => {
       let a = from.s0[src];
       let b = from.s1[src];
       for (const k of lp.outSel[o]) {
-        a += picked.s0[off + k];
-        b += picked.s1[off + k];
+        a += picked.s0[k];
+        b += picked.s1[k];
       }
       s0[o] = a;
       s1[o] = b;
     });
     return aShare([lp.outSrc.length], s0, s1);
   };
-  return { cur: select(cur, 0), idx: idx ? select(idx, lp.selMember.length) : null };
+  return { cur: select(cur, picks[0]), idx: idx ? select(idx, picks[1]) : null };
 }
 
 export function checkLens(lens: ArrayLike<number>, n: number): number[] {
@@ -266,8 +272,7 @@ export function levelsCost(levels: Level[], withIndex: boolean): OpCost {
     parts.push(
       msbPairCost(l.comparisons),
       andTreeCost(l.andWidth, Math.ceil(l.selections / 64)),
-      pairToReplicatedCost(l.selections),
-      mulA1BCost(withIndex ? 2 * l.selections : l.selections),
+      mulA1BPairCost(l.selections, withIndex ? 2 : 1),
     );
   }
   return addCosts(...parts);

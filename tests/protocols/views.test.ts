@@ -14,13 +14,14 @@ import { truncA, truncAdditive } from '../../src/protocols/trunc.js';
 import { fMul, fMatmul } from '../../src/protocols/fixed.js';
 import { andBits } from '../../src/protocols/bool.js';
 import { a2b } from '../../src/protocols/a2b.js';
-import { msb, msbAdditive, msbPairOf, splitAdditive } from '../../src/protocols/msb.js';
+import { msb, msbAdditive, msbPair, msbPairOf, splitAdditive } from '../../src/protocols/msb.js';
 import { raggedMaxEarly } from '../../src/protocols/max-early.js';
 import { enableTuplePool } from '../../src/protocols/tuple-pool.js';
 import { dealtAnd, pairToReplicated } from '../../src/protocols/dealt-and.js';
 import { compareMany, lessThan } from '../../src/protocols/compare.js';
 import { b2a, mulA1B, mulA1BAdditive, mux } from '../../src/protocols/bitmul.js';
 import { argmaxLast, maxLast } from '../../src/protocols/max.js';
+import { mulA1BPair, mulA1BPairAdditive } from '../../src/protocols/pair-mux.js';
 import { revealAll, revealTo, shareInput } from '../../src/protocols/io.js';
 import { withTruncRounds } from '../../src/protocols/context.js';
 import { leakyMulA1B } from './_leaky-mul-a1b.js';
@@ -37,6 +38,9 @@ const bt = (xs: (AShare | BitShare)[], i: number): BitShare => xs[i] as BitShare
 const X4 = A([4], [1.5, -2.25, 3, -0.5], [-7, 0.125, 2, 5.5]);
 const Y4 = A([4], [0.5, 4, -1, 2], [3, -3, 0.75, -6]);
 const B4 = bits([1, 0, 1, 1], [0, 1, 0, 0]);
+
+/** A replicated bit share as P1/P2's XOR halves (P1: b₁ ⊕ b₂, P2: b₀; P0: null), locally. */
+const pairOf = (p: Party, b: BitShare): BigUint64Array | null => (p.id === 0 ? null : p.id === 1 ? b.s0.map((w, e) => w ^ b.s1[e]) : b.s1.slice());
 
 /**
  * Replicated bit shares → P1/P2's 2-of-2 halves (P1: c1 ⊕ c2, P2: c0; P0 none), a dealt radix-4
@@ -139,6 +143,18 @@ const CASES: ViewCase[] = [
   // the 3-of-3 output shares are analysed with the view (an object with s0/s1 is an output)
   { name: 'mulA1BAdditive (3-of-3 output)', inputs: [B4, X4], program: async (p, xs) => { const z = await mulA1BAdditive(p, bt(xs, 0), a(xs, 1)); return { s0: z, s1: z }; } },
   { name: 'mulA1BAdditive + zero-sharing → truncAdditive (three dealer roles)', inputs: [B4, X4], program: additiveIntoTrunc(true) },
+  // bits as P1/P2's XOR pair: P0's cross terms (masked by m), the dealt R², the e exchange, the reshare
+  { name: 'mulA1BPair, bits made a pair locally, two values', inputs: [B4, X4, Y4], program: async (p, xs) => mulA1BPair(p, pairOf(p, bt(xs, 0)), 4, [a(xs, 1), a(xs, 2)]) },
+  { name: 'msbPair → mulA1BPair (the bits secret too)', inputs: [X4, Y4], program: async (p, xs) => mulA1BPair(p, await msbPair(p, a(xs, 0)), 4, [a(xs, 1)]) },
+  {
+    name: 'mulA1BPairAdditive + zero-sharing → truncAdditive',
+    inputs: [B4, X4],
+    program: async (p, xs) => {
+      const [z] = await mulA1BPairAdditive(p, pairOf(p, bt(xs, 0)), 4, [a(xs, 1)]);
+      p.k.add(z, z, p.prss.zero(z.length));
+      return truncAdditive(p, z, [4], F, 'additive');
+    },
+  },
   { name: 'mux', inputs: [B4, X4, Y4], program: (p, xs) => mux(p, bt(xs, 0), a(xs, 1), a(xs, 2)) },
   { name: 'b2a', inputs: [B4], program: (p, xs) => b2a(p, bt(xs, 0)) },
   { name: 'maxLast [2,4] (binary tournament)', inputs: [A([2, 4], [1, 5, -2, 3, 0, 0.5, 9, -9], [7, -1, 0, 2, 4, 3, 2, 1])], program: (p, xs) => maxLast(p, a(xs, 0)) },
