@@ -7,7 +7,11 @@
  * SPU decomposes x into bits (A2B), takes a log-depth prefix-OR and converts the one-hot back
  * (B2A). The prefix-OR bits are exactly the thermometer code or_j = [|x| ≥ 2^j], so we compute
  * them directly as a batch of comparisons against the public thresholds 2^j, all in ONE msb
- * pass (5 rounds; A2B + prefix-OR took 8 + 6), then one b2a (2 rounds). Sign handling is
+ * pass (A2B + prefix-OR took 8 + 6 rounds), then one b2a. The bits stay where msb's carry tree
+ * leaves them, a 2-of-2 XOR sharing of P1 and P2 (msbPair: 3 rounds with the radix-8 tree used
+ * for per-row batches, 4 otherwise), and both consumers take that form directly (pair-mux.ts):
+ * the b2a is b2aPair (2 rounds) and the products below mulA1BPairAdditive (1 round), each one
+ * round less than making the bits replicated first. Sign handling is
  * free: with both [x ≥ 2^j] and [x ≤ −2^j] in the batch,
  *
  *   W_sign(x) = Σ_j (or⁺_j − or⁻_j)·(W_j − W_{j−1}) = sign(x)·W(m)        (telescoping)
@@ -24,9 +28,9 @@
  *
  *   x·W_sign(x) = W(hi−1)·x − Σ_j ΔW_j·(x·a⁺_j + x·a⁻_j),
  *
- * and each x·a_j comes out of mulA1BAdditive's single round as a 3-of-3 additive sharing, so
- * the product is ready 1 round after the msb (instead of b2a 2 + local product) and goes
- * straight into truncAdditive: msb 5 + 1 + truncation 2 = 8 rounds to the normalised value,
+ * and each x·a_j comes out of mulA1BPairAdditive's single round as a 3-of-3 additive sharing, so
+ * the product is ready 1 round after the comparisons (instead of b2a 2 + local product) and goes
+ * straight into the truncation: msbPair 4 + 1 + truncation 2 = 7 rounds to the normalised value,
  * one less than highBits + a fixed-point multiply. Its value is exactly the ring integer
  * x·W_sign(x) that weigh + Acc.product give, so the truncation's range is unchanged (the
  * summands wrap mod 2^64 freely; only the sum reaches the truncation). Tables needed later
@@ -35,9 +39,9 @@
 import type { LazyBranch, OpCost, Party } from '../protocols/context.js';
 import { scoped } from '../protocols/context.js';
 import type { CarryRadix } from '../protocols/msb.js';
-import { msb, msbAdditive, msbAdditiveCost, msbCost } from '../protocols/msb.js';
-import { b2a, mulA1BAdditive, mulA1BAdditiveCost, mulA1BCost } from '../protocols/bitmul.js';
-import type { AShare, BitShare } from '../protocols/share.js';
+import { msbPair, msbPairCost, msbPairOf, splitAdditive, splitAdditiveCost, SPLIT_BESIDE_MSB } from '../protocols/msb.js';
+import { b2aPair, b2aPairCost, mulA1BPairAdditive, mulA1BPairAdditiveCost } from '../protocols/pair-mux.js';
+import type { AShare } from '../protocols/share.js';
 import { aShare } from '../protocols/share.js';
 import { pow2 } from './fused-products.js';
 import { addCosts } from '../protocols/context.js';
@@ -69,12 +73,12 @@ export interface Untruncated {
   readonly x: LazyBranch<AShare>;
 }
 
-/** The comparison bits alone (replicated boolean shares), before any b2a. */
+/** The comparison bits alone, as msb's tree leaves them (P1/P2's 2-of-2 XOR halves), before any b2a. */
 export interface HighBitCompares {
   readonly plan: HighBitPlan;
   readonly n: number;
-  /** Column-major [nb·n], the same order as HighBits.a. */
-  readonly bits: BitShare;
+  /** Column-major [nb·n] bits, the same order as HighBits.a: P1's or P2's packed half ([⌈nb·n/64⌉] words); P0: null. */
+  readonly pair: BigUint64Array | null;
 }
 
 function checkPlan(plan: HighBitPlan): void {
@@ -91,7 +95,7 @@ export function highBits(p: Party, x: AShare, plan: HighBitPlan): Promise<HighBi
   checkPlan(plan);
   return scoped(p, 'highbit', async () => {
     const c = await compareAll(p, x, plan);
-    return { plan, n: c.n, a: await b2a(p, c.bits) };
+    return { plan, n: c.n, a: await b2aPair(p, c.pair, c.n * columns(plan)) };
   });
 }
 
@@ -99,13 +103,13 @@ export function highBitsCost(n: number, plan: HighBitPlan): OpCost {
   return addCosts(highBitComparesCost(n, plan), highBitsB2aCost(n, plan));
 }
 
-/** The comparisons alone (one msb: 4 rounds up to RADIX8_COMPARISONS, else 5), for weighTimes and highBitsB2a. */
+/** The comparisons alone (msbPair: 3 rounds up to RADIX8_COMPARISONS, else 4), for weighTimes and highBitsB2a. */
 export function highBitCompares(p: Party, x: AShare, plan: HighBitPlan): Promise<HighBitCompares> {
   checkPlan(plan);
   return scoped(p, 'highbit', () => compareAll(p, x, plan));
 }
 
-export const highBitComparesCost = (n: number, plan: HighBitPlan): OpCost => msbCost(n * columns(plan), compareRadix(n * columns(plan)));
+export const highBitComparesCost = (n: number, plan: HighBitPlan): OpCost => msbPairCost(n * columns(plan), compareRadix(n * columns(plan)));
 
 /**
  * Batches of at most this many comparisons use msb's radix-8 carry tree: one round less (4
@@ -135,11 +139,13 @@ export function highBitComparesAdditive(p: Party, z: BigUint64Array, shift: numb
       d.set(z);
       if (p.id === 0) p.k.addScalar(d, d, BigInt.asUintN(64, -pow2(plan.lo + c + shift))); // X − 2^(j+shift) < 0 ⇔ x < 2^j
     }
-    return { plan, n, bits: await msbAdditive(p, cols, 'highbit/split', compareRadix(nb * n)) };
+    return { plan, n, pair: await msbPairOf(p, await splitAdditive(p, cols, 'highbit/split'), compareRadix(nb * n)) };
   });
 }
 
-export const highBitComparesAdditiveCost = (n: number, plan: HighBitPlan): OpCost => msbAdditiveCost(n * columns(plan), compareRadix(n * columns(plan)));
+/** splitAdditive's round runs beside msbPair's input round. */
+export const highBitComparesAdditiveCost = (n: number, plan: HighBitPlan): OpCost =>
+  addCosts(splitAdditiveCost(n * columns(plan)), { rounds: -SPLIT_BESIDE_MSB, bytesTotal: 0 }, msbPairCost(n * columns(plan), compareRadix(n * columns(plan))));
 
 /** Elements of x, ready or not. */
 export const inputLength = (x: AShare | Untruncated): number => ('s0' in x ? x.s0.length : x.z.length);
@@ -158,12 +164,12 @@ export async function readyInput(q: Party, x: AShare | Untruncated): Promise<ASh
   return aShare([r.s0.length], r.s0, r.s1);
 }
 
-/** The b2a of the comparison bits (2 rounds): highBits = highBitCompares then this. */
+/** The b2a of the comparison bits from their 2-of-2 halves (b2aPair, 2 rounds): highBits = highBitCompares then this. */
 export async function highBitsB2a(p: Party, c: HighBitCompares): Promise<HighBits> {
-  return { plan: c.plan, n: c.n, a: await b2a(p, c.bits) };
+  return { plan: c.plan, n: c.n, a: await b2aPair(p, c.pair, c.n * columns(c.plan), 'highbit/b2a') };
 }
 
-export const highBitsB2aCost = (n: number, plan: HighBitPlan): OpCost => mulA1BCost(n * columns(plan));
+export const highBitsB2aCost = (n: number, plan: HighBitPlan): OpCost => b2aPairCost(n * columns(plan));
 
 /** [x < 2^j] (then [x ≤ −2^j]) for every threshold, one msb. */
 async function compareAll(p: Party, x: AShare, plan: HighBitPlan): Promise<HighBitCompares> {
@@ -184,7 +190,7 @@ async function compareAll(p: Party, x: AShare, plan: HighBitPlan): Promise<HighB
   };
   for (let j = plan.lo; j < plan.hi; j++) addCol(BigInt.asUintN(64, -pow2(j))); // x − 2^j < 0  ⇔  x < 2^j
   if (plan.signed) for (let j = plan.lo; j < plan.hi; j++) addCol(pow2(j) - 1n); // x + 2^j − 1 < 0  ⇔  x ≤ −2^j
-  return { plan, n, bits: await msb(p, aShare([nb * n], s0, s1), compareRadix(nb * n)) };
+  return { plan, n, pair: await msbPair(p, aShare([nb * n], s0, s1), compareRadix(nb * n)) };
 }
 
 /**
@@ -221,14 +227,14 @@ export function weigh(p: Party, hb: HighBits, W: (m: number) => bigint): AShare 
 
 /**
  * This party's 3-of-3 ADDITIVE share of x ⊙ sign(x)·W(m) (x: [n], the input of the
- * comparisons), in 1 round: mulA1BAdditive of every comparison bit against x, weighed locally
+ * comparisons), in 1 round: mulA1BPairAdditive of every comparison bit against x, weighed locally
  * by the public ΔW_j (see the file comment). The shares are correlated with the other parties'
- * seeds (bitmul.ts): the caller must add them to an Acc (Acc.additive) whose done() adds a fresh
+ * seeds (pair-mux.ts): the caller must add them to an Acc (Acc.additive) whose done() adds a fresh
  * zero-sharing, and only a truncation (truncMany/truncAdditive, which re-masks what it opens)
  * may consume the result.
  */
 export function weighTimes(p: Party, c: HighBitCompares, x: AShare, W: (m: number) => bigint): Promise<BigUint64Array> {
-  const { plan, n, bits } = c;
+  const { plan, n, pair } = c;
   if (x.s0.length !== n) throw new RangeError(`weighTimes: ${x.s0.length} elements for comparisons of ${n}`);
   return scoped(p, 'weighTimes', async () => {
     const { k } = p;
@@ -239,7 +245,7 @@ export function weighTimes(p: Party, c: HighBitCompares, x: AShare, W: (m: numbe
       xs0.set(x.s0, col * n);
       xs1.set(x.s1, col * n);
     }
-    const xa = await mulA1BAdditive(p, bits, aShare([nb * n], xs0, xs1)); // x·a_col, 3-of-3
+    const [xa] = await mulA1BPairAdditive(p, pair, nb * n, [aShare([nb * n], xs0, xs1)], 'highbit/times'); // x·a_col, 3-of-3 (P0: 0)
     const width = plan.hi - plan.lo;
     const cols = plan.signed ? 2 : 1;
     const z = new BigUint64Array(n);
@@ -262,4 +268,4 @@ export function weighTimes(p: Party, c: HighBitCompares, x: AShare, W: (m: numbe
   });
 }
 
-export const weighTimesCost = (n: number, plan: HighBitPlan): OpCost => mulA1BAdditiveCost(n * columns(plan));
+export const weighTimesCost = (n: number, plan: HighBitPlan): OpCost => mulA1BPairAdditiveCost(n * columns(plan));

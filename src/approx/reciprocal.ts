@@ -2,7 +2,7 @@
  * 1/x on shares, PUMA/SPU's method (SPU `reciprocal_goldschmidt`):
  *
  *   normalise: m = highest set bit of |x| (ring integer), sf = sign(x)·2^(gi+f−1−m) (highbit.ts),
- *              c = x·sf / 2^gi = |x|·2^(−m−1) ∈ [0.5, 1)    (msb 5, then 1 + 2 rounds: x·sf
+ *              c = x·sf / 2^gi = |x|·2^(−m−1) ∈ [0.5, 1)    (msbPair 4, then 1 + 2 rounds: x·sf
  *              straight from the comparison bits (weighTimes) into the truncation, while sf's
  *              own b2a runs beside it on a fork)
  *   guess:     w = 2.9142 − 2c ≈ 1/c (|1 − c·w| ≤ 0.086)
@@ -19,8 +19,8 @@
  *
  * Range: by default every input is handled — |x| < 2^−f·2^lo gives 0 (lo = 0: only x = 0), and
  * |x| ≥ 2^g gives 0, which is 1/x to within 1 ulp. Callers that know their range (softmax:
- * Σ ∈ [1, n]) pass it to cut the comparisons. Rounds: 5 + 1 + 2 + 2 + 2·iterations = 14
- * (15 with the b2a before the normalisation, as in highBits).
+ * Σ ∈ [1, n]) pass it to cut the comparisons. Rounds: 4 + 1 + 2 + 2 + 2·iterations = 13
+ * (14 with the comparison bits made replicated first, 15 with the b2a before the normalisation).
  */
 import type { OpCost, Party } from '../protocols/context.js';
 import { scoped } from '../protocols/context.js';

@@ -18,10 +18,11 @@
  * (highbit.ts weighTimes, a 3-of-3 sharing straight into the truncation), while B's b2a (and
  * G·B's truncation) run on a fork beside u's truncation and the polynomial:
  *
- *   msb 5 ─┬─ x·A 1 ─ trunc 2 ─ P(u) 4 ─┬─ ·B or ·GB 2
- *          └─ b2a 2 ─ [G·B trunc 2] ────┘
+ *   msbPair 4 ─┬─ x·A 1 ─ trunc 2 ─ P(u) 4 ─┬─ ·B or ·GB 2
+ *              └─ b2aPair 2 ─ [G·B trunc 2] ─┘
  *
- * Rounds: rsqrt 5 + 1 + 2 + 4 + 2 = 14 (15 with b2a before the normalisation); rsqrtTimes the
+ * (the comparison bits stay P1/P2's 2-of-2 sharing, pair-mux.ts). Rounds: rsqrt 4 + 1 + 2 + 4 + 2
+ * = 13 (14 with the bits made replicated first, 15 with b2a before the normalisation); rsqrtTimes the
  * same, with the multiply included.
  *
  * `core` and `coreCost` are exported for norm-matmul.ts, which runs a matmul on G·B at the end of

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Party } from '../../src/protocols/context.js';
 import { msb, msbPair } from '../../src/protocols/msb.js';
-import { mulA1BPair, mulA1BPairAdditive, mulA1BPairAdditiveCost, mulA1BPairCost } from '../../src/protocols/pair-mux.js';
+import { b2aPair, b2aPairCost, mulA1BPair, mulA1BPairAdditive, mulA1BPairAdditiveCost, mulA1BPairCost } from '../../src/protocols/pair-mux.js';
 import { revealAll } from '../../src/protocols/io.js';
 import type { AShare } from '../../src/protocols/share.js';
 import { barrier, EDGE, randomRing, run3 } from './harness.js';
@@ -79,6 +79,20 @@ describe('mulA1BPair (bits as P1/P2 XOR halves)', () => {
           expect({ rounds: m.rounds, bytesTotal: m.bytesTotal, offlineBytesTotal: m.offlineBytesTotal }).toEqual(declared);
         }
       }
+    });
+  }
+
+  for (const n of [1, 64, 777]) {
+    it(`n=${n}: b2aPair gives the bits as replicated ring 0/1, exactly; declared cost = measured`, async () => {
+      const sv = randomRing(n, 11 + n);
+      const { results, cost } = await run3([{ data: sv, shape: [n] }], async (p, [S]) => {
+        const c = await msbPair(p, S);
+        await barrier(p);
+        return revealAll(p, await b2aPair(p, c, n));
+      });
+      for (let i = 0; i < n; i++) expect(results[2][i]).toBe(sv[i] >> 63n);
+      const m = cost.ops['b2aPair'];
+      expect({ rounds: m.rounds, bytesTotal: m.bytesTotal, offlineBytesTotal: m.offlineBytesTotal }).toEqual({ offlineBytesTotal: 0, ...b2aPairCost(n) });
     });
   }
 });

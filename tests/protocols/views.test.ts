@@ -21,7 +21,7 @@ import { dealtAnd, pairToReplicated } from '../../src/protocols/dealt-and.js';
 import { compareMany, lessThan } from '../../src/protocols/compare.js';
 import { b2a, mulA1B, mulA1BAdditive, mux } from '../../src/protocols/bitmul.js';
 import { argmaxLast, maxLast } from '../../src/protocols/max.js';
-import { mulA1BPair, mulA1BPairAdditive } from '../../src/protocols/pair-mux.js';
+import { b2aPair, mulA1BPair, mulA1BPairAdditive } from '../../src/protocols/pair-mux.js';
 import { revealAll, revealTo, shareInput } from '../../src/protocols/io.js';
 import { withTruncRounds } from '../../src/protocols/context.js';
 import { leakyMulA1B } from './_leaky-mul-a1b.js';
@@ -155,6 +155,7 @@ const CASES: ViewCase[] = [
       return truncAdditive(p, z, [4], F, 'additive');
     },
   },
+  { name: 'b2aPair (bits made a pair locally): pairB2A and the reshare', inputs: [B4], program: (p, xs) => b2aPair(p, pairOf(p, bt(xs, 0)), 4) },
   { name: 'mux', inputs: [B4, X4, Y4], program: (p, xs) => mux(p, bt(xs, 0), a(xs, 1), a(xs, 2)) },
   { name: 'b2a', inputs: [B4], program: (p, xs) => b2a(p, bt(xs, 0)) },
   { name: 'maxLast [2,4] (binary tournament)', inputs: [A([2, 4], [1, 5, -2, 3, 0, 0.5, 9, -9], [7, -1, 0, 2, 4, 3, 2, 1])], program: (p, xs) => maxLast(p, a(xs, 0)) },
