@@ -4,9 +4,10 @@
  *   exp(x) ≈ base(x/2^t)^(2^t),  base(y) = 1 + y (PUMA, degree 1) or 1 + y + … + y^d/d!,
  *   masked to 0 below `maskBelow` (PUMA: −14) — the comparison is one msb.
  *
- * Rounds: max(msb (4–5), base (degree 1: free; degree 2–4: 2 levels) + t squarings) — the mask
+ * Rounds: max(msbPair (3–4), base (degree 1: free; degree 2–4: 2 levels) + t squarings) — the mask
  * comparison and the whole power chain run as concurrent branches (Party.fork) — then the mask by
- * mulA1B 2. A truncation costs 1 or 2 rounds (the caller's p.truncRounds). For degree 1,
+ * mulA1BPair 2 (from the 2-of-2 bits, pair-mux.ts; 24 B per element where mulA1B took 64). A
+ * truncation costs 1 or 2 rounds (the caller's p.truncRounds). For degree 1,
  * 1 + x/2^t is kept at scale f + t (x + 2^(t+f) as a ring integer), so the truncation by t is
  * folded into the first squaring (trunc by f + 2t): PUMA's literal form would spend more rounds.
  * The mask zeroes the RESULT: below the mask the base and its powers leave the truncations' range
@@ -21,11 +22,11 @@
 import type { OpCost, Party } from '../protocols/context.js';
 import type { LazyBranch } from '../protocols/context.js';
 import { branches, lazyBranch, scoped } from '../protocols/context.js';
-import { msb, msbCost } from '../protocols/msb.js';
-import { mulA1B, mulA1BAdditive, mulA1BAdditiveCost, mulA1BCost } from '../protocols/bitmul.js';
+import { msbPair, msbPairCost } from '../protocols/msb.js';
+import { mulA1BPair, mulA1BPairAdditive, mulA1BPairAdditiveCost, mulA1BPairCost } from '../protocols/pair-mux.js';
 import { withoutRangeCheck } from '../protocols/range-check.js';
 import { addAPScalar, subAA } from '../protocols/arith.js';
-import type { AShare, BitShare } from '../protocols/share.js';
+import type { AShare } from '../protocols/share.js';
 import { aShare } from '../protocols/share.js';
 import type { ExpConfig } from './config.js';
 import { DEFAULT_APPROX_CONFIG, validateExp } from './config.js';
@@ -67,29 +68,31 @@ export function fExp(p: Party, x: AShare, e: ExpConfig = DEFAULT_APPROX_CONFIG.e
  */
 export async function expCore(p: Party, x: AShare, e: ExpConfig, shift = 0): Promise<AShare> {
   const { below, y } = await expParts(p, x, e, shift);
-  const kept = await scoped(p, 'exp', async () => subAA(p, y, await mulA1B(p, below, y)));
+  const kept = await scoped(p, 'exp', async () => subAA(p, y, (await mulA1BPair(p, below, y.s0.length, [y], 'exp/mask'))[0]));
   return aShare(x.shape, kept.s0, kept.s1);
 }
 
 /**
  * exp for a caller that sums the result next (softmax's row sums): the masked result as a
- * zero-masked 3-of-3 sharing after mulA1BAdditive's one round (`additive`, [n]), and as a
- * replicated share on a lazy branch (mulA1B, 2 rounds, taken by whoever needs it). The caller
+ * zero-masked 3-of-3 sharing after mulA1BPairAdditive's one round (`additive`, [n]), and as a
+ * replicated share on a lazy branch (mulA1BPair, 2 rounds, taken by whoever needs it). The caller
  * must create nothing that outlives its own scope: `kept` is a branch of p under the label 'exp'.
- * Both selections use their own OT messages (fresh PRSS draws on p and on the branch).
+ * Both selections use their own dealt bits r (fresh PRSS draws on p and on the branch), so their
+ * two openings e = below ⊕ r and e' = below ⊕ r' differ by r ⊕ r', which no single party knows.
  */
 export async function expSplit(p: Party, x: AShare, e: ExpConfig, shift = 0, early?: EarlyTuples): Promise<{ additive: BigUint64Array; kept: LazyBranch<AShare> }> {
   const n = x.s0.length;
   const { below, y } = await expParts(p, x, e, shift, early);
-  const kept = lazyBranch(p, 'exp', async (q) => subAA(q, y, await mulA1B(q, below, y)));
-  const by = await scoped(p, 'exp', () => mulA1BAdditive(p, below, y));
+  const kept = lazyBranch(p, 'exp', async (q) => subAA(q, y, (await mulA1BPair(q, below, n, [y], 'exp/mask'))[0]));
+  const [by] = await scoped(p, 'exp', () => mulA1BPairAdditive(p, below, n, [y], 'exp/maskAdd'));
   p.k.neg(by, by);
   return { additive: new Acc(p, n).linear(y, 1n).additive(by).done(), kept };
 }
 
-/** expSplit's cost: `main` up to `additive`, `kept`'s extra (its mulA1B, 1 round after main). */
+/** expSplit's cost: `main` up to `additive`, `kept`'s extra (its mulA1BPair, 1 round after main). */
 export function expSplitCost(n: number, e: ExpConfig, fracBits = 18, shift = 0, tr: TruncRounds = 2): { main: OpCost; kept: OpCost } {
-  return { main: addCosts(expPartsCost(n, e, fracBits, shift, tr), mulA1BAdditiveCost(n)), kept: { rounds: mulA1BCost(n).rounds - 1, bytesTotal: mulA1BCost(n).bytesTotal } };
+  const kept = mulA1BPairCost(n);
+  return { main: addCosts(expPartsCost(n, e, fracBits, shift, tr), mulA1BPairAdditiveCost(n)), kept: { ...kept, rounds: kept.rounds - 1 } };
 }
 
 /**
@@ -100,7 +103,7 @@ export function expSplitCost(n: number, e: ExpConfig, fracBits = 18, shift = 0, 
 export const startExpTuples = (p: Party, n: number, e: ExpConfig, shift = 0): EarlyTuples => startTuples(p, powersTruncPlan(n, e, p.cfg.fracBits, shift));
 
 /** The mask bits [x < maskBelow] and the unmasked power chain, on two branches (`early`: the chain's tuples, startExpTuples). */
-function expParts(p: Party, x: AShare, e: ExpConfig, shift: number, early?: EarlyTuples): Promise<{ below: BitShare; y: AShare }> {
+function expParts(p: Party, x: AShare, e: ExpConfig, shift: number, early?: EarlyTuples): Promise<{ below: BigUint64Array | null; y: AShare }> {
   validateExp('exp', e);
   if (!Number.isInteger(shift) || shift < 0 || shift > 16) throw new RangeError(`exp: input shift must be an integer in [0, 16], got ${shift}`);
   return scoped(p, 'exp', async () => {
@@ -121,8 +124,8 @@ function expParts(p: Party, x: AShare, e: ExpConfig, shift: number, early?: Earl
         for (let i = 1; i < e.t; i++) y = (await truncMany(q, [new Acc(q, n).product(y, y).done()], f, 'exp/sq'))[0];
         return y;
       });
-    const [below, y] = await branches<[BitShare, AShare]>(p, [
-      ['mask', (q) => msb(q, addAPScalar(q, flatX, BigInt.asUintN(64, -fixedInt(e.maskBelow, fin))))],
+    const [below, y] = await branches<[BigUint64Array | null, AShare]>(p, [
+      ['mask', (q) => msbPair(q, addAPScalar(q, flatX, BigInt.asUintN(64, -fixedInt(e.maskBelow, fin))))],
       ['base', powers],
     ]);
     return { below, y };
@@ -131,7 +134,7 @@ function expParts(p: Party, x: AShare, e: ExpConfig, shift: number, early?: Earl
 
 /** `tr`: the truncation mode the exp runs in (the caller's p.truncRounds). */
 export function fExpCost(n: number, e: ExpConfig = DEFAULT_APPROX_CONFIG.exp, fracBits = 18, shift = 0, tr: TruncRounds = 2): OpCost {
-  return addCosts(expPartsCost(n, e, fracBits, shift, tr), mulA1BCost(n));
+  return addCosts(expPartsCost(n, e, fracBits, shift, tr), mulA1BPairCost(n));
 }
 
 /** The power chain's truncations in order, [elements, bits]: the base polynomial's levels, then the t squarings. */
@@ -142,7 +145,7 @@ function powersTruncPlan(n: number, e: ExpConfig, f: number, shift: number): [nu
 }
 
 function expPartsCost(n: number, e: ExpConfig, fracBits: number, shift: number, tr: TruncRounds): OpCost {
-  return parCosts(msbCost(n), addCosts(...powersTruncPlan(n, e, fracBits, shift).map(([m, bits]) => truncManyCost(m, tr, bits))));
+  return parCosts(msbPairCost(n), addCosts(...powersTruncPlan(n, e, fracBits, shift).map(([m, bits]) => truncManyCost(m, tr, bits))));
 }
 
 /** The approximation in float64 (no fixed point). */

@@ -2,22 +2,23 @@
  * Piecewise polynomial functions on shares (the engine under GeLU and SiLU):
  *
  *   pieces V_0 … V_K on the segments (−∞, t_0), [t_0, t_1), …, [t_{K−1}, ∞),
- *   b_j = [x < t_j] — all K comparisons in ONE msb pass,
- *   y = V_K + Σ_j b_j·(V_j − V_{j+1}) — all K selections in ONE mulA1B call.
+ *   b_j = [x < t_j] — all K comparisons in ONE msb pass, the bits left as P1/P2's 2-of-2 sharing,
+ *   y = V_K + Σ_j b_j·(V_j − V_{j+1}) — all K selections in ONE mulA1BPair call (pair-mux.ts:
+ *   24 B per selection instead of mulA1B's 64; the same 2 rounds after the polynomials).
  *
- * The identity holds exactly in the ring (mulA1B is exact), so a polynomial's garbage outside
+ * The identity holds exactly in the ring (the selection is exact), so a polynomial's garbage outside
  * its segment (overflowed powers, truncation of out-of-range values) cancels exactly. The
  * polynomials are evaluated together by poly.ts (≤ 3 levels).
  *
  * The comparisons and the polynomials only read x, so they run as two concurrent branches
  * (Party.fork: 'segments' and 'powers') and share their rounds.
  *
- * Cost: max(msb(K·n), polys) + mulA1B(K·n): max(8, 2·levels) + 2 rounds (was 8 + 2·levels + 2).
+ * Cost: max(msbPair(K·n), polys) + mulA1BPair(K·n): max(4, 2·levels) + 2 rounds (was 8 + 2·levels + 2).
  */
 import type { OpCost, Party } from '../protocols/context.js';
 import { branches, scoped } from '../protocols/context.js';
-import { msb, msbCost } from '../protocols/msb.js';
-import { mulA1B, mulA1BCost } from '../protocols/bitmul.js';
+import { msbPair, msbPairCost } from '../protocols/msb.js';
+import { mulA1BPair, mulA1BPairCost } from '../protocols/pair-mux.js';
 import { withoutRangeCheck } from '../protocols/range-check.js';
 import { addAA, subAA, negA } from '../protocols/arith.js';
 import type { AShare } from '../protocols/share.js';
@@ -101,8 +102,8 @@ export function piecewise(p: Party, x: AShare, plan: PiecewisePlan): Promise<ASh
     const poly = plan.poly;
     // outside its segment a polynomial may overflow; those lanes are discarded exactly below,
     // so checked mode does not test them (range-check.ts)
-    const [bits, polys] = await branches<[Awaited<ReturnType<typeof msb>>, AShare[]]>(p, [
-      ['segments', (q) => msb(q, aShare([K * n], s0, s1))],
+    const [bits, polys] = await branches<[BigUint64Array | null, AShare[]]>(p, [
+      ['segments', (q) => msbPair(q, aShare([K * n], s0, s1))],
       ['powers', (q) => (poly ? withoutRangeCheck(q, () => evalPolys(q, flatX, poly)) : Promise.resolve([]))],
     ]);
     const V = plan.spec.pieces.map((pc, i): AShare | null => (pc.kind === 'zero' ? null : pc.kind === 'identity' ? flatX : polys[plan.polyIndex[i]]));
@@ -114,7 +115,7 @@ export function piecewise(p: Party, x: AShare, plan: PiecewisePlan): Promise<ASh
     };
     const diffs: AShare[] = [];
     for (let j = 0; j < K; j++) diffs.push(diff(V[j], V[j + 1]));
-    const sel = splitA(await mulA1B(p, bits, concatA(diffs)), diffs.map(() => [n]));
+    const sel = splitA((await mulA1BPair(p, bits, K * n, [concatA(diffs)], `${plan.spec.name}/sel`))[0], diffs.map(() => [n]));
     let y = V[K] ?? aShare([n], new BigUint64Array(n), new BigUint64Array(n));
     for (const s of sel) y = addAA(p, y, s);
     return aShare(x.shape, y.s0, y.s1);
@@ -123,7 +124,7 @@ export function piecewise(p: Party, x: AShare, plan: PiecewisePlan): Promise<ASh
 
 export function piecewiseCost(n: number, plan: PiecewisePlan): OpCost {
   const K = plan.breaksInt.length;
-  return addCosts(parCosts(msbCost(K * n), plan.poly ? polysCost(n, plan.poly) : NO_COST), mulA1BCost(K * n));
+  return addCosts(parCosts(msbPairCost(K * n), plan.poly ? polysCost(n, plan.poly) : NO_COST), mulA1BPairCost(K * n));
 }
 
 /** The same function in float64 (no fixed point): for references and the plain backend. */

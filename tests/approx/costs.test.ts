@@ -45,7 +45,7 @@ describe('declared cost = measured cost', () => {
 
   it('nested meter labels', async () => {
     const { cost } = await run([{ data: [1, -2, 3], shape: [3] }], (p, [X]) => fGelu(p, X));
-    for (const l of ['gelu', 'gelu/segments', 'gelu/segments/msb', 'gelu/powers', 'gelu/powers/poly', 'gelu/mulA1B']) expect(cost.ops[l], l).toBeDefined();
+    for (const l of ['gelu', 'gelu/segments', 'gelu/segments/msb', 'gelu/powers', 'gelu/powers/poly', 'gelu/mulA1BPair']) expect(cost.ops[l], l).toBeDefined();
     const r = await run([{ data: [1, 2, 3], shape: [3] }], (p, [X]) => fReciprocal(p, X));
     for (const l of ['reciprocal/highbit/msb', 'reciprocal/norm/weighTimes/mulA1BPair', 'reciprocal/table/b2aPair']) expect(r.cost.ops[l], l).toBeDefined();
   });
