@@ -6,7 +6,7 @@
  *   ┌ cmp:    splitAdditive(z) beside msb's input round, then msbPairOf on the in-group
  *   │         differences, winner bits (max.ts)                    msb + AND tree + exchange
  *   └ values: the caller's truncation of z (replicated, scale f)          2 rounds
- *   mux on the values (mulA1BPair from the 2-of-2 winner bits), then the remaining levels as in max.ts
+ *   the selection from the 2-of-2 winner bits, then the remaining levels as in max.ts (finishLevels)
  *
  * Against truncating first, the first msb no longer waits for the truncation's second round: one
  * round less (P0-dealt truncation already hid one of its two rounds under msb's input round).
@@ -22,7 +22,7 @@ import { mulA1BPairCost } from './pair-mux.js';
 import { subAA } from './arith.js';
 import type { AShare } from './share.js';
 import { aShare } from './share.js';
-import { checkLens, gather, levelsCost, planLevel, planRaggedMax, selectLevel, winners, type WinnerBits } from './max.js';
+import { checkLens, finishLevels, finishLevelsCost, planLevel, planRaggedMax, winners, type WinnerBits } from './max.js';
 
 /**
  * raggedMax whose first level compares z, a 3-of-3 additive sharing of the same values at any
@@ -46,12 +46,7 @@ export function raggedMaxEarly(p: Party, z: BigUint64Array, values: (q: Party) =
       ['cmp', async (q) => winners(q, await msbPairOf(q, signInputDiff(await splitAdditive(q, z, 'max/z'), lp.cmpA, lp.cmpB)), lp.lists, lp.uses, lp.negate)],
       ['values', values],
     ]);
-    let { cur } = await selectLevel(p, v, null, bits, lp);
-    for (const level of levels.slice(1)) {
-      const l = planLevel(level);
-      const lt = await msbPair(p, subAA(p, gather(cur, l.cmpA), gather(cur, l.cmpB)));
-      ({ cur } = await selectLevel(p, cur, null, await winners(p, lt, l.lists, l.uses, l.negate), l));
-    }
+    const { cur } = await finishLevels(p, levels, bits, v, null);
     return { max: aShare([w0.length], cur.s0, cur.s1), values: v };
   });
 }
@@ -63,5 +58,5 @@ export function raggedMaxEarlyCost(lens: ArrayLike<number>, maxArity: number, va
   const n = Array.from(lens).reduce((t, v) => t + v, 0);
   const [l0] = levels;
   const cmp = addCosts(splitAdditiveCost(n), { rounds: -SPLIT_BESIDE_MSB, bytesTotal: 0 }, msbPairCost(l0.comparisons), andTreeCost(l0.andWidth, Math.ceil(l0.selections / 64)));
-  return addCosts(parCosts(cmp, values), mulA1BPairCost(l0.selections), levelsCost(levels.slice(1), false));
+  return addCosts(parCosts(cmp, values), finishLevelsCost(levels, false));
 }

@@ -26,10 +26,10 @@
  * helpers exported below (planLevel, winners, selectLevel, levelsCost) are for max-early.ts.
  */
 import type { OpCost, Party } from './context.js';
-import { addCosts, scoped } from './context.js';
-import { msbPair, msbPairCost } from './msb.js';
+import { addCosts, branches, parCosts, scoped } from './context.js';
+import { msbPair, msbPairCost, msbPairOfSum, msbPairOfSumCost } from './msb.js';
 import { andTree, andTreeCost } from './dealt-and.js';
-import { mulA1BPair, mulA1BPairCost } from './pair-mux.js';
+import { mulA1BPair, mulA1BPairAdditive, mulA1BPairAdditiveCost, mulA1BPairCost, pairAdditiveToReplicated, pairAdditiveToReplicatedCost } from './pair-mux.js';
 import { subAA } from './arith.js';
 import type { AShare } from './share.js';
 import { aShare } from './share.js';
@@ -208,27 +208,108 @@ export function planLevel(level: Level): LevelPlan {
   return { cmpA: Int32Array.from(cmpA), cmpB: Int32Array.from(cmpB), lists, uses, negate, selMember: Int32Array.from(selMember), selLast: Int32Array.from(selLast), outSrc, outSel };
 }
 
-/** The level's muxes: each group's winner (and its index) from the winner bits. */
-export async function selectLevel(p: Party, cur: AShare, idx: AShare | null, bits: WinnerBits, lp: LevelPlan): Promise<{ cur: AShare; idx: AShare | null }> {
+/** Per output: its group's last entry plus the selections of its group (s0 and s1 of `picked`, or one additive half). */
+function assemble(lp: LevelPlan, from: BigUint64Array, picked: BigUint64Array): BigUint64Array {
+  const out = new BigUint64Array(lp.outSrc.length);
+  lp.outSrc.forEach((src, o) => {
+    let v = from[src];
+    for (const k of lp.outSel[o]) v += picked[k];
+    out[o] = v; // stored mod 2^64
+  });
+  return out;
+}
+
+/** The level's selections x_i − x_last (and the same for the indices). */
+function selectionDiffs(p: Party, cur: AShare, idx: AShare | null, lp: LevelPlan): AShare[] {
   const diffs = [subAA(p, gather(cur, lp.selMember), gather(cur, lp.selLast))];
   if (idx) diffs.push(subAA(p, gather(idx, lp.selMember), gather(idx, lp.selLast)));
-  const picks = await mulA1BPair(p, bits.pair, bits.n, diffs, 'max/sel');
-  const select = (from: AShare, picked: AShare): AShare => {
-    const s0 = new BigUint64Array(lp.outSrc.length);
-    const s1 = new BigUint64Array(lp.outSrc.length);
-    lp.outSrc.forEach((src, o) => {
-      let a = from.s0[src];
-      let b = from.s1[src];
-      for (const k of lp.outSel[o]) {
-        a += picked.s0[k];
-        b += picked.s1[k];
-      }
-      s0[o] = a;
-      s1[o] = b;
-    });
-    return aShare([lp.outSrc.length], s0, s1);
-  };
+  return diffs;
+}
+
+/** The level's muxes: each group's winner (and its index) from the winner bits, replicated (mulA1BPair, 2 rounds). */
+export async function selectLevel(p: Party, cur: AShare, idx: AShare | null, bits: WinnerBits, lp: LevelPlan): Promise<{ cur: AShare; idx: AShare | null }> {
+  const picks = await mulA1BPair(p, bits.pair, bits.n, selectionDiffs(p, cur, idx, lp), 'max/sel');
+  const select = (from: AShare, picked: AShare): AShare => aShare([lp.outSrc.length], assemble(lp, from.s0, picked.s0), assemble(lp, from.s1, picked.s1));
   return { cur: select(cur, picks[0]), idx: idx ? select(idx, picks[1]) : null };
+}
+
+/**
+ * The same muxes left as P1/P2's 2-of-2 ADDITIVE halves (mulA1BPairAdditive, 1 round; P0: null),
+ * for a next level that compares them directly. The halves leave their party only through
+ * msbPairOfSum's openings (masked by P0's seeds) and the reshare (masked by seed(P1,P2) towards
+ * P0 and by seed(P2,P0) towards P1), never as they are.
+ */
+async function selectLevelHalves(p: Party, cur: AShare, idx: AShare | null, bits: WinnerBits, lp: LevelPlan): Promise<(BigUint64Array | null)[]> {
+  const picks = await mulA1BPairAdditive(p, bits.pair, bits.n, selectionDiffs(p, cur, idx, lp), 'max/sel');
+  if (p.id === 0) return picks.map(() => null);
+  // this party's additive half of a replicated value: P1 x₁ + x₂ (its s0 + s1), P2 x₀ (its s1)
+  const half = (v: AShare): BigUint64Array => {
+    if (p.id === 2) return v.s1;
+    const h = new BigUint64Array(v.s0.length);
+    p.k.add(h, v.s0, v.s1);
+    return h;
+  };
+  return [assemble(lp, half(cur), picks[0]), ...(idx ? [assemble(lp, half(idx), picks[1])] : [])];
+}
+
+/** x[i[t]] − x[j[t]] on an additive half (null at P0 stays null). */
+function diffHalf(h: BigUint64Array | null, i: Int32Array, j: Int32Array): BigUint64Array | null {
+  if (!h) return null;
+  const out = new BigUint64Array(i.length);
+  for (let t = 0; t < i.length; t++) out[t] = h[i[t]] - h[j[t]]; // stored mod 2^64
+  return out;
+}
+
+/**
+ * The tournament from the first level's winner bits on: between levels the maxima stay P1/P2's
+ * additive halves, the next level's comparisons start on them at once (msbPairOfSum: no input
+ * round) while a reshare makes them replicated for that level's own selection, on a concurrent
+ * branch; the last level's selection is replicated. Per level boundary 2 rounds fewer than
+ * selecting replicated maxima and comparing those (the reshare and msb's input round).
+ */
+export async function finishLevels(p: Party, levels: readonly Level[], bits0: WinnerBits, cur0: AShare, idx0: AShare | null): Promise<{ cur: AShare; idx: AShare | null }> {
+  let cur = cur0;
+  let idx = idx0;
+  let bits = bits0;
+  let lp = planLevel(levels[0]);
+  for (let i = 0; i + 1 < levels.length; i++) {
+    const halves = await selectLevelHalves(p, cur, idx, bits, lp);
+    const m = lp.outSrc.length;
+    const next = planLevel(levels[i + 1]);
+    const [lt, vals] = await branches<[BigUint64Array | null, AShare[]]>(p, [
+      ['cmp', (q) => msbPairOfSum(q, diffHalf(halves[0], next.cmpA, next.cmpB), next.cmpA.length)],
+      [
+        'values',
+        async (q) =>
+          Promise.all(
+            halves.map(async (h, k) => {
+              const r = await pairAdditiveToReplicated(q, h, m, `max/values${k}`);
+              return aShare([m], r.s0, r.s1);
+            }),
+          ),
+      ],
+    ]);
+    cur = vals[0];
+    idx = idx ? vals[1] : null;
+    lp = next;
+    bits = await winners(p, lt, lp.lists, lp.uses, lp.negate);
+  }
+  return selectLevel(p, cur, idx, bits, lp);
+}
+
+/** finishLevels' cost: every level's selection and every level's comparisons after the first. */
+export function finishLevelsCost(levels: readonly Level[], withIndex: boolean): OpCost {
+  const count = withIndex ? 2 : 1;
+  const parts: OpCost[] = [];
+  levels.forEach((l, i) => {
+    if (i > 0) {
+      const prevOutputs = levels[i - 1].groups.reduce((t, gs) => t + gs.length, 0);
+      parts.push(parCosts(msbPairOfSumCost(l.comparisons), addCosts(...Array.from({ length: count }, () => pairAdditiveToReplicatedCost(prevOutputs)))));
+      parts.push(andTreeCost(l.andWidth, Math.ceil(l.selections / 64)));
+    }
+    parts.push(i + 1 < levels.length ? mulA1BPairAdditiveCost(l.selections, count) : mulA1BPairCost(l.selections, count));
+  });
+  return addCosts(...parts);
 }
 
 export function checkLens(lens: ArrayLike<number>, n: number): number[] {
@@ -248,10 +329,11 @@ async function tournament(p: Party, x: AShare, lens: ArrayLike<number>, maxArity
     for (const l of w0) for (let c = 0; c < l; c++) cols[o++] = BigInt(c);
     idx = publicShare(p, cols, [x.s0.length]);
   }
-  for (const level of planRaggedMax(w0, maxArity)) {
-    const lp = planLevel(level);
+  const levels = planRaggedMax(w0, maxArity);
+  if (levels.length > 0) {
+    const lp = planLevel(levels[0]);
     const lt = await msbPair(p, subAA(p, gather(cur, lp.cmpA), gather(cur, lp.cmpB)));
-    ({ cur, idx } = await selectLevel(p, cur, idx, await winners(p, lt, lp.lists, lp.uses, lp.negate), lp));
+    ({ cur, idx } = await finishLevels(p, levels, await winners(p, lt, lp.lists, lp.uses, lp.negate), cur, idx));
   }
   return { max: aShare([w0.length], cur.s0, cur.s1), index: idx ? aShare([w0.length], idx.s0, idx.s1) : null };
 }
@@ -263,19 +345,10 @@ async function tournament(p: Party, x: AShare, lens: ArrayLike<number>, maxArity
  * critical path, at most one round per level boundary below this sum (tests hold both ends).
  */
 export function raggedMaxCost(lens: ArrayLike<number>, maxArity = 2, withIndex = false): OpCost {
-  return levelsCost(planRaggedMax(lens, maxArity), withIndex);
-}
-
-export function levelsCost(levels: Level[], withIndex: boolean): OpCost {
-  const parts: OpCost[] = [];
-  for (const l of levels) {
-    parts.push(
-      msbPairCost(l.comparisons),
-      andTreeCost(l.andWidth, Math.ceil(l.selections / 64)),
-      mulA1BPairCost(l.selections, withIndex ? 2 : 1),
-    );
-  }
-  return addCosts(...parts);
+  const levels = planRaggedMax(lens, maxArity);
+  if (levels.length === 0) return { rounds: 0, bytesTotal: 0 };
+  const [l0] = levels;
+  return addCosts(msbPairCost(l0.comparisons), andTreeCost(l0.andWidth, Math.ceil(l0.selections / 64)), finishLevelsCost(levels, withIndex));
 }
 
 /** Max along the last axis: [..., C] → [...] (maxArity 2: PUMA's binary tree). */

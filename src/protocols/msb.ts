@@ -38,14 +38,26 @@ export type CarryRadix = 4 | 8;
 const G_WIRES = 63;
 
 interface Node {
-  g: number;
+  /** The generate bit as a product of wires (one wire, or a_j ∧ b_j at the leaves of msbPairOfSum). */
+  g: readonly number[];
   /** -1 for the node that holds bit 0 (its propagate is never needed). */
   p: number;
 }
 
+/** msb's leaves: g_j and p_j are wires (local to P1 and P2 once P0's input message is in). */
+const signLeaves = (): Node[] => Array.from({ length: G_WIRES }, (_, j) => ({ g: [j], p: j === 0 ? -1 : G_WIRES + j - 1 }));
+
+/**
+ * msbPairOfSum's leaves for x = a + b with a held by P1 and b by P2: wires a_j = 0..62, b_j =
+ * 63..125 and p_j = a_j ⊕ b_j = 126..187 (j ≥ 1); g_j = a_j ∧ b_j is a product in the first level.
+ */
+const SUM_B = G_WIRES;
+const SUM_P = 2 * G_WIRES;
+const sumLeaves = (): Node[] => Array.from({ length: G_WIRES }, (_, j) => ({ g: [j, SUM_B + j], p: j === 0 ? -1 : SUM_P + j - 1 }));
+
 /** The dealt-AND circuits of the carry tree's levels (public structure, identical at every party). */
-function carryLevels(radix: CarryRadix): AndCircuit[] {
-  let nodes: Node[] = Array.from({ length: G_WIRES }, (_, j) => ({ g: j, p: j === 0 ? -1 : G_WIRES + j - 1 }));
+function carryLevels(radix: CarryRadix, leaves: Node[] = signLeaves()): AndCircuit[] {
+  let nodes: Node[] = leaves;
   const levels: AndCircuit[] = [];
   while (nodes.length > 1) {
     const circuit: (readonly (readonly number[])[])[] = [];
@@ -56,14 +68,14 @@ function carryLevels(radix: CarryRadix): AndCircuit[] {
       const gProducts: number[][] = [];
       for (let j = top; j >= 0; j--) {
         // g_j ∧ p_{j+1} ∧ … ∧ p_top
-        const prod = [grp[j].g];
+        const prod = [...grp[j].g];
         for (let h = j + 1; h <= top; h++) prod.push(grp[h].p);
         gProducts.push(prod);
       }
       const g = circuit.push(gProducts) - 1;
       let pOut = -1;
       if (grp[0].p >= 0) pOut = circuit.push([grp.map((q) => q.p)]) - 1;
-      next.push({ g, p: pOut });
+      next.push({ g: [g], p: pOut });
     }
     levels.push(circuit);
     nodes = next;
@@ -71,6 +83,8 @@ function carryLevels(radix: CarryRadix): AndCircuit[] {
   return levels;
 }
 const LEVELS: Record<CarryRadix, AndCircuit[]> = { 4: carryLevels(4), 8: carryLevels(8) };
+/** msbPairOfSum's tree (radix 4: its first level's products have up to 5 wires). */
+const SUM_LEVELS: AndCircuit[] = carryLevels(4, sumLeaves());
 
 /** Boolean sharings of a = x_0 + x_1 (input by P0) and b = x_2, as word arrays [n]. */
 export async function splitSum(p: Party, x: AShare, tag: string): Promise<{ a: WordShare; b: WordShare }> {
@@ -209,6 +223,49 @@ async function signPair(p: Party, x: SignInput, radix: CarryRadix): Promise<BigU
   if (p.id === 1) k.xor(sign, sign, B.subarray(63 * W, 64 * W));
   return sign;
 }
+
+/**
+ * The sign bits of x = a + b where a is P1's and b is P2's (a 2-of-2 ADDITIVE sharing, e.g. the
+ * row max's selections before their reshare: mulA1BPairAdditive), as P1/P2's 2-of-2 XOR sharing
+ * ([⌈n/64⌉] words; P0: null), in 3 rounds: no input round, because each evaluator already holds
+ * its addend. The carry tree's leaves are the bit planes a_j (P1's, P2 holds 0), b_j (P2's, P1
+ * holds 0) and p_j = a_j ⊕ b_j (each its own plane); g_j = a_j ∧ b_j is taken as a product inside
+ * the first dealt level (products of up to 5 wires), so the tree keeps msbPair's 3 levels. Every
+ * message is dealtAnd's: openings masked by P0's seeds, P0 receives nothing.
+ * `y`: P1's a or P2's b [n]; P0: null.
+ */
+export function msbPairOfSum(p: Party, y: BigUint64Array | null, n: number): Promise<BigUint64Array | null> {
+  return scoped(p, 'msb', async () => {
+    const W = Math.ceil(n / 64);
+    if (p.id === 0) {
+      for (const [i, circuit] of SUM_LEVELS.entries()) await dealtAnd(p, null, W, circuit, `msb/s${i}`);
+      return null;
+    }
+    if (!y || y.length !== n) throw new RangeError(`msbPairOfSum: evaluator needs its ${n} addends`);
+    const Y = planes(p, y, n);
+    const wires = new BigUint64Array((3 * G_WIRES - 1) * W);
+    wires.set(Y.subarray(0, G_WIRES * W), (p.id === 1 ? 0 : SUM_B) * W); // a_j at P1, b_j at P2 (the other holds 0)
+    wires.set(Y.subarray(W, G_WIRES * W), SUM_P * W); // its half of p_j, j = 1..62
+    let cur: BigUint64Array | null = wires;
+    for (const [i, circuit] of SUM_LEVELS.entries()) cur = await dealtAnd(p, cur, W, circuit, `msb/s${i}`);
+    const sign = cur as BigUint64Array; // the carry c_63
+    p.k.xor(sign, sign, Y.subarray(63 * W, 64 * W)); // ⊕ its half of p_63
+    return sign;
+  });
+}
+
+/** msbPairOfSum: the three dealt levels (online openings, offline dealt sets). */
+export const msbPairOfSumCost = (n: number): OpCost => {
+  const W = Math.ceil(n / 64);
+  let online = 0;
+  let offline = 0;
+  for (const c of SUM_LEVELS) {
+    const b = dealtAndBytes(c, W);
+    online += b.online;
+    offline += b.offline;
+  }
+  return { rounds: SUM_LEVELS.length, bytesTotal: online, offlineBytesTotal: offline };
+};
 
 /** Shared sign bits of x (1 where x, read as a signed 64-bit integer, is negative). */
 export function msb(p: Party, x: AShare, radix: CarryRadix = 4): Promise<BitShare> {

@@ -69,3 +69,12 @@ export async function barrier(p: Party): Promise<void> {
   await syncParties(p, 'test/barrier');
   p.meter.reset();
 }
+
+/** P1: x₁ + x₂, P2: x₀ (P0: null): a 2-of-2 additive sharing of a replicated x, locally. */
+export function sumHalves(p: Party, x: AShare): BigUint64Array | null {
+  if (p.id === 0) return null;
+  if (p.id === 2) return x.s1.slice();
+  const a = new BigUint64Array(x.s0.length);
+  p.k.add(a, x.s0, x.s1);
+  return a;
+}

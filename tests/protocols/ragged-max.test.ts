@@ -36,8 +36,8 @@ describe('raggedMax (grouped tournament)', () => {
     });
   }
 
-  it('rounds: 6 per binary level (msbPair 4, mulA1BPair 2 from the 2-of-2 sign); groups cut the depth (rows up to 100 long)', () => {
-    expect(raggedMaxCost(lens, 2).rounds).toBe(6 * 7);
+  it('rounds: 4 per binary level + 2 (the maxima handed on as additive halves, compared by msbPairOfSum); groups cut the depth (rows up to 100 long)', () => {
+    expect(raggedMaxCost(lens, 2).rounds).toBe(4 * 7 + 2);
     expect(raggedMaxCost(lens, 16).rounds).toBeLessThan(raggedMaxCost(lens, 2).rounds / 2);
     expect(planRaggedMax([33], 16).map((l) => l.groups[0])).toEqual([[6, 6, 6, 6, 6, 3], [6]]);
     expect(() => planRaggedMax([3], 1)).toThrow(/maxArity/);

@@ -14,7 +14,7 @@ import { truncA, truncAdditive } from '../../src/protocols/trunc.js';
 import { fMul, fMatmul } from '../../src/protocols/fixed.js';
 import { andBits } from '../../src/protocols/bool.js';
 import { a2b } from '../../src/protocols/a2b.js';
-import { msb, msbAdditive, msbPair, msbPairOf, splitAdditive } from '../../src/protocols/msb.js';
+import { msb, msbAdditive, msbPair, msbPairOf, msbPairOfSum, splitAdditive } from '../../src/protocols/msb.js';
 import { raggedMaxEarly } from '../../src/protocols/max-early.js';
 import { enableTuplePool } from '../../src/protocols/tuple-pool.js';
 import { dealtAnd, pairToReplicated } from '../../src/protocols/dealt-and.js';
@@ -25,6 +25,7 @@ import { b2aPair, mulA1BPair, mulA1BPairAdditive } from '../../src/protocols/pai
 import { revealAll, revealTo, shareInput } from '../../src/protocols/io.js';
 import { withTruncRounds } from '../../src/protocols/context.js';
 import { leakyMulA1B } from './_leaky-mul-a1b.js';
+import { sumHalves } from './harness.js';
 import { leakyOpenAdditive } from './_leaky-trunc1.js';
 import { ALPHA, relationPValue, viewTest, type SecretInput, type ViewCase } from './_views.js';
 
@@ -156,6 +157,7 @@ const CASES: ViewCase[] = [
     },
   },
   { name: 'b2aPair (bits made a pair locally): pairB2A and the reshare', inputs: [B4], program: (p, xs) => b2aPair(p, pairOf(p, bt(xs, 0)), 4) },
+  { name: 'msbPairOfSum on P1/P2 additive halves, then b2aPair', inputs: [X4], program: async (p, xs) => b2aPair(p, await msbPairOfSum(p, sumHalves(p, a(xs, 0)), 4), 4) },
   { name: 'mux', inputs: [B4, X4, Y4], program: (p, xs) => mux(p, bt(xs, 0), a(xs, 1), a(xs, 2)) },
   { name: 'b2a', inputs: [B4], program: (p, xs) => b2a(p, bt(xs, 0)) },
   { name: 'maxLast [2,4] (binary tournament)', inputs: [A([2, 4], [1, 5, -2, 3, 0, 0.5, 9, -9], [7, -1, 0, 2, 4, 3, 2, 1])], program: (p, xs) => maxLast(p, a(xs, 0)) },
