@@ -41,6 +41,9 @@ interface Plan {
 
 const key = (s: readonly number[]): string => s.join(',');
 
+/** Widest product a circuit may hold: its 2^t − t − 1 dealt sets and the evaluators' 2^t subset planes stay small up to here. */
+const MAX_PRODUCT = 11;
+
 function subsetsOf(t: readonly number[], mask: number): number[] {
   const out: number[] = [];
   for (let j = 0; j < t.length; j++) if (mask & (1 << j)) out.push(t[j]);
@@ -62,7 +65,7 @@ function buildPlan(circuit: AndCircuit): Plan {
   const setIndex = new Map<string, number>();
   for (const out of circuit) {
     for (const raw of out) {
-      if (raw.length > 8) throw new RangeError(`dealt AND: a product of ${raw.length} wires (at most 8)`);
+      if (raw.length > MAX_PRODUCT) throw new RangeError(`dealt AND: a product of ${raw.length} wires (at most ${MAX_PRODUCT})`);
       if (raw.length < 2) continue;
       const t = [...raw].sort((a, b) => a - b);
       for (const w of t) openedSet.add(w);
@@ -165,8 +168,14 @@ export async function pairToReplicated(p: Party, s: BigUint64Array | null, W: nu
 /** One exchange of a plane of `bits` bits between P1 and P2 (16 bytes per 64 bits). */
 export const pairToReplicatedCost = (bits: number): OpCost => ({ rounds: 1, bytesTotal: 2 * 8 * Math.ceil(bits / 64) });
 
-/** Largest fan-in of one dealt AND gate in andTree (2^6 − 7 = 57 dealt sets per gate). */
-const TREE_FAN_IN = 6;
+/**
+ * Largest fan-in of one dealt AND gate in andTree: 2^11 − 12 = 2036 dealt sets for an 11-input
+ * gate. The tree takes the fewest rounds this allows and then the smallest balanced fan-in
+ * (treeRounds), so a wide gate is used only where it saves a round: 7–11 inputs in one round
+ * instead of two (BERT's row max: groups of 12 and 11 winners), 37–121 in two instead of three;
+ * 32 inputs (GPT-2's 33-key rows) keep two rounds of 6-input gates. Was 6 (57 sets per gate).
+ */
+const TREE_FAN_IN = 11;
 
 const TREE_CIRCUITS = new Map<number, AndCircuit[]>();
 
@@ -177,7 +186,7 @@ function treeCircuits(m: number): AndCircuit[] {
   return c;
 }
 
-/** Gates per round of an AND tree over m wires: the fewest rounds at fan-in ≤ 6, balanced. */
+/** Gates per round of an AND tree over m wires: the fewest rounds at fan-in ≤ TREE_FAN_IN, balanced. */
 function treeRounds(m: number): number[][][] {
   const out: number[][][] = [];
   let width = m;
@@ -195,7 +204,7 @@ function treeRounds(m: number): number[][][] {
 
 /**
  * AND of m 2-of-2 wires ([m·W] at P1 and P2, plane i = wire i; P0: null) → [W], in
- * ⌈log_6 m⌉ dealt rounds (a 32-input AND: 2 rounds instead of 5 pairwise levels).
+ * ⌈log_11 m⌉ dealt rounds (a 32-input AND: 2 rounds instead of 5 pairwise levels; 11 inputs: 1).
  */
 export async function andTree(p: Party, wires: BigUint64Array | null, m: number, W: number, tag: string): Promise<BigUint64Array | null> {
   let cur = wires;
