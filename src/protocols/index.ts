@@ -22,3 +22,4 @@ export * from './a2b.js';
 export * from './bitmul.js';
 export * from './compare.js';
 export * from './max.js';
+export * from './max-plan.js';

@@ -22,7 +22,8 @@ import { mulA1BPairCost } from './pair-mux.js';
 import { subAA } from './arith.js';
 import type { AShare } from './share.js';
 import { aShare } from './share.js';
-import { checkLens, finishLevels, finishLevelsCost, planLevel, planRaggedMax, winners, type WinnerBits } from './max.js';
+import { finishLevels, finishLevelsCost, winners, type WinnerBits } from './max.js';
+import { checkLens, planLevel, planRaggedMax } from './max-plan.js';
 
 /**
  * raggedMax whose first level compares z, a 3-of-3 additive sharing of the same values at any

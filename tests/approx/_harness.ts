@@ -8,7 +8,7 @@ import { revealAll, splitShares } from '../../src/protocols/io.js';
 import { Prg } from '../../src/ring/prg.js';
 import { aShare, type AShare } from '../../src/protocols/share.js';
 import { mergeMeters, type MergedCost } from '../../src/protocols/meter.js';
-import { planRaggedMax } from '../../src/protocols/max.js';
+import { planRaggedMax } from '../../src/protocols/max-plan.js';
 import { DEFAULT_APPROX_CONFIG } from '../../src/approx/config.js';
 import { DEFAULT_RING_CONFIG, type RingConfig } from '../../src/ring/config.js';
 import { decode, encode } from '../../src/ring/fixed-point.js';

@@ -4,7 +4,8 @@
  * fewer rounds.
  */
 import { describe, expect, it } from 'vitest';
-import { planRaggedMax, raggedArgmax, raggedMax, raggedMaxCost } from '../../src/protocols/max.js';
+import { raggedArgmax, raggedMax, raggedMaxCost } from '../../src/protocols/max.js';
+import { planRaggedMax } from '../../src/protocols/max-plan.js';
 import { shlA } from '../../src/protocols/arith.js';
 import { concatA } from '../../src/protocols/share.js';
 import { onGrid, run } from '../approx/_harness.js';
