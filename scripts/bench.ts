@@ -1,6 +1,6 @@
 /**
  * npm run bench -- --model gpt2-base --prompt-tokens 32 --new-tokens 1 [--in-process] [--json]
- *                  [--profile] [--shares trivial|full] [--output logits|token] [--approx default|puma] [--trunc-rounds 1|2] [--tuple-pool]
+ *                  [--profile] [--shares trivial|full] [--output logits|token] [--approx default|puma] [--trunc-rounds 1|2] [--no-tuple-pool]
  *                  [--seed N] [--frac-bits 18] [--layers first|all] [--out FILE.json] [--config parties.json]
  *                  [--check-ranges] [--net lan|wan|rtt=MS,mbps=N] [--detail] [--threads N]
  *
@@ -78,7 +78,8 @@ const values = parse<Opts>(
     .option('--approx <preset>', "approximations: ours (default) or PUMA's (puma)", oneOf(['default', 'puma'] as const), DEFAULT_SPEC.approx)
     .option('--trunc-rounds <n>', "truncation protocol of the softmax and norm chains: 1 (jointly made tuples) or 2 (dealer); default: the preset's", int({ min: 1, max: 2 }))
     .option('--trunc-round1-up-to <n>', 'a fused norm → matmul\'s products of at most n elements truncate in 1 round (0: all on the dealer); default: the preset\'s (ours 8192, PUMA 0)', int({ min: 0, max: 2 ** 30 }))
-    .option('--tuple-pool', "make each decode step's 1-round truncation tuples at its start, from the claims of the step before (src/protocols/tuple-pool.ts)")
+    .option('--tuple-pool', "make each decode step's 1-round truncation tuples at its start, from the claims of the step before (src/protocols/tuple-pool.ts; the default)")
+    .option('--no-tuple-pool', 'make every 1-round truncation tuple on demand, as the first decode step does')
     .option('--seed <n>', 'seed of the synthetic weights', int({ min: 0, max: 2 ** 31 }), DEFAULT_SPEC.seed)
     .option('--frac-bits <f>', `fixed-point fractional bits (${FRAC_BITS.why})`, int(FRAC_BITS), DEFAULT_SPEC.fracBits)
     .option('--layers <which>', 'per-layer table for the first layer or all', oneOf(['first', 'all'] as const), 'first')
@@ -109,7 +110,7 @@ async function main(): Promise<void> {
     checkRanges: values.checkRanges === true,
     ...(values.truncRounds ? { truncRounds: values.truncRounds as 1 | 2 } : {}),
     ...(values.truncRound1UpTo !== undefined ? { truncRound1UpTo: values.truncRound1UpTo } : {}),
-    ...(values.tuplePool ? { tuplePool: true } : {}),
+    ...(values.tuplePool !== false ? { tuplePool: true } : {}),
   });
   const net = parseNet(values.net);
   if (net && values.inProcess) throw new RangeError('--net shapes the links between party processes; it does not apply to --in-process');

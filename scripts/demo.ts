@@ -123,6 +123,7 @@ async function main(): Promise<number> {
       vocabSize: c.vocabSize,
       contextLength: c.seqLen ?? c.nPositions ?? 0,
       ring: DEFAULT_RING_CONFIG,
+      tuplePool: true, // as infer and bench by default: decode steps from the second take their tuples from the pool
       onProgress: loading.update,
       onToken: (t, i) => {
         if (i === 0) {

@@ -34,6 +34,19 @@ describe('npm run infer', () => {
     expect(c.ms).toBeGreaterThanOrEqual(0);
   });
 
+  it.skipIf(!have)(`the tuple pool is on by default, --no-tuple-pool turns it off: same text, fewer offline bytes${have ? '' : ' [SKIPPED: ../shared/models not found]'}`, () => {
+    const run = (extra: string[]) => {
+      const r = infer(['--in-process', '--json', '--prompt', 'Once upon a time', '--max-tokens', '4', ...extra], { TRIFORM_MODEL: BIN });
+      expect(r.status, r.stderr).toBe(0);
+      return JSON.parse(r.stdout.trim().split('\n').pop() as string) as { text: string; total: { offlineBytesPerParty: number } };
+    };
+    const pooled = run([]);
+    const plain = run(['--no-tuple-pool']);
+    expect(pooled.text).toBe(plain.text);
+    // the pool makes each decode step's tuples at its start with ≈ 1/8 headroom: more offline bytes, the same online ones
+    expect(pooled.total.offlineBytesPerParty).toBeGreaterThan(plain.total.offlineBytesPerParty);
+  });
+
   it('rejects bad options with a message and exit code 2', () => {
     const r = infer(['--in-process', '--max-tokens', '0']);
     expect(r.status).toBe(2);
