@@ -8,12 +8,16 @@
  *   1. the sign bits of every in-group difference x_i − x_j (i < j), lt_ij = [x_i < x_j], left
  *      as P1/P2's 2-of-2 sharing (msbPair)                                              4 rounds
  *   2. winner bits w_i = ∧_{j>i} ¬lt_ij ∧ ∧_{j<i} lt_ji (the first maximal entry wins), for
- *      i < s − 1 only: a dealt AND tree of fan-in ≤ 6 on the same 2-of-2 sharing, left there
- *                                                                           ⌈log6(s − 1)⌉ rounds
+ *      i < s − 1 only: a dealt AND tree of fan-in ≤ 11 on the same 2-of-2 sharing, left there
+ *                                                                          ⌈log11(s − 1)⌉ rounds
  *   3. max = x_{s−1} + Σ_{i<s−1} w_i·(x_i − x_{s−1})  (exactly one w is 1), the products taken
- *      from the 2-of-2 winner bits by mulA1BPair (pair-mux.ts; its dealer message goes out
- *      before the bits are ready)                                                     2 rounds
- *   (until 2026-12-03 the winner bits were made replicated first, 1 round, for mulA1B, 2 rounds)
+ *      from the 2-of-2 winner bits (pair-mux.ts; P0's message goes out before the bits exist):
+ *      the last level replicated (mulA1BPair)                                          2 rounds
+ *      earlier levels as P1/P2's additive halves (mulA1BPairAdditive)                  1 round
+ *   and a later level compares those halves at once (msbPairOfSum: 3 rounds, no input round)
+ *   while a reshare makes them replicated for its own selection (finishLevels).
+ *   (until 2026-12-03 the winner bits were made replicated first, 1 round, for mulA1B, 2 rounds,
+ *   every level ended replicated, and the AND gates had at most 6 inputs)
  *
  * With g = 2 this is the classic binary tournament (one comparison and one selection per pair,
  * no AND). The group size of a level is the smallest g ≤ maxArity that finishes in the minimum
