@@ -72,8 +72,8 @@ export class Acc {
   }
 
   /**
-   * += z, this party's share of a 3-of-3 additive sharing made by a protocol round (weighTimes /
-   * mulA1BAdditive). Such shares are correlated with the other parties' seeds, so this does not
+   * += z, this party's share of a 3-of-3 additive sharing made by a protocol round (weighTimes,
+   * exp's mask: mulA1BPairAdditive, or mulA1BAdditive). Such shares are correlated with the other parties' seeds, so this does not
    * count as masking: done() still adds a fresh zero-sharing unless a product already did.
    */
   additive(z: BigUint64Array): this {

@@ -123,8 +123,8 @@ const compareRadix = (m: number): CarryRadix => (m <= RADIX8_COMPARISONS ? 8 : 4
 /**
  * highBitCompares on x given before its truncation: z a 3-of-3 additive sharing (zero-masked) of
  * X = x·2^shift exactly, x = ⌊X / 2^shift⌋ (unsigned plans only). [x < 2^j] = [X < 2^(j+shift)],
- * so the bits are those of the truncated x, and the msb (msbAdditive: its split round runs beside
- * msb's input round) starts while x's own truncation runs.
+ * so the bits are those of the truncated x, and the msb (splitAdditive, whose round runs beside
+ * msbPairOf's input round) starts while x's own truncation runs.
  */
 export function highBitComparesAdditive(p: Party, z: BigUint64Array, shift: number, plan: HighBitPlan): Promise<HighBitCompares> {
   checkPlan(plan);
