@@ -11,6 +11,11 @@ import { b2aPair, b2aPairCost, mulA1BPair, mulA1BPairAdditive, mulA1BPairAdditiv
 import { revealAll } from '../../src/protocols/io.js';
 import type { AShare } from '../../src/protocols/share.js';
 import { barrier, EDGE, randomRing, run3 } from './harness.js';
+import type { Channel, PartyId } from '../../src/protocols/channel.js';
+import { makeLocalParties, runOn } from '../../src/protocols/local.js';
+import { splitShares } from '../../src/protocols/io.js';
+import { Prg } from '../../src/ring/prg.js';
+import { aShare, words } from '../../src/protocols/share.js';
 
 describe('mulA1BPair (bits as P1/P2 XOR halves)', () => {
   for (const n of [1, 63, 64, 65, 777]) {
@@ -95,4 +100,52 @@ describe('mulA1BPair (bits as P1/P2 XOR halves)', () => {
       expect({ rounds: m.rounds, bytesTotal: m.bytesTotal, offlineBytesTotal: m.offlineBytesTotal }).toEqual({ offlineBytesTotal: 0, ...b2aPairCost(n) });
     });
   }
+});
+
+/**
+ * A leak the view harness cannot see (it tests linear relations only): P2 receives R² = r − R¹
+ * (dealt) and P0's cross terms Q − m with Q = R¹·x₀ + R²·x₁. Without the mask m, P2 could compute
+ * Q − R²·(x₁ − x₀) = r·x₀ ∈ {0, x₀} and so solve for x₁, the share it must never learn. Here the
+ * test knows x₁ and checks that this value is never 0 or x₀ at any element (with m it is uniform).
+ */
+describe('mulA1BPair: P2 cannot unmask the cross terms', () => {
+  it('Q − m − R²·(x₁ − x₀) is uniform, not r·x₀ (fails if P0 drops the mask m)', async () => {
+    const n = 256;
+    const x = randomRing(n, 7);
+    const [, sh1, sh2] = splitShares(x, new Prg(new Uint8Array(16).fill(9)));
+    const x1 = sh1[0]; // party 1 holds (x₁, x₂)
+    const x0 = sh2[1]; // party 2 holds (x₂, x₀)
+    const got: Record<string, BigUint64Array> = {};
+    const record = (c: Channel, id: PartyId): Channel =>
+      id !== 2
+        ? c
+        : {
+            ...c,
+            self: c.self,
+            send: (dst, f) => c.send(dst, f),
+            abort: (e) => c.abort(e),
+            async recv(src, stream) {
+              const f = await c.recv(src, stream);
+              if (f.dtype === 'u64') got[f.tag] = new BigUint64Array(f.bytes.slice().buffer);
+              return f;
+            },
+          };
+    const { parties, hub } = makeLocalParties({ seed: 'pair-mux-attack', wrapChannel: record });
+    await runOn(parties, hub, async (p) => {
+      const sh = [splitShares(x, new Prg(new Uint8Array(16).fill(9)))[0], sh1, sh2][p.id];
+      const X = aShare([n], sh[0], sh[1]);
+      const c = p.id === 0 ? null : new BigUint64Array(words(n)).fill(p.id === 1 ? 0x5555n : 0x0f0fn);
+      return mulA1BPair(p, c, n, [X], 'attack');
+    });
+    const R2 = got['attack/deal'];
+    const Q = got['attack/q'];
+    expect(R2?.length).toBe(n);
+    expect(Q?.length).toBe(n);
+    let hits = 0;
+    for (let i = 0; i < n; i++) {
+      const t = BigInt.asUintN(64, Q[i] - R2[i] * BigInt.asUintN(64, x1[i] - x0[i]));
+      if (t === 0n || t === x0[i]) hits++;
+    }
+    expect(hits).toBe(0);
+  });
 });
