@@ -44,15 +44,15 @@ async function pairProducts(p: Party, c: BigUint64Array | null, n: number, xs: r
   const W = words(n);
   const { k, prss, comm } = p;
   if (p.id === 0) {
-    const r1 = prss.next.ring(W); // seed(P0,P1)
+    const r1 = unpackBits(k, prss.next.ring(W), 1, n); // r¹, seed(P0,P1), as ring 0/1
     const R1 = prss.next.ring(n); // seed(P0,P1)
-    const R2 = unpackBits(k, r1, 1, n);
-    const r2 = unpackBits(k, prss.prev.ring(W), 1, n); // seed(P0,P2)
-    // r = r¹ ⊕ r² = r¹ + r² − 2·r¹r² on 0/1 values, then R² = r − R¹
+    const r2 = unpackBits(k, prss.prev.ring(W), 1, n); // r², seed(P0,P2)
+    // R² = r − R¹ with r = r¹ ⊕ r² = r¹ + r² − 2·r¹r² on 0/1 values
+    const R2 = new BigUint64Array(n);
     const both = new BigUint64Array(n);
-    k.mul(both, R2, r2);
-    k.add(R2, R2, r2);
+    k.mul(both, r1, r2);
     k.shl(both, both, 1);
+    k.add(R2, r1, r2);
     k.sub(R2, R2, both);
     k.sub(R2, R2, R1);
     comm.sendU64Offline(2, `${tag}/deal`, R2);
