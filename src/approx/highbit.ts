@@ -39,7 +39,7 @@
 import type { LazyBranch, OpCost, Party } from '../protocols/context.js';
 import { scoped } from '../protocols/context.js';
 import type { CarryRadix } from '../protocols/msb.js';
-import { msbPair, msbPairCost, msbPairOf, splitAdditive, splitAdditiveCost, SPLIT_BESIDE_MSB } from '../protocols/msb.js';
+import { msbPair, msbPairCost, msbPairOf, msbPairOfSplitCost, splitAdditive } from '../protocols/msb.js';
 import { b2aPair, b2aPairCost, mulA1BPairAdditive, mulA1BPairAdditiveCost } from '../protocols/pair-mux.js';
 import type { AShare } from '../protocols/share.js';
 import { aShare } from '../protocols/share.js';
@@ -143,9 +143,7 @@ export function highBitComparesAdditive(p: Party, z: BigUint64Array, shift: numb
   });
 }
 
-/** splitAdditive's round runs beside msbPair's input round. */
-export const highBitComparesAdditiveCost = (n: number, plan: HighBitPlan): OpCost =>
-  addCosts(splitAdditiveCost(n * columns(plan)), { rounds: -SPLIT_BESIDE_MSB, bytesTotal: 0 }, msbPairCost(n * columns(plan), compareRadix(n * columns(plan))));
+export const highBitComparesAdditiveCost = (n: number, plan: HighBitPlan): OpCost => msbPairOfSplitCost(n * columns(plan), compareRadix(n * columns(plan)));
 
 /** Elements of x, ready or not. */
 export const inputLength = (x: AShare | Untruncated): number => ('s0' in x ? x.s0.length : x.z.length);

@@ -16,10 +16,8 @@
  */
 import type { OpCost, Party } from './context.js';
 import { addCosts, branches, parCosts, scoped } from './context.js';
-import { msbPair, msbPairCost, msbPairOf, signInputDiff, splitAdditive, splitAdditiveCost, SPLIT_BESIDE_MSB } from './msb.js';
+import { msbPairCost, msbPairOf, signInputDiff, splitAdditive, splitAdditiveCost, SPLIT_BESIDE_MSB } from './msb.js';
 import { andTreeCost } from './dealt-and.js';
-import { mulA1BPairCost } from './pair-mux.js';
-import { subAA } from './arith.js';
 import type { AShare } from './share.js';
 import { aShare } from './share.js';
 import { finishLevels, finishLevelsCost, winners, type WinnerBits } from './max.js';
@@ -58,6 +56,7 @@ export function raggedMaxEarlyCost(lens: ArrayLike<number>, maxArity: number, va
   if (levels.length === 0) return values;
   const n = Array.from(lens).reduce((t, v) => t + v, 0);
   const [l0] = levels;
+  // the split is over z's n elements, the comparisons over the level's in-group differences
   const cmp = addCosts(splitAdditiveCost(n), { rounds: -SPLIT_BESIDE_MSB, bytesTotal: 0 }, msbPairCost(l0.comparisons), andTreeCost(l0.andWidth, Math.ceil(l0.selections / 64)));
   return addCosts(parCosts(cmp, values), finishLevelsCost(levels, false));
 }

@@ -255,17 +255,7 @@ export function msbPairOfSum(p: Party, y: BigUint64Array | null, n: number): Pro
 }
 
 /** msbPairOfSum: the three dealt levels (online openings, offline dealt sets). */
-export const msbPairOfSumCost = (n: number): OpCost => {
-  const W = Math.ceil(n / 64);
-  let online = 0;
-  let offline = 0;
-  for (const c of SUM_LEVELS) {
-    const b = dealtAndBytes(c, W);
-    online += b.online;
-    offline += b.offline;
-  }
-  return { rounds: SUM_LEVELS.length, bytesTotal: online, offlineBytesTotal: offline };
-};
+export const msbPairOfSumCost = (n: number): OpCost => treeCost(SUM_LEVELS, n);
 
 /** Shared sign bits of x (1 where x, read as a signed 64-bit integer, is negative). */
 export function msb(p: Party, x: AShare, radix: CarryRadix = 4): Promise<BitShare> {
@@ -294,17 +284,24 @@ export function msbAdditive(p: Party, z: BigUint64Array, tag: string, radix: Car
 export const msbAdditiveCost = (n: number, radix: CarryRadix = 4): OpCost => addCosts(msbCost(n, radix), { rounds: 0, bytesTotal: splitAdditiveCost(n).bytesTotal });
 
 /** msbPair: P0's input word and the tree's openings online, the dealt sets offline. */
-export const msbPairCost = (n: number, radix: CarryRadix = 4): OpCost => {
+export const msbPairCost = (n: number, radix: CarryRadix = 4): OpCost => addCosts({ rounds: 1, bytesTotal: 8 * n }, treeCost(LEVELS[radix], n));
+
+/** msbPairOf on splitAdditive's addends of the same n values (highbit's early comparisons): the split's round runs beside msb's input round (SPLIT_BESIDE_MSB). */
+export const msbPairOfSplitCost = (n: number, radix: CarryRadix = 4): OpCost =>
+  addCosts(splitAdditiveCost(n), { rounds: -SPLIT_BESIDE_MSB, bytesTotal: 0 }, msbPairCost(n, radix));
+
+/** A carry tree's dealt levels over n elements: one round each, openings online, dealt sets offline. */
+function treeCost(levels: readonly AndCircuit[], n: number): OpCost {
   const W = Math.ceil(n / 64);
-  let online = 8 * n;
+  let online = 0;
   let offline = 0;
-  for (const c of LEVELS[radix]) {
+  for (const c of levels) {
     const b = dealtAndBytes(c, W);
     online += b.online;
     offline += b.offline;
   }
-  return { rounds: 1 + LEVELS[radix].length, bytesTotal: online, offlineBytesTotal: offline };
-};
+  return { rounds: levels.length, bytesTotal: online, offlineBytesTotal: offline };
+}
 
 /** msb = msbPair + the final exchange (pairToReplicated). */
 export const msbCost = (n: number, radix: CarryRadix = 4): OpCost => addCosts(msbPairCost(n, radix), pairToReplicatedCost(n));
