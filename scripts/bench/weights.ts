@@ -22,6 +22,7 @@ import { createHash } from 'node:crypto';
 import type { PartyId } from '../../src/protocols/channel.js';
 import type { AShare } from '../../src/protocols/share.js';
 import { aShare } from '../../src/protocols/share.js';
+import { makeResident } from '../../src/protocols/resident.js';
 import type { RingConfig } from '../../src/ring/config.js';
 import { encode } from '../../src/ring/fixed-point.js';
 import type { RingKernels } from '../../src/ring/kernels.js';
@@ -97,6 +98,9 @@ export async function buildPartyWeights(shape: ModelShape, id: PartyId, o: Build
       else if (id === 1) tensors.set(name, aShare(sh, x1, x2 as BigUint64Array));
       else tensors.set(name, aShare(sh, x2 as BigUint64Array, x0));
     }
+    // into the ring arena now (weight setup), as a party loading stored shares does
+    // (model-store.ts), not at the first product of the measured prefill
+    await makeResident(tensors.get(name) as AShare);
     o.onTensor?.(name, i++, shapes.size);
     await breathe();
   }

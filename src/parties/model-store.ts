@@ -15,6 +15,7 @@ import { z } from 'zod';
 import { MpcError } from '../protocols/errors.js';
 import type { AShare } from '../protocols/share.js';
 import { aShare } from '../protocols/share.js';
+import { makeResident } from '../protocols/resident.js';
 import { sizeOf } from '../ring/tensor.js';
 
 export const MODEL_FORMAT = 'triform-model-shares/1';
@@ -123,7 +124,11 @@ export async function loadModelSharesAsync(dataDir: string, modelId: string, onP
     const label = `model '${modelId}' tensor '${t.name}'`;
     const s0 = await readShareFile(join(dir, `${t.file}.s0`), n, label);
     const s1 = await readShareFile(join(dir, `${t.file}.s1`), n, label);
-    tensors.set(t.name, aShare(t.shape, s0, s1));
+    const share = aShare(t.shape, s0, s1);
+    // into the ring arena now, one tensor at a time (the read arrays die here): the first
+    // session's products then read it in place instead of paying the copy in its prefill
+    await makeResident(share);
+    tensors.set(t.name, share);
     bytesDone += 16 * n;
     onProgress?.({ modelId, tensor: t.name, done: i + 1, tensors: manifest.tensors.length, bytesDone, bytesTotal });
   }

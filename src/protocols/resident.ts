@@ -5,6 +5,11 @@
  * products the copy cost as much as the multiply-adds. The share object is updated in place (same
  * values, arena-backed arrays), so the ordinary arrays can be collected; shares that do not fit
  * the arena's budget stay as they are. Values, results, bytes and rounds do not change.
+ *
+ * A networked party makes its weights resident as it loads them (src/parties/model-store.ts; the
+ * bench's weight builder likewise), so the copy — 2 GB of fresh pages per GPT-2-base party — is
+ * part of loading, not of the first session's prefill; SecureOps calls it again at first use
+ * (a no-op then), which covers in-process runs.
  */
 import { adoptResident } from '../ring/threads.js';
 import type { AShare } from './share.js';

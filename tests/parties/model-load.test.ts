@@ -1,13 +1,16 @@
 /**
  * A party loads stored model shares without blocking its event loop (so heartbeats keep its
  * links alive while a large model loads): the async loader reads the same arrays as the sync
- * one, reports progress per tensor, lets timers run while it reads, and names a short file.
+ * one (now resident in the ring arena), reports progress per tensor, lets timers run while it reads, and names a short file.
  */
 import { mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { ringArena } from '../../src/ring/arena.js';
 import { loadModelShares, loadModelSharesAsync, MODEL_FORMAT, modelDir, type LoadProgress } from '../../src/parties/model-store.js';
+
+const bytesOf = (x: BigUint64Array): Buffer => Buffer.from(x.buffer, x.byteOffset, x.byteLength);
 
 const dataDir = mkdtempSync(join(tmpdir(), 'triform-load-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -41,8 +44,11 @@ describe('loading model shares', () => {
     for (const [name, t] of want.tensors) {
       const g = got.tensors.get(name);
       expect(g?.shape).toEqual(t.shape);
-      expect(Buffer.from(g?.s0.buffer as ArrayBuffer).equals(Buffer.from(t.s0.buffer as ArrayBuffer))).toBe(true);
-      expect(Buffer.from(g?.s1.buffer as ArrayBuffer).equals(Buffer.from(t.s1.buffer as ArrayBuffer))).toBe(true);
+      expect(bytesOf(g?.s0 as BigUint64Array).equals(bytesOf(t.s0))).toBe(true);
+      expect(bytesOf(g?.s1 as BigUint64Array).equals(bytesOf(t.s1))).toBe(true);
+      // loaded straight into the ring arena: the first session's products read them in place
+      expect(ringArena().isResident(g?.s0 as BigUint64Array) && ringArena().isResident(g?.s1 as BigUint64Array)).toBe(true);
+      expect(ringArena().isResident(t.s0)).toBe(false); // the sync loader (tests) leaves them alone
     }
   });
 
