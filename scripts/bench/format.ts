@@ -89,7 +89,10 @@ export function formatResult(r: BenchResult, opts: { detail?: boolean; profile?:
   const rss = r.peakRssMbPerParty.map((x) => x.toFixed(0)).join(' / ');
   out.push(`Peak RSS ${r.rssScope === 'process' ? '(one process, all three parties)' : 'per party P0 / P1 / P2'}: ${rss} MB (during inference: ${r.peakRssRunMbPerParty.map((x) => x.toFixed(0)).join(' / ')} MB; after weights: ${r.rssAfterSetupMbPerParty.map((x) => x.toFixed(0)).join(' / ')} MB).`);
   out.push(`Client↔party payload per party: in ${r.clientBytesInPerParty.map(mb).join(' / ')} MB, out ${r.clientBytesOutPerParty.map(mb).join(' / ')} MB (not in the totals).`);
-  if (r.sealedBytesSentPerParty) out.push(`On the wire (sealed frames incl. headers and AEAD tags) per party: ${r.sealedBytesSentPerParty.map(mb).join(' / ')} MB.`);
+  if (r.sealedBytesSentPerParty) {
+    const msgs = r.framesSentPerParty && r.messagesSentPerParty ? `, in ${r.messagesSentPerParty.join(' / ')} sealed messages carrying ${r.framesSentPerParty.join(' / ')} frames` : '';
+    out.push(`On the wire (sealed frames incl. headers and AEAD tags) per party: ${r.sealedBytesSentPerParty.map(mb).join(' / ')} MB${msgs}.`);
+  }
   if (r.maxLoopDelayMsPerParty) out.push(`Longest event-loop delay per party during the inference (heartbeats wait this long): ${r.maxLoopDelayMsPerParty.join(' / ')} ms.`);
   out.push(`Weight setup per party: ${r.setupMsPerParty.map(sec).join(' / ')} s (not in wall time). Load average ${r.machine.loadavg1m} → ${r.loadavg1mEnd}.`);
   if (opts.profile) {

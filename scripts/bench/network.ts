@@ -122,6 +122,8 @@ export async function runNetwork(spec: BenchSpec, progress?: Progress, configPat
         clientBytesOut: r.stats.map((s) => s.io.bytesOut) as Triple,
         maxLoopDelayMs: tri((x) => x.maxLoopDelayMs),
         sealedBytesSent: r.stats.map((s) => s.wire.reduce((t, w) => t + w.sealedBytesSent, 0)) as Triple,
+        framesSent: r.stats.map((s) => s.wire.reduce((t, w) => t + w.framesSent, 0)) as Triple,
+        messagesSent: r.stats.map((s) => s.wire.reduce((t, w) => t + w.messagesSent, 0)) as Triple,
       };
     } finally {
       client.close();

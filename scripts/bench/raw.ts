@@ -25,6 +25,9 @@ export interface RawRun {
   clientBytesOut: [number, number, number];
   /** Networked: bytes each party put on its two peer links incl. framing and AEAD tags. */
   sealedBytesSent?: [number, number, number];
+  /** Networked: tensor frames and sealed messages each party sent to its peers (batches make fewer messages). */
+  framesSent?: [number, number, number];
+  messagesSent?: [number, number, number];
   /** Networked: each party's longest event-loop delay (ms) during the inference. */
   maxLoopDelayMs?: [number, number, number];
 }

@@ -77,6 +77,9 @@ export interface BenchResult {
   clientBytesInPerParty: number[];
   clientBytesOutPerParty: number[];
   sealedBytesSentPerParty?: number[];
+  /** Networked: tensor frames and sealed messages per party, whole run (small frames of one turn share a message). */
+  framesSentPerParty?: number[];
+  messagesSentPerParty?: number[];
   /** Networked: each party's longest event-loop delay (ms) during the inference. */
   maxLoopDelayMsPerParty?: number[];
   networks: { lan: NetworkModel; wan: NetworkModel; bytes: string; compute: string };
@@ -149,6 +152,7 @@ export function buildResult(spec: BenchSpec, raw: RawRun, m: Machine, net: NetSh
     clientBytesInPerParty: [...raw.clientBytesIn],
     clientBytesOutPerParty: [...raw.clientBytesOut],
     ...(raw.sealedBytesSent ? { sealedBytesSentPerParty: [...raw.sealedBytesSent] } : {}),
+    ...(raw.framesSent && raw.messagesSent ? { framesSentPerParty: [...raw.framesSent], messagesSentPerParty: [...raw.messagesSent] } : {}),
     ...(raw.maxLoopDelayMs ? { maxLoopDelayMsPerParty: raw.maxLoopDelayMs.map(Math.round) } : {}),
     networks: {
       lan: LAN,

@@ -6,6 +6,8 @@
  *   exactly the next counter, so a replayed, reordered, dropped or tampered message closes the
  *   link with MPC_ERR_AUTH and a logged reason.
  * - Tensors are split into messages below the peer's maxPayload (wire.ts) and reassembled.
+ * - Between parties, small messages sent in one event-loop turn go as one sealed BATCH message
+ *   (message-batch.ts), flushed when the turn's microtasks are done (process.nextTick).
  * - Backpressure: messages wait in a queue and are sealed and handed to the socket only while
  *   ws's bufferedAmount is below a high-water mark; `drained()` lets bulk senders wait.
  * - Heartbeat: ws ping/pong; a peer silent (no pong, no data) past the timeout is closed with
@@ -22,6 +24,7 @@ import type { Logger } from './log.js';
 import { LinkShaper, type NetShape } from './net-shaper.js';
 import { decodeControl, encodeControl, MAX_HEADER_BYTES, MSG_CONT, MSG_CONTROL, MSG_FRAME, packr, type ControlMessage, type FrameHeader } from './wire.js';
 import { FrameAssembler } from './frame-assembler.js';
+import { BATCH_HEAD, BATCH_ITEM_MAX, BATCH_MAX, encodeBatch, entryBytes, MSG_BATCH, splitBatch } from './message-batch.js';
 
 export interface LinkLimits {
   heartbeatTimeoutMs: number;
@@ -54,6 +57,9 @@ export interface LinkStats {
   payloadBytesRecv: number;
   framesSent: number;
   framesRecv: number;
+  /** Sealed WebSocket messages (a BATCH counts once). */
+  messagesSent: number;
+  messagesRecv: number;
 }
 
 /**
@@ -61,7 +67,7 @@ export interface LinkStats {
  * is in: memory follows the bytes received, never the length a header claims.
  */
 export class SecureLink {
-  readonly stats: LinkStats = { wireBytesSent: 0, wireBytesRecv: 0, payloadBytesSent: 0, payloadBytesRecv: 0, framesSent: 0, framesRecv: 0 };
+  readonly stats: LinkStats = { wireBytesSent: 0, wireBytesRecv: 0, payloadBytesSent: 0, payloadBytesRecv: 0, framesSent: 0, framesRecv: 0, messagesSent: 0, messagesRecv: 0 };
   /** Short public id of this link instance (from the handshake transcript) for logs. */
   readonly linkId: string;
   readonly linkSecret: Uint8Array;
@@ -73,6 +79,13 @@ export class SecureLink {
 
   private readonly aead: SealedCounter;
   private readonly queue: Uint8Array[][] = [];
+  /** Small messages of this turn not yet queued (party links only), and their batch size. */
+  private batch: Uint8Array[][] = [];
+  private batchBytes = BATCH_HEAD;
+  private readonly batchItemMax: number;
+  private readonly batchMax: number;
+  private flushQueued = false;
+  private readonly batching: boolean;
   private queuedBytes = 0;
   private readonly maxBuffer: number;
   private drainWaiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
@@ -107,6 +120,11 @@ export class SecureLink {
     this.assembler = new FrameAssembler(limits.maxFrameBytes);
     this.maxBuffer = !initiator && peer.role === 'client' ? (limits.maxLinkBufferBytes ?? Number.MAX_SAFE_INTEGER) : Number.MAX_SAFE_INTEGER;
     this.shaper = limits.net && peer.role === 'party' ? new LinkShaper(limits.net) : null;
+    // client links keep one message per ws message: their buffer cap (maxLinkBufferBytes) is
+    // checked as each message is queued, which a deferred batch would move out of the caller
+    this.batching = peer.role === 'party' && process.env.TRIFORM_BATCH !== '0';
+    this.batchMax = Math.min(BATCH_MAX, this.chunk);
+    this.batchItemMax = Math.min(BATCH_ITEM_MAX, Math.floor(this.chunk / 4));
     this.ready = new Promise<void>((res, rej) => {
       this.readyResolve = res;
       this.readyReject = rej;
@@ -126,7 +144,7 @@ export class SecureLink {
     if (!initiator) {
       this.isReady = true;
       this.readyResolve();
-      this.sendControl({ op: 'ready' });
+      this.push([encodeControl({ op: 'ready' })], true, false); // alone: the initiator expects it first
     }
     for (const m of early) this.onMessage(m, true);
   }
@@ -179,13 +197,53 @@ export class SecureLink {
    * room and nothing is waiting, it is sealed at once (no copy); otherwise the parts are copied
    * (the caller may reuse its buffers) and sealed later, always in queue (= counter) order.
    */
-  private push(parts: Uint8Array[], owned: boolean): void {
+  private push(parts: Uint8Array[], owned: boolean, batchable = this.batching): void {
     if (this.closedWith) throw this.closedWith;
+    const bytes = parts.reduce((t, p) => t + p.byteLength, 0);
+    if (batchable && bytes <= this.batchItemMax) {
+      // a batch stays within one message the peer accepts (this.chunk, below its maxPayload)
+      if (entryBytes(bytes) + this.batchBytes > this.batchMax) this.flush();
+      // copied now (the caller may reuse its buffers once we return), sent at the end of the turn
+      this.batch.push(owned ? parts : [Buffer.concat(parts, bytes)]);
+      this.batchBytes += entryBytes(bytes);
+      if (!this.flushQueued) {
+        this.flushQueued = true;
+        process.nextTick(this.flushTick);
+      }
+      return;
+    }
+    this.flush(); // keep the order: this turn's small messages go first
+    this.enqueue(parts, owned, bytes);
+  }
+
+  private readonly flushTick = (): void => {
+    this.flushQueued = false;
+    this.flush();
+  };
+
+  /** The pending small messages as one message (a BATCH when there are several). */
+  private flush(): void {
+    if (this.batch.length === 0) return;
+    const msgs = this.batch;
+    this.batch = [];
+    this.batchBytes = BATCH_HEAD;
+    if (this.closedWith) return;
+    try {
+      if (msgs.length === 1) this.enqueue(msgs[0], true, msgs[0].reduce((t, p) => t + p.byteLength, 0));
+      else {
+        const b = encodeBatch(msgs);
+        this.enqueue([b], true, b.length);
+      }
+    } catch {
+      // enqueue closes the link before it throws; the session learns it from the close
+    }
+  }
+
+  private enqueue(parts: Uint8Array[], owned: boolean, bytes: number): void {
     if (this.queue.length === 0 && this.hasRoom()) {
       this.write(this.seal(parts));
       return;
     }
-    const bytes = parts.reduce((t, p) => t + p.byteLength, 0);
     if (this.queuedBytes + this.assembler.filled + bytes > this.maxBuffer) {
       const err = new MpcError('MPC_ERR_LIMIT', `${peerName(this.peer)} does not read: more than ${this.maxBuffer} bytes queued for it (limits.maxLinkBufferBytes)`, this.partyOpt());
       this.close(err.code, err.message);
@@ -197,6 +255,7 @@ export class SecureLink {
 
   private write(b: Buffer): void {
     this.stats.wireBytesSent += b.length;
+    this.stats.messagesSent++;
     const send = () =>
       this.ws.send(b, { binary: true }, (err) => {
         if (!err) this.pump();
@@ -216,6 +275,8 @@ export class SecureLink {
 
   /** Resolves once every queued message has been handed to the socket. */
   drained(): Promise<void> {
+    if (this.closedWith) return Promise.reject(this.closedWith);
+    this.flush();
     if (this.closedWith) return Promise.reject(this.closedWith);
     if (this.queue.length === 0) return Promise.resolve();
     return new Promise((resolve, reject) => this.drainWaiters.push({ resolve, reject }));
@@ -266,6 +327,7 @@ export class SecureLink {
     if (this.closedWith) return;
     this.lastSeen = Date.now();
     this.stats.wireBytesRecv += data.length;
+    this.stats.messagesRecv++;
     try {
       if (!isBinary) throw new MpcError('MPC_ERR_FRAME', 'text message on a binary link');
       const plain = this.aead.open(data);
@@ -285,6 +347,10 @@ export class SecureLink {
 
   private dispatch(plain: Buffer): void {
     const kind = plain[0];
+    if (kind === MSG_BATCH) {
+      for (const m of splitBatch(plain)) this.dispatch(m); // splitBatch refuses nested batches
+      return;
+    }
     if (kind === MSG_CONTROL) {
       if (this.assembler.busy) throw new MpcError('MPC_ERR_FRAME', 'control message inside a fragmented frame');
       const m = decodeControl(plain.subarray(1));
@@ -382,6 +448,8 @@ export class SecureLink {
     this.shaper?.stop();
     this.queue.length = 0;
     this.queuedBytes = 0;
+    this.batch = [];
+    this.batchBytes = BATCH_HEAD;
     this.assembler.reset();
     for (const w of this.drainWaiters.splice(0)) w.reject(err);
     this.readyReject(err);

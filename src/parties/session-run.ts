@@ -133,7 +133,7 @@ export async function runSession(host: SessionHost, peers: [PartyId, PartyId], s
     if (s.failure) throw s.failure;
     const wire = peers.map((j, k) => {
       const now = (s.bound.get(j) as SecureLink).stats;
-      return { to: j, sealedBytesSent: now.wireBytesSent - wire0[k].wireBytesSent, payloadBytesSent: now.payloadBytesSent - wire0[k].payloadBytesSent, framesSent: now.framesSent - wire0[k].framesSent };
+      return { to: j, sealedBytesSent: now.wireBytesSent - wire0[k].wireBytesSent, payloadBytesSent: now.payloadBytesSent - wire0[k].payloadBytesSent, framesSent: now.framesSent - wire0[k].framesSent, messagesSent: now.messagesSent - wire0[k].messagesSent };
     });
     const ms = performance.now() - t0;
     const stats: PartySessionStats = { ms, wire, io: client.stats };

@@ -61,6 +61,8 @@ export interface PartyWireStats {
   sealedBytesSent: number;
   payloadBytesSent: number;
   framesSent: number;
+  /** Sealed messages: fewer than frames when small frames of one turn went as a batch. */
+  messagesSent: number;
 }
 
 /** The `stats` of a party's `done` message. */
