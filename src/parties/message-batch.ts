@@ -1,8 +1,8 @@
 /**
- * Small messages of one link sent in the same event-loop turn travel as ONE sealed WebSocket
- * message (a BATCH), so a round's several frames to a peer cost one AEAD seal, one ws send and
- * one socket write instead of one each (those fixed costs, not the bytes, dominate a decode
- * step's small rounds between three processes; docs/compute.md).
+ * Small messages a party sends to one peer together (link-sender.ts says when) travel as ONE
+ * sealed WebSocket message (a BATCH), so they cost one AEAD seal, one ws send and one socket
+ * write instead of one each (those fixed costs, not the bytes, weigh on a decode step's small
+ * rounds between three processes; docs/compute.md).
  *
  *   BATCH    [0x04][7 zero bytes] then per message [u32 LE length L][u32 zero][L bytes][zeros to 8]
  *

@@ -6,10 +6,9 @@
  *   exactly the next counter, so a replayed, reordered, dropped or tampered message closes the
  *   link with MPC_ERR_AUTH and a logged reason.
  * - Tensors are split into messages below the peer's maxPayload (wire.ts) and reassembled.
- * - Between parties, small messages sent in one event-loop turn go as one sealed BATCH message
- *   (message-batch.ts), flushed when the turn's microtasks are done (process.nextTick).
- * - Backpressure: messages wait in a queue and are sealed and handed to the socket only while
- *   ws's bufferedAmount is below a high-water mark; `drained()` lets bulk senders wait.
+ * - Sending (link-sender.ts): between parties, small messages sent together go as one
+ *   sealed BATCH message (message-batch.ts); backpressure queues messages while ws's
+ *   bufferedAmount is above a high-water mark, and `drained()` lets bulk senders wait.
  * - Heartbeat: ws ping/pong; a peer silent (no pong, no data) past the timeout is closed with
  *   MPC_ERR_TIMEOUT. A tick that arrives late (our own event loop was busy computing) does
  *   not count against the peer.
@@ -24,7 +23,10 @@ import type { Logger } from './log.js';
 import { LinkShaper, type NetShape } from './net-shaper.js';
 import { decodeControl, encodeControl, MAX_HEADER_BYTES, MSG_CONT, MSG_CONTROL, MSG_FRAME, packr, type ControlMessage, type FrameHeader } from './wire.js';
 import { FrameAssembler } from './frame-assembler.js';
-import { BATCH_HEAD, BATCH_ITEM_MAX, BATCH_MAX, encodeBatch, entryBytes, MSG_BATCH, splitBatch } from './message-batch.js';
+import { MSG_BATCH, splitBatch } from './message-batch.js';
+import { LinkSender, type LinkStats } from './link-sender.js';
+
+export type { LinkStats } from './link-sender.js';
 
 export interface LinkLimits {
   heartbeatTimeoutMs: number;
@@ -48,24 +50,7 @@ export interface LinkHandlers {
   onClose(err: MpcError): void;
 }
 
-export interface LinkStats {
-  /** Sealed bytes handed to the socket / received (WebSocket framing not included). */
-  wireBytesSent: number;
-  wireBytesRecv: number;
-  /** Tensor payload bytes. */
-  payloadBytesSent: number;
-  payloadBytesRecv: number;
-  framesSent: number;
-  framesRecv: number;
-  /** Sealed WebSocket messages (a BATCH counts once). */
-  messagesSent: number;
-  messagesRecv: number;
-}
-
-/**
- * A frame being reassembled. Its chunks are kept as they arrive and joined when the last one
- * is in: memory follows the bytes received, never the length a header claims.
- */
+/** An authenticated, encrypted link to one peer (party or client); see the file comment. */
 export class SecureLink {
   readonly stats: LinkStats = { wireBytesSent: 0, wireBytesRecv: 0, payloadBytesSent: 0, payloadBytesRecv: 0, framesSent: 0, framesRecv: 0, messagesSent: 0, messagesRecv: 0 };
   /** Short public id of this link instance (from the handshake transcript) for logs. */
@@ -78,20 +63,10 @@ export class SecureLink {
   private early: ({ kind: 'frame'; h: FrameHeader; body: Uint8Array } | { kind: 'control'; m: ControlMessage })[] = [];
 
   private readonly aead: SealedCounter;
-  private readonly queue: Uint8Array[][] = [];
-  /** Small messages of this turn not yet queued (party links only), and their batch size. */
-  private batch: Uint8Array[][] = [];
-  private batchBytes = BATCH_HEAD;
-  private readonly batchItemMax: number;
-  private readonly batchMax: number;
-  private flushQueued = false;
-  private readonly batching: boolean;
-  private queuedBytes = 0;
+  private readonly sender: LinkSender;
   private readonly maxBuffer: number;
-  private drainWaiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
   private readonly assembler: FrameAssembler;
   private readonly chunk: number;
-  private readonly hwm: number;
   private readonly shaper: LinkShaper | null;
   private closedWith: MpcError | null = null;
   private wsError: MpcError | null = null;
@@ -116,15 +91,24 @@ export class SecureLink {
     this.linkSecret = keys.linkSecret;
     this.linkId = Buffer.from(keys.transcript.subarray(0, 4)).toString('hex');
     this.chunk = Math.max(1024, limits.maxPayloadBytes - 8192);
-    this.hwm = 2 * limits.maxPayloadBytes;
     this.assembler = new FrameAssembler(limits.maxFrameBytes);
     this.maxBuffer = !initiator && peer.role === 'client' ? (limits.maxLinkBufferBytes ?? Number.MAX_SAFE_INTEGER) : Number.MAX_SAFE_INTEGER;
     this.shaper = limits.net && peer.role === 'party' ? new LinkShaper(limits.net) : null;
-    // client links keep one message per ws message: their buffer cap (maxLinkBufferBytes) is
-    // checked as each message is queued, which a deferred batch would move out of the caller
-    this.batching = peer.role === 'party' && process.env.TRIFORM_BATCH !== '0';
-    this.batchMax = Math.min(BATCH_MAX, this.chunk);
-    this.batchItemMax = Math.min(BATCH_ITEM_MAX, Math.floor(this.chunk / 4));
+    this.sender = new LinkSender(ws, this.aead, this.shaper, this.stats, {
+      chunk: this.chunk,
+      hwm: 2 * limits.maxPayloadBytes,
+      maxBuffer: this.maxBuffer,
+      // client links keep one message per ws message: their buffer cap (maxLinkBufferBytes) is
+      // checked as each message is queued, which a deferred batch would move out of the caller
+      batching: peer.role === 'party' && process.env.TRIFORM_BATCH !== '0',
+      held: () => this.assembler.filled,
+      closed: () => this.closedWith,
+      overLimit: () => {
+        const err = new MpcError('MPC_ERR_LIMIT', `${peerName(this.peer)} does not read: more than ${this.maxBuffer} bytes queued for it (limits.maxLinkBufferBytes)`, this.partyOpt());
+        this.close(err.code, err.message);
+        return err;
+      },
+    });
     this.ready = new Promise<void>((res, rej) => {
       this.readyResolve = res;
       this.readyReject = rej;
@@ -144,7 +128,7 @@ export class SecureLink {
     if (!initiator) {
       this.isReady = true;
       this.readyResolve();
-      this.push([encodeControl({ op: 'ready' })], true, false); // alone: the initiator expects it first
+      this.sender.push([encodeControl({ op: 'ready' })], true, false); // alone: the initiator expects it first
     }
     for (const m of early) this.onMessage(m, true);
   }
@@ -181,105 +165,12 @@ export class SecureLink {
     return this.peer.role === 'party' ? { party: this.peer.id } : {};
   }
 
-  // ---- sending ----------------------------------------------------------------------------
+  // ---- sending (link-sender.ts) ------------------------------------------------------------
 
-  private seal(parts: readonly Uint8Array[]): Buffer {
-    return this.aead.seal(parts);
-  }
-
-  private hasRoom(): boolean {
-    return this.ws.readyState === this.ws.OPEN && this.ws.bufferedAmount + (this.shaper?.queuedBytes ?? 0) < this.hwm;
-  }
-
-  /**
-   * Queue one message (plaintext parts). Sealing happens when the message goes to the socket,
-   * so a large tensor is encrypted while earlier parts are on the wire. When the socket has
-   * room and nothing is waiting, it is sealed at once (no copy); otherwise the parts are copied
-   * (the caller may reuse its buffers) and sealed later, always in queue (= counter) order.
-   */
-  private push(parts: Uint8Array[], owned: boolean, batchable = this.batching): void {
-    if (this.closedWith) throw this.closedWith;
-    const bytes = parts.reduce((t, p) => t + p.byteLength, 0);
-    if (batchable && bytes <= this.batchItemMax) {
-      // a batch stays within one message the peer accepts (this.chunk, below its maxPayload)
-      if (entryBytes(bytes) + this.batchBytes > this.batchMax) this.flush();
-      // copied now (the caller may reuse its buffers once we return), sent at the end of the turn
-      this.batch.push(owned ? parts : [Buffer.concat(parts, bytes)]);
-      this.batchBytes += entryBytes(bytes);
-      if (!this.flushQueued) {
-        this.flushQueued = true;
-        process.nextTick(this.flushTick);
-      }
-      return;
-    }
-    this.flush(); // keep the order: this turn's small messages go first
-    this.enqueue(parts, owned, bytes);
-  }
-
-  private readonly flushTick = (): void => {
-    this.flushQueued = false;
-    this.flush();
-  };
-
-  /** The pending small messages as one message (a BATCH when there are several). */
-  private flush(): void {
-    if (this.batch.length === 0) return;
-    const msgs = this.batch;
-    this.batch = [];
-    this.batchBytes = BATCH_HEAD;
-    if (this.closedWith) return;
-    try {
-      if (msgs.length === 1) this.enqueue(msgs[0], true, msgs[0].reduce((t, p) => t + p.byteLength, 0));
-      else {
-        const b = encodeBatch(msgs);
-        this.enqueue([b], true, b.length);
-      }
-    } catch {
-      // enqueue closes the link before it throws; the session learns it from the close
-    }
-  }
-
-  private enqueue(parts: Uint8Array[], owned: boolean, bytes: number): void {
-    if (this.queue.length === 0 && this.hasRoom()) {
-      this.write(this.seal(parts));
-      return;
-    }
-    if (this.queuedBytes + this.assembler.filled + bytes > this.maxBuffer) {
-      const err = new MpcError('MPC_ERR_LIMIT', `${peerName(this.peer)} does not read: more than ${this.maxBuffer} bytes queued for it (limits.maxLinkBufferBytes)`, this.partyOpt());
-      this.close(err.code, err.message);
-      throw err;
-    }
-    this.queuedBytes += bytes;
-    this.queue.push(owned ? parts : parts.map((p) => Uint8Array.prototype.slice.call(p) as Uint8Array));
-  }
-
-  private write(b: Buffer): void {
-    this.stats.wireBytesSent += b.length;
-    this.stats.messagesSent++;
-    const send = () =>
-      this.ws.send(b, { binary: true }, (err) => {
-        if (!err) this.pump();
-      });
-    if (this.shaper) this.shaper.send(b.length, send);
-    else send();
-  }
-
-  private pump(): void {
-    while (this.queue.length > 0 && this.hasRoom()) {
-      const parts = this.queue.shift() as Uint8Array[];
-      this.queuedBytes -= parts.reduce((t, p) => t + p.byteLength, 0);
-      this.write(this.seal(parts));
-    }
-    if (this.queue.length === 0 && this.drainWaiters.length > 0) for (const w of this.drainWaiters.splice(0)) w.resolve();
-  }
-
-  /** Resolves once every queued message has been handed to the socket. */
+  /** Resolves once every message sent so far has been handed to the socket. */
   drained(): Promise<void> {
     if (this.closedWith) return Promise.reject(this.closedWith);
-    this.flush();
-    if (this.closedWith) return Promise.reject(this.closedWith);
-    if (this.queue.length === 0) return Promise.resolve();
-    return new Promise((resolve, reject) => this.drainWaiters.push({ resolve, reject }));
+    return this.sender.drained();
   }
 
   /** Send one tensor frame (fragmented if needed). The bytes are sealed (copied) before return. */
@@ -299,9 +190,9 @@ export class SecureLink {
     prefix.writeUInt16LE(hb.length, 2);
     hb.copy(prefix, 4);
     const first = Math.min(body.byteLength, this.chunk);
-    this.push([prefix, body.subarray(0, first)], false);
+    this.sender.push([prefix, body.subarray(0, first)], false);
     const cont = Buffer.from([MSG_CONT]);
-    for (let o = first; o < body.byteLength; o += this.chunk) this.push([cont, body.subarray(o, Math.min(body.byteLength, o + this.chunk))], false);
+    for (let o = first; o < body.byteLength; o += this.chunk) this.sender.push([cont, body.subarray(o, Math.min(body.byteLength, o + this.chunk))], false);
     this.stats.payloadBytesSent += body.byteLength;
     this.stats.framesSent++;
   }
@@ -309,12 +200,12 @@ export class SecureLink {
   sendControl(m: ControlMessage): void {
     const b = encodeControl(m);
     if (b.length > this.chunk) throw new MpcError('MPC_ERR_FRAME', `control message '${m.op}' of ${b.length} bytes exceeds one message (send large results as frames on the client link)`);
-    this.push([b], true);
+    this.sender.push([b], true);
   }
 
   /** Tests only: seal arbitrary plaintext / send raw bytes (tamper, replay and reorder tests). */
   _sealForTest(plain: Uint8Array): Buffer {
-    return this.seal([plain]);
+    return this.aead.seal([plain]);
   }
 
   _sendRawForTest(b: Buffer): void {
@@ -361,7 +252,7 @@ export class SecureLink {
     if (kind === MSG_FRAME || kind === MSG_CONT) {
       const f =
         kind === MSG_FRAME
-          ? this.assembler.start(plain, this.maxBuffer - this.queuedBytes, (h, total) => `frame '${h.t}' of ${total} bytes would exceed limits.maxLinkBufferBytes (${this.maxBuffer}) with ${this.queuedBytes} bytes queued`)
+          ? this.assembler.start(plain, this.maxBuffer - this.sender.pendingBytes, (h, total) => `frame '${h.t}' of ${total} bytes would exceed limits.maxLinkBufferBytes (${this.maxBuffer}) with ${this.sender.pendingBytes} bytes queued`)
           : this.assembler.cont(plain);
       if (f) this.deliver(f.h, f.body);
       return;
@@ -446,12 +337,8 @@ export class SecureLink {
     this.closedWith = err;
     clearInterval(this.timer);
     this.shaper?.stop();
-    this.queue.length = 0;
-    this.queuedBytes = 0;
-    this.batch = [];
-    this.batchBytes = BATCH_HEAD;
+    this.sender.stop(err);
     this.assembler.reset();
-    for (const w of this.drainWaiters.splice(0)) w.reject(err);
     this.readyReject(err);
     this.handlers?.onClose(err);
   }

@@ -1,7 +1,7 @@
 /**
  * Batching of small messages between parties (src/parties/message-batch.ts): the BATCH format
  * round-trips and keeps u64 bodies 8-aligned, malformed batches are refused with MPC_ERR_FRAME,
- * and over a real link the small frames of one turn travel as one sealed message while every
+ * and over a real link the small frames sent together travel as one sealed message while every
  * frame arrives intact and in order (also around a large frame that goes alone).
  */
 import { once } from 'node:events';
@@ -102,7 +102,7 @@ afterEach(async () => {
 });
 
 describe('batching over a link between parties', () => {
-  it("one turn's small frames go as one sealed message; a large frame goes alone, in order", async () => {
+  it('small frames sent together go as one sealed message; a large frame goes alone, in order', async () => {
     pair = await linkPair();
     const { a, got, controls } = pair;
     const big = BATCH_ITEM_MAX / 8 + 1; // over the batch item limit
@@ -114,11 +114,11 @@ describe('batching over a link between parties', () => {
       x.fill(0n); // the link copied it: the caller may reuse its buffer at once
       if (q === 2) a.sendControl({ op: 'note' });
     });
-    // sent before the turn ends: the first five frames and the control as one batch, flushed
+    // sent before we yield: the first five frames and the control as one batch, flushed
     // ahead of the big frame, and the big frame alone
     expect(a.stats.messagesSent - sent0).toBe(2);
     await until(() => got.length === sizes.length);
-    // and the last three frames as one batch at the end of the turn
+    // and the last three frames as one batch once we yield
     expect(a.stats.messagesSent - sent0).toBe(3);
     expect(controls).toEqual(['note']);
     got.forEach(({ h, body }, q) => {
@@ -129,7 +129,7 @@ describe('batching over a link between parties', () => {
     expect(pair.b.stats.messagesRecv).toBeGreaterThanOrEqual(3);
   });
 
-  it("a turn's frames beyond one message the peer accepts go in several batches, each within its limit", async () => {
+  it("frames sent together beyond one message the peer accepts go in several batches, each within its limit", async () => {
     pair = await linkPair(16 << 10); // ws closes the link (1009) on a message over this
     const { a, got } = pair;
     for (let q = 0; q < 100; q++) a.sendFrame(header(q, 100), asBytes(words(q, 100))); // 800 B each
@@ -141,11 +141,11 @@ describe('batching over a link between parties', () => {
     expect(a.closed).toBe(false);
   });
 
-  it('frames sent in different turns are not held back for each other', async () => {
+  it('frames sent apart are not held back for each other', async () => {
     pair = await linkPair();
     const { a, got } = pair;
     a.sendFrame(header(0, 2), asBytes(words(0, 2)));
-    await until(() => got.length === 1); // flushed at the end of the turn without a second send
+    await until(() => got.length === 1); // flushed once we yield, without a second send
     a.sendFrame(header(1, 2), asBytes(words(1, 2)));
     await until(() => got.length === 2);
     expect(got.map((g) => g.h.q)).toEqual([0, 1]);
