@@ -26,9 +26,21 @@ function arityFor(L: number, levels: number): number {
   return g;
 }
 
+/**
+ * Plans are public functions of the row lengths, and a model asks for the same few shapes at every
+ * layer and step (planLevel was ≈ 2 % of a decode step's samples when rebuilt per call): both
+ * plans are kept and handed out shared, so callers treat them as read-only.
+ */
+const raggedPlans = new Map<string, Level[]>();
+const RAGGED_PLANS_KEPT = 256;
+const levelPlans = new WeakMap<Level, LevelPlan>();
+
 /** The whole tournament for rows of the given lengths (all ≥ 1) with groups of at most maxArity. */
 export function planRaggedMax(lens: ArrayLike<number>, maxArity: number): Level[] {
   if (!Number.isInteger(maxArity) || maxArity < 2) throw new RangeError(`maxArity must be an integer ≥ 2, got ${maxArity}`);
+  const key = `${maxArity}|${Array.prototype.join.call(lens, ',')}`;
+  const kept = raggedPlans.get(key);
+  if (kept) return kept;
   let w = Array.from(lens);
   const longest = (v: number[]): number => v.reduce((a, x) => Math.max(a, x), 1);
   const L = longest(w);
@@ -51,6 +63,8 @@ export function planRaggedMax(lens: ArrayLike<number>, maxArity: number): Level[
     });
     w = groups.map((gs) => gs.length);
   }
+  if (raggedPlans.size >= RAGGED_PLANS_KEPT) raggedPlans.delete(raggedPlans.keys().next().value as string);
+  raggedPlans.set(key, levelsOut);
   return levelsOut;
 }
 
@@ -83,6 +97,8 @@ export interface LevelPlan {
 }
 
 export function planLevel(level: Level): LevelPlan {
+  const kept = levelPlans.get(level);
+  if (kept) return kept;
   const cmpA: number[] = [];
   const cmpB: number[] = [];
   const selMember: number[] = [];
@@ -125,7 +141,9 @@ export function planLevel(level: Level): LevelPlan {
       base += s;
     }
   }
-  return { cmpA: Int32Array.from(cmpA), cmpB: Int32Array.from(cmpB), lists, uses, negate, selMember: Int32Array.from(selMember), selLast: Int32Array.from(selLast), outSrc, outSel };
+  const plan = { cmpA: Int32Array.from(cmpA), cmpB: Int32Array.from(cmpB), lists, uses, negate, selMember: Int32Array.from(selMember), selLast: Int32Array.from(selLast), outSrc, outSel };
+  levelPlans.set(level, plan);
+  return plan;
 }
 
 export function checkLens(lens: ArrayLike<number>, n: number): number[] {

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { raggedArgmax, raggedMax, raggedMaxCost } from '../../src/protocols/max.js';
-import { planRaggedMax } from '../../src/protocols/max-plan.js';
+import { planLevel, planRaggedMax } from '../../src/protocols/max-plan.js';
 import { shlA } from '../../src/protocols/arith.js';
 import { concatA } from '../../src/protocols/share.js';
 import { onGrid, run } from '../approx/_harness.js';
@@ -42,6 +42,16 @@ describe('raggedMax (grouped tournament)', () => {
     expect(raggedMaxCost(lens, 16).rounds).toBeLessThan(raggedMaxCost(lens, 2).rounds / 2);
     expect(planRaggedMax([33], 16).map((l) => l.groups[0])).toEqual([[6, 6, 6, 6, 6, 3], [6]]);
     expect(() => planRaggedMax([3], 1)).toThrow(/maxArity/);
+  });
+
+  it('plans are kept per (lengths, arity) and shared: the same shape gets the same plan object', () => {
+    const a = planRaggedMax([33, 5], 16);
+    expect(planRaggedMax([33, 5], 16)).toBe(a);
+    expect(planRaggedMax([33, 5], 8)).not.toBe(a);
+    expect(planRaggedMax([33, 5], 8)[0].groups[0]).toEqual([6, 6, 6, 6, 6, 3]); // arity 8 over 2 levels: groups of 6 (6² ≥ 33)
+    expect(planRaggedMax([33, 6], 16)).not.toBe(a);
+    expect(planLevel(a[0])).toBe(planLevel(a[0]));
+    expect(Array.from(planLevel(a[0]).cmpA).length).toBe(a[0].comparisons);
   });
 });
 
