@@ -51,7 +51,7 @@ export interface SenderOptions {
   /** The link's error once closed, else null. */
   closed(): MpcError | null;
   /** Close the link because the peer does not read; returns the error to throw. */
-  overLimit(queued: number): MpcError;
+  overLimit(): MpcError;
 }
 
 const sizeOf = (parts: readonly Uint8Array[]): number => parts.reduce((t, p) => t + p.byteLength, 0);
@@ -136,7 +136,7 @@ export class LinkSender {
       this.write(this.aead.seal(parts));
       return;
     }
-    if (this.queuedBytes + this.o.held() + bytes > this.o.maxBuffer) throw this.o.overLimit(this.queuedBytes + bytes);
+    if (this.queuedBytes + this.o.held() + bytes > this.o.maxBuffer) throw this.o.overLimit();
     this.queuedBytes += bytes;
     this.queue.push(owned ? parts : parts.map((p) => Uint8Array.prototype.slice.call(p) as Uint8Array));
   }

@@ -239,6 +239,9 @@ export class SecureLink {
   private dispatch(plain: Buffer): void {
     const kind = plain[0];
     if (kind === MSG_BATCH) {
+      // only parties batch (link-sender.ts); a client's batch could pack a flood of entries that
+      // would be handled in one go, so it is refused like any malformed message
+      if (this.peer.role !== 'party') throw new MpcError('MPC_ERR_FRAME', 'batch message from a client');
       for (const m of splitBatch(plain)) this.dispatch(m); // splitBatch refuses nested batches
       return;
     }

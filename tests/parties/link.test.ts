@@ -11,6 +11,7 @@ import { silentLogger } from '../../src/parties/log.js';
 import type { SecureLink } from '../../src/parties/secure-link.js';
 import { linkOptions } from '../../src/parties/connect.js';
 import { encodeControl, packr } from '../../src/parties/wire.js';
+import { encodeBatch } from '../../src/parties/message-batch.js';
 import type { MpcError } from '../../src/protocols/errors.js';
 import { z } from 'zod';
 import { builtinPrograms } from '../../src/programs/index.js';
@@ -161,6 +162,8 @@ describe('sealed messages', () => {
       [frame({ s: 'x', q: 0, t: 't', d: 0, y: 'u64', n: 4, sh: [3] }, 32), 'MPC_ERR_SHAPE', /does not hold/],
       [frame({ s: 'x', q: 0, t: 't', d: 0, y: 'u64', n: 1 }, 16), 'MPC_ERR_SHAPE', /bytes for 1×u64/],
       [frame({ s: 'x', q: 0, t: 't', d: 0, y: 'u8', n: 2 ** 40 }, 0), 'MPC_ERR_FRAME', /oversize frame/],
+      // only parties batch: a client's batch (here: well-formed, of many pings) is refused
+      [encodeBatch(Array.from({ length: 1000 }, () => [encodeControl({ op: 'ping' })])), 'MPC_ERR_FRAME', /batch message from a client/],
     ];
     for (const [msg, code, re] of cases) {
       const link = await dial(c.client);
