@@ -127,7 +127,7 @@ export async function dialLink(me: Identity, role: 'party' | 'client', myId: num
     const { msg: fin, keys } = initiatorFinish(me, state, await inbox.next(), { id: target.to, publicKey: target.publicKey });
     ws.send(fin);
     const peer: PeerIdentity = { role: 'party', id: target.to, publicKey: target.publicKey };
-    const link = new SecureLink(ws, keys, peer, true, opts, opts.log.child({ peer: `P${target.to}` }), inbox.detach());
+    const link = new SecureLink(ws, keys, peer, true, { ...opts, batch: role === 'party' }, opts.log.child({ peer: `P${target.to}` }), inbox.detach());
     await link.ready;
     return link;
   };
@@ -157,7 +157,7 @@ export async function acceptLink(ws: WebSocket, me: Identity, myId: number, auth
     ws.send(msg);
     const keys = responderVerify(state, await inbox.next(), peer.publicKey);
     const name = peer.role === 'party' ? `P${peer.id}` : `client:${peer.name}`;
-    return new SecureLink(ws, keys, peer, false, opts, opts.log.child({ peer: name }), inbox.detach());
+    return new SecureLink(ws, keys, peer, false, { ...opts, batch: peer.role === 'party' }, opts.log.child({ peer: name }), inbox.detach());
   };
   try {
     return await withDeadline(run(), opts.handshakeTimeoutMs, `handshake from ${remote}`, () => undefined);

@@ -42,6 +42,11 @@ export interface LinkLimits {
   maxLinkBufferBytes?: number;
   /** Shape party↔party links (net-shaper.ts); client links are never shaped. */
   net?: NetShape | null;
+  /**
+   * Send small messages in batches (message-batch.ts). connect.ts sets it on links whose both
+   * ends are parties; a party refuses batches from a client.
+   */
+  batch?: boolean;
 }
 
 export interface LinkHandlers {
@@ -98,9 +103,10 @@ export class SecureLink {
       chunk: this.chunk,
       hwm: 2 * limits.maxPayloadBytes,
       maxBuffer: this.maxBuffer,
-      // client links keep one message per ws message: their buffer cap (maxLinkBufferBytes) is
-      // checked as each message is queued, which a deferred batch would move out of the caller
-      batching: peer.role === 'party' && process.env.TRIFORM_BATCH !== '0',
+      // links with a client keep one message per ws message: a party's buffer cap for a client
+      // (maxLinkBufferBytes) is checked as each message is queued, which a deferred batch would
+      // move out of the caller, and a party takes no batches from a client (dispatch)
+      batching: limits.batch === true && peer.role === 'party' && process.env.TRIFORM_BATCH !== '0',
       held: () => this.assembler.filled,
       closed: () => this.closedWith,
       overLimit: () => {

@@ -53,7 +53,7 @@ interface Pair {
 }
 
 /** Two SecureLinks between "P0" and "P1" over a loopback WebSocket, with matching keys. */
-async function linkPair(maxPayloadBytes = 1 << 20): Promise<Pair> {
+async function linkPair(maxPayloadBytes = 1 << 20, batch = true): Promise<Pair> {
   const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
   await once(wss, 'listening');
   const accepted = once(wss, 'connection') as Promise<[WebSocket]>;
@@ -61,7 +61,7 @@ async function linkPair(maxPayloadBytes = 1 << 20): Promise<Pair> {
   await once(ws, 'open');
   const [sws] = await accepted;
   const k01 = randomBytes(32), k10 = randomBytes(32), secret = randomBytes(32), transcript = randomBytes(32);
-  const limits = { heartbeatTimeoutMs: 10_000, maxPayloadBytes, maxFrameBytes: 1 << 24 };
+  const limits = { heartbeatTimeoutMs: 10_000, maxPayloadBytes, maxFrameBytes: 1 << 24, batch };
   const pub = randomBytes(32);
   const a = new SecureLink(ws, { sendKey: k01, recvKey: k10, linkSecret: secret, transcript }, { role: 'party', id: 1, publicKey: pub }, true, limits, silentLogger);
   const b = new SecureLink(sws, { sendKey: k10, recvKey: k01, linkSecret: secret, transcript }, { role: 'party', id: 0, publicKey: pub }, false, limits, silentLogger);
@@ -139,6 +139,14 @@ describe('batching over a link between parties', () => {
     expect(a.stats.messagesSent).toBeGreaterThan(4); // 80 kB do not fit one 8 kB batch (16 kB less the link's 8 kB margin)
     expect(a.stats.messagesSent).toBeLessThan(20);
     expect(a.closed).toBe(false);
+  });
+
+  it('a link not marked for batching (one end is a client) sends one message per frame', async () => {
+    pair = await linkPair(1 << 20, false);
+    const { a, got } = pair;
+    for (let q = 0; q < 5; q++) a.sendFrame(header(q, 3), asBytes(words(q, 3)));
+    await until(() => got.length === 5);
+    expect(a.stats.messagesSent).toBe(5);
   });
 
   it('frames sent apart are not held back for each other', async () => {
