@@ -161,6 +161,15 @@ const CASES: ViewCase[] = [
   { name: 'mux', inputs: [B4, X4, Y4], program: (p, xs) => mux(p, bt(xs, 0), a(xs, 1), a(xs, 2)) },
   { name: 'b2a', inputs: [B4], program: (p, xs) => b2a(p, bt(xs, 0)) },
   { name: 'maxLast [2,4] (binary tournament)', inputs: [A([2, 4], [1, 5, -2, 3, 0, 0.5, 9, -9], [7, -1, 0, 2, 4, 3, 2, 1])], program: (p, xs) => maxLast(p, a(xs, 0)) },
+  {
+    // the second tournament runs on the plans kept from the first (max-plan.ts): same messages
+    name: 'maxLast [2,4] twice, the second on the kept plans',
+    inputs: [A([2, 4], [1, 5, -2, 3, 0, 0.5, 9, -9], [7, -1, 0, 2, 4, 3, 2, 1])],
+    program: async (p, xs) => {
+      await maxLast(p, a(xs, 0));
+      return maxLast(p, a(xs, 0));
+    },
+  },
   { name: 'argmaxLast [2,5]', inputs: [A([2, 5], [1, 5, -2, 3, 8, 0, 0.5, 9, -9, 1], [7, -1, 0, 2, 1, 4, 3, 2, 1, 6])], program: (p, xs) => argmaxLast(p, a(xs, 0)) },
 ];
 
