@@ -226,9 +226,18 @@ export interface MainOptions {
  * Run the script body: its resolved number is the exit code (default 0). A UsageError exits 2;
  * any other failure exits 1 with `name: CODE: message` (the stack only with TRIFORM_DEBUG=1).
  */
+/**
+ * Exit once stdout and stderr have taken everything written so far: a JSON result line longer
+ * than a pipe's 64 KiB (`npm run bench -- --json --new-tokens 16 | tail -1`) was cut at 65,536
+ * characters when process.exit ran while the rest still waited in the stream's queue.
+ */
+export function exitWhenFlushed(code: number): void {
+  process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+}
+
 export function runMain(name: string, main: () => Promise<number | void>, o: MainOptions = {}): void {
   main().then(
-    (code) => process.exit(code ?? 0),
+    (code) => exitWhenFlushed(code ?? 0),
     (e: unknown) => {
       if (e instanceof UsageError) usageExit(name, e.message);
       const { code, message } = describeError(e);
@@ -239,7 +248,7 @@ export function runMain(name: string, main: () => Promise<number | void>, o: Mai
         if (hint) process.stderr.write(`hint: ${hint}\n`);
         if (process.env.TRIFORM_DEBUG && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
       }
-      process.exit(1);
+      exitWhenFlushed(1);
     },
   );
 }

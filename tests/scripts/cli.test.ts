@@ -5,7 +5,8 @@
  * is checked in-process on the shared parser; each script's wiring by spawning it.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { command, float, int, oneOf, parse } from '../../scripts/cli.js';
@@ -138,4 +139,27 @@ describe('every npm script', () => {
       expect(r.stdout).toBe('');
     });
   }, 60_000);
+});
+
+describe('runMain', () => {
+  it('exits only after a long stdout line is written out (a JSON result over the 64 KiB of a pipe)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'triform-runmain-'));
+    try {
+      const file = join(dir, 'long-line.ts');
+      writeFileSync(file, `import { runMain } from ${JSON.stringify(join(REPO_ROOT, 'scripts/cli.ts'))};\nrunMain('long', async () => { console.log(JSON.stringify({ x: 'y'.repeat(300_000) })); });\n`);
+      const out = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
+        // through the tsx CLI, as `npm run` scripts start: its parent node leaves the shared pipe
+        // non-blocking, so the child's writes can be queued (a direct `node` child writes it whole)
+        const child = spawn(process.execPath, [join(REPO_ROOT, 'node_modules/tsx/dist/cli.mjs'), file], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'ignore'] });
+        let stdout = '';
+        child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+        child.on('close', (code) => resolve({ code, stdout }));
+      });
+      expect(out.code).toBe(0);
+      expect(out.stdout.length).toBe(300_000 + 9); // {"x":"…"} and the newline
+      expect(JSON.parse(out.stdout).x.length).toBe(300_000);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
