@@ -13,7 +13,7 @@
  * times are modelled (compute + rounds·RTT + max party bytes / bandwidth). NOT a full run.
  */
 import { writeFileSync } from 'node:fs';
-import { command, parse } from './cli.js';
+import { command, exitWhenFlushed, parse } from './cli.js';
 import { approxConfig, DEFAULT_APPROX_CONFIG, describeApproxConfig } from '../src/approx/index.js';
 import { clientGenerate, partyGenerate } from '../src/programs/generate.js';
 import { runInMemory } from '../src/programs/run-in-memory.js';
@@ -157,7 +157,7 @@ async function main(): Promise<void> {
 }
 
 main().then(
-  () => process.exit(0),
+  () => exitWhenFlushed(0),
   (e: unknown) => {
     console.error(`bench:llama: ${(e as Error)?.stack ?? String(e)}`);
     process.exit(1);

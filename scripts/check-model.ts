@@ -11,7 +11,7 @@
  * synthetic prompt. Exit 0: every bound holds; 1: a bound is exceeded (the secure run would be
  * silently wrong, or abort in checked mode); 2: bad arguments.
  */
-import { command, parse } from './cli.js';
+import { command, exitWhenFlushed, parse } from './cli.js';
 import { approxConfig, DEFAULT_APPROX_CONFIG, describeApproxConfig, PUMA_APPROX_CONFIG } from '../src/approx/index.js';
 import { loadModel } from '../src/model/formats/checkpoint.js';
 import { FixedOps, quantizeWeights } from '../src/model/arch/fixed-ops.js';
@@ -107,7 +107,7 @@ async function main(): Promise<number> {
 }
 
 main().then(
-  (code) => process.exit(code),
+  (code) => exitWhenFlushed(code),
   (e: unknown) => {
     const err = e as { code?: string; message?: string };
     process.stderr.write(`check-model: ${err.code ? err.code + ': ' : ''}${err.message ?? String(e)}\n`);
