@@ -19,7 +19,7 @@
  */
 import type { WebSocket } from 'ws';
 import type { MpcError } from '../protocols/errors.js';
-import { BATCH_HEAD, BATCH_ITEM_MAX, BATCH_MAX, encodeBatch, entryBytes } from './message-batch.js';
+import { BATCH_HEAD, BATCH_ITEM_MAX, BATCH_MAX, encodeBatch, entryBytes, partsBytes } from './message-batch.js';
 import type { LinkShaper } from './net-shaper.js';
 import type { SealedCounter } from './sealed-counter.js';
 
@@ -53,8 +53,6 @@ export interface SenderOptions {
   /** Close the link because the peer does not read; returns the error to throw. */
   overLimit(): MpcError;
 }
-
-const sizeOf = (parts: readonly Uint8Array[]): number => parts.reduce((t, p) => t + p.byteLength, 0);
 
 export class LinkSender {
   private readonly queue: Uint8Array[][] = [];
@@ -92,7 +90,7 @@ export class LinkSender {
   push(parts: Uint8Array[], owned: boolean, batchable = this.o.batching): void {
     const closed = this.o.closed();
     if (closed) throw closed;
-    const bytes = sizeOf(parts);
+    const bytes = partsBytes(parts);
     if (batchable && bytes <= this.batchItemMax) {
       if (entryBytes(bytes) + this.batchBytes > this.batchMax) this.flush();
       this.batch.push(owned ? parts : [Buffer.concat(parts, bytes)]);
@@ -121,7 +119,7 @@ export class LinkSender {
     if (this.o.closed()) return;
     try {
       const one = msgs.length === 1 ? msgs[0] : [encodeBatch(msgs)];
-      this.enqueue(one, true, sizeOf(one));
+      this.enqueue(one, true, partsBytes(one));
     } catch {
       // enqueue closed the link before it threw; the session learns it from the close
     }
@@ -155,7 +153,7 @@ export class LinkSender {
   private pump(): void {
     while (this.queue.length > 0 && this.hasRoom()) {
       const parts = this.queue.shift() as Uint8Array[];
-      this.queuedBytes -= sizeOf(parts);
+      this.queuedBytes -= partsBytes(parts);
       this.write(this.aead.seal(parts));
     }
     if (this.queue.length === 0 && this.drainWaiters.length > 0) for (const w of this.drainWaiters.splice(0)) w.resolve();

@@ -20,25 +20,27 @@ export const BATCH_ITEM_MAX = 64 << 10;
 /** Largest batch plaintext (a link also keeps it within the peer's maxPayload). */
 export const BATCH_MAX = 256 << 10;
 
-const HEAD = 8;
 /** The batch's own header, before its entries. */
-export const BATCH_HEAD = HEAD;
+export const BATCH_HEAD = 8;
+/** Each entry's header: its length and 4 zero bytes. */
+const ENTRY_HEAD = 8;
 const pad8 = (n: number): number => (n + 7) & ~7;
 
+/** Bytes of a message given as parts. */
+export const partsBytes = (parts: readonly Uint8Array[]): number => parts.reduce((t, p) => t + p.byteLength, 0);
+
 /** Bytes a message of `n` bytes adds to a batch. */
-export const entryBytes = (n: number): number => HEAD + pad8(n);
+export const entryBytes = (n: number): number => ENTRY_HEAD + pad8(n);
 
 /** One BATCH plaintext holding `messages` (each a list of parts), in order. */
 export function encodeBatch(messages: readonly (readonly Uint8Array[])[]): Buffer {
-  let total = HEAD;
-  const sizes = messages.map((parts) => parts.reduce((t, p) => t + p.byteLength, 0));
-  for (const n of sizes) total += entryBytes(n);
-  const out = Buffer.alloc(total);
+  const sizes = messages.map(partsBytes);
+  const out = Buffer.alloc(sizes.reduce((t, n) => t + entryBytes(n), BATCH_HEAD));
   out[0] = MSG_BATCH;
-  let o = HEAD;
+  let o = BATCH_HEAD;
   for (const [i, parts] of messages.entries()) {
     out.writeUInt32LE(sizes[i], o);
-    let p = o + HEAD;
+    let p = o + ENTRY_HEAD;
     for (const part of parts) {
       out.set(part, p);
       p += part.byteLength;
@@ -51,13 +53,13 @@ export function encodeBatch(messages: readonly (readonly Uint8Array[])[]): Buffe
 /** The entries of a BATCH plaintext (views, no copy); MPC_ERR_FRAME if it is malformed. */
 export function splitBatch(plain: Buffer): Buffer[] {
   const bad = (why: string) => new MpcError('MPC_ERR_FRAME', `malformed batch message: ${why}`);
-  if (plain.length < HEAD || plain[0] !== MSG_BATCH) throw bad('short or not a batch');
+  if (plain.length < BATCH_HEAD || plain[0] !== MSG_BATCH) throw bad('short or not a batch');
   const out: Buffer[] = [];
-  for (let o = HEAD; o < plain.length; ) {
-    if (o + HEAD > plain.length) throw bad(`entry header at byte ${o} runs past the end`);
+  for (let o = BATCH_HEAD; o < plain.length; ) {
+    if (o + ENTRY_HEAD > plain.length) throw bad(`entry header at byte ${o} runs past the end`);
     const n = plain.readUInt32LE(o);
-    if (n === 0 || o + HEAD + n > plain.length) throw bad(`entry of ${n} bytes at byte ${o} of ${plain.length}`);
-    const entry = plain.subarray(o + HEAD, o + HEAD + n);
+    if (n === 0 || o + ENTRY_HEAD + n > plain.length) throw bad(`entry of ${n} bytes at byte ${o} of ${plain.length}`);
+    const entry = plain.subarray(o + ENTRY_HEAD, o + ENTRY_HEAD + n);
     if (entry[0] === MSG_BATCH) throw bad('nested batch');
     out.push(entry);
     o += entryBytes(n);
