@@ -5,6 +5,7 @@
  *            (p ≤ 7 makes the chunk start 8-aligned, so a u64 tensor is read in place)
  *   CONT     [0x02][next chunk of the tensor bytes]
  *   CONTROL  [0x03][msgpack ControlMessage]
+ *   BATCH    [0x04] several of the above, between parties only (message-batch.ts)
  *
  * A tensor larger than one message is split into one FRAME and CONT messages that follow it
  * directly (a link carries one frame at a time per direction). The header names the session,
