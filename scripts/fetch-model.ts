@@ -132,9 +132,14 @@ async function fetchFile(f: RemoteFile, baseUrl: string, dir: string, o: FetchOp
     done += chunk.length;
     o.onBytes?.(fileName(f), done, f.bytes);
   });
+  const file = createWriteStream(part, { flags: resumed ? 'a' : 'w' });
   try {
-    await pipeline(body, createWriteStream(part, { flags: resumed ? 'a' : 'w' }));
+    await pipeline(body, file);
   } catch (e) {
+    // pipeline rejects as soon as the body fails, while the file stream may still be finishing a
+    // write: wait until it has closed, so that no byte lands in the .part file after we return
+    // (a run that resumes at once would otherwise append after a size read too early: corrupt)
+    if (!file.closed) await new Promise<void>((r) => file.once('close', () => r()));
     if (ac.signal.aborted) throw new FetchError('FETCH_ERR_STALLED', `the download of ${fileName(f)} stalled for ${idleMs / 1000} s at ${done} of ${f.bytes} bytes; run again to resume`);
     const err = explainNetwork(e, url);
     throw new FetchError(err.code, `${err.message}; ${done} of ${f.bytes} bytes of ${fileName(f)} kept: run again to resume`);
