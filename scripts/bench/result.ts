@@ -77,7 +77,7 @@ export interface BenchResult {
   clientBytesInPerParty: number[];
   clientBytesOutPerParty: number[];
   sealedBytesSentPerParty?: number[];
-  /** Networked: tensor frames and sealed messages per party, whole run (small frames of one turn share a message). */
+  /** Networked: tensor frames and sealed messages per party, whole run (small frames sent together share a message). */
   framesSentPerParty?: number[];
   messagesSentPerParty?: number[];
   /** Networked: each party's longest event-loop delay (ms) during the inference. */

@@ -62,7 +62,7 @@ export interface PartyWireStats {
   sealedBytesSent: number;
   payloadBytesSent: number;
   framesSent: number;
-  /** Sealed messages: fewer than frames when small frames of one turn went as a batch. */
+  /** Sealed messages: fewer than frames when small frames sent together went as one batch. */
   messagesSent: number;
 }
 
