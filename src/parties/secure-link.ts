@@ -175,8 +175,7 @@ export class SecureLink {
 
   /** Resolves once every message sent so far has been handed to the socket. */
   drained(): Promise<void> {
-    if (this.closedWith) return Promise.reject(this.closedWith);
-    return this.sender.drained();
+    return this.sender.drained(); // rejects with the close error once the link is closed
   }
 
   /** Send one tensor frame (fragmented if needed). The bytes are sealed (copied) before return. */
