@@ -55,7 +55,7 @@ const a = parse<Opts>(
     .option('--key <file>', 'client identity key (default: client.key beside the config)')
     .addOption(connectTimeoutOption())
     .option('--json', 'one JSON line on stdout instead of text')
-    .option('--tuple-pool', "make each decode step's 1-round truncation tuples at its start, from the step before's claims (fewer waits on slow links; ≈ 10 % more offline bytes; the default)")
+    .option('--tuple-pool', "make each decode step's 1-round truncation tuples at its start, from the step before's claims, and the first step's later layers' from its earlier layers' (fewer waits on slow links; ≈ 10 % more offline bytes; the default)")
     .option('--no-tuple-pool', 'make every 1-round truncation tuple on demand (fewer offline bytes, more waits on slow links)')
     .option('--check-ranges', 'checked mode: one secure range check per layer; an out-of-range value aborts with MPC_ERR_RANGE (extra rounds and bytes; reveals one bit per check)')
     .addOption(netOption())

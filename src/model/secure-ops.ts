@@ -16,6 +16,7 @@ import { fMatmul, fMul } from '../protocols/fixed.js';
 import { truncA } from '../protocols/trunc.js';
 import { enableRangeCheck, flushRangeCheck } from '../protocols/range-check.js';
 import { makeResident } from '../protocols/resident.js';
+import { tuplePoolOf } from '../protocols/tuple-pool.js';
 import { encode } from '../ring/fixed-point.js';
 import { gelu, silu, softmax, softmaxMatmul, attention, layerNorm, rmsNorm, residualLayerNorm, type ApproxConfig, approxConfig } from '../approx/index.js';
 import { raggedArgmax } from '../protocols/max.js';
@@ -62,10 +63,14 @@ export class SecureOps implements Ops<AShare> {
   }
 
   scope<T>(label: string, fn: () => Promise<T>): Promise<T> {
-    if (this.checkRanges !== 'layer' || !LAYER_SCOPE.test(label)) return this.party.meter.scope(label, fn);
+    if (!LAYER_SCOPE.test(label)) return this.party.meter.scope(label, fn);
     return this.party.meter.scope(label, async () => {
+      // a layer is a segment of the tuple pool's (tuple-pool.ts): a first phase serves its layers from the layer before's claims
+      const pool = tuplePoolOf(this.party);
+      pool?.beginSegment(this.party, 'layer');
       const out = await fn();
-      await flushRangeCheck(this.party, this.where()); // one check per layer, metered as 'rangeCheck' inside it
+      pool?.endSegment(this.party);
+      if (this.checkRanges === 'layer') await flushRangeCheck(this.party, this.where()); // one check per layer, metered as 'rangeCheck' inside it
       return out;
     });
   }

@@ -75,9 +75,10 @@ export async function partyGenerate(model: CausalLM<AShare>, client: ClientLink,
   const root = params.tuplePoolOn;
   const pool = root && enableTuplePool(root);
   const run = <T>(label: string, fn: () => Promise<T>) => {
-    // each phase (the prefill, every decode step) starts the pool first: it records the phase's claims and serves them from the last phase of its kind
+    // each phase (the prefill, every decode step) starts the pool first: it records the phase's claims and serves them from the last phase of its kind;
+    // the first decode step, with no step before it, serves its later layers from its earlier ones (segments, tuple-pool.ts)
     const phase = () => {
-      if (pool && root) pool.beginPhase(root, label);
+      if (pool && root) pool.beginPhase(root, label, label === 'decode');
       return fn();
     };
     return meter ? meter.scope(label, phase) : phase();

@@ -12,6 +12,20 @@
  * and miss and on every slice; no slice is handed out twice (a slot is removed when taken), and a
  * tuple is used once, so the masks stay fresh. Generation is truncTuple itself (same messages,
  * metered under 'tuplePool' on offline contexts of the phase root).
+ *
+ * Segments. The first phase of a kind has no record, but its program repeats inside: a model's
+ * layers. The model marks each repeat (beginSegment/endSegment on the phase root, around a layer),
+ * and the pool records a segment's claims relative to where it began (forks of the root from its
+ * first fork on, the root's own claims from its claim count then). In a phase that asks for it
+ * (generate's first decode step), once the last two segments of a class ran the same program
+ * (same relative claims, bits and lengths, forks and root claims), the next segment and the rest
+ * of the class (as many as the phase before had) get their tuples at its start, from the last
+ * one's claims shifted to where each will start. GPT-2's first layer differs from the others, so
+ * its first decode step serves layers 3–11 from the pool. A segment's record is taken when the
+ * segment's work has resolved, so it holds the same claims at the three parties as long as every
+ * claim of a segment is made by work the segment awaits; a claim from a context forked in a
+ * segment that has ended would break that, so it throws (a fault of the program, not of the
+ * data: every test that runs a model with the pool would show it).
  */
 import type { Party } from './context.js';
 import { scoped } from './context.js';
@@ -45,8 +59,41 @@ function compareKeys(a: string, b: string): number {
   return x.length - y.length || (a < b ? -1 : a > b ? 1 : 0);
 }
 
+/** A repeat within a phase (a model layer) whose claims predict the ones after it. */
+interface Segment {
+  readonly cls: string;
+  /** The root's fork count and claim count at its start. */
+  readonly forkBase: number;
+  readonly claimBase: number;
+  /** The same at its end (Infinity while open). */
+  forkEnd: number;
+  claimEnd: number;
+  /** Its claims, keyed relative to its start (see segmentKey). */
+  readonly record: Map<string, TuplePlan>;
+}
+
+/** Two segments that ran the same program: the same relative claims, bits and lengths, the same forks and root claims. */
+function sameProgram(a: Segment, b: Segment): boolean {
+  if (a.forkEnd - a.forkBase !== b.forkEnd - b.forkBase || a.claimEnd - a.claimBase !== b.claimEnd - b.claimBase || a.record.size !== b.record.size) return false;
+  for (const [key, plan] of a.record) {
+    const other = b.record.get(key);
+    if (!other || other.length !== plan.length || plan.some(([, bits], i) => other[i][1] !== bits)) return false;
+  }
+  return true;
+}
+
 export class TuplePool {
   private kind = '';
+  private root: Party | null = null;
+  /** This phase predicts its segments (see the file comment). */
+  private predict = false;
+  private open: Segment | null = null;
+  /** This phase's ended segments, in order. */
+  private ended: Segment[] = [];
+  /** Classes whose segments this phase has already predicted. */
+  private predicted = new Set<string>();
+  /** Segments per class in the phase before (how many to predict). */
+  private lastCounts = new Map<string, number>();
   private base = 0;
   private record = new Map<string, TuplePlan>();
   private readonly lastRecord = new Map<string, Map<string, TuplePlan>>();
@@ -58,18 +105,87 @@ export class TuplePool {
   /**
    * A new phase on `root` (every party at the same point): keep the last phase's record for its
    * kind and start making the tuples this phase's claims will want, from the record of the last
-   * phase of this kind.
+   * phase of this kind. Without one, and with `segments`, the phase predicts its segments.
    */
-  beginPhase(root: Party, kind: string): void {
+  beginPhase(root: Party, kind: string, segments = false): void {
     if (this.kind) this.lastRecord.set(this.kind, this.record);
+    if (this.kind) {
+      this.endSegment(this.root as Party);
+      this.lastCounts = new Map();
+      for (const seg of this.ended) this.lastCounts.set(seg.cls, (this.lastCounts.get(seg.cls) ?? 0) + 1);
+    }
     this.kind = kind;
+    this.root = root;
     this.base = root.forkCount;
     this.record = new Map();
     this.slots = new Map();
     this.counters = new WeakMap();
     this.stats = { made: 0, taken: 0, hits: 0, misses: 0 };
+    this.open = null;
+    this.ended = [];
+    this.predicted = new Set();
     const prev = this.lastRecord.get(kind);
+    this.predict = segments && !prev;
     if (prev) this.make(root, prev);
+  }
+
+  /**
+   * A segment of class `cls` starts on the phase root (every party at the same point; one still
+   * open ends here). In a predicting phase, once the last two segments of the class ran the same
+   * program, this one and the rest of the class (as many as the phase before had) get their
+   * tuples now, from the last one's claims shifted to where each will start.
+   */
+  beginSegment(root: Party, cls: string): void {
+    if (root !== this.root) return;
+    this.endSegment(root);
+    const seg: Segment = { cls, forkBase: root.forkCount, claimBase: this.counters.get(root) ?? 0, forkEnd: Infinity, claimEnd: Infinity, record: new Map() };
+    this.open = seg;
+    const [b, a] = this.ended.filter((e) => e.cls === cls).slice(-2).reverse(); // a before b
+    if (!this.predict || !a || this.predicted.has(cls) || !sameProgram(a, b) || seg.forkBase !== b.forkEnd || seg.claimBase !== b.claimEnd) return;
+    this.predicted.add(cls);
+    const seen = this.ended.filter((e) => e.cls === cls).length;
+    const left = Math.max(1, (this.lastCounts.get(cls) ?? 0) - seen); // this one and those after it
+    const forkStride = b.forkEnd - b.forkBase, claimStride = b.claimEnd - b.claimBase;
+    const shifted = new Map<string, TuplePlan>();
+    for (let j = 0; j < left; j++) {
+      const forkBase = seg.forkBase + j * forkStride, claimBase = seg.claimBase + j * claimStride;
+      for (const [key, plan] of b.record) {
+        const older = a.record.get(key) as TuplePlan;
+        shifted.set(this.phaseKeyOf(key, forkBase, claimBase), plan.map(([n, bits], i) => [Math.max(n, older[i][0]), bits]));
+      }
+    }
+    this.make(root, shifted);
+  }
+
+  /** The open segment ends (call when its work has resolved). */
+  endSegment(root: Party): void {
+    const seg = this.open;
+    if (!seg || root !== this.root) return;
+    seg.forkEnd = root.forkCount;
+    seg.claimEnd = this.counters.get(root) ?? 0;
+    this.ended.push(seg);
+    this.open = null;
+  }
+
+  /** A segment-relative key (from segmentKey) as the phase key it has in a segment starting at (forkBase, claimBase). */
+  private phaseKeyOf(key: string, forkBase: number, claimBase: number): string {
+    const at = key.lastIndexOf('#');
+    const head = key.slice(0, at), k = Number(key.slice(at + 1));
+    if (head === '') return `#${k + claimBase}`;
+    const m = /^(\d+)(.*)$/.exec(head) as RegExpExecArray;
+    return `${Number(m[1]) + forkBase - this.base}${m[2]}#${k}`;
+  }
+
+  /** The claim's key relative to the open segment, or null when it is not one of the segment's. */
+  private segmentKey(p: Party, k: number): string | null {
+    const m = /^(\d+)(.*)$/.exec(p.stream);
+    const seg = this.open;
+    if (!m) return seg && p === this.root ? `#${k - seg.claimBase}` : null;
+    const f = Number(m[1]);
+    if (seg && f >= seg.forkBase) return `${f - seg.forkBase}${m[2]}#${k}`;
+    const ended = this.ended.find((c) => f >= c.forkBase && f < c.forkEnd);
+    if (ended) throw new Error(`tuple pool: a claim on stream ${p.stream} after its segment '${ended.cls}' ended (a segment must await every claim of its contexts)`);
+    return null;
   }
 
   /** The slots for every recorded claim: per bits value, chunks made one after another on one offline context. */
@@ -84,6 +200,7 @@ export class TuplePool {
       });
     }
     const slots = new Map<string, Slot[]>(keys.map((k) => [k, []]));
+    for (const [k, v] of slots) this.slots.set(k, v); // filled below, chunk by chunk
     for (const bits of [...byBits.keys()].sort((a, b) => a - b)) {
       const q = root.offline('tuplePool');
       let chain: Promise<unknown> = Promise.resolve();
@@ -106,13 +223,10 @@ export class TuplePool {
       }
       if (size > 0) flush();
     }
-    this.slots = slots;
   }
 
   /** This claim's key: p's stream relative to the phase's first fork of the root, and its index in p. */
-  private keyOf(p: Party): string {
-    const k = this.counters.get(p) ?? 0;
-    this.counters.set(p, k + 1);
+  private keyOf(p: Party, k: number): string {
     const m = /^(\d+)(.*)$/.exec(p.stream);
     const rel = m ? `${Number(m[1]) - this.base}${m[2]}` : p.stream;
     return `${rel}#${k}`;
@@ -120,8 +234,14 @@ export class TuplePool {
 
   /** Record a claim of p for `plan`; its pooled tuples when a slot fits, else null (make them on demand). */
   claim(p: Party, plan: TuplePlan): PendingTuple[] | null {
-    const key = this.keyOf(p);
+    const k = this.counters.get(p) ?? 0;
+    this.counters.set(p, k + 1);
+    const key = this.keyOf(p, k);
     this.record.set(key, plan);
+    if (this.predict) {
+      const seg = this.segmentKey(p, k);
+      if (seg !== null && this.open) this.open.record.set(seg, plan);
+    }
     const s = this.slots.get(key);
     if (!s || s.length !== plan.length || !plan.every(([n, bits], i) => s[i] && s[i].bits === bits && n <= s[i].cap)) {
       this.stats.misses++;

@@ -2,7 +2,8 @@
  * The tuple pool (tuple-pool.ts): a phase of a kind that follows a recorded one takes its tuples
  * from the pool (hits, no misses for the same program), results stay within the 1-round
  * truncation's bound and equal at the three parties; bigger claims than a slot holds, or claims
- * at new keys, fall back to on-demand tuples; a slot is never handed out twice.
+ * at new keys, fall back to on-demand tuples; a slot is never handed out twice. Segments: a first
+ * phase of its kind serves its later segments from the earlier ones' claims.
  */
 import { describe, expect, it } from 'vitest';
 import { truncA } from '../../src/protocols/trunc.js';
@@ -85,5 +86,64 @@ describe('tuple pool', () => {
       const [bi, oi, li] = ranges[i], [bj, oj, lj] = ranges[j];
       if (bi === bj) expect(oi + li <= oj || oj + lj <= oi, `ranges ${i} and ${j} overlap`).toBe(true);
     }
+  });
+
+  /** One phase of `count` segments; segment s runs `layer(q, s)` on a fork q of the root and a truncation on the root. */
+  const segmented = (x: BigUint64Array, layer: (q: Party, part: AShare, s: number) => Promise<BigUint64Array[]>) => async (p: Party, [a]: AShare[]) =>
+    withTruncRounds(p, 1, async () => {
+      const pool = enableTuplePool(p);
+      const out: { kind: string; y: BigUint64Array[][]; stats: TuplePool['stats'] }[] = [];
+      for (const kind of ['prefill', 'decode', 'decode']) {
+        pool.beginPhase(p, kind, kind === 'decode');
+        const y: BigUint64Array[][] = [];
+        for (let s = 0; s < 6; s++) {
+          pool.beginSegment(p, 'layer');
+          const q = p.fork('layer');
+          const ys = await layer(q, aShare([300], a.s0.slice(0, 300), a.s1.slice(0, 300)), s);
+          q.meter.exit();
+          ys.push(await revealAll(p, await truncA(p, aShare([300], a.s0.slice(0, 300), a.s1.slice(0, 300)), 20)));
+          pool.endSegment(p);
+          y.push(ys);
+        }
+        out.push({ kind, y, stats: { ...pool.stats } });
+      }
+      return out;
+    });
+
+  it('segments: the first phase of a kind serves its segments from the third on (once two ran the same program), and the next phase from the record', async () => {
+    const r = await run3([{ data: x, shape: [x.length] }], segmented(x, async (q, part, s) => {
+      // segment 0 runs another program (as a model's first layer does): one claim more
+      const plan: [number, number][] = s === 0 ? [[300, 18], [300, 30], [300, 26]] : [[300, 18], [300, 30]];
+      prefetchTuples(q, plan);
+      const ys: BigUint64Array[] = [];
+      for (const [, d] of plan) ys.push(await revealAll(q, await truncA(q, part, d)));
+      return ys;
+    }), 'pool-seg');
+    const [prefill, first, second] = r.results[0];
+    expect(prefill.stats.hits).toBe(0); // a prefill does not predict
+    // first decode: segments 0–2 on demand (2 claims each), 3–5 from the pool (made at segment 3's start)
+    expect(first.stats.hits).toBe(3 * 2);
+    expect(first.stats.misses).toBe(3 * 2);
+    expect(first.stats.made).toBe(3 * 3 * poolCapacity(300)); // per segment: the fork's two tuples and the root's one
+    expect(second.stats).toMatchObject({ hits: 12, misses: 0 }); // the next phase of the kind: all from the record
+    for (const ph of r.results[0]) ph.y.forEach((ys, s) => (s === 0 ? [18, 30, 26, 20] : [18, 30, 20]).forEach((d, i) => within(x, ys[i], d, 300)));
+    for (const res of r.results) expect(res.map((ph) => ph.y)).toEqual(r.results[0].map((ph) => ph.y));
+  });
+
+  it('segments whose programs differ predict nothing', async () => {
+    const r = await run3([{ data: x, shape: [x.length] }], segmented(x, async (q, part, s) => [await revealAll(q, await truncA(q, part, 18 + s))]), 'pool-seg2');
+    expect(r.results[0][1].stats).toMatchObject({ made: 0, hits: 0, misses: 12 });
+  });
+
+  it('a claim from a segment that has ended throws (its record would depend on timing)', async () => {
+    const r = run3([{ data: x, shape: [x.length] }], async (p) => withTruncRounds(p, 1, async () => {
+      const pool = enableTuplePool(p);
+      pool.beginPhase(p, 'decode', true);
+      pool.beginSegment(p, 'layer');
+      const q = p.fork('late');
+      pool.endSegment(p);
+      startTuples(q, [[10, 18]]);
+    }), 'pool-seg3');
+    await expect(r).rejects.toThrow(/after its segment 'layer' ended/);
   });
 });

@@ -101,6 +101,23 @@ const CASES: ViewCase[] = [
       if (pool.stats.hits !== 1) throw new Error(`expected the second truncation from the pool, got ${JSON.stringify(pool.stats)}`);
     }),
   },
+  // segments: in a first phase of its kind, once two segments ran the same program the rest take tuples made from their claims
+  {
+    name: '1-round truncA in five segments, the last three from tuples predicted from the first two',
+    inputs: [X4],
+    program: round1(async (p, xs) => {
+      const pool = enableTuplePool(p);
+      for (const kind of ['count', 'first']) {
+        pool.beginPhase(p, kind, kind === 'first');
+        for (let s = 0; s < 5; s++) {
+          pool.beginSegment(p, 'layer');
+          await truncA(p.fork('f'), a(xs, 0));
+          pool.endSegment(p);
+        }
+      }
+      if (pool.stats.hits !== 3) throw new Error(`expected the last three segments from the pool, got ${JSON.stringify(pool.stats)}`);
+    }),
+  },
   { name: '1-round fMul (3-of-3 additive input)', inputs: [X4, Y4], program: round1((p, xs) => fMul(p, a(xs, 0), a(xs, 1))) },
   { name: '1-round fMatmul [2,2]·[2,2]', inputs: [A([2, 2], [1, 2, 3, 4], [-4, 0.5, 9, -2]), A([2, 2], [0.5, 1, -1, 2], [7, 7, -3, 0])], program: round1((p, xs) => fMatmul(p, a(xs, 0), a(xs, 1))) },
   // its own zero-sharing masks every w_i, so even the raw OT outputs may go straight in
