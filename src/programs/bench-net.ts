@@ -7,7 +7,6 @@
  */
 import { barrier } from '../protocols/barrier.js';
 import { z } from 'zod';
-import type { Party } from '../protocols/context.js';
 import type { ProgramDef } from '../parties/program-table.js';
 
 export const benchParams = z

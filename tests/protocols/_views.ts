@@ -206,20 +206,20 @@ function evalRel(r: Relation, v: BigUint64Array): bigint {
 function relations(T: BigUint64Array[]): Relation[] {
   const W = T[0].length;
   const v0 = T[0];
-  const key = (w: number, f: (t: BigUint64Array) => bigint): string => T.slice(1).map((t) => f(t).toString(36)).join(',');
+  const key = (f: (t: BigUint64Array) => bigint): string => T.slice(1).map((t) => f(t).toString(36)).join(',');
   const diffRep = new Map<string, number>();
   const xorRep = new Map<string, number>();
   const negKey: string[] = [];
   const out: Relation[] = [];
   const zeroKey = T.slice(1).map(() => '0').join(',');
   for (let w = 0; w < W; w++) {
-    const kd = key(w, (t) => (t[w] - v0[w]) & M64);
-    const kx = key(w, (t) => t[w] ^ v0[w]);
+    const kd = key((t) => (t[w] - v0[w]) & M64);
+    const kx = key((t) => t[w] ^ v0[w]);
     if (kd === zeroKey) out.push({ kind: 'const', a: w, b: w, value: v0[w] });
     const rd = diffRep.get(kd);
     if (rd === undefined) {
       diffRep.set(kd, w);
-      negKey[w] = key(w, (t) => (v0[w] - t[w]) & M64);
+      negKey[w] = key((t) => (v0[w] - t[w]) & M64);
     } else if (kd !== zeroKey) out.push({ kind: 'diff', a: w, b: rd, value: (v0[w] - v0[rd]) & M64 });
     const rx = xorRep.get(kx);
     if (rx === undefined) xorRep.set(kx, w);

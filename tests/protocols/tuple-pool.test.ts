@@ -22,7 +22,7 @@ function within(x: BigUint64Array, y: BigUint64Array, d: number, n = x.length): 
 }
 
 /** Three phases of one kind: each runs a prefetched chain and an on-demand truncation on a fork and on the root; sizes from `sizes(phase)`. */
-const phases = (x: BigUint64Array, sizes: (phase: number) => number) => async (p: Party, [a]: AShare[]) =>
+const phases = (sizes: (phase: number) => number) => async (p: Party, [a]: AShare[]) =>
   withTruncRounds(p, 1, async () => {
     const pool = enableTuplePool(p);
     const out: { y: BigUint64Array[]; stats: TuplePool['stats'] }[] = [];
@@ -44,7 +44,7 @@ describe('tuple pool', () => {
   const x = randomSigned(600, 50, 5);
 
   it('the same program again: every claim of the later phases hits, results within the bound and equal at the three parties', async () => {
-    const r = await run3([{ data: x, shape: [x.length] }], phases(x, () => 500), 'pool-1');
+    const r = await run3([{ data: x, shape: [x.length] }], phases(() => 500), 'pool-1');
     const [first, second, third] = r.results[0];
     expect(first.stats.hits).toBe(0);
     expect(first.stats.misses).toBe(2); // the prefetched plan is one claim, the root's truncation another
@@ -57,7 +57,7 @@ describe('tuple pool', () => {
 
   it('claims that outgrow their slot make their own tuples; within the headroom they still hit', async () => {
     const grow = [400, 400 + poolCapacity(400) - 400, 1.2 * 400 + poolCapacity(400)].map(Math.floor); // phase 2 at the cap, phase 3 over it
-    const r = await run3([{ data: x, shape: [x.length] }], phases(x, (k) => Math.min(600, grow[k])), 'pool-2');
+    const r = await run3([{ data: x, shape: [x.length] }], phases((k) => Math.min(600, grow[k])), 'pool-2');
     const [, second, third] = r.results[0];
     expect(second.stats.hits).toBe(2);
     expect(third.stats.hits).toBe(0);
@@ -89,7 +89,7 @@ describe('tuple pool', () => {
   });
 
   /** One phase of `count` segments; segment s runs `layer(q, s)` on a fork q of the root and a truncation on the root. */
-  const segmented = (x: BigUint64Array, layer: (q: Party, part: AShare, s: number) => Promise<BigUint64Array[]>) => async (p: Party, [a]: AShare[]) =>
+  const segmented = (layer: (q: Party, part: AShare, s: number) => Promise<BigUint64Array[]>) => async (p: Party, [a]: AShare[]) =>
     withTruncRounds(p, 1, async () => {
       const pool = enableTuplePool(p);
       const out: { kind: string; y: BigUint64Array[][]; stats: TuplePool['stats'] }[] = [];
@@ -111,7 +111,7 @@ describe('tuple pool', () => {
     });
 
   it('segments: the first phase of a kind serves its segments from the third on (once two ran the same program), and the next phase from the record', async () => {
-    const r = await run3([{ data: x, shape: [x.length] }], segmented(x, async (q, part, s) => {
+    const r = await run3([{ data: x, shape: [x.length] }], segmented(async (q, part, s) => {
       // segment 0 runs another program (as a model's first layer does): one claim more
       const plan: [number, number][] = s === 0 ? [[300, 18], [300, 30], [300, 26]] : [[300, 18], [300, 30]];
       prefetchTuples(q, plan);
@@ -131,7 +131,7 @@ describe('tuple pool', () => {
   });
 
   it('segments whose programs differ predict nothing', async () => {
-    const r = await run3([{ data: x, shape: [x.length] }], segmented(x, async (q, part, s) => [await revealAll(q, await truncA(q, part, 18 + s))]), 'pool-seg2');
+    const r = await run3([{ data: x, shape: [x.length] }], segmented(async (q, part, s) => [await revealAll(q, await truncA(q, part, 18 + s))]), 'pool-seg2');
     expect(r.results[0][1].stats).toMatchObject({ made: 0, hits: 0, misses: 12 });
   });
 

@@ -73,7 +73,6 @@ export class Llama<T> implements CausalLM<T> {
     const n = countOf(tokens);
     const pos = cache.length;
     const kvh = c.nKvHeads;
-    const g = c.nHeads / c.nKvHeads; // query heads per KV head
     const rope = ropeTables(c, pos, n);
     let x = await ops.embedding(tokens, this.tokEmb); // [n, D]
     for (let l = 0; l < c.nLayers; l++) {
