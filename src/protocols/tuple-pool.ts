@@ -92,8 +92,9 @@ export class TuplePool {
   private ended: Segment[] = [];
   /** Classes whose segments this phase has already predicted. */
   private predicted = new Set<string>();
-  /** Segments per class in the phase before (how many to predict). */
+  /** Per class in the phase before: how many segments, and from which one on they all ran the same program. */
   private lastCounts = new Map<string, number>();
+  private lastPeriodic = new Map<string, number>();
   private base = 0;
   private record = new Map<string, TuplePlan>();
   private readonly lastRecord = new Map<string, Map<string, TuplePlan>>();
@@ -112,7 +113,14 @@ export class TuplePool {
     if (this.kind) {
       this.endSegment(this.root as Party);
       this.lastCounts = new Map();
-      for (const seg of this.ended) this.lastCounts.set(seg.cls, (this.lastCounts.get(seg.cls) ?? 0) + 1);
+      this.lastPeriodic = new Map();
+      for (const cls of new Set(this.ended.map((e) => e.cls))) {
+        const segs = this.ended.filter((e) => e.cls === cls);
+        let from = segs.length - 1;
+        while (from > 0 && sameProgram(segs[from - 1], segs[from])) from--;
+        this.lastCounts.set(cls, segs.length);
+        if (from < segs.length - 1) this.lastPeriodic.set(cls, from); // at least two alike
+      }
     }
     this.kind = kind;
     this.root = root;
@@ -131,28 +139,29 @@ export class TuplePool {
 
   /**
    * A segment of class `cls` starts on the phase root (every party at the same point; one still
-   * open ends here). In a predicting phase, once the last two segments of the class ran the same
-   * program, this one and the rest of the class (as many as the phase before had) get their
-   * tuples now, from the last one's claims shifted to where each will start.
+   * open ends here). In a predicting phase, once the last segment of the class is known to run the
+   * program of those after it (it ran the same as the one before it, or the phase before ran the
+   * same program in all its segments from that index on), this one and the rest of the class (as
+   * many as the phase before had) get their tuples now, from the last one's claims shifted to
+   * where each will start.
    */
   beginSegment(root: Party, cls: string): void {
     if (root !== this.root) return;
     this.endSegment(root);
     const seg: Segment = { cls, forkBase: root.forkCount, claimBase: this.counters.get(root) ?? 0, forkEnd: Infinity, claimEnd: Infinity, record: new Map() };
     this.open = seg;
-    const [b, a] = this.ended.filter((e) => e.cls === cls).slice(-2).reverse(); // a before b
-    if (!this.predict || !a || this.predicted.has(cls) || !sameProgram(a, b) || seg.forkBase !== b.forkEnd || seg.claimBase !== b.claimEnd) return;
+    const segs = this.ended.filter((e) => e.cls === cls);
+    const b = segs[segs.length - 1], a = segs[segs.length - 2];
+    if (!this.predict || !b || this.predicted.has(cls) || seg.forkBase !== b.forkEnd || seg.claimBase !== b.claimEnd) return;
+    const periodic = segs.length - 1 >= (this.lastPeriodic.get(cls) ?? Infinity) || (a !== undefined && sameProgram(a, b));
+    if (!periodic) return;
     this.predicted.add(cls);
-    const seen = this.ended.filter((e) => e.cls === cls).length;
-    const left = Math.max(1, (this.lastCounts.get(cls) ?? 0) - seen); // this one and those after it
+    const left = Math.max(1, (this.lastCounts.get(cls) ?? 0) - segs.length); // this one and those after it
     const forkStride = b.forkEnd - b.forkBase, claimStride = b.claimEnd - b.claimBase;
     const shifted = new Map<string, TuplePlan>();
     for (let j = 0; j < left; j++) {
       const forkBase = seg.forkBase + j * forkStride, claimBase = seg.claimBase + j * claimStride;
-      for (const [key, plan] of b.record) {
-        const older = a.record.get(key) as TuplePlan;
-        shifted.set(this.phaseKeyOf(key, forkBase, claimBase), plan.map(([n, bits], i) => [Math.max(n, older[i][0]), bits]));
-      }
+      for (const [key, plan] of b.record) shifted.set(this.phaseKeyOf(key, forkBase, claimBase), plan);
     }
     this.make(root, shifted);
   }
@@ -238,10 +247,8 @@ export class TuplePool {
     this.counters.set(p, k + 1);
     const key = this.keyOf(p, k);
     this.record.set(key, plan);
-    if (this.predict) {
-      const seg = this.segmentKey(p, k);
-      if (seg !== null && this.open) this.open.record.set(seg, plan);
-    }
+    const segKey = this.segmentKey(p, k);
+    if (segKey !== null && this.open) this.open.record.set(segKey, plan);
     const s = this.slots.get(key);
     if (!s || s.length !== plan.length || !plan.every(([n, bits], i) => s[i] && s[i].bits === bits && n <= s[i].cap)) {
       this.stats.misses++;

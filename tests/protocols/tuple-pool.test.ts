@@ -89,17 +89,17 @@ describe('tuple pool', () => {
   });
 
   /** One phase of `count` segments; segment s runs `layer(q, s)` on a fork q of the root and a truncation on the root. */
-  const segmented = (layer: (q: Party, part: AShare, s: number) => Promise<BigUint64Array[]>) => async (p: Party, [a]: AShare[]) =>
+  const segmented = (layer: (q: Party, part: AShare, s: number, phase: number) => Promise<BigUint64Array[]>) => async (p: Party, [a]: AShare[]) =>
     withTruncRounds(p, 1, async () => {
       const pool = enableTuplePool(p);
       const out: { kind: string; y: BigUint64Array[][]; stats: TuplePool['stats'] }[] = [];
-      for (const kind of ['prefill', 'decode', 'decode']) {
+      for (const [phase, kind] of ['prefill', 'decode', 'decode'].entries()) {
         pool.beginPhase(p, kind, kind === 'decode');
         const y: BigUint64Array[][] = [];
         for (let s = 0; s < 6; s++) {
           pool.beginSegment(p, 'layer');
           const q = p.fork('layer');
-          const ys = await layer(q, aShare([300], a.s0.slice(0, 300), a.s1.slice(0, 300)), s);
+          const ys = await layer(q, aShare([300], a.s0.slice(0, 300), a.s1.slice(0, 300)), s, phase);
           q.meter.exit();
           ys.push(await revealAll(p, await truncA(p, aShare([300], a.s0.slice(0, 300), a.s1.slice(0, 300)), 20)));
           pool.endSegment(p);
@@ -110,7 +110,7 @@ describe('tuple pool', () => {
       return out;
     });
 
-  it('segments: the first phase of a kind serves its segments from the third on (once two ran the same program), and the next phase from the record', async () => {
+  it('segments: the first phase of a kind serves its segments from the third on (the phase before ran the same program from the second on), and the next phase from the record', async () => {
     const r = await run3([{ data: x, shape: [x.length] }], segmented(async (q, part, s) => {
       // segment 0 runs another program (as a model's first layer does): one claim more
       const plan: [number, number][] = s === 0 ? [[300, 18], [300, 30], [300, 26]] : [[300, 18], [300, 30]];
@@ -121,10 +121,10 @@ describe('tuple pool', () => {
     }), 'pool-seg');
     const [prefill, first, second] = r.results[0];
     expect(prefill.stats.hits).toBe(0); // a prefill does not predict
-    // first decode: segments 0–2 on demand (2 claims each), 3–5 from the pool (made at segment 3's start)
-    expect(first.stats.hits).toBe(3 * 2);
-    expect(first.stats.misses).toBe(3 * 2);
-    expect(first.stats.made).toBe(3 * 3 * poolCapacity(300)); // per segment: the fork's two tuples and the root's one
+    // first decode: segments 0–1 on demand (2 claims each), 2–5 from the pool (made at segment 2's start from segment 1's claims)
+    expect(first.stats.hits).toBe(4 * 2);
+    expect(first.stats.misses).toBe(2 * 2);
+    expect(first.stats.made).toBe(4 * 3 * poolCapacity(300)); // per segment: the fork's two tuples and the root's one
     expect(second.stats).toMatchObject({ hits: 12, misses: 0 }); // the next phase of the kind: all from the record
     for (const ph of r.results[0]) ph.y.forEach((ys, s) => (s === 0 ? [18, 30, 26, 20] : [18, 30, 20]).forEach((d, i) => within(x, ys[i], d, 300)));
     for (const res of r.results) expect(res.map((ph) => ph.y)).toEqual(r.results[0].map((ph) => ph.y));
@@ -133,6 +133,14 @@ describe('tuple pool', () => {
   it('segments whose programs differ predict nothing', async () => {
     const r = await run3([{ data: x, shape: [x.length] }], segmented(async (q, part, s) => [await revealAll(q, await truncA(q, part, 18 + s))]), 'pool-seg2');
     expect(r.results[0][1].stats).toMatchObject({ made: 0, hits: 0, misses: 12 });
+  });
+
+  it('without a pattern from the phase before, two segments alike start the prediction', async () => {
+    // the prefill's segments all differ; the decode steps' are alike
+    const r = await run3([{ data: x, shape: [x.length] }], segmented(async (q, part, s, phase) => [await revealAll(q, await truncA(q, part, phase === 0 ? 18 + s : 18))]), 'pool-seg4');
+    const [, first, second] = r.results[0];
+    expect(first.stats).toMatchObject({ made: 4 * 2 * poolCapacity(300), hits: 4 * 2, misses: 2 * 2 }); // from segment 2 on, predicted from segments 0 and 1
+    expect(second.stats).toMatchObject({ hits: 12, misses: 0 });
   });
 
   it('a claim from a segment that has ended throws (its record would depend on timing)', async () => {

@@ -101,9 +101,9 @@ const CASES: ViewCase[] = [
       if (pool.stats.hits !== 1) throw new Error(`expected the second truncation from the pool, got ${JSON.stringify(pool.stats)}`);
     }),
   },
-  // segments: in a first phase of its kind, once two segments ran the same program the rest take tuples made from their claims
+  // segments: in a first phase of its kind, the phase before ran the same program in every segment, so from the second on they take tuples made from the first's claims
   {
-    name: '1-round truncA in five segments, the last three from tuples predicted from the first two',
+    name: '1-round truncA in five segments, the last four from tuples predicted from the first',
     inputs: [X4],
     program: round1(async (p, xs) => {
       const pool = enableTuplePool(p);
@@ -115,7 +115,7 @@ const CASES: ViewCase[] = [
           pool.endSegment(p);
         }
       }
-      if (pool.stats.hits !== 3) throw new Error(`expected the last three segments from the pool, got ${JSON.stringify(pool.stats)}`);
+      if (pool.stats.hits !== 4) throw new Error(`expected the last four segments from the pool, got ${JSON.stringify(pool.stats)}`);
     }),
   },
   { name: '1-round fMul (3-of-3 additive input)', inputs: [X4, Y4], program: round1((p, xs) => fMul(p, a(xs, 0), a(xs, 1))) },
