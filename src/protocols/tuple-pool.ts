@@ -163,7 +163,7 @@ export class TuplePool {
       const forkBase = seg.forkBase + j * forkStride, claimBase = seg.claimBase + j * claimStride;
       for (const [key, plan] of b.record) shifted.set(this.phaseKeyOf(key, forkBase, claimBase), plan);
     }
-    this.make(root, shifted);
+    this.make(root, shifted, false); // a phase's segments have the same sizes: no headroom
   }
 
   /** The open segment ends (call when its work has resolved). */
@@ -198,14 +198,14 @@ export class TuplePool {
   }
 
   /** The slots for every recorded claim: per bits value, chunks made one after another on one offline context. */
-  private make(root: Party, prev: Map<string, TuplePlan>): void {
+  private make(root: Party, prev: Map<string, TuplePlan>, headroom = true): void {
     const keys = [...prev.keys()].sort(compareKeys);
     const byBits = new Map<number, { key: string; i: number; cap: number }[]>();
     for (const key of keys) {
       (prev.get(key) as TuplePlan).forEach(([n, bits], i) => {
         const list = byBits.get(bits) ?? [];
         byBits.set(bits, list);
-        list.push({ key, i, cap: poolCapacity(n) });
+        list.push({ key, i, cap: headroom ? poolCapacity(n) : n });
       });
     }
     const slots = new Map<string, Slot[]>(keys.map((k) => [k, []]));

@@ -124,7 +124,7 @@ describe('tuple pool', () => {
     // first decode: segments 0–1 on demand (2 claims each), 2–5 from the pool (made at segment 2's start from segment 1's claims)
     expect(first.stats.hits).toBe(4 * 2);
     expect(first.stats.misses).toBe(2 * 2);
-    expect(first.stats.made).toBe(4 * 3 * poolCapacity(300)); // per segment: the fork's two tuples and the root's one
+    expect(first.stats.made).toBe(4 * 3 * 300); // per segment: the fork's two tuples and the root's one
     expect(second.stats).toMatchObject({ hits: 12, misses: 0 }); // the next phase of the kind: all from the record
     for (const ph of r.results[0]) ph.y.forEach((ys, s) => (s === 0 ? [18, 30, 26, 20] : [18, 30, 20]).forEach((d, i) => within(x, ys[i], d, 300)));
     for (const res of r.results) expect(res.map((ph) => ph.y)).toEqual(r.results[0].map((ph) => ph.y));
@@ -139,7 +139,7 @@ describe('tuple pool', () => {
     // the prefill's segments all differ; the decode steps' are alike
     const r = await run3([{ data: x, shape: [x.length] }], segmented(async (q, part, s, phase) => [await revealAll(q, await truncA(q, part, phase === 0 ? 18 + s : 18))]), 'pool-seg4');
     const [, first, second] = r.results[0];
-    expect(first.stats).toMatchObject({ made: 4 * 2 * poolCapacity(300), hits: 4 * 2, misses: 2 * 2 }); // from segment 2 on, predicted from segments 0 and 1
+    expect(first.stats).toMatchObject({ made: 4 * 2 * 300, hits: 4 * 2, misses: 2 * 2 }); // from segment 2 on, predicted from segments 0 and 1
     expect(second.stats).toMatchObject({ hits: 12, misses: 0 });
   });
 
