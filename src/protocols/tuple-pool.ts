@@ -41,7 +41,11 @@ interface Slot {
   readonly chunk: Promise<TruncTuple>;
 }
 
-/** Elements per generated chunk (the first claims wait only for the first chunks). */
+/**
+ * Elements per generated chunk: the first of a make is small, so that the first claims wait only
+ * for it, and each next one twice the last, up to POOL_CHUNK.
+ */
+export const POOL_FIRST_CHUNK = 1 << 12;
 export const POOL_CHUNK = 1 << 15;
 
 /** Elements reserved for a recorded entry of n: room for the next step's longer context. */
@@ -215,6 +219,7 @@ export class TuplePool {
       let chain: Promise<unknown> = Promise.resolve();
       let pending: { key: string; i: number; cap: number; offset: number }[] = [];
       let size = 0;
+      let limit = POOL_FIRST_CHUNK;
       const flush = () => {
         const n = size;
         const chunk = chain.then(() => scoped(q, 'tuplePool', () => truncTuple(q, n, bits)));
@@ -224,11 +229,12 @@ export class TuplePool {
         this.stats.made += n;
         pending = [];
         size = 0;
+        limit = Math.min(POOL_CHUNK, 2 * limit);
       };
       for (const e of byBits.get(bits) as { key: string; i: number; cap: number }[]) {
         pending.push({ ...e, offset: size });
         size += e.cap;
-        if (size >= POOL_CHUNK) flush();
+        if (size >= limit) flush();
       }
       if (size > 0) flush();
     }
