@@ -14,18 +14,23 @@
  * metered under 'tuplePool' on offline contexts of the phase root).
  *
  * Segments. The first phase of a kind has no record, but its program repeats inside: a model's
- * layers. The model marks each repeat (beginSegment/endSegment on the phase root, around a layer),
- * and the pool records a segment's claims relative to where it began (forks of the root from its
- * first fork on, the root's own claims from its claim count then). In a phase that asks for it
- * (generate's first decode step), once the last two segments of a class ran the same program
- * (same relative claims, bits and lengths, forks and root claims), the next segment and the rest
- * of the class (as many as the phase before had) get their tuples at its start, from the last
- * one's claims shifted to where each will start. GPT-2's first layer differs from the others, so
- * its first decode step serves layers 3–11 from the pool. A segment's record is taken when the
- * segment's work has resolved, so it holds the same claims at the three parties as long as every
- * claim of a segment is made by work the segment awaits; a claim from a context forked in a
- * segment that has ended would break that, so it throws (a fault of the program, not of the
- * data: every test that runs a model with the pool would show it).
+ * layers. The model marks each repeat (beginSegment/endSegment on the phase root, around a layer;
+ * SecureOps does it for every `layerN` scope), and the pool records each segment's claims relative
+ * to where it began (forks of the root from its first fork on, the root's own claims from its
+ * claim count then). In a phase that asks for it (generate's decode steps; only the first has no
+ * record), once the last segment of a class is known to run the program of those after it (the
+ * phase before ran the same program in all its segments from that index on, or the last two
+ * segments of this phase agree: same relative claims, bits and lengths, forks and root claims),
+ * the current segment and the rest of the class (as many as the phase before had) get their
+ * tuples at once, from the last segment's claims shifted by its stride, without headroom (a
+ * phase's segments have the same sizes). GPT-2's layer 0 differs from the others, so its first
+ * decode step serves layers 2–11 from the pool. A misprediction only wastes tuples: a claim that
+ * finds no fitting slot makes its own. A segment's record is taken when the segment's work has
+ * resolved, so it holds the same claims at the three parties (in every phase, since the next
+ * phase reads the pattern) as long as every claim of a segment is made by work the segment
+ * awaits; a claim from a context forked in a segment that has ended would break that, so it
+ * throws (a fault of the program, not of the data: every test that runs a model with the pool
+ * would show it).
  */
 import type { Party } from './context.js';
 import { scoped } from './context.js';

@@ -1,60 +1,18 @@
 /**
- * Every wasm ring kernel against the BigInt reference, exactly: random values, the edge values
- * of Z_2^64, odd lengths and odd matmul shapes; a few sanity vectors pin the reference itself,
- * and fast-check properties cover the ring identities.
+ * Every elementwise and bit-plane wasm ring kernel against the BigInt reference, exactly: random
+ * values, the edge values of Z_2^64 and odd lengths; a few sanity vectors pin the reference itself,
+ * and fast-check properties cover the ring identities. The products: kernels-matmul.test.ts.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { jsKernels } from '../../src/ring/kernels.js';
-import { wasmKernels, wasmMemoryBytes } from '../../src/ring/wasm-kernels.js';
-
-const U64 = (1n << 64n) - 1n;
-/** 0, 1, −1, 2^62−1, 2^62, −2^62, 2^63, 2^63−1 (as u64). */
-const EDGES: readonly bigint[] = [0n, 1n, U64, (1n << 62n) - 1n, 1n << 62n, (1n << 64n) - (1n << 62n), 1n << 63n, (1n << 63n) - 1n];
-const LENGTHS = [0, 1, 2, 3, 7, 64, 65, 1001];
-
-/** Deterministic splitmix64 stream, so failures reproduce. */
-function rng(seed: bigint) {
-  let s = seed;
-  return (): bigint => {
-    s = (s + 0x9e3779b97f4a7c15n) & U64;
-    let z = s;
-    z = ((z ^ (z >> 30n)) * 0xbf58476d1ce4e5b9n) & U64;
-    z = ((z ^ (z >> 27n)) * 0x94d049bb133111ebn) & U64;
-    return z ^ (z >> 31n);
-  };
-}
-const next = rng(20240607n);
-
-/** n values: random words, with every 5th one an edge value and some small ones. */
-function sample(n: number): BigUint64Array {
-  const a = new BigUint64Array(n);
-  for (let i = 0; i < n; i++) {
-    const r = next();
-    a[i] = i % 5 === 4 ? EDGES[Number(r % BigInt(EDGES.length))] : i % 7 === 3 ? r & 0xffn : r;
-  }
-  return a;
-}
-
-/** Every ordered pair of edge values: a = [e0,e0,…,e1,…], b = [e0,e1,…]. */
-function edgePairs(): [BigUint64Array, BigUint64Array] {
-  const a: bigint[] = [], b: bigint[] = [];
-  for (const x of EDGES) for (const y of EDGES) (a.push(x), b.push(y));
-  return [BigUint64Array.from(a), BigUint64Array.from(b)];
-}
-
-function expectSame(actual: BigUint64Array, expected: BigUint64Array): void {
-  expect(actual.length).toBe(expected.length);
-  for (let i = 0; i < expected.length; i++) {
-    if (actual[i] !== expected[i]) expect.fail(`index ${i}: wasm ${actual[i]} !== js ${expected[i]}`);
-  }
-}
+import { wasmKernels } from '../../src/ring/wasm-kernels.js';
+import { EDGES, LENGTHS, U64, edgePairs, expectSame, sample } from './_kernel-samples.js';
 
 type BinaryOp = 'add' | 'sub' | 'mul' | 'and' | 'or' | 'xor';
 type UnaryOp = 'neg' | 'not';
 type ScalarOp = 'addScalar' | 'mulScalar' | 'andScalar';
 type ShiftOp = 'shl' | 'shrLogical' | 'shrArith';
-type MatOp = 'matmul' | 'matmulAcc' | 'matmulTB' | 'matmulTBAcc';
 
 describe('reference sanity (jsKernels)', () => {
   it('wraps mod 2^64', () => {
@@ -176,35 +134,6 @@ describe.each(['shl', 'shrLogical', 'shrArith'] as ShiftOp[])('wasm %s', (op) =>
   });
 });
 
-const SHAPES: [number, number, number][] = [
-  [1, 1, 1], [3, 5, 7], [17, 33, 9], [64, 64, 64], [128, 96, 80],
-  [4, 4, 4], [5, 7, 6], [2, 9, 3], [1, 50, 13], [9, 1, 9], [6, 3, 1],
-  [0, 3, 4], [3, 0, 4], [3, 4, 0],
-  [61, 2050, 21], // long K: several cache blocks of rows (mm, mmTB) and of b rows (mmTB)
-  [3, 2050, 21], [1, 5000, 9], [11, 700, 50], // few rows: b goes through several windows
-];
-
-describe.each(['matmul', 'matmulAcc', 'matmulTB', 'matmulTBAcc'] as MatOp[])('wasm %s', (op) => {
-  it.each(SHAPES)('random [%i,%i]x[%i]', (M, K, N) => {
-    const a = sample(M * K), b = sample(K * N), init = sample(M * N);
-    const ow = init.slice(), oj = init.slice();
-    wasmKernels[op](ow, a, b, M, K, N);
-    jsKernels[op](oj, a, b, M, K, N);
-    expectSame(ow, oj);
-  });
-  it('edge-value matrices', () => {
-    const M = 8, K = EDGES.length, N = 8;
-    const a = new BigUint64Array(M * K), b = new BigUint64Array(K * N);
-    for (let i = 0; i < a.length; i++) a[i] = EDGES[(i * 3) % EDGES.length];
-    for (let i = 0; i < b.length; i++) b[i] = EDGES[(i * 5 + 1) % EDGES.length];
-    const init = BigUint64Array.from({ length: M * N }, (_, i) => EDGES[i % EDGES.length]);
-    const ow = init.slice(), oj = init.slice();
-    wasmKernels[op](ow, a, b, M, K, N);
-    jsKernels[op](oj, a, b, M, K, N);
-    expectSame(ow, oj);
-  });
-});
-
 describe('wasm sumRows / sumCols', () => {
   const shapes: [number, number][] = [[0, 5], [5, 0], [1, 1], [3, 7], [17, 33], [7, 1001], [1001, 3], [8, 8]];
   it.each(shapes)('random [%i,%i]', (rows, cols) => {
@@ -274,53 +203,6 @@ describe('large inputs and memory growth', () => {
     wasmKernels.fromBitPlanes(back, planes, n);
     expectSame(back, a);
   });
-  it('[128,768]x[768,3072] matmul: sampled entries equal BigInt dot products; small calls still right after growth', () => {
-    const [M, K, N] = [128, 768, 3072];
-    const a = sample(M * K), b = sample(K * N);
-    const out = new BigUint64Array(M * N);
-    wasmKernels.matmul(out, a, b, M, K, N);
-    expect(wasmMemoryBytes()).toBeGreaterThanOrEqual((M * K + K * N + M * N) * 8);
-    for (let t = 0; t < 64; t++) {
-      const i = Number(next() % BigInt(M)), j = Number(next() % BigInt(N));
-      let s = 0n;
-      for (let k = 0; k < K; k++) s += a[i * K + k] * b[k * N + j];
-      expect(out[i * N + j]).toBe(BigInt.asUintN(64, s));
-    }
-    const x = sample(7), y = sample(7), ow = new BigUint64Array(7), oj = new BigUint64Array(7);
-    wasmKernels.mul(ow, x, y);
-    jsKernels.mul(oj, x, y);
-    expectSame(ow, oj);
-  });
-  it.each(['matmul', 'matmulAcc', 'matmulTB', 'matmulTBAcc'] as MatOp[])(
-    '%s with a > 4 MiB (several row blocks): rows at block edges equal BigInt dot products',
-    (op) => {
-      const [M, K, N] = [701, 800, 37];
-      const tb = op.startsWith('matmulTB');
-      const a = sample(M * K), b = sample(K * N), init = sample(M * N);
-      const out = init.slice();
-      wasmKernels[op](out, a, b, M, K, N);
-      const acc = op.endsWith('Acc');
-      for (const i of [0, 1, 3, 4, 651, 652, 653, 654, 655, 699, 700]) {
-        for (let j = 0; j < N; j++) {
-          let s = acc ? init[i * N + j] : 0n;
-          for (let k = 0; k < K; k++) s += a[i * K + k] * (tb ? b[j * K + k] : b[k * N + j]);
-          if (out[i * N + j] !== BigInt.asUintN(64, s)) expect.fail(`${op} [${i},${j}]`);
-        }
-      }
-    },
-  );
-  it.each([
-    [13, 8200, 9],
-    [5, 4500, 13],
-  ])('tall K (%i×%i·%i, several k-blocks): matmul and matmulAcc equal the BigInt reference', (M, K, N) => {
-    const a = sample(M * K), b = sample(K * N), init = sample(M * N);
-    for (const op of ['matmul', 'matmulAcc'] as const) {
-      const ow = init.slice(), oj = init.slice();
-      wasmKernels[op](ow, a, b, M, K, N);
-      jsKernels[op](oj, a, b, M, K, N);
-      expectSame(ow, oj);
-    }
-  });
   it('rejects mismatched lengths before touching memory', () => {
     expect(() => wasmKernels.add(new BigUint64Array(3), new BigUint64Array(3), new BigUint64Array(2))).toThrow(RangeError);
     expect(() => wasmKernels.matmul(new BigUint64Array(4), new BigUint64Array(4), new BigUint64Array(3), 2, 2, 2)).toThrow(RangeError);
@@ -379,27 +261,6 @@ describe('ring identities (fast-check, wasm)', () => {
         k.fromBitPlanes(back, planes, a.length);
         expectSame(back, a);
       }),
-      { numRuns: 100 },
-    );
-  });
-  it('a·bᵀ computed by matmulTB equals matmul with b transposed; matmulAcc adds', () => {
-    const dims = fc.tuple(fc.integer({ min: 0, max: 9 }), fc.integer({ min: 0, max: 9 }), fc.integer({ min: 0, max: 9 }));
-    fc.assert(
-      fc.property(
-        dims.chain(([M, K, N]) => fc.tuple(fc.constant([M, K, N] as const), vec(M * K), vec(K * N), vec(M * N))),
-        ([[M, K, N], a, b, c]) => {
-          const bT = new BigUint64Array(N * K);
-          for (let i = 0; i < K; i++) for (let j = 0; j < N; j++) bT[j * K + i] = b[i * N + j];
-          const o1 = new BigUint64Array(M * N), o2 = new BigUint64Array(M * N);
-          k.matmul(o1, a, b, M, K, N);
-          k.matmulTB(o2, a, bT, M, K, N);
-          expectSame(o1, o2);
-          const acc = c.slice();
-          k.matmulAcc(acc, a, b, M, K, N);
-          k.add(o1, o1, c);
-          expectSame(acc, o1);
-        },
-      ),
       { numRuns: 100 },
     );
   });
