@@ -58,6 +58,9 @@ export const poolCapacity = (n: number): number => n + Math.max(64, Math.ceil(n 
 
 const slice = (p: TuplePair, off: number, n: number): TuplePair => ({ s0: p.s0.subarray(off, off + n), s1: p.s1.subarray(off, off + n) });
 
+/** A stream under a fork of the root: its fork index and the rest (".3", "~1", …). */
+const forkOf = /^(\d+)(.*)$/;
+
 /** Natural order of stream keys ("2.10" after "2.9"). */
 function compareKeys(a: string, b: string): number {
   const x = a.split(/[.~#]/), y = b.split(/[.~#]/);
@@ -190,13 +193,12 @@ export class TuplePool {
     const at = key.lastIndexOf('#');
     const head = key.slice(0, at), k = Number(key.slice(at + 1));
     if (head === '') return `#${k + claimBase}`;
-    const m = /^(\d+)(.*)$/.exec(head) as RegExpExecArray;
+    const m = forkOf.exec(head) as RegExpExecArray;
     return `${Number(m[1]) + forkBase - this.base}${m[2]}#${k}`;
   }
 
   /** The claim's key relative to the open segment, or null when it is not one of the segment's. */
-  private segmentKey(p: Party, k: number): string | null {
-    const m = /^(\d+)(.*)$/.exec(p.stream);
+  private segmentKey(p: Party, m: RegExpExecArray | null, k: number): string | null {
     const seg = this.open;
     if (!m) return seg && p === this.root ? `#${k - seg.claimBase}` : null;
     const f = Number(m[1]);
@@ -245,9 +247,8 @@ export class TuplePool {
     }
   }
 
-  /** This claim's key: p's stream relative to the phase's first fork of the root, and its index in p. */
-  private keyOf(p: Party, k: number): string {
-    const m = /^(\d+)(.*)$/.exec(p.stream);
+  /** This claim's key: p's stream relative to the phase's first fork of the root (m: the stream split by forkOf), and its index in p. */
+  private keyOf(p: Party, m: RegExpExecArray | null, k: number): string {
     const rel = m ? `${Number(m[1]) - this.base}${m[2]}` : p.stream;
     return `${rel}#${k}`;
   }
@@ -256,9 +257,10 @@ export class TuplePool {
   claim(p: Party, plan: TuplePlan): PendingTuple[] | null {
     const k = this.counters.get(p) ?? 0;
     this.counters.set(p, k + 1);
-    const key = this.keyOf(p, k);
+    const m = forkOf.exec(p.stream); // [stream, the root's fork index, the rest]; null on the root's own stream and its offline streams
+    const key = this.keyOf(p, m, k);
     this.record.set(key, plan);
-    const segKey = this.segmentKey(p, k);
+    const segKey = this.segmentKey(p, m, k);
     if (segKey !== null && this.open) this.open.record.set(segKey, plan);
     const s = this.slots.get(key);
     if (!s || s.length !== plan.length || !plan.every(([n, bits], i) => s[i] && s[i].bits === bits && n <= s[i].cap)) {
