@@ -121,8 +121,8 @@ export class TuplePool {
    * phase of this kind. Without one, and with `segments`, the phase predicts its segments.
    */
   beginPhase(root: Party, kind: string, segments = false): void {
-    if (this.kind) this.lastRecord.set(this.kind, this.record);
     if (this.kind) {
+      this.lastRecord.set(this.kind, this.record);
       this.endSegment(this.root as Party);
       this.lastCounts = new Map();
       this.lastPeriodic = new Map();
