@@ -42,6 +42,12 @@ export interface PhaseReport extends NamedRow {
   /** Keys attended by the last position (context length after this phase). */
   context: number;
   clientMs: number;
+  /**
+   * CPU time (ms, user + system, all threads) of the party processes during this phase, summed
+   * (in-process: the one process of all three parties); per party when they are processes.
+   */
+  cpuMs?: number;
+  cpuMsPerParty?: number[];
   layers: NamedRow[];
   /** Embedding, final norm, LM head, output: the phase outside the layers. */
   outsideLayers: CostRow;

@@ -24,6 +24,20 @@ function costCells(r: CostRow): string[] {
   return [mb(r.bytesSent[0]), mb(r.bytesSent[1]), mb(r.bytesSent[2]), mb(r.bytesTotal), mb(r.offlineBytesTotal), String(r.rounds), sec(r.ms), ...(shapedRun ? [] : [sec(r.lanModelMs), sec(r.wanModelMs)])];
 }
 
+/** CPU s of a phase and the cores it kept busy on average (CPU ÷ wall); blank when not measured. */
+function cpuCells(cpuMs: number | undefined, wallMs: number): string[] {
+  if (cpuMs === undefined) return ['', ''];
+  return [sec(cpuMs), wallMs > 0 ? (cpuMs / wallMs).toFixed(2) : ''];
+}
+
+/** What the CPU columns count, and the per-party split of the phases when the parties are processes. */
+function cpuNote(r: BenchResult): string {
+  const cores = `this machine has ${r.machine.cores} cores`;
+  if (r.rssScope === 'process') return `CPU s: the one process of all three parties during the phase (user + system, all threads); cores = CPU s ÷ wall s (${cores}).`;
+  const split = r.phases.filter((p) => p.cpuMsPerParty).map((p) => `${p.name} ${(p.cpuMsPerParty as number[]).map(sec).join(' / ')}`);
+  return `CPU s: the three party processes during the phase (user + system, all threads), summed; cores = CPU s ÷ wall s (${cores}, shared with the client). Per party P0 / P1 / P2: ${split.slice(0, 4).join('; ')}${split.length > 4 ? '; …' : ''}.`;
+}
+
 /** One sentence on how the parties held the synthetic weights. */
 export function sharesNote(shares: string): string {
   return shares === 'full'
@@ -54,10 +68,12 @@ export function formatResult(r: BenchResult, opts: { detail?: boolean; profile?:
   out.push(`   ${sharesNote(r.shares)}`);
   out.push('');
   out.push(`Phases (bytes: online party-to-party payload sent by each party, and the offline dealer material; rounds: online; ${shapedRun ? 'measured: slowest party on the shaped links' : 'wall: slowest party; LAN/WAN: modelled'})`);
-  const phaseRows = r.phases.map((p) => [p.name, String(p.tokens), String(p.context), ...costCells(p), sec(p.clientMs)]);
+  const phaseRows = r.phases.map((p) => [p.name, String(p.tokens), String(p.context), ...costCells(p), sec(p.clientMs), ...cpuCells(p.cpuMs, p.ms)]);
   const tot: CostRow = { calls: 1, bytesSent: r.bytesSentPerParty as [number, number, number], bytesTotal: r.totalBytes, offlineBytesTotal: r.offlineBytesTotal, rounds: r.rounds, ms: r.wallMs, lanModelMs: r.lanModelMs, wanModelMs: r.wanModelMs };
-  phaseRows.push(['TOTAL', '', '', ...costCells(tot), sec(r.wallMs)]);
-  out.push(table(['phase', 'tokens', 'ctx', ...COST_HEAD, 'client s'], phaseRows));
+  const cpuTotal = r.phases.every((p) => p.cpuMs !== undefined) ? r.phases.reduce((t, p) => t + (p.cpuMs ?? 0), 0) : undefined;
+  phaseRows.push(['TOTAL', '', '', ...costCells(tot), sec(r.wallMs), ...cpuCells(cpuTotal, r.phases.reduce((t, p) => t + p.ms, 0))]);
+  out.push(table(['phase', 'tokens', 'ctx', ...COST_HEAD, 'client s', 'CPU s', 'cores'], phaseRows));
+  out.push(cpuNote(r));
   out.push('');
   if (!opts.detail) {
     out.push(`Totals: ${fmtBytes(r.totalBytes)} online over the three parties (max one party ${fmtBytes(maxParty)}) + ${fmtBytes(r.offlineBytesTotal)} offline, ${r.rounds} online rounds, ${shapedRun ? 'measured' : 'wall'} ${sec(r.wallMs)} s; peak RSS per party ${r.peakRssMbPerParty.map((x) => x.toFixed(0)).join(' / ')} MB${r.rssScope === 'process' ? ' (one process)' : ''}.`);

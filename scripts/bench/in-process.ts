@@ -49,6 +49,7 @@ export async function runInProcess(spec: BenchSpec, progress?: Progress): Promis
     peakRssMb: three(maxRssMb()),
     rssAfterSetupMb: three(rssAfterSetup),
     rssScope: 'process',
+    cpuMsByPhase: three(run.results[0]), // the one process, measured around party 0's phases
     clientBytesIn: io.map((x) => x.bytesIn) as [number, number, number],
     clientBytesOut: io.map((x) => x.bytesOut) as [number, number, number],
   };

@@ -118,6 +118,7 @@ export async function runNetwork(spec: BenchSpec, progress?: Progress, configPat
         peakRssMb: tri((x) => x.peakRssMb),
         rssAfterSetupMb: tri((x) => x.rssAfterSetupMb),
         rssScope: 'party',
+        cpuMsByPhase: res.map((x) => x.cpuMsByPhase) as RawRun['cpuMsByPhase'],
         clientBytesIn: r.stats.map((s) => s.io.bytesIn) as Triple,
         clientBytesOut: r.stats.map((s) => s.io.bytesOut) as Triple,
         maxLoopDelayMs: tri((x) => x.maxLoopDelayMs),

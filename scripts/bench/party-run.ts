@@ -26,8 +26,26 @@ import type { BenchWeights } from './weights.js';
 
 export type Progress = (msg: string) => void;
 
-/** The party's side of one run; `progress` (give it to one party only) hears phases and layers. */
-export async function runPartyPhases(party: Party, client: ClientLink, spec: BenchSpec, weights: BenchWeights, progress?: Progress): Promise<void> {
+/** CPU time (ms, user + system, every thread of this process) spent during each phase, by phase name. */
+export type PhaseCpuMs = Record<string, number>;
+
+/** fn under the meter scope `phase`, adding the process's CPU time meanwhile to cpu[phase]. */
+async function timedPhase<T>(party: Party, cpu: PhaseCpuMs, phase: string, fn: () => Promise<T>): Promise<T> {
+  const c0 = process.cpuUsage();
+  try {
+    return await party.meter.scope(phase, fn);
+  } finally {
+    const d = process.cpuUsage(c0);
+    cpu[phase] = (cpu[phase] ?? 0) + (d.user + d.system) / 1000;
+  }
+}
+
+/**
+ * The party's side of one run; `progress` (give it to one party only) hears phases and layers.
+ * Returns the process's CPU time per phase: in-process that is all three parties together.
+ */
+export async function runPartyPhases(party: Party, client: ClientLink, spec: BenchSpec, weights: BenchWeights, progress?: Progress): Promise<PhaseCpuMs> {
+  const cpu: PhaseCpuMs = {};
   const shape = specShape(spec);
   const nLayers = shape.arch === 'gpt2' ? shape.config.nLayer : shape.config.numHiddenLayers;
   let phase = shape.arch === 'gpt2' ? 'prefill' : 'encode';
@@ -40,18 +58,19 @@ export async function runPartyPhases(party: Party, client: ClientLink, spec: Ben
       scope<T>(label: string, fn: () => Promise<T>): Promise<T> {
         phase = label === 'decode' ? `decode${++step}` : label;
         progress?.(`${phase}: start`);
-        return party.meter.scope(phase, fn);
+        return timedPhase(party, cpu, phase, fn);
       },
     };
     await partyGenerate(model, client, { promptTokens: spec.promptTokens, maxNewTokens: spec.newTokens, mode: spec.output, ...(spec.tuplePool ? { tuplePoolOn: party } : {}) }, meter);
-    return;
+    return cpu;
   }
   const model = new Bert(ops, weights as BertWeights<AShare>);
   progress?.('encode: start');
-  await party.meter.scope('encode', async () => {
+  await timedPhase(party, cpu, 'encode', async () => {
     const h = await model.encode(tokenCount(spec.promptTokens)); // [n, D]; token values are the client's
     await ops.reveal(ops.sliceRows(h, 0, 1)); // the [CLS] row, what a classification head reads
   });
+  return cpu;
 }
 
 /** The client's side; returns the client-observed time of each phase (input sent → output in). */

@@ -9,7 +9,7 @@
 import { type PartyId } from '../../src/protocols/channel.js';
 import { sendAll, type ClientLinks } from '../../src/protocols/client-link.js';
 import type { ProgramDef } from '../../src/parties/program-table.js';
-import { loopDelaySampler, maxRssMb, rssSampler, runClientPhases, runPartyPhases, type Progress } from './party-run.js';
+import { loopDelaySampler, maxRssMb, rssSampler, runClientPhases, runPartyPhases, type PhaseCpuMs, type Progress } from './party-run.js';
 import { benchSpecSchema, checkSpec, specShape, type BenchSpec } from './spec.js';
 import { buildPartyWeights, type BenchWeights } from './weights.js';
 
@@ -25,6 +25,8 @@ export interface PartyBenchResult {
   peakRssMb: number;
   /** Longest event-loop delay (ms) at this party during the run: how long heartbeats could wait. */
   maxLoopDelayMs: number;
+  /** This party process's CPU time per phase (ms). */
+  cpuMsByPhase: PhaseCpuMs;
 }
 
 let cache: { key: string; weights: BenchWeights } | null = null;
@@ -63,9 +65,9 @@ export function benchModelProgram(progress?: Progress): ProgramDef<BenchSpec, Pa
       const sampler = rssSampler();
       const delay = loopDelaySampler();
       const t1 = performance.now();
-      await runPartyPhases(p, client, spec, (cache as { weights: BenchWeights }).weights, p.id === 0 ? progress : undefined);
+      const cpuMsByPhase = await runPartyPhases(p, client, spec, (cache as { weights: BenchWeights }).weights, p.id === 0 ? progress : undefined);
       const runMs = performance.now() - t1;
-      return { party: p.id, setupMs, reusedWeights: reused, runMs, rssAfterSetupMb, peakRssRunMb: sampler.stop(), peakRssMb: maxRssMb(), maxLoopDelayMs: delay.stop() };
+      return { party: p.id, setupMs, reusedWeights: reused, runMs, rssAfterSetupMb, peakRssRunMb: sampler.stop(), peakRssMb: maxRssMb(), maxLoopDelayMs: delay.stop(), cpuMsByPhase };
     },
   };
 }

@@ -20,6 +20,11 @@ export interface RawRun {
   rssAfterSetupMb: [number, number, number];
   /** 'process': one process holds all three parties (the three numbers are the same process). */
   rssScope: 'process' | 'party';
+  /**
+   * CPU time (ms, user + system, all threads) per phase name: per party process (rssScope
+   * 'party'), or the one process of all three parties in all three entries ('process').
+   */
+  cpuMsByPhase: [Record<string, number>, Record<string, number>, Record<string, number>];
   /** Client↔party payload bytes per party (not part of the party-to-party totals). */
   clientBytesIn: [number, number, number];
   clientBytesOut: [number, number, number];

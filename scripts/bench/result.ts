@@ -104,6 +104,12 @@ export function netLabel(net: NetShape | null): string {
   return `${preset ?? netTag(net)} (${bw}, ${net.rttMs} ms RTT)`;
 }
 
+/** A phase's CPU time: summed over the party processes, or the one process in-process. */
+function phaseCpu(raw: RawRun, phase: string): { cpuMs: number; cpuMsPerParty?: number[] } {
+  const per = raw.cpuMsByPhase.map((c) => r1(c[phase] ?? 0));
+  return raw.rssScope === 'process' ? { cpuMs: per[0] } : { cpuMs: r1(per.reduce((a, b) => a + b, 0)), cpuMsPerParty: per };
+}
+
 export function buildResult(spec: BenchSpec, raw: RawRun, m: Machine, net: NetShape | null = null): BenchResult {
   const a: Analysis = analyze(spec, raw);
   const shape = specShape(spec);
@@ -160,7 +166,7 @@ export function buildResult(spec: BenchSpec, raw: RawRun, m: Machine, net: NetSh
       bytes: 'the most bytes sent by one party (its two outgoing links share its uplink)',
       compute: raw.mode === 'in-process' ? 'measured wall time in-process (three parties on one thread, no network)' : 'measured wall time over loopback (three processes on this machine)',
     },
-    phases: a.phases.map((ph) => ({ ...ph, onlineRounds: ph.rounds })),
+    phases: a.phases.map((ph) => ({ ...ph, onlineRounds: ph.rounds, ...phaseCpu(raw, ph.name) })),
     classes: a.classes,
     trunc: a.trunc,
     profile: { byMs: top(a.profile, (r) => r.selfMs), byBytes: top(a.profile, (r) => r.selfBytes), byRounds: top(a.profile, (r) => r.selfRounds) },
