@@ -2,7 +2,8 @@
  * Smoke test of `npm run bench`: the CLI in-process on gpt2-tiny (1 layer) prints a JSON last
  * line with every headline field, and the bench code path on bert-tiny gives a consistent report:
  * totals are the sum of the per-party bytes, phases add up to the totals, classes add up to their
- * phase, layers and classes never exceed it. Trivial and full weight shares cost the same.
+ * phase, layers and classes never exceed it. Trivial and full weight shares cost the same. Over
+ * three party processes (gpt2-tiny), each phase carries every party's CPU time and their sum.
  */
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -40,7 +41,7 @@ function checkConsistent(r: BenchResult): void {
   expect(r.profile.byBytes.length).toBeGreaterThan(0);
 }
 
-describe('npm run bench (smoke, in-process)', () => {
+describe('npm run bench (smoke)', () => {
   it('gpt2-tiny via the CLI: JSON last line with the headline fields; prefill + 2 KV-cached decode steps', () => {
     const out = execFileSync(process.execPath, ['--import', 'tsx', 'scripts/bench.ts', '--model', 'gpt2-tiny', '--prompt-tokens', '4', '--new-tokens', '3', '--in-process', '--json', '--quiet', '--profile'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     const lines = out.trim().split('\n');
@@ -55,8 +56,28 @@ describe('npm run bench (smoke, in-process)', () => {
     expect(r.phases.map((p) => p.context)).toEqual([4, 5, 6]);
     expect(r.phases[0].layers.map((l) => l.name)).toEqual(['layer0']);
     expect(r.classes.map((c) => c.name)).toEqual(expect.arrayContaining(['embedding', 'layerNorm', 'matmul', 'attention', 'gelu', 'lmHead']));
+    // in-process the CPU time is the one process's, once per phase (no per-party split)
+    for (const p of r.phases) expect({ cpu: (p.cpuMs ?? 0) > 0, per: p.cpuMsPerParty }).toEqual({ cpu: true, per: undefined });
     checkConsistent(r);
   }, 20_000);
+
+  it('gpt2-tiny over three party processes: per-party CPU time per phase sums to the phase figure, and the table shows it', () => {
+    const json = execFileSync(process.execPath, ['--import', 'tsx', 'scripts/bench.ts', '--model', 'gpt2-tiny', '--prompt-tokens', '4', '--new-tokens', '2', '--quiet', '--json'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const lines = json.trim().split('\n');
+    const r = JSON.parse(lines[lines.length - 1]) as BenchResult;
+    expect(r.mode).toBe('network');
+    expect(r.phases.map((p) => p.name)).toEqual(['prefill', 'decode1']);
+    for (const p of r.phases) {
+      const per = p.cpuMsPerParty as number[];
+      expect(per).toHaveLength(3);
+      for (const c of per) expect(c).toBeGreaterThan(0);
+      expect(p.cpuMs).toBeCloseTo(per.reduce((a, b) => a + b, 0), 0);
+    }
+    checkConsistent(r);
+    const text = formatResult(r);
+    expect(text).toMatch(/client s {2}CPU s {2}cores/);
+    expect(text).toMatch(/CPU s: the three party processes during the phase .*Per party P0 \/ P1 \/ P2: prefill [\d.]+ \/ [\d.]+ \/ [\d.]+; decode1 /);
+  }, 60_000);
 
   it('bert-tiny: one encoder pass with per-layer scopes; trivial and full shares cost the same', async () => {
     const spec = (shares: BenchSpec['shares']) => checkSpec({ ...DEFAULT_SPEC, model: 'bert-tiny', promptTokens: 8, newTokens: 0, shares });
