@@ -5,7 +5,8 @@
  *   message counter as nonce: [u64 LE counter][ciphertext][16-byte tag]. The receiver expects
  *   exactly the next counter, so a replayed, reordered, dropped or tampered message closes the
  *   link with MPC_ERR_AUTH and a logged reason.
- * - Tensors are split into messages below the peer's maxPayload (wire.ts) and reassembled.
+ * - Tensors are split into messages below the peer's maxPayload (wire.ts) and reassembled
+ *   (receiving: link-receiver.ts).
  * - Sending (link-sender.ts): between parties, small messages sent together go as one
  *   sealed BATCH message (message-batch.ts); backpressure queues messages while ws's
  *   bufferedAmount is above a high-water mark, and `drained()` lets bulk senders wait.
@@ -21,12 +22,13 @@ import { SealedCounter } from './sealed-counter.js';
 import { peerName, type LinkKeys, type PeerIdentity } from './handshake.js';
 import type { Logger } from './log.js';
 import { LinkShaper, type NetShape } from './net-shaper.js';
-import { decodeControl, encodeControl, MAX_HEADER_BYTES, MSG_CONT, MSG_CONTROL, MSG_FRAME, packr, type ControlMessage, type FrameHeader } from './wire.js';
+import { encodeControl, encodeFramePrefix, MSG_CONT, type ControlMessage, type FrameHeader } from './wire.js';
 import { FrameAssembler } from './frame-assembler.js';
-import { MSG_BATCH, splitBatch } from './message-batch.js';
 import { LinkSender, type LinkStats } from './link-sender.js';
+import { LinkReceiver, type LinkHandlers } from './link-receiver.js';
 
 export type { LinkStats } from './link-sender.js';
+export type { LinkHandlers } from './link-receiver.js';
 
 export interface LinkLimits {
   heartbeatTimeoutMs: number;
@@ -49,12 +51,6 @@ export interface LinkLimits {
   batch?: boolean;
 }
 
-export interface LinkHandlers {
-  onFrame(h: FrameHeader, body: Uint8Array): void;
-  onControl(m: ControlMessage): void;
-  onClose(err: MpcError): void;
-}
-
 /** An authenticated, encrypted link to one peer (party or client); see the file comment. */
 export class SecureLink {
   readonly stats: LinkStats = { wireBytesSent: 0, wireBytesRecv: 0, payloadBytesSent: 0, payloadBytesRecv: 0, framesSent: 0, framesRecv: 0, messagesSent: 0, messagesRecv: 0 };
@@ -63,12 +59,9 @@ export class SecureLink {
   readonly linkSecret: Uint8Array;
   /** Resolves when the responder's first sealed message ('ready') arrived (initiator side). */
   readonly ready: Promise<void>;
-  private handlers: LinkHandlers | null = null;
-  /** Messages that arrived after the handshake but before `attach` (delivered by it, in order). */
-  private early: ({ kind: 'frame'; h: FrameHeader; body: Uint8Array } | { kind: 'control'; m: ControlMessage })[] = [];
-
   private readonly aead: SealedCounter;
   private readonly sender: LinkSender;
+  private readonly receiver: LinkReceiver;
   private readonly maxBuffer: number;
   private readonly assembler: FrameAssembler;
   private readonly chunk: number;
@@ -79,7 +72,6 @@ export class SecureLink {
   private readonly tickMs: number;
   private lastSeen = Date.now();
   private lastTick = Date.now();
-  private isReady = false;
   private readyResolve!: () => void;
   private readyReject!: (e: Error) => void;
 
@@ -120,6 +112,16 @@ export class SecureLink {
       this.readyReject = rej;
     });
     this.ready.catch(() => undefined);
+    this.receiver = new LinkReceiver({
+      peer,
+      stats: this.stats,
+      assembler: this.assembler,
+      ready: !initiator,
+      onReady: () => this.readyResolve(),
+      room: () => this.maxBuffer - this.sender.pendingBytes,
+      overRoom: (h, total) => `frame '${h.t}' of ${total} bytes would exceed limits.maxLinkBufferBytes (${this.maxBuffer}) with ${this.sender.pendingBytes} bytes queued`,
+      closed: () => this.closedWith,
+    });
     ws.on('message', (data: Buffer, isBinary: boolean) => this.onMessage(data, isBinary));
     ws.on('pong', () => (this.lastSeen = Date.now()));
     ws.on('ping', () => (this.lastSeen = Date.now()));
@@ -132,7 +134,6 @@ export class SecureLink {
     this.timer = setInterval(() => this.tick(), this.tickMs);
     this.timer.unref();
     if (!initiator) {
-      this.isReady = true;
       this.readyResolve();
       this.sender.push([encodeControl({ op: 'ready' })], true, false); // alone: the initiator expects it first
     }
@@ -144,14 +145,9 @@ export class SecureLink {
    * in order (ws may deliver several messages in one tick, before the owner got the link).
    */
   attach(h: LinkHandlers): void {
-    if (this.handlers) throw new Error('SecureLink.attach called twice');
-    this.handlers = h;
+    if (this.receiver.attached) throw new Error('SecureLink.attach called twice');
     try {
-      for (const e of this.early.splice(0)) {
-        if (this.closedWith) break;
-        if (e.kind === 'frame') h.onFrame(e.h, e.body);
-        else h.onControl(e.m);
-      }
+      this.receiver.attach(h);
     } catch (e) {
       const err = e instanceof MpcError ? e : new MpcError('MPC_ERR_PROTOCOL', `link handler failed: ${(e as Error).message}`, { cause: e });
       this.close(err.code, err.message);
@@ -183,17 +179,7 @@ export class SecureLink {
     if (this.closedWith) throw this.closedWith;
     if (body.byteLength !== h.n * dtypeSize(h.y)) throw new MpcError('MPC_ERR_SHAPE', `frame '${h.t}': ${body.byteLength} bytes for ${h.n}×${h.y}`, { tag: h.t });
     if (body.byteLength > this.limits.maxFrameBytes) throw new MpcError('MPC_ERR_FRAME', `frame '${h.t}' of ${body.byteLength} bytes exceeds maxFrameBytes`, { tag: h.t });
-    const hb = packr.pack(h);
-    if (hb.length > MAX_HEADER_BYTES) throw new MpcError('MPC_ERR_FRAME', `frame header of ${hb.length} bytes (tag '${h.t.slice(0, 40)}')`, { tag: h.t });
-    // prefix [0x01][pad][u16 len][header][pad zeros], padded to a multiple of 8 so the body of
-    // a one-message frame is 8-aligned in the receiver's plaintext buffer
-    const raw = 4 + hb.length;
-    const pad = (8 - (raw % 8)) % 8;
-    const prefix = Buffer.alloc(raw + pad);
-    prefix[0] = MSG_FRAME;
-    prefix[1] = pad;
-    prefix.writeUInt16LE(hb.length, 2);
-    hb.copy(prefix, 4);
+    const prefix = encodeFramePrefix(h);
     const first = Math.min(body.byteLength, this.chunk);
     this.sender.push([prefix, body.subarray(0, first)], false);
     const cont = Buffer.from([MSG_CONT]);
@@ -226,53 +212,11 @@ export class SecureLink {
     this.stats.messagesRecv++;
     try {
       if (!isBinary) throw new MpcError('MPC_ERR_FRAME', 'text message on a binary link');
-      const plain = this.aead.open(data);
-      if (!this.isReady) {
-        const m = plain[0] === MSG_CONTROL ? decodeControl(plain.subarray(1)) : null;
-        if (!m || m.op !== 'ready') throw new MpcError('MPC_ERR_PROTOCOL', 'first message is not ready');
-        this.isReady = true;
-        this.readyResolve();
-        return;
-      }
-      this.dispatch(plain);
+      this.receiver.take(this.aead.open(data));
     } catch (e) {
       const err = e instanceof MpcError ? e : new MpcError('MPC_ERR_PROTOCOL', `link handler failed: ${(e as Error).message}`, { cause: e });
       this.close(err.code, err.message);
     }
-  }
-
-  private dispatch(plain: Buffer): void {
-    const kind = plain[0];
-    if (kind === MSG_BATCH) {
-      // only parties batch (link-sender.ts); a client's batch could pack a flood of entries that
-      // would be handled in one go, so it is refused like any malformed message
-      if (this.peer.role !== 'party') throw new MpcError('MPC_ERR_FRAME', 'batch message from a client');
-      for (const m of splitBatch(plain)) this.dispatch(m); // splitBatch refuses nested batches
-      return;
-    }
-    if (kind === MSG_CONTROL) {
-      if (this.assembler.busy) throw new MpcError('MPC_ERR_FRAME', 'control message inside a fragmented frame');
-      const m = decodeControl(plain.subarray(1));
-      if (this.handlers) this.handlers.onControl(m);
-      else this.early.push({ kind: 'control', m });
-      return;
-    }
-    if (kind === MSG_FRAME || kind === MSG_CONT) {
-      const f =
-        kind === MSG_FRAME
-          ? this.assembler.start(plain, this.maxBuffer - this.sender.pendingBytes, (h, total) => `frame '${h.t}' of ${total} bytes would exceed limits.maxLinkBufferBytes (${this.maxBuffer}) with ${this.sender.pendingBytes} bytes queued`)
-          : this.assembler.cont(plain);
-      if (f) this.deliver(f.h, f.body);
-      return;
-    }
-    throw new MpcError('MPC_ERR_FRAME', `unknown message kind ${kind}`);
-  }
-
-  private deliver(h: FrameHeader, body: Uint8Array): void {
-    this.stats.payloadBytesRecv += body.byteLength;
-    this.stats.framesRecv++;
-    if (this.handlers) this.handlers.onFrame(h, body);
-    else this.early.push({ kind: 'frame', h, body });
   }
 
   // ---- liveness and closing ---------------------------------------------------------------
@@ -348,6 +292,6 @@ export class SecureLink {
     this.sender.stop(err);
     this.assembler.reset();
     this.readyReject(err);
-    this.handlers?.onClose(err);
+    this.receiver.closed(err);
   }
 }

@@ -93,6 +93,24 @@ export function encodeControl(m: ControlMessage): Buffer {
   return out;
 }
 
+/**
+ * The FRAME prefix of a tensor frame: [0x01][pad][u16 LE header length][msgpack header][pad zero
+ * bytes], padded to a multiple of 8 so the body of a one-message frame is 8-aligned in the
+ * receiver's plaintext buffer. Throws MPC_ERR_FRAME for a header over MAX_HEADER_BYTES.
+ */
+export function encodeFramePrefix(h: FrameHeader): Buffer {
+  const hb = packr.pack(h);
+  if (hb.length > MAX_HEADER_BYTES) throw new MpcError('MPC_ERR_FRAME', `frame header of ${hb.length} bytes (tag '${h.t.slice(0, 40)}')`, { tag: h.t });
+  const raw = 4 + hb.length;
+  const pad = (8 - (raw % 8)) % 8;
+  const prefix = Buffer.alloc(raw + pad);
+  prefix[0] = MSG_FRAME;
+  prefix[1] = pad;
+  prefix.writeUInt16LE(hb.length, 2);
+  hb.copy(prefix, 4);
+  return prefix;
+}
+
 const isNat = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 
 /** Decode and check a frame header; throws MPC_ERR_FRAME (malformed) or MPC_ERR_SHAPE (inconsistent). */
